@@ -1,0 +1,164 @@
+//! Leverage, hedging and courtship: how Pyongyang re-weighs its lanes and who reacts.
+//!
+//! A small power keeps several lanes open and shifts weight toward the ones that pay (the
+//! article: "if one lane is blocked, look for another"). Each day the weights move a fraction
+//! `1 - inertia_per_day` of the way to `softmax(u / temperature)`, where
+//!   u_russia = russia_per_leverage × leverage            (Moscow's need for munitions)
+//!   u_china  = china_per_courtship × Beijing's courtship (2018: Beijing courted Kim)
+//!   u_us     = us_per_engagement_payoff × Σ_h belief_h × engagement_payoff_h
+//!   u_self   = self_reliance_utility
+//! each plus a transient shock from events (exercises, overtures) that fades with
+//! `shock_half_life_days`. Leverage follows the courted-from belligerent's munitions need.
+//! Beijing's courtship rate rises with Pyongyang's weight on the US lane. Pyongyang accepts
+//! talks when an overture reaches it while its US weight is at least `accept_talks_above`.
+
+use bevy_ecs::prelude::*;
+use sidelines_scenario::{ActorKind, LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US};
+
+use crate::beliefs::TypeBelief;
+use crate::negotiation::MunitionsNeed;
+use crate::shared::*;
+
+/// Bargaining leverage, in [0, 1].
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Leverage(pub f64);
+
+/// Weights over the hedging lanes (sum to 1) and the transient utility shocks on each.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Lanes {
+    pub weights: [f64; 4],
+    pub shocks: [f64; 4],
+}
+
+/// Whether (and on which day) the observer accepted talks with the mediator.
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Acceptance {
+    pub day: Option<u32>,
+    /// An overture reached the observer today.
+    pub overture_pending: bool,
+}
+
+/// A courting observer's rate of courting gestures per day.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Courtship {
+    pub level: f64,
+}
+
+/// Leverage follows the need of the belligerent it comes from, with `leverage_adjust_days`.
+pub fn follow_leverage(
+    setup: Res<Setup>,
+    roster: Res<Roster>,
+    need: Query<&MunitionsNeed>,
+    mut q: Query<(&ActorId, &mut Leverage)>,
+) {
+    let s = &setup.0;
+    for (id, mut lev) in &mut q {
+        let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
+        let Some(al) = &o.alignment else { continue };
+        let Ok(n) = need.get(roster.0[al.leverage_from]) else { continue };
+        lev.0 += (n.0 - lev.0) / s.war.leverage_adjust_days;
+    }
+}
+
+/// Softmax of lane utilities with inertia; shocks fade with their half-life.
+pub fn reweigh_lanes(
+    setup: Res<Setup>,
+    roster: Res<Roster>,
+    courtship: Query<&Courtship>,
+    mut q: Query<(&ActorId, &mut Lanes, &Leverage, &TypeBelief)>,
+) {
+    let s = &setup.0;
+    let a = &s.alignment;
+    let fade = daily_retention(a.shock_half_life_days);
+    for &ent in &roster.0 {
+        let Ok((id, mut lanes, lev, belief)) = q.get_mut(ent) else { continue };
+        let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
+        let Some(al) = &o.alignment else { continue };
+        let courted = courtship.get(roster.0[al.courted_by]).map_or(0.0, |c| c.level);
+        let payoff: f64 =
+            belief.0.iter().zip(&s.hypotheses).map(|(b, h)| b * h.engagement_payoff).sum();
+        let mut u = [0.0; 4];
+        u[LANE_RUSSIA] = a.russia_per_leverage * lev.0;
+        u[LANE_CHINA] = a.china_per_courtship * courted;
+        u[LANE_US] = a.us_per_engagement_payoff * payoff;
+        u[LANE_SELF] = a.self_reliance_utility;
+        for (ui, shock) in u.iter_mut().zip(&lanes.shocks) {
+            *ui += shock;
+        }
+        let target = softmax(&u, a.temperature);
+        let Lanes { weights, shocks } = &mut *lanes;
+        for i in 0..4 {
+            weights[i] = a.inertia_per_day * weights[i] + (1.0 - a.inertia_per_day) * target[i];
+            shocks[i] *= fade;
+        }
+    }
+}
+
+/// `exp(u_i / T) / Σ exp(u_j / T)`, shifted by the maximum for stability.
+pub fn softmax(u: &[f64; 4], temperature: f64) -> [f64; 4] {
+    let max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut e = [0.0; 4];
+    let mut total = 0.0;
+    for i in 0..4 {
+        e[i] = ((u[i] - max) / temperature).exp();
+        total += e[i];
+    }
+    e.map(|x| x / total)
+}
+
+/// Beijing's courtship rate moves toward `base + per_tilt × max(0, w_us - reference)` of its
+/// target, with `adjust_days`.
+pub fn adjust_courtship(
+    setup: Res<Setup>,
+    roster: Res<Roster>,
+    lanes: Query<&Lanes>,
+    mut q: Query<(&ActorId, &mut Courtship)>,
+) {
+    let s = &setup.0;
+    for (id, mut c) in &mut q {
+        let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
+        let Some(p) = &o.courtship else { continue };
+        let tilt = lanes.get(roster.0[p.target]).map_or(0.0, |l| l.weights[LANE_US]);
+        let goal = p.base_per_day + p.per_tilt_per_day * (tilt - p.tilt_reference).max(0.0);
+        c.level += (goal.min(1.0) - c.level) / p.adjust_days;
+    }
+}
+
+/// An overture that meets enough weight on the US lane is accepted, once.
+pub fn accept_talks(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    roster: Res<Roster>,
+    mut q: Query<(&ActorId, &Lanes, &mut Acceptance)>,
+    mut out: MessageWriter<Occurred>,
+) {
+    let s = &setup.0;
+    for &ent in &roster.0 {
+        let Ok((id, lanes, mut acc)) = q.get_mut(ent) else { continue };
+        let pending = std::mem::take(&mut acc.overture_pending);
+        if pending && acc.day.is_none() && lanes.weights[LANE_US] >= s.alignment.accept_talks_above
+        {
+            acc.day = Some(clock.day);
+            out.write(Occurred {
+                day: clock.day,
+                kind: s.kinds.talks_accepted,
+                source: id.0,
+                target: Some(s.mediator.actor),
+                magnitude: 1.0,
+                uid: Occurred::uid(Origin::Acceptance, id.0 as u32, clock.day),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_orders() {
+        let p = softmax(&[1.0, 0.0, 2.0, 0.5], 0.5);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        assert!(p[2] > p[0] && p[0] > p[3] && p[3] > p[1]);
+    }
+}

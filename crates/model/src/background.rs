@@ -1,0 +1,59 @@
+//! Exogenous processes: exercises, reassurances, missile tests, arms deliveries, courtship.
+//!
+//! Each background process fires at its constant daily rate on its own stream with exactly one
+//! draw a day, so two runs with the same seed see the same background script however the
+//! Ukraine talks go (this is what the null check of the `transfer` assumption relies on).
+//! Courtship gestures fire at the courting observer's current rate, on a stream of their own.
+
+use bevy_ecs::prelude::*;
+
+use crate::alignment::Courtship;
+use crate::shared::*;
+
+/// Each background process fires with probability `rate_per_day` today.
+pub fn fire_background(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    mut rngs: ResMut<Rngs>,
+    mut out: MessageWriter<Occurred>,
+) {
+    for (i, b) in setup.0.background.iter().enumerate() {
+        if happens(&mut rngs.background, b.rate_per_day) {
+            out.write(Occurred {
+                day: clock.day,
+                kind: b.kind,
+                source: b.source,
+                target: b.target,
+                magnitude: 1.0,
+                uid: Occurred::uid(Origin::Background, i as u32, clock.day),
+            });
+        }
+    }
+}
+
+/// A courting observer makes a gesture today with probability `1 - exp(-level)`.
+pub fn court_target(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    roster: Res<Roster>,
+    mut rngs: ResMut<Rngs>,
+    q: Query<(&ActorId, &Courtship)>,
+    mut out: MessageWriter<Occurred>,
+) {
+    let s = &setup.0;
+    for &ent in &roster.0 {
+        let Ok((id, c)) = q.get(ent) else { continue };
+        let sidelines_scenario::ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
+        let Some(p) = &o.courtship else { continue };
+        if happens(&mut rngs.courtship, 1.0 - (-c.level).exp()) {
+            out.write(Occurred {
+                day: clock.day,
+                kind: s.kinds.china_courtship,
+                source: id.0,
+                target: Some(p.target),
+                magnitude: 1.0,
+                uid: Occurred::uid(Origin::Courtship, id.0 as u32, clock.day),
+            });
+        }
+    }
+}

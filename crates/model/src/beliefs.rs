@@ -1,0 +1,175 @@
+//! What observers believe about the mediator, and what follows from it.
+//!
+//! Reputation is Bayesian inference about the mediator's type from its conduct (Kreps and
+//! Wilson 1982; Sartori 2005). Each perceived event multiplies the belief in hypothesis h by
+//! `L_h^w` and renormalises, with the evidence weight
+//! `w = strength × (statement_weight if the event is cheap talk, else 1) × (transfer unless the
+//! observer is party to the event)`. Raising a likelihood to a power below one is the standard
+//! tempered ("power") update: cheap talk weighs less than costly action (Fearon 1997), and how
+//! much an observer generalises from Washington's conduct toward Kyiv to its own case is the
+//! `transfer` weight (Press 2005; Weisiger and Yarhi-Milo 2015). Beliefs then relax toward the
+//! prior at `forgetting_per_day`. Trust and fears are belief-weighted averages of each
+//! hypothesis's loadings.
+
+use bevy_ecs::prelude::*;
+use sidelines_scenario::{Class, Hypothesis};
+
+use crate::alignment::Acceptance;
+use crate::propagation::Inbox;
+use crate::shared::*;
+
+/// Probability of each hypothesis about the mediator, in the scenario's hypothesis order.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct TypeBelief(pub Vec<f64>);
+
+/// The observer's prior, the point forgetting relaxes toward.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct Prior(pub Vec<f64>);
+
+/// How much the observer generalises from events it is not party to, in [0, 1].
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Transfer(pub f64);
+
+/// Trust in the mediator, in [0, 1]: the belief-weighted `trust` loading.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Trust(pub f64);
+
+/// Fear of being coerced into a deal one finds too weak, and of being abandoned (Snyder 1984).
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Fears {
+    pub coercion: f64,
+    pub abandonment: f64,
+}
+
+/// The evidence weight of one percept (the exponent on its likelihoods).
+pub fn evidence_weight(
+    class: Class,
+    statement_weight: f64,
+    involves_self: bool,
+    transfer: f64,
+    strength: f64,
+) -> f64 {
+    let class_weight = match class {
+        Class::Action => 1.0,
+        Class::Statement => statement_weight,
+    };
+    let relevance = if involves_self { 1.0 } else { transfer };
+    strength * class_weight * relevance
+}
+
+/// Tempered Bayes: `b_h ← b_h L_h^w / Σ_k b_k L_k^w`.
+pub fn bayes_update(belief: &mut [f64], likelihood: &[f64], weight: f64) {
+    let mut total = 0.0;
+    for (b, l) in belief.iter_mut().zip(likelihood) {
+        *b *= l.powf(weight);
+        total += *b;
+    }
+    if total > 0.0 && total.is_finite() {
+        for b in belief.iter_mut() {
+            *b /= total;
+        }
+    }
+}
+
+/// Bayes' rule over the hypotheses for every percept due today; actions weigh 1, statements
+/// `statement_weight`, others' affairs `transfer`.
+pub fn update_beliefs(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    roster: Res<Roster>,
+    mut q: Query<(&mut TypeBelief, &mut Inbox, &Transfer, Option<&mut Acceptance>)>,
+) {
+    let s = &setup.0;
+    for &ent in &roster.0 {
+        let Ok((mut belief, mut inbox, transfer, mut acceptance)) = q.get_mut(ent) else {
+            continue;
+        };
+        let mut i = 0;
+        while i < inbox.0.len() {
+            let p = inbox.0[i];
+            if p.due_day > clock.day {
+                i += 1;
+                continue;
+            }
+            inbox.0.remove(i);
+            let kind = &s.events[p.kind];
+            let w = evidence_weight(
+                kind.class,
+                s.beliefs.statement_weight,
+                p.involves_self,
+                transfer.0,
+                p.strength,
+            );
+            bayes_update(&mut belief.0, &kind.likelihood, w);
+            if let (true, Some(a)) =
+                (p.kind == s.kinds.summit_overture && p.involves_self, acceptance.as_deref_mut())
+            {
+                a.overture_pending = true;
+            }
+        }
+    }
+}
+
+/// Beliefs relax toward the prior: `b ← (1 - f) b + f prior`.
+pub fn forget_toward_prior(setup: Res<Setup>, mut q: Query<(&mut TypeBelief, &Prior)>) {
+    let f = setup.0.beliefs.forgetting_per_day;
+    if f == 0.0 {
+        return;
+    }
+    for (mut belief, prior) in &mut q {
+        for (b, p) in belief.0.iter_mut().zip(&prior.0) {
+            *b = (1.0 - f) * *b + f * p;
+        }
+    }
+}
+
+/// Trust and fears implied by a belief: belief-weighted averages of the hypotheses' loadings.
+pub fn trust_and_fears(belief: &[f64], hyps: &[Hypothesis]) -> (Trust, Fears) {
+    let mut t = 0.0;
+    let mut c = 0.0;
+    let mut a = 0.0;
+    for (b, h) in belief.iter().zip(hyps) {
+        t += b * h.trust;
+        c += b * h.coercion;
+        a += b * h.abandonment;
+    }
+    (Trust(t), Fears { coercion: c, abandonment: a })
+}
+
+/// Trust and fears as belief-weighted averages of the hypotheses' loadings.
+pub fn derive_trust_and_fears(
+    setup: Res<Setup>,
+    mut q: Query<(&TypeBelief, &mut Trust, &mut Fears)>,
+) {
+    for (belief, mut trust, mut fears) in &mut q {
+        (*trust, *fears) = trust_and_fears(&belief.0, &setup.0.hypotheses);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_matches_closed_form() {
+        let prior = [0.1, 0.2, 0.3, 0.4];
+        let l1 = [0.8, 0.1, 0.3, 0.05];
+        let l2 = [0.2, 0.9, 0.4, 0.3];
+        let mut b = prior.to_vec();
+        bayes_update(&mut b, &l1, 1.0);
+        bayes_update(&mut b, &l2, 0.35);
+        let un: Vec<f64> = (0..4).map(|h| prior[h] * l1[h] * l2[h].powf(0.35)).collect();
+        let z: f64 = un.iter().sum();
+        for h in 0..4 {
+            assert!((b[h] - un[h] / z).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn weights_multiply() {
+        assert_eq!(evidence_weight(Class::Action, 0.3, true, 0.5, 1.0), 1.0);
+        assert_eq!(evidence_weight(Class::Statement, 0.3, true, 0.5, 1.0), 0.3);
+        assert_eq!(evidence_weight(Class::Statement, 0.5, false, 0.5, 2.0), 0.5);
+        assert_eq!(evidence_weight(Class::Action, 0.3, false, 0.0, 1.0), 0.0);
+    }
+}

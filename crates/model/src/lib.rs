@@ -1,0 +1,396 @@
+//! The `sidelines` model: a bevy_ecs world of states that watch a mediator's diplomacy.
+//!
+//! One entity per actor of the scenario. Each simulated day the schedule runs its phases in a
+//! fixed, chained order (see `Phase`) under the single-threaded executor. A [`Simulation`] owns
+//! one World and one Schedule and is reset in place between runs, so a worker thread builds it
+//! once and runs thousands of seeds through it. This crate does no I/O, reads no clock and
+//! calls no global random generator: a run is a pure function of (scenario, seed).
+
+mod alignment;
+mod background;
+mod beliefs;
+mod negotiation;
+mod propagation;
+mod recording;
+mod shared;
+
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor};
+use sidelines_scenario::{ActorKind, Scenario};
+
+pub use alignment::{Acceptance, Courtship, Lanes, Leverage};
+pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evidence_weight};
+pub use negotiation::{Attention, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War};
+pub use propagation::{EventRecord, Inbox};
+pub use recording::{Series, WAR_ACTOR};
+pub use shared::{ActorId, Clock, Occurred};
+
+use propagation::EventLog;
+use recording::Trajectory;
+use shared::{Rngs, Roster, Setup};
+
+/// The phases of one simulated day, in order.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Scripted timeline events for today.
+    Script,
+    /// The mediator chooses its moves.
+    Policy,
+    /// The belligerents respond; milestones and the end of the talks.
+    Response,
+    /// Exogenous events and courtship gestures.
+    Background,
+    /// Today's events change the world.
+    Consequences,
+    /// War intensity, munitions need, leverage.
+    War,
+    /// Events reach observers through their channels.
+    Propagation,
+    /// Bayes over the hypotheses, then forgetting.
+    Beliefs,
+    /// Trust and fears from beliefs.
+    Derived,
+    /// Hedging lanes, courtship, acceptance of talks.
+    Alignment,
+    /// The day's values are recorded.
+    Record,
+    /// The clock moves on.
+    Advance,
+}
+
+/// Builds the day's schedule. `ambiguity` sets how unordered conflicting systems are treated.
+pub fn build_schedule(ambiguity: LogLevel) -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.set_build_settings(ScheduleBuildSettings {
+        ambiguity_detection: ambiguity,
+        ..Default::default()
+    });
+    use Phase::*;
+    schedule.configure_sets(
+        (
+            Script,
+            Policy,
+            Response,
+            Background,
+            Consequences,
+            War,
+            Propagation,
+            Beliefs,
+            Derived,
+            Alignment,
+            Record,
+            Advance,
+        )
+            .chain(),
+    );
+    schedule.add_systems(negotiation::emit_scripted.in_set(Script));
+    schedule.add_systems(
+        (
+            negotiation::decay_attention,
+            negotiation::choose_mediator_moves,
+            negotiation::make_overtures,
+        )
+            .chain()
+            .in_set(Policy),
+    );
+    schedule.add_systems(
+        (negotiation::respond_to_pressure, negotiation::advance_talks).chain().in_set(Response),
+    );
+    schedule.add_systems(
+        (background::fire_background, background::court_target).chain().in_set(Background),
+    );
+    schedule.add_systems(negotiation::apply_events.in_set(Consequences));
+    schedule.add_systems((negotiation::update_war, alignment::follow_leverage).chain().in_set(War));
+    schedule.add_systems(propagation::propagate_events.in_set(Propagation));
+    schedule.add_systems(
+        (beliefs::update_beliefs, beliefs::forget_toward_prior).chain().in_set(Beliefs),
+    );
+    schedule.add_systems(beliefs::derive_trust_and_fears.in_set(Derived));
+    schedule.add_systems(
+        (alignment::reweigh_lanes, alignment::adjust_courtship, alignment::accept_talks)
+            .chain()
+            .in_set(Alignment),
+    );
+    schedule.add_systems(recording::record_day.in_set(Record));
+    schedule.add_systems(advance_clock.in_set(Advance));
+    schedule
+}
+
+/// Messages written today stay readable tomorrow (for what was written after a reader ran),
+/// then are dropped; the day advances.
+fn advance_clock(mut clock: ResMut<Clock>, mut messages: ResMut<Messages<Occurred>>) {
+    messages.update();
+    clock.day += 1;
+}
+
+/// What to keep from a run beyond its outcomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    pub trajectory: bool,
+    pub events: bool,
+}
+
+/// One outcome value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Text(&'static str),
+    Number(f64),
+    Day(u32),
+    Flag(bool),
+    Missing,
+}
+
+/// What one run produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunOutput {
+    pub seed: u64,
+    /// In the order of `Simulation::outcome_names`.
+    pub outcomes: Vec<Value>,
+    /// Day-major, `horizon_days × series().len()`; empty unless recorded.
+    pub trajectory: Vec<f64>,
+    pub events: Vec<EventRecord>,
+}
+
+/// The model failed to build (a bug, never a user's input).
+#[derive(Debug)]
+pub struct BuildError(pub String);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the model's schedule does not build: {}", self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// One World and one Schedule, reset and reused between runs.
+pub struct Simulation {
+    scenario: Arc<Scenario>,
+    world: World,
+    schedule: Schedule,
+    roster: Vec<Entity>,
+    series: Vec<Series>,
+    initial: Vec<f64>,
+    outcome_names: Vec<String>,
+    observers: Vec<usize>,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation").field("scenario", &self.scenario.name).finish_non_exhaustive()
+    }
+}
+
+impl Simulation {
+    pub fn new(scenario: Arc<Scenario>) -> Result<Simulation, BuildError> {
+        let mut world = World::new();
+        world.insert_resource(Setup(scenario.clone()));
+        world.init_resource::<Messages<Occurred>>();
+        world.init_resource::<Clock>();
+        world.init_resource::<Talks>();
+        world.init_resource::<War>();
+        world.init_resource::<EventLog>();
+        world.init_resource::<Trajectory>();
+        world.insert_resource(Rngs::new(0));
+        let roster: Vec<Entity> =
+            (0..scenario.actors.len()).map(|i| world.spawn(ActorId(i)).id()).collect();
+        world.insert_resource(Roster(roster.clone()));
+        let mut schedule = build_schedule(LogLevel::Error);
+        schedule.initialize(&mut world).map_err(|e| BuildError(format!("{e:?}")))?;
+        let mut sim = Simulation {
+            scenario: scenario.clone(),
+            world,
+            schedule,
+            roster,
+            series: Vec::new(),
+            initial: Vec::new(),
+            outcome_names: Vec::new(),
+            observers: scenario.observers().map(|(i, _, _)| i).collect(),
+        };
+        sim.reset(0, Record::default());
+        (sim.series, sim.initial) = recording::series(&mut sim.world, &scenario, &sim.roster);
+        sim.outcome_names = sim.compute_outcome_names();
+        Ok(sim)
+    }
+
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+
+    /// The recorded series, in trajectory column order.
+    pub fn series(&self) -> &[Series] {
+        &self.series
+    }
+
+    /// The value of every series before the first day, in `series()` order.
+    pub fn initial_values(&self) -> &[f64] {
+        &self.initial
+    }
+
+    /// Outcome column names (snake_case), in `RunOutput::outcomes` order.
+    pub fn outcome_names(&self) -> &[String] {
+        &self.outcome_names
+    }
+
+    /// Observer actor indices, in the order of `EventRecord::perceived`.
+    pub fn observers(&self) -> &[usize] {
+        &self.observers
+    }
+
+    /// Runs one seed from the scenario's initial state to its horizon.
+    pub fn run(&mut self, seed: u64, record: Record) -> RunOutput {
+        let mut out = RunOutput::default();
+        self.run_into(seed, record, &mut out);
+        out
+    }
+
+    /// Like `run`, reusing `out`'s buffers.
+    pub fn run_into(&mut self, seed: u64, record: Record, out: &mut RunOutput) {
+        self.reset(seed, record);
+        if let Some(ticks) = self.world.check_change_ticks() {
+            self.schedule.check_change_ticks(ticks);
+        }
+        for _ in 0..self.scenario.horizon_days {
+            self.schedule.run(&mut self.world);
+        }
+        out.seed = seed;
+        out.outcomes.clear();
+        self.collect_outcomes(&mut out.outcomes);
+        out.trajectory.clear();
+        out.events.clear();
+        let mut traj = self.world.resource_mut::<Trajectory>();
+        std::mem::swap(&mut out.trajectory, &mut traj.values);
+        let mut log = self.world.resource_mut::<EventLog>();
+        std::mem::swap(&mut out.events, &mut log.records);
+    }
+
+    /// Puts every component and resource back to the scenario's initial state.
+    fn reset(&mut self, seed: u64, record: Record) {
+        let s = self.scenario.clone();
+        for (i, &e) in self.roster.iter().enumerate() {
+            initial_components(&mut self.world, e, &s, i);
+        }
+        *self.world.resource_mut::<Clock>() = Clock { day: 0 };
+        *self.world.resource_mut::<Talks>() =
+            Talks { progress: s.negotiation.initial_progress, ..Talks::default() };
+        *self.world.resource_mut::<War>() = War { intensity: s.war.intensity };
+        *self.world.resource_mut::<Rngs>() = Rngs::new(seed);
+        self.world.resource_mut::<Messages<Occurred>>().clear();
+        let mut log = self.world.resource_mut::<EventLog>();
+        log.enabled = record.events;
+        log.records.clear();
+        let days = s.horizon_days as usize;
+        let width = self.series.len();
+        let mut traj = self.world.resource_mut::<Trajectory>();
+        traj.enabled = record.trajectory;
+        traj.values.clear();
+        if record.trajectory {
+            traj.values.reserve(days * width);
+        }
+    }
+
+    fn compute_outcome_names(&mut self) -> Vec<String> {
+        let mut names = vec![String::from("talks_outcome"), String::from("talks_end_day")];
+        let mut values = Vec::new();
+        self.visit_outcomes(&mut |name, _| names.push(name), &mut values);
+        names
+    }
+
+    fn collect_outcomes(&mut self, out: &mut Vec<Value>) {
+        let talks = self.world.resource::<Talks>();
+        match talks.outcome {
+            Some((o, day)) => {
+                out.push(Value::Text(o.name()));
+                out.push(Value::Day(day));
+            }
+            None => {
+                out.push(Value::Text("ongoing"));
+                out.push(Value::Missing);
+            }
+        }
+        self.visit_outcomes(&mut |_, _| {}, out);
+    }
+
+    /// Per-actor outcomes: acceptance of talks, then the final value of every observer
+    /// variable and of the adversary's munitions need.
+    fn visit_outcomes(&mut self, name: &mut dyn FnMut(String, ()), out: &mut Vec<Value>) {
+        let s = self.scenario.clone();
+        let mut acc = self.world.query::<(&ActorId, &Acceptance)>();
+        for &e in &self.roster {
+            if let Ok((id, a)) = acc.get(&self.world, e) {
+                let code = s.actors[id.0].code.to_lowercase();
+                name(format!("{code}_accepts_talks"), ());
+                name(format!("{code}_accepts_talks_day"), ());
+                out.push(Value::Flag(a.day.is_some()));
+                out.push(a.day.map_or(Value::Missing, Value::Day));
+            }
+        }
+        let mut q = self.world.query::<recording::ActorState<'_>>();
+        for &e in &self.roster {
+            let Ok(state) = q.get(&self.world, e) else { continue };
+            let actor = &s.actors[state.0.0];
+            let keep = match &actor.kind {
+                ActorKind::Observer(_) => true,
+                ActorKind::Belligerent(b) => b.munitions_need.is_some(),
+                ActorKind::Mediator => false,
+            };
+            if !keep {
+                continue;
+            }
+            let code = actor.code.to_lowercase();
+            let is_observer = matches!(actor.kind, ActorKind::Observer(_));
+            recording::actor_values(&s, state, &mut |v, x| {
+                if is_observer || v == "munitions_need" {
+                    name(format!("{code}_{v}"), ());
+                    out.push(Value::Number(x));
+                }
+            });
+        }
+    }
+}
+
+/// Inserts (or overwrites in place) an actor's initial components.
+fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
+    let mut ent = world.entity_mut(e);
+    match &s.actors[i].kind {
+        ActorKind::Mediator => {
+            ent.insert(Attention(s.mediator.initial_attention));
+        }
+        ActorKind::Belligerent(b) => {
+            ent.insert((Resolve { value: b.resolve, baseline: b.resolve }, Stalling(b.stalling)));
+            if let Some(n) = b.munitions_need {
+                ent.insert(MunitionsNeed(n));
+            }
+        }
+        ActorKind::Observer(o) => {
+            // Reuse the inbox's allocation across runs.
+            match ent.get_mut::<Inbox>() {
+                Some(mut inbox) => inbox.0.clear(),
+                None => {
+                    ent.insert(Inbox::default());
+                }
+            }
+            let (trust, fears) = beliefs::trust_and_fears(&o.prior, &s.hypotheses);
+            ent.insert((
+                TypeBelief(o.prior.clone()),
+                Prior(o.prior.clone()),
+                Transfer(o.transfer),
+                trust,
+                fears,
+            ));
+            if let Some(al) = &o.alignment {
+                ent.insert((
+                    Leverage(al.leverage),
+                    Lanes { weights: al.weights, shocks: [0.0; 4] },
+                    Acceptance::default(),
+                ));
+            }
+            if let Some(c) = &o.courtship {
+                ent.insert(Courtship { level: c.base_per_day });
+            }
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! The Ukraine talks: the mediator's policy, the belligerents' response, the war's state.
+//!
+//! The talks are a progress variable in [0, 1] moved by concessions. A belligerent concedes at a
+//! daily hazard `(1 - resolve)(1 - stalling)(base + pressure)`, where pressure on the partner is
+//! the aid cut (scaled by its aid dependence) and on the adversary sanctions and relief. The
+//! mediator chooses rounds, pressure (rhetoric first, then an action after `escalate_after`
+//! warnings: the Oval Office rebuke of 2025-02-28, then the aid cut of 2025-03-03), relief, and
+//! loses interest with a half-life unless progress renews it. Milestones follow the article's
+//! sequence: a Black Sea pause (which Moscow tied to sanctions relief on 2025-03-25), a
+//! comprehensive ceasefire (the Easter 2025-04-20 target), a settlement whose terms are
+//! Russia's when Kyiv made most of the concessions.
+//!
+//! Deciding systems only emit `Occurred` messages; `apply_events` is the one place where events
+//! change state, whether the model or a scripted timeline produced them.
+
+use bevy_ecs::prelude::*;
+use sidelines_scenario::{ActorKind, Variable};
+
+use crate::alignment::{Courtship, Lanes, Leverage};
+use crate::shared::*;
+
+/// The mediator's interest in the talks, in [0, 1].
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Attention(pub f64);
+
+/// A belligerent's will to hold out, in [0, 1], and the baseline it recovers toward.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Resolve {
+    pub value: f64,
+    pub baseline: f64,
+}
+
+/// A belligerent's tendency to slow-walk the talks, in [0, 1].
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Stalling(pub f64);
+
+/// The need for North Korean munitions, in [0, 1]; follows the war's intensity.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct MunitionsNeed(pub f64);
+
+/// How the talks ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TalksOutcome {
+    SettlementRussianTerms,
+    SettlementBalanced,
+    TalksCollapse,
+    UsDisengaged,
+}
+
+impl TalksOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            TalksOutcome::SettlementRussianTerms => "settlement_russian_terms",
+            TalksOutcome::SettlementBalanced => "settlement_balanced",
+            TalksOutcome::TalksCollapse => "talks_collapse",
+            TalksOutcome::UsDisengaged => "us_disengaged",
+        }
+    }
+
+    pub fn is_settlement(self) -> bool {
+        matches!(self, TalksOutcome::SettlementRussianTerms | TalksOutcome::SettlementBalanced)
+    }
+}
+
+/// The state of the talks.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct Talks {
+    pub progress: f64,
+    pub partner_concessions: u32,
+    pub adversary_concessions: u32,
+    pub black_sea: bool,
+    pub comprehensive: bool,
+    pub relief_given: bool,
+    /// Aid to the partner is suspended (since that day).
+    pub aid_cut_since: Option<u32>,
+    /// The partner conceded while its aid was cut: aid comes back.
+    pub conceded_under_cut: bool,
+    pub rebukes: u32,
+    pub threats: u32,
+    pub sanctions_imposed: u32,
+    pub outcome: Option<(TalksOutcome, u32)>,
+    /// Counter for negotiation events' identities.
+    pub emitted: u32,
+}
+
+impl Talks {
+    pub fn is_open(&self) -> bool {
+        self.outcome.is_none()
+    }
+
+    /// Sanctions pressure in [0, 1): each imposition halves what is left to impose.
+    pub fn sanctions_level(&self) -> f64 {
+        if self.relief_given { 0.0 } else { 1.0 - 0.5f64.powi(self.sanctions_imposed as i32) }
+    }
+}
+
+/// The war's intensity, in [0, 1].
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
+pub struct War {
+    pub intensity: f64,
+}
+
+fn negotiation_event(
+    talks: &mut Talks,
+    day: u32,
+    kind: usize,
+    source: usize,
+    target: Option<usize>,
+) -> Occurred {
+    talks.emitted += 1;
+    Occurred {
+        day,
+        kind,
+        source,
+        target,
+        magnitude: 1.0,
+        uid: Occurred::uid(Origin::Negotiation, talks.emitted, day),
+    }
+}
+
+/// Scripted timeline events for today, in file order.
+pub fn emit_scripted(setup: Res<Setup>, clock: Res<Clock>, mut out: MessageWriter<Occurred>) {
+    for (i, s) in setup.0.timeline.iter().enumerate() {
+        if s.day == clock.day {
+            out.write(Occurred {
+                day: clock.day,
+                kind: s.kind,
+                source: s.source,
+                target: s.target,
+                magnitude: s.magnitude,
+                uid: Occurred::uid(Origin::Script, i as u32, clock.day),
+            });
+        }
+    }
+}
+
+/// Interest decays with `attention_half_life_days` (the article: will Washington stay patient?).
+pub fn decay_attention(setup: Res<Setup>, mut q: Query<&mut Attention>) {
+    let keep = daily_retention(setup.0.mediator.attention_half_life_days);
+    for mut a in &mut q {
+        a.0 *= keep;
+    }
+}
+
+/// The mediator's daily moves: walk away, hold a round, press a side, offer relief, restore aid.
+pub fn choose_mediator_moves(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    mut talks: ResMut<Talks>,
+    mut rngs: ResMut<Rngs>,
+    roster: Res<Roster>,
+    attention: Query<&Attention>,
+    stalling: Query<&Stalling>,
+    mut out: MessageWriter<Occurred>,
+) {
+    if !talks.is_open() {
+        return;
+    }
+    let s = &setup.0;
+    let m = &s.mediator;
+    let k = &s.kinds;
+    let day = clock.day;
+    let att = attention.get(roster.0[m.actor]).map_or(0.0, |a| a.0);
+    let rng = &mut rngs.negotiation;
+    // Fixed number of draws per day, whatever happens.
+    let u_round = uniform(rng);
+    let u_collapse = uniform(rng);
+    let u_partner = uniform(rng);
+    let u_adversary = uniform(rng);
+    let u_relief = uniform(rng);
+
+    if att < m.disengage_below {
+        let e = negotiation_event(&mut talks, day, k.us_disengages, m.actor, Some(m.partner));
+        out.write(e);
+        return;
+    }
+    if u_round < m.talks_round_rate_per_day * att {
+        let e = negotiation_event(&mut talks, day, k.talks_round, m.actor, None);
+        out.write(e);
+        // A round can break down: more likely the more maximalist the mediator and the more
+        // the adversary stalls.
+        let adv_stalling = stalling.get(roster.0[m.adversary]).map_or(0.0, |x| x.0);
+        let p = s.negotiation.collapse_hazard_per_round * m.maximalism * adv_stalling;
+        if u_collapse < p {
+            let e =
+                negotiation_event(&mut talks, day, k.talks_collapse, m.actor, Some(m.adversary));
+            out.write(e);
+            return;
+        }
+    }
+    let drive = m.pressure_rate_per_day * m.deal_urgency * att;
+    if talks.aid_cut_since.is_none() && u_partner < drive * m.pressure_on_partner {
+        let kind =
+            if talks.rebukes >= m.escalate_after { k.aid_suspended } else { k.public_rebuke };
+        let e = negotiation_event(&mut talks, day, kind, m.actor, Some(m.partner));
+        out.write(e);
+    }
+    if u_adversary < drive * m.pressure_on_adversary {
+        let kind = if talks.threats >= m.escalate_after {
+            k.sanctions_imposed
+        } else {
+            k.sanctions_threat
+        };
+        let e = negotiation_event(&mut talks, day, kind, m.actor, Some(m.adversary));
+        out.write(e);
+    }
+    if let ActorKind::Belligerent(adv) = &s.actors[m.adversary].kind {
+        let p = m.relief_rate_per_day
+            * m.deal_urgency
+            * att
+            * (1.0 - m.maximalism)
+            * adv.sanctions_relief_demand;
+        if !talks.relief_given && u_relief < p {
+            let e =
+                negotiation_event(&mut talks, day, k.sanctions_relief, m.actor, Some(m.adversary));
+            out.write(e);
+        }
+    }
+    if talks.aid_cut_since.is_some() && talks.conceded_under_cut {
+        let e = negotiation_event(&mut talks, day, k.aid_restored, m.actor, Some(m.partner));
+        out.write(e);
+    }
+}
+
+/// Overtures to Pyongyang at `overture_rate_per_day`, on their own stream: they do not depend
+/// on how the Ukraine talks go (fact, 2025-01: Trump would "reach out" again).
+pub fn make_overtures(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    mut rngs: ResMut<Rngs>,
+    mut out: MessageWriter<Occurred>,
+) {
+    let m = &setup.0.mediator;
+    if happens(&mut rngs.overture, m.overture_rate_per_day) {
+        out.write(Occurred {
+            day: clock.day,
+            kind: setup.0.kinds.summit_overture,
+            source: m.actor,
+            target: Some(m.overture_target),
+            magnitude: 1.0,
+            uid: Occurred::uid(Origin::Overture, 0, clock.day),
+        });
+    }
+}
+
+/// Each belligerent concedes at hazard `(1 - resolve)(1 - stalling)(base + pressure)`; resolve
+/// recovers toward its baseline with time constant `resolve_recovery_days`.
+pub fn respond_to_pressure(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    mut talks: ResMut<Talks>,
+    mut rngs: ResMut<Rngs>,
+    roster: Res<Roster>,
+    mut q: Query<(&mut Resolve, &Stalling)>,
+    mut out: MessageWriter<Occurred>,
+) {
+    let s = &setup.0;
+    let n = &s.negotiation;
+    let m = &s.mediator;
+    for (who, is_partner) in [(m.partner, true), (m.adversary, false)] {
+        let u = uniform(&mut rngs.negotiation);
+        let Ok((mut resolve, stalling)) = q.get_mut(roster.0[who]) else { continue };
+        resolve.value += (resolve.baseline - resolve.value) / n.resolve_recovery_days;
+        resolve.value = resolve.value.clamp(0.0, 1.0);
+        if !talks.is_open() {
+            continue;
+        }
+        let ActorKind::Belligerent(b) = &s.actors[who].kind else { continue };
+        let pressure = if is_partner {
+            if talks.aid_cut_since.is_some() {
+                b.aid_dependence * n.aid_cut_concession_rate_per_day
+            } else {
+                0.0
+            }
+        } else {
+            let relief = if talks.relief_given { b.sanctions_relief_demand } else { 0.0 };
+            talks.sanctions_level() * n.sanctions_concession_rate_per_day
+                + relief * n.relief_concession_rate_per_day
+        };
+        let hazard = (1.0 - resolve.value)
+            * (1.0 - stalling.0)
+            * (n.base_concession_rate_per_day + pressure);
+        if u < hazard {
+            let e =
+                negotiation_event(&mut talks, clock.day, s.kinds.concession, who, Some(m.actor));
+            out.write(e);
+        }
+    }
+}
+
+/// Milestones and the end of the talks, at most one a day, from yesterday's progress.
+pub fn advance_talks(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    mut talks: ResMut<Talks>,
+    mut out: MessageWriter<Occurred>,
+) {
+    if !talks.is_open() {
+        return;
+    }
+    let s = &setup.0;
+    let n = &s.negotiation;
+    let k = &s.kinds;
+    let m = &s.mediator;
+    let kind = if !talks.black_sea && talks.progress >= n.black_sea_at {
+        k.black_sea_deal
+    } else if !talks.comprehensive && talks.progress >= n.comprehensive_at {
+        k.comprehensive_ceasefire
+    } else if talks.progress >= 1.0 - 1e-12 {
+        let total = talks.partner_concessions + talks.adversary_concessions;
+        let share =
+            if total == 0 { 0.0 } else { f64::from(talks.partner_concessions) / f64::from(total) };
+        if share >= n.russian_terms_share {
+            k.settlement_russian_terms
+        } else {
+            k.settlement_balanced
+        }
+    } else {
+        return;
+    };
+    let e = negotiation_event(&mut talks, clock.day, kind, m.actor, None);
+    out.write(e);
+}
+
+/// The one place events change the world: the talks' bookkeeping, then each kind's declared
+/// direct effects.
+pub fn apply_events(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    mut talks: ResMut<Talks>,
+    roster: Res<Roster>,
+    mut events: MessageReader<Occurred>,
+    mut attention: Query<&mut Attention>,
+    mut belligerents: Query<(&mut Resolve, &mut Stalling)>,
+    mut lanes: Query<(&mut Lanes, &mut Leverage)>,
+    mut courtship: Query<&mut Courtship>,
+) {
+    let s = &setup.0;
+    let k = &s.kinds;
+    let m = &s.mediator;
+    let n = &s.negotiation;
+    for e in events.read() {
+        let open = talks.is_open();
+        let end = |t: &mut Talks, o: TalksOutcome| {
+            if t.outcome.is_none() {
+                t.outcome = Some((o, clock.day));
+            }
+        };
+        match e.kind {
+            x if x == k.concession && open => {
+                if e.source == m.partner {
+                    talks.partner_concessions += 1;
+                    if talks.aid_cut_since.is_some() {
+                        talks.conceded_under_cut = true;
+                    }
+                } else if e.source == m.adversary {
+                    talks.adversary_concessions += 1;
+                }
+                let mut next = talks.progress + n.progress_per_concession * e.magnitude;
+                let demand = match &s.actors[m.adversary].kind {
+                    ActorKind::Belligerent(b) => b.sanctions_relief_demand,
+                    _ => 0.0,
+                };
+                // Moscow tied the Black Sea pause to sanctions relief (2025-03-25): without it,
+                // progress stops short of that milestone.
+                if !talks.black_sea && !talks.relief_given && demand > n.relief_required_above {
+                    next = next.min(n.black_sea_at - 1e-9);
+                }
+                talks.progress = next.min(1.0);
+            }
+            x if x == k.black_sea_deal => talks.black_sea = true,
+            x if x == k.comprehensive_ceasefire => talks.comprehensive = true,
+            x if x == k.aid_suspended => {
+                talks.aid_cut_since = Some(e.day);
+                talks.conceded_under_cut = false;
+            }
+            x if x == k.aid_restored => {
+                talks.aid_cut_since = None;
+                talks.conceded_under_cut = false;
+                talks.rebukes = 0;
+            }
+            x if x == k.public_rebuke => talks.rebukes += 1,
+            x if x == k.sanctions_threat => talks.threats += 1,
+            x if x == k.sanctions_imposed => talks.sanctions_imposed += 1,
+            x if x == k.sanctions_relief => talks.relief_given = true,
+            x if x == k.settlement_russian_terms => {
+                talks.progress = 1.0;
+                end(&mut talks, TalksOutcome::SettlementRussianTerms);
+            }
+            x if x == k.settlement_balanced => {
+                talks.progress = 1.0;
+                end(&mut talks, TalksOutcome::SettlementBalanced);
+            }
+            x if x == k.talks_collapse => end(&mut talks, TalksOutcome::TalksCollapse),
+            x if x == k.us_disengages => end(&mut talks, TalksOutcome::UsDisengaged),
+            _ => {}
+        }
+        for fx in &s.events[e.kind].effects {
+            let delta = fx.delta * e.magnitude;
+            for &who in &fx.actors {
+                let ent = roster.0[who];
+                match fx.variable {
+                    Variable::Attention => {
+                        if let Ok(mut a) = attention.get_mut(ent) {
+                            a.0 = (a.0 + delta).clamp(0.0, 1.0);
+                        }
+                    }
+                    Variable::Resolve => {
+                        if let Ok((mut r, _)) = belligerents.get_mut(ent) {
+                            r.value = (r.value + delta).clamp(0.0, 1.0);
+                        }
+                    }
+                    Variable::Stalling => {
+                        if let Ok((_, mut st)) = belligerents.get_mut(ent) {
+                            st.0 = (st.0 + delta).clamp(0.0, 1.0);
+                        }
+                    }
+                    Variable::Utility(lane) => {
+                        if let Ok((mut l, _)) = lanes.get_mut(ent) {
+                            l.shocks[lane] += delta;
+                        }
+                    }
+                    Variable::Leverage => {
+                        if let Ok((_, mut lev)) = lanes.get_mut(ent) {
+                            lev.0 = (lev.0 + delta).clamp(0.0, 1.0);
+                        }
+                    }
+                    Variable::Courtship => {
+                        if let Ok(mut c) = courtship.get_mut(ent) {
+                            c.level = (c.level + delta).clamp(0.0, 1.0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Intensity relaxes toward the level the talks allow; the adversary's need for munitions
+/// follows it (the article: the war is what makes Pyongyang valuable to Moscow).
+pub fn update_war(
+    setup: Res<Setup>,
+    talks: Res<Talks>,
+    roster: Res<Roster>,
+    mut war: ResMut<War>,
+    mut need: Query<&mut MunitionsNeed>,
+) {
+    let w = &setup.0.war;
+    let target = match talks.outcome {
+        Some((o, _)) if o.is_settlement() => w.intensity_settled,
+        Some(_) => w.intensity_fighting,
+        None if talks.comprehensive => w.intensity_ceasefire,
+        None => w.intensity_fighting,
+    };
+    war.intensity += (target - war.intensity) / w.relaxation_days;
+    if let Ok(mut nd) = need.get_mut(roster.0[setup.0.mediator.adversary]) {
+        let goal = (w.munitions_per_intensity * war.intensity).clamp(0.0, 1.0);
+        nd.0 += (goal - nd.0) / w.relaxation_days;
+    }
+}

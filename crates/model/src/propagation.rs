@@ -1,0 +1,117 @@
+//! From what happened to what each observer perceives, and when.
+//!
+//! An observer perceives an event it is party to at once and exactly. Otherwise it needs a
+//! channel to the event's source or target: it then hears of the event with probability
+//! `visibility × attention`, after a delay drawn uniformly from the channel's range, and misreads
+//! its significance by a log-normal factor with mean 1 and log-scale s.d. `noise`. The draws for
+//! one (event, observer) pair come from their own counter-based generator, so what an observer
+//! perceives of one event never depends on what else happened in the run.
+
+use bevy_ecs::prelude::*;
+use rand_distr::{Distribution, StandardNormal};
+use sidelines_scenario::ActorKind;
+
+use crate::shared::*;
+
+/// An event as one observer will take it in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Percept {
+    pub due_day: u32,
+    pub kind: usize,
+    /// The observer is the event's source or target.
+    pub involves_self: bool,
+    /// Magnitude times the misreading factor.
+    pub strength: f64,
+}
+
+/// Perceived events waiting for their due day.
+#[derive(Component, Clone, Debug, Default, PartialEq)]
+pub struct Inbox(pub Vec<Percept>);
+
+/// One row of events.csv: an event and, per observer, the day it was perceived.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRecord {
+    pub day: u32,
+    pub kind: usize,
+    pub source: usize,
+    pub target: Option<usize>,
+    pub magnitude: f64,
+    /// Indexed like `Simulation::observers()`.
+    pub perceived: Vec<Option<u32>>,
+}
+
+/// Every event of the run, when recording is on.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct EventLog {
+    pub enabled: bool,
+    pub records: Vec<EventRecord>,
+}
+
+/// Channels decide who perceives each event, when, and how strongly.
+pub fn propagate_events(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    rngs: Res<Rngs>,
+    roster: Res<Roster>,
+    mut log: ResMut<EventLog>,
+    mut events: MessageReader<Occurred>,
+    mut inboxes: Query<&mut Inbox>,
+) {
+    let s = &setup.0;
+    for e in events.read() {
+        let kind = &s.events[e.kind];
+        let mut perceived = Vec::new();
+        for (i, actor) in s.actors.iter().enumerate() {
+            let ActorKind::Observer(obs) = &actor.kind else { continue };
+            let mut rng = rngs.perception(e.uid, i);
+            // Always three draws, whatever the outcome.
+            let u_seen = uniform(&mut rng);
+            let u_delay = uniform(&mut rng);
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let percept = if e.involves(i) {
+                Some((e.day, 0.0, true))
+            } else {
+                let channel = obs
+                    .watches
+                    .iter()
+                    .filter(|c| c.actor == e.source || Some(c.actor) == e.target)
+                    .max_by(|a, b| a.attention.total_cmp(&b.attention));
+                channel.filter(|c| u_seen < kind.visibility * c.attention).map(|c| {
+                    let span = f64::from(c.delay_max_days - c.delay_min_days + 1);
+                    let delay = c.delay_min_days
+                        + ((u_delay * span) as u32).min(c.delay_max_days - c.delay_min_days);
+                    (e.day + delay, c.noise, false)
+                })
+            };
+            let mut seen_on = None;
+            if let Some((due, noise, involves_self)) = percept {
+                // Something emitted after yesterday's propagation arrives today at the earliest.
+                let due = due.max(clock.day);
+                if due < s.horizon_days {
+                    seen_on = Some(due);
+                    let factor =
+                        if noise > 0.0 { (noise * z - 0.5 * noise * noise).exp() } else { 1.0 };
+                    if let Ok(mut inbox) = inboxes.get_mut(roster.0[i]) {
+                        inbox.0.push(Percept {
+                            due_day: due,
+                            kind: e.kind,
+                            involves_self,
+                            strength: e.magnitude * factor,
+                        });
+                    }
+                }
+            }
+            perceived.push(seen_on);
+        }
+        if log.enabled {
+            log.records.push(EventRecord {
+                day: e.day,
+                kind: e.kind,
+                source: e.source,
+                target: e.target,
+                magnitude: e.magnitude,
+                perceived,
+            });
+        }
+    }
+}

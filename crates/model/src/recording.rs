@@ -1,0 +1,140 @@
+//! What a run leaves behind: the daily trajectory of every variable and the outcomes.
+//!
+//! One function, `actor_values`, walks an actor's components in a fixed order; it names the
+//! series once when the simulation is built and fills them every day, so names and values can
+//! never drift apart. The trajectory is a flat day-major matrix (`days × series`).
+
+use bevy_ecs::prelude::*;
+
+use crate::alignment::{Courtship, Lanes, Leverage};
+use crate::beliefs::{Fears, Trust, TypeBelief};
+use crate::negotiation::{Attention, MunitionsNeed, Resolve, Stalling, Talks, War};
+use crate::shared::*;
+use sidelines_scenario::{LANES, Scenario};
+
+/// The pseudo-actor code under which war-level variables are recorded.
+pub const WAR_ACTOR: &str = "WAR";
+
+/// One recorded series: an actor's code and a variable name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub actor: String,
+    pub variable: String,
+}
+
+/// The day-major value matrix, when recording is on.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Trajectory {
+    pub enabled: bool,
+    pub values: Vec<f64>,
+}
+
+pub type ActorState<'a> = (
+    &'a ActorId,
+    Option<&'a Attention>,
+    Option<&'a Resolve>,
+    Option<&'a Stalling>,
+    Option<&'a MunitionsNeed>,
+    Option<&'a TypeBelief>,
+    Option<&'a Trust>,
+    Option<&'a Fears>,
+    Option<&'a Leverage>,
+    Option<&'a Lanes>,
+    Option<&'a Courtship>,
+);
+
+/// Visits one actor's variables in the fixed order: `visit(variable, value)`.
+pub fn actor_values(s: &Scenario, state: ActorState<'_>, visit: &mut dyn FnMut(&str, f64)) {
+    let (_, attention, resolve, stalling, need, belief, trust, fears, leverage, lanes, courtship) =
+        state;
+    if let Some(a) = attention {
+        visit("attention", a.0);
+    }
+    if let Some(r) = resolve {
+        visit("resolve", r.value);
+    }
+    if let Some(x) = stalling {
+        visit("stalling", x.0);
+    }
+    if let Some(n) = need {
+        visit("munitions_need", n.0);
+    }
+    if let Some(b) = belief {
+        for (p, h) in b.0.iter().zip(&s.hypotheses) {
+            visit(&format!("belief_{}", h.name), *p);
+        }
+    }
+    if let Some(t) = trust {
+        visit(&trust_variable(s), t.0);
+    }
+    if let Some(f) = fears {
+        visit("fear_coercion", f.coercion);
+        visit("fear_abandonment", f.abandonment);
+    }
+    if let Some(l) = leverage {
+        visit("leverage", l.0);
+    }
+    if let Some(l) = lanes {
+        for (w, name) in l.weights.iter().zip(LANES) {
+            visit(&format!("alliance_{name}"), *w);
+        }
+    }
+    if let Some(c) = courtship {
+        visit("courtship", c.level);
+    }
+}
+
+/// `trust_us` for a mediator coded US.
+pub fn trust_variable(s: &Scenario) -> String {
+    format!("trust_{}", s.actors[s.mediator.actor].code.to_lowercase())
+}
+
+fn war_values(war: &War, talks: &Talks, visit: &mut dyn FnMut(&str, f64)) {
+    visit("intensity", war.intensity);
+    visit("talks_progress", talks.progress);
+}
+
+/// Names every series, in recording order, with its current value.
+pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series>, Vec<f64>) {
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    let mut q = world.query::<ActorState<'_>>();
+    for &e in roster {
+        if let Ok(state) = q.get(world, e) {
+            let code = s.actors[state.0.0].code.clone();
+            actor_values(s, state, &mut |v, x| {
+                names.push(Series { actor: code.clone(), variable: v.to_string() });
+                values.push(x);
+            });
+        }
+    }
+    let war = world.resource::<War>();
+    let talks = world.resource::<Talks>();
+    war_values(war, talks, &mut |v, x| {
+        names.push(Series { actor: WAR_ACTOR.to_string(), variable: v.to_string() });
+        values.push(x);
+    });
+    (names, values)
+}
+
+/// Appends today's value of every series.
+pub fn record_day(
+    setup: Res<Setup>,
+    roster: Res<Roster>,
+    war: Res<War>,
+    talks: Res<Talks>,
+    mut traj: ResMut<Trajectory>,
+    q: Query<ActorState<'_>>,
+) {
+    if !traj.enabled {
+        return;
+    }
+    let s = &setup.0;
+    let values = &mut traj.values;
+    for &e in &roster.0 {
+        if let Ok(state) = q.get(e) {
+            actor_values(s, state, &mut |_, x| values.push(x));
+        }
+    }
+    war_values(&war, &talks, &mut |_, x| values.push(x));
+}

@@ -1,0 +1,120 @@
+//! What every mechanism shares: the actor marker, the clock, the day's events, the run's random
+//! streams and the scenario itself.
+//!
+//! Randomness is split into named streams so that one process's draws never shift another's:
+//! with the same seed, the background events (exercises, missile tests) of two branches that
+//! differ only in the Ukraine talks are the same script. Perception draws are counter-based
+//! (seeded from the event's identity and the observer) for the same reason.
+
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use rand::RngExt;
+use rand_pcg::Pcg64;
+use sidelines_scenario::Scenario;
+
+/// One state actor; the index is its position in the scenario's actor list.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActorId(pub usize);
+
+/// The scenario being run (shared, read-only).
+#[derive(Resource, Clone, Debug)]
+pub struct Setup(pub Arc<Scenario>);
+
+/// Entities by actor index: systems iterate actors in this fixed order, never in query order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Roster(pub Vec<Entity>);
+
+/// The simulated day, counted from the scenario's start date.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    pub day: u32,
+}
+
+/// Which process produced an event; with the process's own counter it identifies the event
+/// for counter-based perception draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Script = 1,
+    Negotiation = 2,
+    Overture = 3,
+    Background = 4,
+    Courtship = 5,
+    Acceptance = 6,
+}
+
+/// Something that happened in the world on one day.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub struct Occurred {
+    pub day: u32,
+    pub kind: usize,
+    pub source: usize,
+    pub target: Option<usize>,
+    pub magnitude: f64,
+    /// Stable identity within the run: (origin, process index or counter, day).
+    pub uid: u64,
+}
+
+impl Occurred {
+    pub fn uid(origin: Origin, a: u32, day: u32) -> u64 {
+        ((origin as u64) << 56) ^ (u64::from(a) << 24) ^ u64::from(day)
+    }
+
+    pub fn involves(&self, actor: usize) -> bool {
+        self.source == actor || self.target == Some(actor)
+    }
+}
+
+/// The run's random streams (Pcg64, one stream constant per process).
+#[derive(Resource, Clone, Debug)]
+pub struct Rngs {
+    pub seed: u64,
+    pub negotiation: Pcg64,
+    pub overture: Pcg64,
+    pub background: Pcg64,
+    pub courtship: Pcg64,
+}
+
+impl Rngs {
+    pub fn new(seed: u64) -> Rngs {
+        let state = u128::from(splitmix64(seed)) << 64 | u128::from(splitmix64(seed ^ 0x5EED));
+        Rngs {
+            seed,
+            negotiation: Pcg64::new(state, 1),
+            overture: Pcg64::new(state, 2),
+            background: Pcg64::new(state, 3),
+            courtship: Pcg64::new(state, 4),
+        }
+    }
+
+    /// A generator for one (event, observer) pair, independent of everything else that
+    /// happened in the run.
+    pub fn perception(&self, uid: u64, observer: usize) -> Pcg64 {
+        let a = splitmix64(self.seed ^ splitmix64(uid));
+        let b = splitmix64(a ^ observer as u64);
+        Pcg64::new(u128::from(a) << 64 | u128::from(b), 5 + observer as u128)
+    }
+}
+
+/// A uniform draw in [0, 1); exactly one draw from the stream.
+pub fn uniform(rng: &mut Pcg64) -> f64 {
+    rng.random::<f64>()
+}
+
+/// Whether an event with daily probability `p` happens today; always one draw.
+pub fn happens(rng: &mut Pcg64, p: f64) -> bool {
+    uniform(rng) < p
+}
+
+/// SplitMix64's finaliser: a bijective mix of 64 bits (Steele, Lea and Flood 2014).
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The fraction of a quantity left after one day, given its half-life in days.
+pub fn daily_retention(half_life_days: f64) -> f64 {
+    0.5f64.powf(1.0 / half_life_days)
+}

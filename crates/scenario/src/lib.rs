@@ -1,0 +1,223 @@
+//! Scenario files for `sidelines`: schema, validation, parameter paths, the embedded library.
+//!
+//! A scenario is one TOML file that holds every assumption of the model. A *variant* is a small
+//! file that names a base scenario (`base = "ukraine-watch"`) and overrides a few numbers by
+//! parameter path (`[set]`) or adds scripted events (`[[timeline]]`). Loading turns either into
+//! a validated [`Scenario`], or into an [`Error`] that lists every problem found with its file,
+//! line, column and field path.
+//!
+//! This crate does no I/O: the caller passes bytes, and a resolver for the base a variant names.
+
+mod error;
+mod library;
+pub mod params;
+mod resolved;
+mod schema;
+mod source;
+mod validate;
+
+pub use error::{Diagnostic, Error};
+pub use library::{DEFAULT_SCENARIO, EMBEDDED, embedded_source};
+pub use resolved::*;
+pub use source::Place;
+pub use validate::SUM_TOLERANCE;
+
+use source::{SourceMap, parse};
+
+/// Fetches the bytes of the base a variant names: `(reference, referring file) -> (display name,
+/// bytes)`. The binary resolves embedded names first, then paths relative to the referring file.
+pub type Resolver<'a> = &'a dyn Fn(&str, &str) -> Result<(String, Vec<u8>), String>;
+
+/// How deep variants may stack on one another before we suspect a cycle.
+const MAX_VARIANT_DEPTH: usize = 8;
+
+/// Keys a variant file may have.
+const VARIANT_KEYS: [&str; 5] = ["base", "name", "description", "set", "timeline"];
+
+/// Loads and validates a scenario or variant.
+pub fn load(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Scenario, Error> {
+    let (doc, map) = document(file, bytes, resolve, 0)?;
+    validate::validate(&doc).map_err(|problems| to_error(&map, problems))
+}
+
+/// Loads one of the embedded scenarios by name.
+pub fn load_embedded(name: &str) -> Option<Result<Scenario, Error>> {
+    let text = embedded_source(name)?;
+    let file = format!("{name}.toml (embedded)");
+    Some(load(&file, text.as_bytes(), &embedded_only))
+}
+
+/// A resolver that knows only the embedded library.
+pub fn embedded_only(reference: &str, _from: &str) -> Result<(String, Vec<u8>), String> {
+    match embedded_source(reference) {
+        Some(t) => Ok((format!("{reference}.toml (embedded)"), t.as_bytes().to_vec())),
+        None => Err(format!("no embedded scenario named `{reference}`")),
+    }
+}
+
+impl Scenario {
+    /// A copy with parameters changed by path, re-validated as a whole.
+    pub fn with_parameters(&self, sets: &[(&str, f64)]) -> Result<Scenario, Error> {
+        let mut doc = self.document.clone();
+        for (path, value) in sets {
+            params::set(&mut doc, path, *value).map_err(|m| Error::plain(*path, m))?;
+        }
+        validate::validate(&doc).map_err(|problems| {
+            let diagnostics = problems
+                .into_iter()
+                .map(|(field, message)| Error::plain(field, message).diagnostics.remove(0))
+                .collect();
+            Error { diagnostics }
+        })
+    }
+
+    /// Every numeric parameter: (path, value, domain).
+    pub fn parameters(&self) -> Vec<(String, f64, Option<params::Domain>)> {
+        params::leaves(&self.document)
+            .into_iter()
+            .map(|l| {
+                let d = params::domain(&l.param);
+                (l.param, l.value, d)
+            })
+            .collect()
+    }
+}
+
+fn to_error(map: &SourceMap, problems: Vec<(String, String)>) -> Error {
+    let mut diagnostics: Vec<Diagnostic> =
+        problems.into_iter().map(|(path, msg)| map.diagnostic(&path, msg)).collect();
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    diagnostics.dedup();
+    Error { diagnostics }
+}
+
+/// Parses a file and, for a variant, applies it to its base. Returns the resolved document and
+/// where each of its fields was written.
+fn document(
+    file: &str,
+    bytes: &[u8],
+    resolve: Resolver<'_>,
+    depth: usize,
+) -> Result<(toml::Table, SourceMap), Error> {
+    let parsed = parse(file, bytes)?;
+    let Some(base_ref) = parsed.table.get("base") else {
+        return Ok((parsed.table, parsed.map));
+    };
+    let vmap = parsed.map;
+    let fail = |path: &str, msg: String| Error::single(vmap.diagnostic(path, msg));
+    for key in parsed.table.keys() {
+        if !VARIANT_KEYS.contains(&key.as_str()) {
+            let msg = format!(
+                "a variant may only have {}; change other values under [set]",
+                VARIANT_KEYS.join(", ")
+            );
+            return Err(fail(key, msg));
+        }
+    }
+    let Some(base_ref) = base_ref.as_str() else {
+        return Err(fail("base", String::from("must be a scenario name or a path")));
+    };
+    if depth >= MAX_VARIANT_DEPTH {
+        return Err(fail(
+            "base",
+            format!("variants nest deeper than {MAX_VARIANT_DEPTH}: a cycle?"),
+        ));
+    }
+    let (base_file, base_bytes) = resolve(base_ref, file).map_err(|m| fail("base", m))?;
+    let (mut doc, mut map) = document(&base_file, &base_bytes, resolve, depth + 1)?;
+
+    for key in ["name", "description"] {
+        if let Some(v) = parsed.table.get(key) {
+            doc.insert(key.to_string(), v.clone());
+            if let Some(place) = vmap.locate(key) {
+                map.insert(key.to_string(), place.clone());
+            }
+        }
+    }
+    if let Some(set) = parsed.table.get("set") {
+        let Some(set) = set.as_table() else {
+            return Err(fail("set", String::from("must be a table of parameter path = number")));
+        };
+        let mut problems = Vec::new();
+        for (path, value) in set {
+            let here = format!("set.{path}");
+            let number = match value {
+                toml::Value::Integer(i) => Some(*i as f64),
+                toml::Value::Float(f) => Some(*f),
+                _ => None,
+            };
+            let Some(number) = number else {
+                problems.push(vmap.diagnostic(&here, "must be a number"));
+                continue;
+            };
+            match params::set(&mut doc, path, number) {
+                Ok(()) => {
+                    if let (Some(index), Some(place)) =
+                        (params::index_path(&doc, path), vmap.locate(&here))
+                    {
+                        map.insert(index, place.clone());
+                    }
+                }
+                Err(m) => problems.push(vmap.diagnostic(&here, m)),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error { diagnostics: problems });
+        }
+    }
+    if let Some(extra) = parsed.table.get("timeline") {
+        let Some(extra) = extra.as_array() else {
+            return Err(fail("timeline", String::from("must be an array of [[timeline]] tables")));
+        };
+        let entry = doc.entry("timeline").or_insert_with(|| toml::Value::Array(Vec::new()));
+        let Some(timeline) = entry.as_array_mut() else {
+            return Err(fail("timeline", String::from("the base's timeline is not an array")));
+        };
+        let offset = timeline.len();
+        timeline.extend(extra.iter().cloned());
+        for (path, place) in vmap.entries() {
+            let shifted = path
+                .strip_prefix("timeline[")
+                .and_then(|rest| rest.split_once(']'))
+                .and_then(|(i, tail)| Some((i.parse::<usize>().ok()?, tail)));
+            if let Some((i, tail)) = shifted {
+                map.insert(format!("timeline[{}]{tail}", i + offset), place.clone());
+            }
+        }
+    }
+    Ok((doc, map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_scenario_loads() {
+        for (name, _, _) in EMBEDDED {
+            let s = load_embedded(name).unwrap();
+            if let Err(e) = &s {
+                panic!("{name}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_numeric_field_has_a_domain() {
+        let s = load_embedded(DEFAULT_SCENARIO).unwrap().unwrap();
+        for (path, _, domain) in s.parameters() {
+            assert!(domain.is_some(), "{path} has no declared domain");
+        }
+    }
+
+    #[test]
+    fn set_revalidates() {
+        let s = load_embedded(DEFAULT_SCENARIO).unwrap().unwrap();
+        let t = s.with_parameters(&[("mediator.attention_half_life_days", 30.0)]).unwrap();
+        assert_eq!(t.mediator.attention_half_life_days, 30.0);
+        let e = s.with_parameters(&[("actors.KP.prior.reliable", 0.9)]).unwrap_err();
+        assert!(e.to_string().contains("actors[3].prior: must sum to 1"), "{e}");
+        let e = s.with_parameters(&[("mediator.maximalism", 1.5)]).unwrap_err();
+        assert!(e.to_string().contains("outside its range"), "{e}");
+    }
+}

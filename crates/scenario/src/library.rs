@@ -1,0 +1,46 @@
+//! The scenario library compiled into the binary, so `sidelines run` works from any folder.
+//!
+//! The same files live under `configs/scenarios/`, where users read and copy them; a test keeps
+//! the two identical by construction (they are the same files, included at compile time).
+
+/// The scenario `sidelines run` uses when none is named.
+pub const DEFAULT_SCENARIO: &str = "ukraine-watch";
+
+/// (name, one-line description, TOML source).
+pub const EMBEDDED: &[(&str, &str, &str)] = &[
+    (
+        "ukraine-watch",
+        "Baseline from 2025-03-25 (end of the Riyadh round): the talks may go any way",
+        include_str!("../../../configs/scenarios/ukraine-watch.toml"),
+    ),
+    (
+        "coerced-settlement",
+        "Washington leans on Kyiv, not Moscow, and wants any deal fast: a settlement on Russia's terms",
+        include_str!("../../../configs/scenarios/coerced-settlement.toml"),
+    ),
+    (
+        "balanced-settlement",
+        "Washington presses both sides evenly and is willing to trade: a balanced settlement",
+        include_str!("../../../configs/scenarios/balanced-settlement.toml"),
+    ),
+    (
+        "talks-collapse",
+        "A maximalist Washington meets Moscow's stalling: the talks break down",
+        include_str!("../../../configs/scenarios/talks-collapse.toml"),
+    ),
+    (
+        "us-disengages",
+        "Washington loses interest fast and walks away from the process",
+        include_str!("../../../configs/scenarios/us-disengages.toml"),
+    ),
+    (
+        "war-continues",
+        "Talks grind on without a deal, a collapse or a walk-out: the war goes on",
+        include_str!("../../../configs/scenarios/war-continues.toml"),
+    ),
+];
+
+/// The TOML source of an embedded scenario.
+pub fn embedded_source(name: &str) -> Option<&'static str> {
+    EMBEDDED.iter().find(|(n, _, _)| *n == name).map(|(_, _, s)| *s)
+}

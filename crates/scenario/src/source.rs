@@ -1,0 +1,235 @@
+//! From bytes to a TOML table plus a map from every field path to its place in the file.
+//!
+//! Validation works on plain values and reports a field path (`actors[3].prior.reliable`); the
+//! `SourceMap` turns that path back into `file:line:col`. Keeping the two apart lets a variant's
+//! overrides point at the variant's own lines while everything else points at its base file.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{Diagnostic, Error};
+
+/// Where a field path was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Field path (index form) -> the place of its value.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    places: HashMap<String, Place>,
+    /// Where paths not written anywhere point: the first line of the file that defines the
+    /// scenario.
+    fallback: Option<Place>,
+}
+
+impl SourceMap {
+    /// The place of `path`, or of its nearest written ancestor.
+    pub fn locate(&self, path: &str) -> Option<&Place> {
+        let mut p = path;
+        loop {
+            if let Some(place) = self.places.get(p) {
+                return Some(place);
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return self.places.get(p).or(self.fallback.as_ref()),
+            }
+        }
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &Place)> {
+        self.places.iter()
+    }
+
+    pub fn insert(&mut self, path: String, place: Place) {
+        self.places.insert(path, place);
+    }
+
+    pub fn diagnostic(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let place = self.locate(path).cloned().unwrap_or(Place {
+            file: String::from("<scenario>"),
+            line: 0,
+            column: 0,
+        });
+        Diagnostic {
+            file: place.file,
+            line: place.line,
+            column: place.column,
+            field: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A parsed file: its table and where each of its fields is.
+#[derive(Debug)]
+pub struct Parsed {
+    pub table: toml::Table,
+    pub map: SourceMap,
+}
+
+/// Decode, parse and map one file. `file` is the name errors will show.
+pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, Error> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            // The prefix is valid UTF-8 by construction.
+            let prefix = String::from_utf8_lossy(valid);
+            let (line, column) = line_col(&prefix, prefix.len());
+            return Err(Error::single(Diagnostic {
+                file: file.to_string(),
+                line,
+                column,
+                field: String::new(),
+                message: format!("the file is not UTF-8 (invalid byte at offset {})", valid.len()),
+            }));
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(Error::single(Diagnostic {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            field: String::new(),
+            message: String::from("the file is empty"),
+        }));
+    }
+    let spanned = DeTable::parse(text).map_err(|e| toml_error(file, text, &e))?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let mut map = SourceMap {
+        places: HashMap::new(),
+        fallback: Some(Place { file: file.to_string(), line: 1, column: 1 }),
+    };
+    let lines = LineIndex::new(text);
+    let mut walker = Walker { file, lines: &lines, map: &mut map };
+    walker.table(String::new(), spanned.get_ref());
+    Ok(Parsed { table, map })
+}
+
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Error {
+    let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    Error::single(Diagnostic {
+        file: file.to_string(),
+        line,
+        column,
+        field: String::new(),
+        message: format!("not valid TOML: {}", e.message().trim_end()),
+    })
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Byte offsets of line starts, so each lookup is a binary search rather than a scan.
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> LineIndex<'a> {
+        let starts =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { text, starts }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
+
+struct Walker<'a> {
+    file: &'a str,
+    lines: &'a LineIndex<'a>,
+    map: &'a mut SourceMap,
+}
+
+impl Walker<'_> {
+    fn place(&self, span: Range<usize>) -> Place {
+        let (line, column) = self.lines.line_col(span.start);
+        Place { file: self.file.to_string(), line, column }
+    }
+
+    fn table(&mut self, prefix: String, table: &DeTable<'_>) {
+        for (key, value) in table {
+            let path = if prefix.is_empty() {
+                key.get_ref().to_string()
+            } else {
+                format!("{prefix}.{}", key.get_ref())
+            };
+            // Point at the value, which is where a wrong number or type is written. A table
+            // header has no value span worth showing, so fall back to the key.
+            let span = match value.get_ref() {
+                DeValue::Table(_) | DeValue::Array(_) => key.span(),
+                _ => value.span(),
+            };
+            let place = self.place(span);
+            self.map.insert(path.clone(), place);
+            self.value(path, value.get_ref());
+        }
+    }
+
+    fn value(&mut self, path: String, value: &DeValue<'_>) {
+        match value {
+            DeValue::Table(t) => self.table(path, t),
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("{path}[{i}]");
+                    let place = self.place(item.span());
+                    self.map.insert(p.clone(), place);
+                    self.value(p, item.get_ref());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_nested_paths_to_lines() {
+        let text = "a = 1\n[[actors]]\ncode = \"US\"\n[actors.prior]\nx = 0.5\n";
+        let parsed = parse("f.toml", text.as_bytes()).unwrap();
+        let p = parsed.map.locate("actors[0].prior.x").unwrap();
+        assert_eq!((p.line, p.column), (5, 5));
+        let p = parsed.map.locate("actors[0].missing").unwrap();
+        assert_eq!(p.line, 2);
+        let p = parsed.map.locate("nothing.here").unwrap();
+        assert_eq!((p.line, p.column), (1, 1));
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        assert_eq!(line_col("ab\né = 1", 6), (2, 3));
+        let idx = LineIndex::new("ab\né = 1\n");
+        assert_eq!(idx.line_col(6), (2, 3));
+        assert_eq!(idx.line_col(0), (1, 1));
+        assert_eq!(idx.line_col(3), (2, 1));
+    }
+}
