@@ -91,10 +91,8 @@ impl Checker {
                 "must not be above negotiation.comprehensive_at (the Black Sea pause comes first)",
             );
         }
+        // The domain check has already reported a horizon outside [1, 36500].
         let horizon_days = u32::try_from(raw.horizon_days).ok().filter(|h| *h > 0);
-        if horizon_days.is_none() {
-            self.problem("horizon_days", "must be at least 1 day");
-        }
         if !self.problems.is_empty() {
             return None;
         }

@@ -1,0 +1,112 @@
+//! The belief update against its closed form. With perception noise, forgetting and every
+//! stochastic process switched off, and a scripted sequence of events, each observer's final
+//! belief must equal `prior_h × Π_e L_h(e)^{w_e}`, normalised, where `w_e` is the magnitude
+//! times 1 for actions or `statement_weight` for statements, times `transfer` unless the
+//! observer is party to the event.
+
+use sidelines_model::Record;
+use sidelines_scenario::{ActorKind, Class};
+
+use crate::common::*;
+
+const SCRIPT: &str = r#"
+[[timeline]]
+day = 3
+kind = "aid_suspended"
+source = "US"
+target = "UA"
+[[timeline]]
+day = 10
+kind = "public_rebuke"
+source = "US"
+target = "UA"
+magnitude = 2.0
+[[timeline]]
+day = 20
+kind = "summit_overture"
+source = "US"
+target = "KP"
+[[timeline]]
+day = 25
+kind = "alliance_reassurance"
+source = "US"
+target = "KR"
+[[timeline]]
+day = 40
+kind = "sanctions_relief"
+source = "US"
+target = "RU"
+[[timeline]]
+day = 41
+kind = "talks_collapse"
+source = "US"
+target = "RU"
+[[timeline]]
+day = 50
+kind = "cvid_reaffirmed"
+source = "US"
+target = "KP"
+"#;
+
+#[test]
+fn bayes_matches_closed_form() {
+    let base = embedded("ukraine-watch");
+    // Switch off every source of randomness and every process that is not the script.
+    let off = |p: &str| {
+        p.ends_with(".noise")
+            || p.ends_with("rate_per_day")
+            || p.ends_with("per_tilt_per_day")
+            || p.ends_with("base_per_day")
+            || p == "beliefs.forgetting_per_day"
+            || p == "mediator.disengage_below"
+            || p == "negotiation.collapse_hazard_per_round"
+    };
+    let full = |p: &str| p.ends_with(".attention") || p.ends_with(".visibility");
+    let mut sets: Vec<(String, f64)> = Vec::new();
+    for (path, _, _) in base.parameters() {
+        if off(&path) {
+            sets.push((path, 0.0));
+        } else if full(&path) {
+            sets.push((path, 1.0));
+        }
+    }
+    let sets: Vec<(&str, f64)> = sets.iter().map(|(p, x)| (p.as_str(), *x)).collect();
+    let quiet = base.with_parameters(&sets).expect("valid");
+    let text = format!("{}\n{SCRIPT}", toml::to_string(&quiet.document).expect("toml"));
+    let s = from_toml("scripted", &text);
+
+    let (sim, outs) = runs(&s, 3, Record { trajectory: false, events: true });
+    let out = &outs[0];
+    // Only the script happened (talks_accepted is Pyongyang's answer to the overture).
+    let scripted: Vec<usize> = s.timeline.iter().map(|e| e.kind).collect();
+    let accepted = s.event_index("talks_accepted").expect("kind");
+    let happened: Vec<usize> =
+        out.events.iter().map(|e| e.kind).filter(|k| *k != accepted).collect();
+    assert_eq!(happened, scripted);
+
+    for (oi, (actor, a, o)) in s.observers().enumerate() {
+        let mut log_post: Vec<f64> = o.prior.iter().map(|p| p.ln()).collect();
+        for e in &out.events {
+            assert!(e.perceived[oi].is_some(), "{} missed an event", a.code);
+            let kind = &s.events[e.kind];
+            let class = if kind.class == Class::Action { 1.0 } else { s.beliefs.statement_weight };
+            let involved = e.source == actor || e.target == Some(actor);
+            let w = e.magnitude * class * if involved { 1.0 } else { o.transfer };
+            for (lp, l) in log_post.iter_mut().zip(&kind.likelihood) {
+                *lp += w * l.ln();
+            }
+        }
+        let max = log_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let un: Vec<f64> = log_post.iter().map(|x| (x - max).exp()).collect();
+        let z: f64 = un.iter().sum();
+        for (h, hyp) in s.hypotheses.iter().enumerate() {
+            let name = format!("{}_belief_{}", a.code.to_lowercase(), hyp.name);
+            let got = column(&sim, &outs, &name);
+            for g in &got {
+                let want = un[h] / z;
+                assert!((g - want).abs() < 1e-12, "{name}: {g} vs closed form {want}");
+            }
+        }
+        assert!(matches!(a.kind, ActorKind::Observer(_)));
+    }
+}

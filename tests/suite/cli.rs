@@ -1,0 +1,228 @@
+//! The binary as a user drives it: exit codes, the files it writes, and broken inputs.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub fn sidelines(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sidelines"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// `sidelines validate tests/bad/<file>` exits 2 and prints `expect` (which starts with the
+/// line and column) right after the file name; `run` on the same file fails the same way.
+#[track_caller]
+fn check(file: &str, expect: &str) {
+    let path = format!("tests/bad/{file}");
+    for args in
+        [vec!["validate", path.as_str()], vec!["run", path.as_str(), "--out", "/nonexistent/never"]]
+    {
+        let out = sidelines(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let want = format!("{path}:{expect}");
+        assert!(stderr.contains(&want), "{args:?}\nwant: {want}\ngot:  {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn broken_files_are_located_and_named() {
+    check("empty.toml", "1:1: the file is empty");
+    check("not-utf8.toml", "85:21: the file is not UTF-8");
+    check("not-toml.toml", "12:22: not valid TOML");
+    check("duplicate-key.toml", "16:1: not valid TOML: duplicate key");
+    check("unknown-field.toml", "87:10: actors[3].colour: unknown field `colour`");
+    check(
+        "unknown-actor-in-channel.toml",
+        "101:9: actors[3].watches[0].actor: unknown actor code `XX`",
+    );
+    check("unknown-event-kind.toml", "458:8: background.cvid.kind: unknown event kind `parade`");
+    check("nan.toml", "87:12: actors[3].transfer: must be a finite number, not NaN");
+    check(
+        "infinite.toml",
+        "102:13: actors[3].watches[0].attention: must be a finite number, not inf",
+    );
+    check("out-of-range.toml", "235:14: mediator.maximalism: 1.5 is outside its range [0, 1]");
+    check(
+        "negative-rate.toml",
+        "466:16: background.missile_tests.rate_per_day: -0.03 is outside its range",
+    );
+    check("prior-sum.toml", "90:1: actors[3].prior: must sum to 1 (within 1e-9), sums to 1.1");
+    check("alliance-sum.toml", "95:1: actors[3].alignment.weights: must sum to 1");
+    check(
+        "unfavoured-hypothesis.toml",
+        "47:13: hypotheses.reliable: no event kind favours this hypothesis",
+    );
+    check("horizon-zero.toml", "15:16: horizon_days: 0 is outside its range [1, 36500]");
+    check(
+        "wrong-type.toml",
+        "15:16: horizon_days: invalid type: string \"365\", expected a whole number",
+    );
+    check("missing-field.toml", "229:2: mediator: missing field `deal_urgency`");
+    check("duplicate-code.toml", "199:8: actors[6].code: `KR` is used twice");
+    check(
+        "unknown-hypothesis-in-prior.toml",
+        "90:80: actors[3].prior.relaible: unknown hypothesis `relaible`",
+    );
+    check(
+        "likelihood-missing-hypothesis.toml",
+        "302:1: events.talks_round.likelihood: is missing hypothesis `reliable`",
+    );
+    check("unknown-role.toml", "86:8: actors[3].role: unknown variant `spectator`");
+    check(
+        "unknown-effect-variable.toml",
+        "353:39: events.aid_suspended.effects[0].variable: unknown variable `morale`",
+    );
+    check(
+        "delay-order.toml",
+        "103:18: actors[3].watches[0].delay_min_days: must not exceed delay_max_days",
+    );
+    check(
+        "fractional-day.toml",
+        "104:18: actors[3].watches[0].delay_max_days: invalid type: floating point `1.5`, expected a whole number",
+    );
+    check(
+        "missing-model-kind.toml",
+        "299:2: events: is missing `talks_accepted`, which the model emits",
+    );
+    check("start-date-with-time.toml", "14:14: start_date: must be a plain date");
+    check(
+        "variant-unknown-path.toml",
+        "5:38: set.mediator.attention_half_lfe_days: no parameter `mediator.attention_half_lfe_days`; did you mean `mediator.attention_half_life_days`?",
+    );
+    check("variant-unknown-base.toml", "1:8: base: no embedded scenario `ukraine-wach`");
+    check("variant-not-a-number.toml", "4:25: set.mediator.maximalism: must be a number");
+    check("variant-out-of-range.toml", "4:24: actors[4].transfer: 2 is outside its range [0, 1]");
+    check("variant-timeline-late.toml", "4:7: timeline[0].day: must be a day in [0, 365)");
+    check(
+        "variant-foreign-key.toml",
+        "2:16: horizon_days: a variant may only have base, name, description, set, timeline",
+    );
+}
+
+#[test]
+fn every_bad_file_is_checked() {
+    let listed = include_str!("cli.rs");
+    for entry in
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad")).expect("dir")
+    {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        assert!(listed.contains(&format!("\"{name}\"")), "tests/bad/{name} has no check");
+    }
+}
+
+#[test]
+fn validate_reports_every_file_and_accepts_the_library() {
+    let mut args = vec!["validate"];
+    let files: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/scenarios"))
+            .expect("dir")
+            .map(|e| {
+                format!("configs/scenarios/{}", e.expect("entry").file_name().to_string_lossy())
+            })
+            .collect();
+    args.extend(files.iter().map(String::as_str));
+    let out = sidelines(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).matches(": ok").count(), files.len());
+
+    // Two broken files: both reported, exit 2.
+    let out = sidelines(&[
+        "validate",
+        "tests/bad/nan.toml",
+        "configs/scenarios/ukraine-watch.toml",
+        "tests/bad/empty.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nan.toml:") && stderr.contains("empty.toml:"), "{stderr}");
+}
+
+#[test]
+fn run_writes_every_file_for_every_embedded_scenario() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, _, _) in sidelines_scenario::EMBEDDED {
+        let dir = tmp.path().join(name);
+        let out = sidelines(&["run", name, "--seed", "3", "--out", dir.to_str().expect("utf8")]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("talks:") && stdout.contains("North Korea (KP)"), "{stdout}");
+        for f in ["trajectory.csv", "events.csv", "run.csv", "manifest.json"] {
+            assert!(dir.join(f).is_file(), "{name}: {f} missing");
+        }
+        let traj = std::fs::read_to_string(dir.join("trajectory.csv")).expect("read");
+        assert!(traj.starts_with("day,date,actor,variable,value\n0,2025-03-25,"));
+        let run = std::fs::read_to_string(dir.join("run.csv")).expect("read");
+        assert_eq!(run.lines().count(), 2);
+        assert!(run.starts_with("run,point,replicate,seed,talks_outcome,talks_end_day,"));
+        let manifest = std::fs::read_to_string(dir.join("manifest.json")).expect("read");
+        assert!(manifest.contains("\"seed\": 3") && manifest.contains("resolved_scenario_toml"));
+        // No temporary file is left behind.
+        let stray = std::fs::read_dir(&dir).expect("dir").filter(|e| {
+            e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        });
+        assert_eq!(stray.count(), 0);
+    }
+}
+
+#[test]
+fn run_refuses_to_overwrite_without_force() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("r");
+    let d = dir.to_str().expect("utf8");
+    assert!(sidelines(&["run", "--seed", "1", "--out", d]).status.success());
+    let before = std::fs::read(dir.join("run.csv")).expect("read");
+    let out = sidelines(&["run", "--seed", "2", "--out", d]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds results"));
+    assert_eq!(std::fs::read(dir.join("run.csv")).expect("read"), before, "old results touched");
+    assert!(sidelines(&["run", "--seed", "2", "--out", d, "--force"]).status.success());
+    assert_ne!(std::fs::read(dir.join("run.csv")).expect("read"), before);
+}
+
+#[test]
+fn usage_errors_exit_2_and_never_panic() {
+    for args in [
+        vec!["frobnicate"],
+        vec!["run", "--seed", "minus-one"],
+        vec!["run", "--seed", "-1"],
+        vec!["run", "no-such-scenario"],
+        vec!["describe", "no-such.toml"],
+        vec!["validate"],
+        vec!["validate", "/no/such/file.toml"],
+        vec!["run", "--bogus"],
+    ] {
+        let out = sidelines(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn describe_lists_every_parameter_path() {
+    let out = sidelines(&["describe"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let s = crate::common::embedded("ukraine-watch");
+    for (path, _, _) in s.parameters() {
+        assert!(text.lines().any(|l| l.starts_with(&format!("{path} "))), "describe misses {path}");
+    }
+    for p in ["actors.KP.prior.reliable", "mediator.attention_half_life_days", "actors.KP.transfer"]
+    {
+        assert!(text.contains(p), "{p}");
+    }
+}
+
+#[test]
+fn scenarios_lists_the_library() {
+    let out = sidelines(&["scenarios"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (name, _, _) in sidelines_scenario::EMBEDDED {
+        assert!(text.contains(name));
+    }
+}

@@ -1,0 +1,85 @@
+//! Helpers shared by the test modules.
+
+use std::sync::Arc;
+
+use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_scenario::Scenario;
+
+pub fn embedded(name: &str) -> Scenario {
+    match sidelines_scenario::load_embedded(name) {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => panic!("{name}: {e}"),
+        None => panic!("no embedded scenario {name}"),
+    }
+}
+
+/// A scenario from TOML text (a variant may name an embedded base).
+pub fn from_toml(name: &str, text: &str) -> Scenario {
+    sidelines_scenario::load(name, text.as_bytes(), &sidelines_scenario::embedded_only)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The embedded scenario's document, edited by `edit`, validated again.
+pub fn edited(name: &str, edit: impl FnOnce(&mut toml::Table)) -> Scenario {
+    let mut doc = embedded(name).document;
+    edit(&mut doc);
+    from_toml(&format!("{name} (edited)"), &toml::to_string(&doc).expect("serialise"))
+}
+
+/// Runs seeds `0..n` and returns every output.
+pub fn runs(s: &Scenario, n: u64, record: Record) -> (Simulation, Vec<RunOutput>) {
+    let mut sim = Simulation::new(Arc::new(s.clone())).expect("schedule builds");
+    let outs = (0..n).map(|seed| sim.run(seed, record)).collect();
+    (sim, outs)
+}
+
+/// A numeric outcome by name from each run (flags count as 0/1).
+pub fn column(sim: &Simulation, outs: &[RunOutput], name: &str) -> Vec<f64> {
+    let i = sim
+        .outcome_names()
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no outcome {name}"));
+    outs.iter()
+        .map(|o| match &o.outcomes[i] {
+            Value::Number(x) => *x,
+            Value::Flag(b) => f64::from(u8::from(*b)),
+            Value::Day(d) => f64::from(*d),
+            v => panic!("{name} is not numeric: {v:?}"),
+        })
+        .collect()
+}
+
+/// Mean and the half-width of its two-sided 99% normal-theory confidence interval.
+pub fn mean_ci99(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, 2.5758 * (var / n).sqrt())
+}
+
+/// Paired differences `a_i - b_i` (same seed in both arms: common random numbers).
+pub fn paired(a: &[f64], b: &[f64]) -> Vec<f64> {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| x - y).collect()
+}
+
+/// Asserts the 99% interval of the mean of `diffs` lies strictly above zero.
+#[track_caller]
+pub fn assert_positive(what: &str, diffs: &[f64]) {
+    let (m, h) = mean_ci99(diffs);
+    assert!(
+        m - h > 0.0,
+        "{what}: mean difference {m:.4} ± {h:.4} (99% CI) does not exclude zero from above"
+    );
+}
+
+/// Asserts the 99% interval of the mean of `diffs` lies strictly below zero.
+#[track_caller]
+pub fn assert_negative(what: &str, diffs: &[f64]) {
+    let (m, h) = mean_ci99(diffs);
+    assert!(
+        m + h < 0.0,
+        "{what}: mean difference {m:.4} ± {h:.4} (99% CI) does not exclude zero from below"
+    );
+}
