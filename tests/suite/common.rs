@@ -68,6 +68,7 @@ pub fn paired(a: &[f64], b: &[f64]) -> Vec<f64> {
 #[track_caller]
 pub fn assert_positive(what: &str, diffs: &[f64]) {
     let (m, h) = mean_ci99(diffs);
+    eprintln!("{what}: {m:+.4} ± {h:.4} (99% CI, n = {})", diffs.len());
     assert!(
         m - h > 0.0,
         "{what}: mean difference {m:.4} ± {h:.4} (99% CI) does not exclude zero from above"
@@ -78,6 +79,7 @@ pub fn assert_positive(what: &str, diffs: &[f64]) {
 #[track_caller]
 pub fn assert_negative(what: &str, diffs: &[f64]) {
     let (m, h) = mean_ci99(diffs);
+    eprintln!("{what}: {m:+.4} ± {h:.4} (99% CI, n = {})", diffs.len());
     assert!(
         m + h < 0.0,
         "{what}: mean difference {m:.4} ± {h:.4} (99% CI) does not exclude zero from below"

@@ -152,6 +152,10 @@ fn claim5_aid_cut_brings_concession() {
     let z: f64 = 2.5758;
     let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
     let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    eprintln!(
+        "aid cut on day 0: Kyiv concedes within 14 days in {p:.3} of runs (99% Wilson lower bound {:.3})",
+        centre - half
+    );
     assert!(
         centre - half > 0.5,
         "share conceding within 14 days: {p:.3} (99% lower {:.3})",
