@@ -6,10 +6,13 @@
 //! - `validity`: the article's causal claims, in Monte Carlo expectation with confidence
 //!   intervals.
 //! - `schedule`: the day's systems are totally ordered where they conflict.
+//! - `robustness`: no input reachable from a file or a parameter path makes the tool panic,
+//!   and the model's invariants hold for any valid scenario.
 
 mod analytic;
 mod cli;
 mod common;
 mod determinism;
+mod robustness;
 mod schedule;
 mod validity;
