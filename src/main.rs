@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod batch;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
@@ -41,6 +43,36 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run a Monte Carlo batch: many seeded runs, streamed to runs.csv and summarised.
+    Batch {
+        /// An embedded scenario name or a path to a .toml file.
+        #[arg(default_value = DEFAULT_SCENARIO)]
+        scenario: String,
+        /// Number of runs.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: u64,
+        /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads [default: all cores]; results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        threads: Option<u64>,
+        /// Output folder [default: outputs/<scenario>/<date>T<time>Z/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write the full trajectories of the first K runs (trajectories.csv).
+        #[arg(long, default_value_t = 0)]
+        trajectories: u64,
+        /// Continue an interrupted batch in --out (default: the latest unfinished one).
+        #[arg(long, conflicts_with = "force")]
+        resume: bool,
+        /// Write into --out even if it already holds results.
+        #[arg(long)]
+        force: bool,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// List the embedded scenarios.
     Scenarios,
     /// List every parameter path of a scenario with its value and allowed range.
@@ -67,8 +99,21 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-fn input_error(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn input_error(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(InputError(msg.into()))
+}
+
+/// Writes to stdout. A closed pipe (`sidelines describe | head`) ends output quietly; any other
+/// write error is an error, never a panic.
+pub(crate) fn say(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("writing to stdout"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -98,11 +143,34 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { scenario, seed, out, force } => run(&scenario, seed, out, force),
+        Command::Batch {
+            scenario,
+            runs,
+            seed,
+            threads,
+            out,
+            trajectories,
+            resume,
+            force,
+            quiet,
+        } => batch::run(batch::Args {
+            scenario,
+            runs,
+            seed,
+            threads,
+            out,
+            trajectories,
+            resume,
+            force,
+            quiet,
+        }),
         Command::Scenarios => {
+            let mut text = String::new();
             for (name, description, _) in EMBEDDED {
                 let tag = if *name == DEFAULT_SCENARIO { " (default)" } else { "" };
-                println!("{name:<22}{description}{tag}");
+                text.push_str(&format!("{name:<22}{description}{tag}\n"));
             }
+            say(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Describe { scenario } => describe(&scenario),
@@ -111,7 +179,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Resolves a scenario argument: an embedded name, else a file.
-fn load_scenario(arg: &str) -> Result<Scenario> {
+pub(crate) fn load_scenario(arg: &str) -> Result<Scenario> {
     if let Some(loaded) = sidelines_scenario::load_embedded(arg) {
         return Ok(loaded?);
     }
@@ -154,7 +222,7 @@ fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCo
     };
     sidelines_report::write_run(&dir, &sim, &output, &prov)
         .with_context(|| format!("writing results to {}", dir.display()))?;
-    print_summary(&sim, &output, &dir);
+    say(&summary(&sim, &output, &dir))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -164,6 +232,12 @@ const RUN_FILES: [&str; 4] = ["trajectory.csv", "events.csv", "run.csv", "manife
 fn prepare_out_dir(out: Option<PathBuf>, scenario: &str, force: bool) -> Result<PathBuf> {
     let dir = match out {
         Some(d) => {
+            if d.exists() && !d.is_dir() {
+                return Err(input_error(format!(
+                    "--out {} exists and is not a folder",
+                    d.display()
+                )));
+            }
             let taken: Vec<&str> =
                 RUN_FILES.iter().copied().filter(|f| d.join(f).exists()).collect();
             if !taken.is_empty() && !force {
@@ -177,12 +251,13 @@ fn prepare_out_dir(out: Option<PathBuf>, scenario: &str, force: bool) -> Result<
         }
         None => fresh_dir(scenario)?,
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| input_error(format!("cannot create --out {}: {e}", dir.display())))?;
     Ok(dir)
 }
 
 /// outputs/<scenario>/<date>T<time>/, with a suffix if that name is taken.
-fn fresh_dir(scenario: &str) -> Result<PathBuf> {
+pub(crate) fn fresh_dir(scenario: &str) -> Result<PathBuf> {
     let stamp = jiff::Timestamp::now().strftime("%Y-%m-%dT%H%M%SZ").to_string();
     let base = Path::new("outputs").join(scenario);
     let mut dir = base.join(&stamp);
@@ -191,22 +266,42 @@ fn fresh_dir(scenario: &str) -> Result<PathBuf> {
         n += 1;
         dir = base.join(format!("{stamp}-{n}"));
     }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    point_latest(&base, &dir);
     Ok(dir)
 }
 
-fn print_summary(sim: &Simulation, out: &RunOutput, dir: &Path) {
+/// outputs/<scenario>/latest -> the newest folder (a symbolic link, replaced atomically). A
+/// failure here costs nothing but the convenience, so it is not an error.
+fn point_latest(base: &Path, dir: &Path) {
+    #[cfg(unix)]
+    if let Some(name) = dir.file_name() {
+        let tmp = base.join(".latest.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        if std::os::unix::fs::symlink(name, &tmp).is_ok() {
+            let _ = std::fs::rename(&tmp, base.join("latest"));
+        }
+    }
+}
+
+fn summary(sim: &Simulation, out: &RunOutput, dir: &Path) -> String {
+    use std::fmt::Write;
+    let mut text = String::new();
     let s = sim.scenario();
     let names = sim.outcome_names();
     let get = |n: &str| names.iter().position(|x| x == n).map(|i| &out.outcomes[i]);
-    println!(
+    let _ = writeln!(
+        text,
         "scenario {} seed {} ({} days from {})",
         s.name, out.seed, s.horizon_days, s.start_date
     );
     match (get("talks_outcome"), get("talks_end_day")) {
         (Some(Value::Text(o)), Some(Value::Day(d))) => {
-            println!("talks: {} on day {d} ({})", o.replace('_', " "), s.date(*d))
+            let _ = writeln!(text, "talks: {} on day {d} ({})", o.replace('_', " "), s.date(*d));
         }
-        _ => println!("talks: still ongoing at the horizon"),
+        _ => {
+            let _ = writeln!(text, "talks: still ongoing at the horizon");
+        }
     }
     let series = sim.series();
     let start = sim.initial_values();
@@ -218,33 +313,39 @@ fn print_summary(sim: &Simulation, out: &RunOutput, dir: &Path) {
     };
     for code in ["KP", "KR"] {
         let Some(i) = s.actor_index(code) else { continue };
-        println!("{} ({}): start -> end", s.actors[i].name, code);
+        let _ = writeln!(text, "{} ({}): start -> end", s.actors[i].name, code);
         for (j, se) in series.iter().enumerate() {
             let headline = se.variable.starts_with("belief_")
                 || se.variable.starts_with("trust_")
                 || se.variable == "fear_coercion";
             if se.actor == code && headline {
-                println!("  {:<26}{:>6.3} -> {:.3}", se.variable, start[j], end[j]);
+                let _ = writeln!(text, "  {:<26}{:>6.3} -> {:.3}", se.variable, start[j], end[j]);
             }
         }
     }
     if let Some(Value::Day(d)) = get("kp_accepts_talks_day") {
-        println!("Pyongyang accepted talks with Washington on day {d} ({})", s.date(*d));
+        let _ =
+            writeln!(text, "Pyongyang accepted talks with Washington on day {d} ({})", s.date(*d));
     }
-    println!("wrote {}", dir.display());
+    let _ = writeln!(text, "wrote {}", dir.display());
+    text
 }
 
 fn describe(arg: &str) -> Result<ExitCode> {
     let scenario = load_scenario(arg)?;
-    println!("{:<58} {:>12}  range", "parameter", "value");
+    let mut text = format!("{:<58} {:>12}  range\n", "parameter", "value");
     for (path, value, domain) in scenario.parameters() {
         let range = match domain {
             Some(d) if d.integer => format!("[{}, {}] whole", d.min, d.max),
             Some(d) => format!("[{}, {}]", d.min, d.max),
             None => String::from("?"),
         };
-        println!("{path:<58} {:>12}  {range}", sidelines_report::format_number(value));
+        text.push_str(&format!(
+            "{path:<58} {:>12}  {range}\n",
+            sidelines_report::format_number(value)
+        ));
     }
+    say(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -252,7 +353,7 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = false;
     for f in files {
         match load_file(f) {
-            Ok(s) => println!("{}: ok (scenario {})", f.display(), s.name),
+            Ok(s) => say(&format!("{}: ok (scenario {})\n", f.display(), s.name))?,
             Err(e) => {
                 failed = true;
                 eprintln!("{e:#}");

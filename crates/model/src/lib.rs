@@ -25,7 +25,7 @@ pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evide
 pub use negotiation::{Attention, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War};
 pub use propagation::{EventRecord, Inbox};
 pub use recording::{Series, WAR_ACTOR};
-pub use shared::{ActorId, Clock, Occurred};
+pub use shared::{ActorId, Clock, Occurred, splitmix64};
 
 use propagation::EventLog;
 use recording::Trajectory;
@@ -143,6 +143,30 @@ pub enum Value {
     Missing,
 }
 
+/// The values an outcome column can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// One of a fixed set of labels.
+    Category(&'static [&'static str]),
+    /// A real number in [0, 1] (every numeric outcome of the model is a share, a probability,
+    /// a weight or a rate in [0, 1]).
+    Unit,
+    /// A day in [0, horizon_days), or missing.
+    Day,
+}
+
+/// The labels of `talks_outcome`.
+pub const TALKS_OUTCOMES: &[&str] = &[
+    "settlement_russian_terms",
+    "settlement_balanced",
+    "talks_collapse",
+    "us_disengaged",
+    "ongoing",
+];
+
+/// The labels of a flag outcome.
+pub const FLAG_VALUES: &[&str] = &["false", "true"];
+
 /// What one run produced.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunOutput {
@@ -175,6 +199,7 @@ pub struct Simulation {
     series: Vec<Series>,
     initial: Vec<f64>,
     outcome_names: Vec<String>,
+    outcome_kinds: Vec<OutcomeKind>,
     observers: Vec<usize>,
 }
 
@@ -208,11 +233,24 @@ impl Simulation {
             series: Vec::new(),
             initial: Vec::new(),
             outcome_names: Vec::new(),
+            outcome_kinds: Vec::new(),
             observers: scenario.observers().map(|(i, _, _)| i).collect(),
         };
         sim.reset(0, Record::default());
         (sim.series, sim.initial) = recording::series(&mut sim.world, &scenario, &sim.roster);
         sim.outcome_names = sim.compute_outcome_names();
+        let mut first = Vec::new();
+        sim.collect_outcomes(&mut first);
+        sim.outcome_kinds = first
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                _ if i == 0 => OutcomeKind::Category(TALKS_OUTCOMES),
+                Value::Flag(_) => OutcomeKind::Category(FLAG_VALUES),
+                Value::Number(_) => OutcomeKind::Unit,
+                Value::Day(_) | Value::Missing | Value::Text(_) => OutcomeKind::Day,
+            })
+            .collect();
         Ok(sim)
     }
 
@@ -233,6 +271,11 @@ impl Simulation {
     /// Outcome column names (snake_case), in `RunOutput::outcomes` order.
     pub fn outcome_names(&self) -> &[String] {
         &self.outcome_names
+    }
+
+    /// What values each outcome column takes, in `outcome_names` order.
+    pub fn outcome_kinds(&self) -> &[OutcomeKind] {
+        &self.outcome_kinds
     }
 
     /// Observer actor indices, in the order of `EventRecord::perceived`.

@@ -5,6 +5,8 @@
 //! are written with Rust's shortest round-trip formatting: the same value always gives the same
 //! bytes, and reading the text back gives the same `f64`.
 
+pub mod batch;
+
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -63,7 +65,7 @@ pub fn format_number(x: f64) -> String {
     if x == 0.0 { String::from("0") } else { format!("{x}") }
 }
 
-fn csv_error(e: csv::Error) -> io::Error {
+pub(crate) fn csv_error(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 

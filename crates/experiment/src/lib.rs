@@ -1,0 +1,269 @@
+//! Monte Carlo batches for `sidelines`: seeding, rayon execution, exact streaming aggregation.
+//!
+//! A batch is a list of design points (one scenario each) times a number of replicates. Run
+//! `r` is replicate `r % replicates` of point `r / replicates`, and its seed is a pure function
+//! of (master seed, point, replicate) ([`run_seed`]), so any row can be re-run alone. Runs are
+//! executed in blocks: rayon spreads a block over the pool, each worker thread reuses its own
+//! `Simulation` and adds what it runs to its own [`Aggregator`]; the block's rows come back in
+//! run order and go to a [`Sink`] before the next block starts, so memory does not grow with the
+//! number of runs. Aggregators hold only integers, so merging the workers' parts gives the same
+//! bytes whatever the thread count or the order in which runs finished.
+//!
+//! This crate does no file I/O: the sink (in `sidelines-report`) owns files and checkpoints.
+
+mod aggregate;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use sidelines_model::{BuildError, Record, RunOutput, Simulation, splitmix64};
+use sidelines_scenario::Scenario;
+
+pub use aggregate::{
+    Aggregator, Band, OUTCOME_BINS, QUANTILES, SERIES_BINS, Share, Summary, wilson,
+};
+
+/// Runs per block: the bound on rows held in memory between the workers and the sink.
+pub const BLOCK: u64 = 512;
+
+/// The seed of one run: `splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate))`.
+///
+/// A pure function of its arguments: no state, no thread, no order. `sidelines run --seed S`
+/// with the seed from a row of runs.csv reproduces that row.
+pub fn run_seed(master: u64, point: u64, replicate: u64) -> u64 {
+    splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate))
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// One scenario per design point.
+    pub points: Vec<Arc<Scenario>>,
+    pub replicates: u64,
+    pub master_seed: u64,
+    /// Keep the full trajectory of runs `0..trajectories`.
+    pub trajectories: u64,
+    /// Aggregate daily time series (fan-chart bands).
+    pub timeseries: bool,
+}
+
+impl Plan {
+    pub fn total_runs(&self) -> u64 {
+        self.points.len() as u64 * self.replicates
+    }
+
+    /// (point, replicate) of a run index.
+    pub fn locate(&self, run: u64) -> (u64, u64) {
+        (run / self.replicates, run % self.replicates)
+    }
+}
+
+/// One finished run as the sink sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub run: u64,
+    pub point: u64,
+    pub replicate: u64,
+    /// Outcomes, seed, and the trajectory when this run's is kept.
+    pub output: RunOutput,
+}
+
+/// Where rows and checkpoints go.
+pub trait Sink {
+    /// The rows of one block, in run order.
+    fn rows(&mut self, rows: &[Row]) -> std::io::Result<()>;
+    /// A consistent state: every run before `next_run` is in the rows given so far and in
+    /// `aggregators` (one per design point).
+    fn checkpoint(&mut self, next_run: u64, aggregators: &[Aggregator]) -> std::io::Result<()>;
+}
+
+/// How a batch ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Complete(Vec<Aggregator>),
+    /// Stopped on request; a checkpoint at `next_run` was handed to the sink.
+    Interrupted {
+        next_run: u64,
+    },
+}
+
+#[derive(Debug)]
+pub enum Error {
+    Build(BuildError),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Build(e) => write!(f, "{e}"),
+            Error::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<BuildError> for Error {
+    fn from(e: BuildError) -> Self {
+        Error::Build(e)
+    }
+}
+
+/// Controls from the caller: a stop flag, a progress callback, the checkpoint interval.
+pub struct Control<'a> {
+    pub stop: &'a AtomicBool,
+    pub progress: &'a mut dyn FnMut(u64),
+    pub checkpoint_every: Duration,
+}
+
+impl std::fmt::Debug for Control<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control")
+            .field("checkpoint_every", &self.checkpoint_every)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One worker thread's reusable state.
+struct Worker {
+    sims: Vec<Option<Simulation>>,
+    aggregators: Vec<Aggregator>,
+    buffer: RunOutput,
+}
+
+/// Empty aggregators, one per design point, shaped for the plan.
+pub fn empty_aggregators(plan: &Plan) -> Result<Vec<Aggregator>, BuildError> {
+    plan.points
+        .iter()
+        .map(|s| {
+            let sim = Simulation::new(s.clone())?;
+            let width = if plan.timeseries { sim.series().len() } else { 0 };
+            let days = s.horizon_days as usize;
+            Ok(Aggregator::new(
+                sim.outcome_names(),
+                sim.outcome_kinds(),
+                s.horizon_days,
+                days,
+                width,
+            ))
+        })
+        .collect()
+}
+
+/// Runs `plan` from `next_run` on `pool`, adding to `aggregators` (which hold runs
+/// `0..next_run`), handing rows and checkpoints to `sink`.
+pub fn execute(
+    plan: &Plan,
+    pool: &rayon::ThreadPool,
+    mut next_run: u64,
+    mut aggregators: Vec<Aggregator>,
+    sink: &mut dyn Sink,
+    control: Control<'_>,
+) -> Result<Outcome, Error> {
+    let total = plan.total_runs();
+    let blank: Vec<Aggregator> = aggregators
+        .iter()
+        .map(|a| {
+            let mut b = a.clone();
+            b.clear();
+            b
+        })
+        .collect();
+    let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads())
+        .map(|_| {
+            Mutex::new(Worker {
+                sims: plan.points.iter().map(|_| None).collect(),
+                aggregators: blank.clone(),
+                buffer: RunOutput::default(),
+            })
+        })
+        .collect();
+    let Control { stop, progress, checkpoint_every } = control;
+    let mut last_checkpoint = Instant::now();
+    let record = Record { trajectory: plan.timeseries || plan.trajectories > 0, events: false };
+
+    while next_run < total {
+        let end = (next_run + BLOCK).min(total);
+        let rows: Result<Vec<Row>, BuildError> = pool.install(|| {
+            (next_run..end)
+                .into_par_iter()
+                .map(|run| {
+                    let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                    let mut guard = workers[slot].lock().unwrap_or_else(|p| p.into_inner());
+                    let w = &mut *guard;
+                    let (point, replicate) = plan.locate(run);
+                    let p = point as usize;
+                    if w.sims[p].is_none() {
+                        w.sims[p] = Some(Simulation::new(plan.points[p].clone())?);
+                    }
+                    let seed = run_seed(plan.master_seed, point, replicate);
+                    if let Some(sim) = w.sims[p].as_mut() {
+                        sim.run_into(seed, record, &mut w.buffer);
+                    }
+                    w.aggregators[p].add(&w.buffer);
+                    let trajectory = if run < plan.trajectories {
+                        w.buffer.trajectory.clone()
+                    } else {
+                        Vec::new()
+                    };
+                    Ok(Row {
+                        run,
+                        point,
+                        replicate,
+                        output: RunOutput {
+                            seed,
+                            outcomes: w.buffer.outcomes.clone(),
+                            trajectory,
+                            events: Vec::new(),
+                        },
+                    })
+                })
+                .collect()
+        });
+        sink.rows(&rows?)?;
+        next_run = end;
+        progress(next_run);
+        let stopping = stop.load(Ordering::SeqCst);
+        if stopping || next_run == total || last_checkpoint.elapsed() >= checkpoint_every {
+            for w in &workers {
+                let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+                for (global, part) in aggregators.iter_mut().zip(&mut w.aggregators) {
+                    global.merge(part);
+                    part.clear();
+                }
+            }
+            sink.checkpoint(next_run, &aggregators)?;
+            last_checkpoint = Instant::now();
+            if stopping && next_run < total {
+                return Ok(Outcome::Interrupted { next_run });
+            }
+        }
+    }
+    Ok(Outcome::Complete(aggregators))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_distinct_and_pure() {
+        let mut seen = std::collections::HashSet::new();
+        for p in 0..20 {
+            for r in 0..500 {
+                assert!(seen.insert(run_seed(1, p, r)));
+            }
+        }
+        assert_eq!(run_seed(7, 3, 11), run_seed(7, 3, 11));
+        assert_ne!(run_seed(7, 3, 11), run_seed(8, 3, 11));
+    }
+}

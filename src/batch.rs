@@ -1,0 +1,266 @@
+//! `sidelines batch`: folders, progress, interruption and the closing table.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use sidelines_experiment::{Aggregator, Control, Outcome, Plan, empty_aggregators, execute};
+use sidelines_model::Simulation;
+use sidelines_report::batch::{BATCH_FILES, BatchWriter, CHECKPOINT, Identity, ResumeError};
+
+use crate::{fresh_dir, input_error, load_scenario, say};
+
+#[derive(Debug)]
+pub struct Args {
+    pub scenario: String,
+    pub runs: u64,
+    pub seed: u64,
+    pub threads: Option<u64>,
+    pub out: Option<PathBuf>,
+    pub trajectories: u64,
+    pub resume: bool,
+    pub force: bool,
+    pub quiet: bool,
+}
+
+/// Set by Ctrl-C; the batch stops at the end of the current block, after a checkpoint.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// How often a checkpoint is written while a batch runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let scenario = Arc::new(load_scenario(&args.scenario)?);
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let plan = Plan {
+        points: vec![scenario.clone()],
+        replicates: args.runs,
+        master_seed: args.seed,
+        trajectories: args.trajectories.min(args.runs),
+        timeseries: true,
+    };
+    let identity = Identity::new(
+        env!("CARGO_PKG_VERSION"),
+        &scenario,
+        args.runs,
+        args.seed,
+        plan.trajectories,
+    );
+    let sim = Simulation::new(scenario.clone())?;
+    let mut aggregators = empty_aggregators(&plan)?;
+
+    let (dir, mut writer, next_run) = if args.resume {
+        let dir = match &args.out {
+            Some(d) => d.clone(),
+            None => latest_unfinished(&scenario.name)?,
+        };
+        let (w, next) =
+            BatchWriter::resume(&dir, identity, &sim, &mut aggregators).map_err(|e| match e {
+                ResumeError::Io(e) => {
+                    anyhow::Error::new(e).context(format!("resuming {}", dir.display()))
+                }
+                e => input_error(e.to_string()),
+            })?;
+        (dir, w, next)
+    } else {
+        let dir = match &args.out {
+            Some(d) => {
+                guard_out_dir(d, args.force)?;
+                d.clone()
+            }
+            None => fresh_dir(&scenario.name)?,
+        };
+        let w = BatchWriter::create(&dir, identity, &sim, &aggregators)
+            .with_context(|| format!("starting a batch in {}", dir.display()))?;
+        (dir, w, 0)
+    };
+
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            // A second Ctrl-C: leave now; the last checkpoint still allows --resume.
+            std::process::exit(130);
+        }
+    });
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let total = plan.total_runs();
+    let started = Instant::now();
+    let mut progress = Progress::new(args.quiet, next_run, total);
+    let mut report = |done: u64| progress.update(done);
+    let control =
+        Control { stop: &STOP, progress: &mut report, checkpoint_every: CHECKPOINT_EVERY };
+    let outcome = execute(&plan, &pool, next_run, aggregators, &mut writer, control)
+        .with_context(|| format!("running the batch in {}", dir.display()))?;
+    progress.finish();
+    let elapsed = started.elapsed().as_secs_f64();
+
+    match outcome {
+        Outcome::Interrupted { next_run } => {
+            eprintln!(
+                "interrupted after {next_run} of {total} runs; continue with:\n  sidelines batch {} --runs {} --seed {} --trajectories {} --out {} --resume",
+                args.scenario,
+                args.runs,
+                args.seed,
+                plan.trajectories,
+                dir.display()
+            );
+            Ok(ExitCode::from(130))
+        }
+        Outcome::Complete(aggregators) => {
+            let done_here = total - next_run;
+            let manifest = serde_json::json!({
+                "tool": "sidelines",
+                "version": env!("CARGO_PKG_VERSION"),
+                "command": std::env::args().collect::<Vec<_>>(),
+                "kind": "batch",
+                "scenario": scenario.name,
+                "seed": args.seed,
+                "runs": total,
+                "threads": threads,
+                "trajectories": plan.trajectories,
+                "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)), point 0, replicate = run",
+                "quantiles": "nearest rank from histograms: exact for days, bins of 1/4096 for outcomes and 1/256 for time series",
+                "resumed_from_run": next_run,
+                "elapsed_seconds": elapsed,
+                "runs_per_second": if elapsed > 0.0 { done_here as f64 / elapsed } else { 0.0 },
+                "resolved_scenario_toml": sidelines_report::resolved_toml(&scenario),
+            });
+            writer
+                .finish(&sim, &aggregators, manifest)
+                .with_context(|| format!("finishing the batch in {}", dir.display()))?;
+            print_table(&aggregators[0], total, elapsed, done_here, &dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Refuses a folder that already holds batch results, unless --force.
+fn guard_out_dir(dir: &Path, force: bool) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(input_error(format!("--out {} exists and is not a folder", dir.display())));
+    }
+    let taken: Vec<&str> = BATCH_FILES.iter().copied().filter(|f| dir.join(f).exists()).collect();
+    if !taken.is_empty() && !force {
+        let hint = if taken.contains(&CHECKPOINT) { "; to continue it, pass --resume" } else { "" };
+        return Err(input_error(format!(
+            "{} already holds results ({}); choose another --out or pass --force{hint}",
+            dir.display(),
+            taken.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The newest folder under outputs/<scenario>/ that holds a checkpoint.
+fn latest_unfinished(scenario: &str) -> Result<PathBuf> {
+    let base = Path::new("outputs").join(scenario);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&base)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.join(CHECKPOINT).is_file() && !p.ends_with("latest"))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.pop().ok_or_else(|| {
+        input_error(format!(
+            "no unfinished batch of {scenario} under {}; name one with --out",
+            base.display()
+        ))
+    })
+}
+
+/// An indicatif bar on a terminal, a line every 10 s otherwise, nothing with --quiet.
+enum Progress {
+    Quiet,
+    Bar(indicatif::ProgressBar),
+    Lines { total: u64, start: u64, started: Instant, last: Instant },
+}
+
+impl Progress {
+    fn new(quiet: bool, start: u64, total: u64) -> Progress {
+        if quiet {
+            Progress::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_position(start);
+            bar.reset_eta();
+            Progress::Bar(bar)
+        } else {
+            let now = Instant::now();
+            Progress::Lines { total, start, started: now, last: now }
+        }
+    }
+
+    fn update(&mut self, done: u64) {
+        match self {
+            Progress::Quiet => {}
+            Progress::Bar(bar) => bar.set_position(done),
+            Progress::Lines { total, start, started, last } => {
+                if last.elapsed() >= Duration::from_secs(10) {
+                    *last = Instant::now();
+                    let secs = started.elapsed().as_secs_f64();
+                    let rate = (done - *start) as f64 / secs.max(1e-9);
+                    let eta = (*total - done) as f64 / rate.max(1e-9);
+                    eprintln!(
+                        "batch: {done}/{total} runs ({:.0}%), {rate:.0} runs/s, ETA {eta:.0} s",
+                        100.0 * done as f64 / *total as f64
+                    );
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The headline outcomes as a compact table on stdout.
+fn print_table(agg: &Aggregator, total: u64, elapsed: f64, done: u64, dir: &Path) -> Result<()> {
+    let mut text =
+        format!("{total} runs ({:.0} runs/s this session)\n", done as f64 / elapsed.max(1e-9));
+    text.push_str("how the talks ended            share   95% interval\n");
+    for s in agg.shares().iter().filter(|s| s.outcome == "talks_outcome" || s.value == "true") {
+        let label =
+            if s.outcome == "talks_outcome" { s.value.to_string() } else { s.outcome.clone() };
+        text.push_str(&format!(
+            "  {label:<28}{:>6.3}   [{:.3}, {:.3}]\n",
+            s.share, s.ci95_low, s.ci95_high
+        ));
+    }
+    text.push_str("final values                   mean    95% CI of mean     p05    p95\n");
+    let headline = [
+        "kp_belief_deal_seeker",
+        "kp_belief_hard_bargainer",
+        "kp_belief_unserious",
+        "kp_belief_reliable",
+        "kp_alliance_russia",
+        "kp_alliance_us_engagement",
+        "kp_leverage",
+        "kr_trust_us",
+        "kr_fear_coercion",
+        "kr_fear_abandonment",
+    ];
+    for s in agg.summaries().iter().filter(|s| headline.contains(&s.outcome.as_str())) {
+        text.push_str(&format!(
+            "  {:<28}{:>6.3}   [{:.3}, {:.3}]   {:.3}  {:.3}\n",
+            s.outcome, s.mean, s.ci95_low, s.ci95_high, s.quantiles[0], s.quantiles[4]
+        ));
+    }
+    text.push_str(&format!("wrote {}\n", dir.display()));
+    say(&text)
+}
