@@ -186,8 +186,29 @@ pub(crate) fn load_scenario(arg: &str) -> Result<Scenario> {
     load_file(Path::new(arg))
 }
 
+/// Scenario files are tens of kilobytes; anything past this is not one.
+const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// Reads an input file: a regular file of at most `MAX_INPUT_BYTES` (so a FIFO or /dev/zero
+/// cannot hang or exhaust the tool).
+fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(String::from("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!("larger than {} MiB, too large for a scenario", MAX_INPUT_BYTES >> 20));
+    }
+    Ok(bytes)
+}
+
 fn load_file(path: &Path) -> Result<Scenario> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_input(path).map_err(|e| {
         let hint = if path.extension().is_none() {
             " (not an embedded scenario either: `sidelines scenarios` lists them)"
         } else {
@@ -206,7 +227,7 @@ fn resolve_base(reference: &str, from: &str) -> Result<(String, Vec<u8>), String
     }
     let dir = Path::new(from).parent().unwrap_or(Path::new("."));
     let path = dir.join(reference);
-    std::fs::read(&path).map(|b| (path.display().to_string(), b)).map_err(|e| {
+    read_input(&path).map(|b| (path.display().to_string(), b)).map_err(|e| {
         format!("no embedded scenario `{reference}` and cannot read {}: {e}", path.display())
     })
 }

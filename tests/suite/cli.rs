@@ -32,8 +32,8 @@ fn check(file: &str, expect: &str) {
 fn broken_files_are_located_and_named() {
     check("empty.toml", "1:1: the file is empty");
     check("not-utf8.toml", "85:21: the file is not UTF-8");
-    check("not-toml.toml", "12:22: not valid TOML");
-    check("duplicate-key.toml", "16:1: not valid TOML: duplicate key");
+    check("not-toml.toml", "12:22: name: not valid TOML");
+    check("duplicate-key.toml", "16:1: horizon_days: not valid TOML: duplicate key");
     check("unknown-field.toml", "87:10: actors[3].colour: unknown field `colour`");
     check(
         "unknown-actor-in-channel.toml",
@@ -93,13 +93,21 @@ fn broken_files_are_located_and_named() {
         "variant-unknown-path.toml",
         "5:38: set.mediator.attention_half_lfe_days: no parameter `mediator.attention_half_lfe_days`; did you mean `mediator.attention_half_life_days`?",
     );
+    check("variant-prior-sum.toml", "5:30: actors[3].prior: must sum to 1");
+    check("variant-no-name.toml", "1:8: base: a variant needs its own `name`");
+    check("variant-unquoted-path.toml", "5:1: set.mediator: must be a number (quote a dotted path");
+    check("name-with-path.toml", "12:8: name: must be 1 to 64 letters, digits, `-` or `_`");
+    check("huge-integer.toml", "15:16: horizon_days: not valid TOML: integer out of range");
+    check("invalid-date.toml", "14:14: start_date: not valid TOML: invalid date");
+    check("duplicate-table.toml", "40:13: hypotheses.deal_seeker: not valid TOML: duplicate key");
+    check("timeline-self.toml", "478:10: timeline[0].target: must differ from the source");
     check("variant-unknown-base.toml", "1:8: base: no embedded scenario `ukraine-wach`");
-    check("variant-not-a-number.toml", "4:25: set.mediator.maximalism: must be a number");
-    check("variant-out-of-range.toml", "4:24: actors[4].transfer: 2 is outside its range [0, 1]");
-    check("variant-timeline-late.toml", "4:7: timeline[0].day: must be a day in [0, 365)");
+    check("variant-not-a-number.toml", "5:25: set.mediator.maximalism: must be a number");
+    check("variant-out-of-range.toml", "5:24: actors[4].transfer: 2 is outside its range [0, 1]");
+    check("variant-timeline-late.toml", "5:7: timeline[0].day: must be a day in [0, 365)");
     check(
         "variant-foreign-key.toml",
-        "2:16: horizon_days: a variant may only have base, name, description, set, timeline",
+        "3:16: horizon_days: a variant may only have base, name, description, set, timeline",
     );
 }
 
@@ -225,4 +233,60 @@ fn scenarios_lists_the_library() {
     for (name, _, _) in sidelines_scenario::EMBEDDED {
         assert!(text.contains(name));
     }
+}
+
+#[test]
+fn closed_stdout_and_odd_paths_do_not_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // `sidelines describe | head -1`: the pipe closes early.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sidelines"))
+        .arg("describe")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    child.stdout.take().expect("stdout").read_exact(&mut first).expect("some output");
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(status.code(), Some(101));
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("plain.txt");
+    std::fs::write(&file, "keep me").expect("write");
+    let out = sidelines(&["run", "--out", file.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a folder"));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "keep me");
+
+    // A folder or a FIFO is not a scenario file; neither hangs nor panics.
+    let out = sidelines(&["validate", tmp.path().to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    let fifo = tmp.path().join("fifo.toml");
+    if Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        let out = sidelines(&["validate", fifo.to_str().expect("utf8")]);
+        assert_eq!(out.status.code(), Some(2));
+    }
+}
+
+#[test]
+fn a_broken_base_is_reported_with_the_variant_that_named_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let base = tmp.path().join("base.toml");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/nan.toml"), &base)
+        .expect("copy");
+    let variant = tmp.path().join("v.toml");
+    std::fs::write(&variant, "base = \"base.toml\"\nname = \"v\"\n").expect("write");
+    let out = sidelines(&["validate", variant.to_str().expect("utf8")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("base.toml:87:12: actors[3].transfer: must be a finite number"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("v.toml:1:8: base: its base has the problems above"), "{stderr}");
 }

@@ -37,8 +37,26 @@ const VARIANT_KEYS: [&str; 5] = ["base", "name", "description", "set", "timeline
 /// Loads and validates a scenario or variant.
 pub fn load(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Scenario, Error> {
     let (doc, map) = document(file, bytes, resolve, 0)?;
-    validate::validate(&doc).map_err(|problems| to_error(&map, problems))
+    validate::validate(&doc).map_err(|problems| {
+        let mut e = to_error(&map, problems);
+        // Problems that sit in a variant's base: say which variant brought them in.
+        if e.diagnostics.iter().any(|d| d.file != file) {
+            if let Some(place) = map.locate(VARIANT_BASE_KEY).filter(|p| p.file == file) {
+                e.diagnostics.push(Diagnostic {
+                    file: place.file.clone(),
+                    line: place.line,
+                    column: place.column,
+                    field: String::from("base"),
+                    message: String::from("its base has the problems above"),
+                });
+            }
+        }
+        e
+    })
 }
+
+/// Where the merged map remembers a variant's `base` key.
+const VARIANT_BASE_KEY: &str = "<variant base>";
 
 /// Loads one of the embedded scenarios by name.
 pub fn load_embedded(name: &str) -> Option<Result<Scenario, Error>> {
@@ -123,9 +141,25 @@ fn document(
             format!("variants nest deeper than {MAX_VARIANT_DEPTH}: a cycle?"),
         ));
     }
+    if !parsed.table.contains_key("name") {
+        return Err(fail(
+            "base",
+            String::from(
+                "a variant needs its own `name`, so that its results do not mix with its base's",
+            ),
+        ));
+    }
     let (base_file, base_bytes) = resolve(base_ref, file).map_err(|m| fail("base", m))?;
-    let (mut doc, mut map) = document(&base_file, &base_bytes, resolve, depth + 1)?;
+    let (mut doc, mut map) =
+        document(&base_file, &base_bytes, resolve, depth + 1).map_err(|mut e| {
+            let note = format!("the base `{base_ref}` has the problems above");
+            e.diagnostics.push(vmap.diagnostic("base", note));
+            e
+        })?;
 
+    if let Some(place) = vmap.locate("base") {
+        map.insert(VARIANT_BASE_KEY.to_string(), place.clone());
+    }
     for key in ["name", "description"] {
         if let Some(v) = parsed.table.get(key) {
             doc.insert(key.to_string(), v.clone());
@@ -147,7 +181,12 @@ fn document(
                 _ => None,
             };
             let Some(number) = number else {
-                problems.push(vmap.diagnostic(&here, "must be a number"));
+                let hint = if value.is_table() {
+                    format!(" (quote a dotted path: \"{path}.…\" = 0.5)")
+                } else {
+                    String::new()
+                };
+                problems.push(vmap.diagnostic(&here, format!("must be a number{hint}")));
                 continue;
             };
             match params::set(&mut doc, path, number) {
@@ -155,7 +194,7 @@ fn document(
                     if let (Some(index), Some(place)) =
                         (params::index_path(&doc, path), vmap.locate(&here))
                     {
-                        map.insert(index, place.clone());
+                        map.insert_override(index, place.clone());
                     }
                 }
                 Err(m) => problems.push(vmap.diagnostic(&here, m)),

@@ -147,8 +147,9 @@ fn walk_value(v: &Value, param: &str, index: &str, out: &mut Vec<Leaf>) {
         Value::Float(f) => out.push(Leaf { param: param.into(), index: index.into(), value: *f }),
         Value::Table(t) => walk_table(t, param, index, out),
         Value::Array(items) => {
+            let key = element_key_field(param);
             for (i, item) in items.iter().enumerate() {
-                let name = element_key(item).unwrap_or_else(|| i.to_string());
+                let name = element_key(item, key).unwrap_or_else(|| i.to_string());
                 walk_value(item, &join(param, &name), &format!("{index}[{i}]"), out);
             }
         }
@@ -156,21 +157,43 @@ fn walk_value(v: &Value, param: &str, index: &str, out: &mut Vec<Leaf>) {
     }
 }
 
+/// Which field names the elements of an array: `code` for actors, `actor` for channels; the
+/// others (effects, timeline) are named by position.
+fn element_key_field(array_param: &str) -> Option<&'static str> {
+    match array_param.rsplit('.').next() {
+        Some("actors") if !array_param.contains('.') => Some("code"),
+        Some("watches") => Some("actor"),
+        _ => None,
+    }
+}
+
 /// The name an array element goes by in a parameter path.
-fn element_key(item: &Value) -> Option<String> {
-    let t = item.as_table()?;
-    ["code", "actor"].iter().find_map(|k| t.get(*k)?.as_str().map(str::to_string))
+fn element_key(item: &Value, field: Option<&str>) -> Option<String> {
+    item.as_table()?.get(field?)?.as_str().map(str::to_string)
+}
+
+/// A number as people read it: plain, or in exponent form when very large or very small.
+pub fn show(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// Finds the numeric value a parameter path names.
 fn lookup_mut<'a>(doc: &'a mut Table, param: &str) -> Option<&'a mut Value> {
     let mut segs = param.split('.');
-    let mut cur = doc.get_mut(segs.next()?)?;
+    let first = segs.next()?;
+    let mut cur = doc.get_mut(first)?;
+    let mut walked = first.to_string();
     for seg in segs {
+        let key = element_key_field(&walked);
+        walked = join(&walked, seg);
         cur = match cur {
             Value::Table(t) => t.get_mut(seg)?,
             Value::Array(items) => {
-                let pos = items.iter().position(|it| element_key(it).as_deref() == Some(seg));
+                let pos = items.iter().position(|it| element_key(it, key).as_deref() == Some(seg));
                 let pos = match pos {
                     Some(p) => p,
                     None => seg.parse::<usize>().ok().filter(|i| *i < items.len())?,
@@ -195,8 +218,13 @@ pub fn set(doc: &mut Table, param: &str, value: f64) -> Result<(), String> {
     };
     match slot {
         Value::Integer(_) => {
-            if value.fract() != 0.0 || !value.is_finite() || value.abs() > 9.0e15 {
-                return Err(format!("{param} takes a whole number, not {value}"));
+            if !value.is_finite() || value.fract() != 0.0 {
+                return Err(format!("{param} takes a whole number, not {}", show(value)));
+            }
+            if value.abs() > 9.0e15 {
+                let range =
+                    domain(param).map_or(String::new(), |d| format!(" [{}, {}]", d.min, d.max));
+                return Err(format!("{param} = {} is outside its range{range}", show(value)));
             }
             *slot = Value::Integer(value as i64);
         }

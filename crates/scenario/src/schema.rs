@@ -52,12 +52,39 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
     }
 }
 
+/// A whole number, written as an integer or as a float with no fractional part (`365.0`), so
+/// files and parameter paths (which carry floats) agree.
+fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct WholeVisitor;
+    impl Visitor<'_> for WholeVisitor {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("integer out of range"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(WholeVisitor)
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub name: String,
     pub description: String,
     pub start_date: toml::value::Datetime,
+    #[serde(deserialize_with = "whole")]
     pub horizon_days: i64,
     pub hypotheses: OrderedMap<RawHypothesis>,
     pub actors: Vec<RawActor>,
@@ -125,7 +152,9 @@ pub struct RawActor {
 pub struct RawChannel {
     pub actor: String,
     pub attention: f64,
+    #[serde(deserialize_with = "whole")]
     pub delay_min_days: i64,
+    #[serde(deserialize_with = "whole")]
     pub delay_max_days: i64,
     pub noise: f64,
 }
@@ -163,6 +192,7 @@ pub struct RawMediator {
     pub disengage_below: f64,
     pub talks_round_rate_per_day: f64,
     pub pressure_rate_per_day: f64,
+    #[serde(deserialize_with = "whole")]
     pub escalate_after: i64,
     pub relief_rate_per_day: f64,
     pub overture_target: String,
@@ -255,6 +285,7 @@ pub struct RawBackground {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScripted {
+    #[serde(deserialize_with = "whole")]
     pub day: i64,
     pub kind: String,
     pub source: String,

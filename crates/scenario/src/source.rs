@@ -23,14 +23,28 @@ pub struct Place {
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     places: HashMap<String, Place>,
+    /// Paths a variant overrode, pointing into the variant: a problem found at an ancestor of
+    /// one (a prior that no longer sums to 1) is reported there.
+    overrides: Vec<(String, Place)>,
     /// Where paths not written anywhere point: the first line of the file that defines the
     /// scenario.
     fallback: Option<Place>,
 }
 
 impl SourceMap {
-    /// The place of `path`, or of its nearest written ancestor.
+    /// The place of `path`; else of a variant's override below it; else of its nearest written
+    /// ancestor.
     pub fn locate(&self, path: &str) -> Option<&Place> {
+        let at_or_below = |o: &str| {
+            o.strip_prefix(path).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
+            })
+        };
+        if let Some((_, place)) =
+            self.overrides.iter().find(|(o, _)| !path.is_empty() && at_or_below(o))
+        {
+            return Some(place);
+        }
         let mut p = path;
         loop {
             if let Some(place) = self.places.get(p) {
@@ -48,6 +62,12 @@ impl SourceMap {
     }
 
     pub fn insert(&mut self, path: String, place: Place) {
+        self.places.insert(path, place);
+    }
+
+    /// Records a variant's override of `path`.
+    pub fn insert_override(&mut self, path: String, place: Place) {
+        self.overrides.push((path.clone(), place.clone()));
         self.places.insert(path, place);
     }
 
@@ -105,6 +125,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, Error> {
     let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
     let mut map = SourceMap {
         places: HashMap::new(),
+        overrides: Vec::new(),
         fallback: Some(Place { file: file.to_string(), line: 1, column: 1 }),
     };
     let lines = LineIndex::new(text);
@@ -114,14 +135,55 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, Error> {
 }
 
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Error {
-    let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    let offset = e.span().map_or(0, |s| s.start);
+    let (line, column) = line_col(text, offset);
+    let raw = e.message().trim_end();
+    let message = if raw.contains("as i128")
+        || raw.contains("too large")
+        || raw.contains("too small")
+    {
+        String::from(
+            "integer out of range (TOML integers are 64-bit; write a float or a smaller number)",
+        )
+    } else {
+        raw.to_string()
+    };
     Error::single(Diagnostic {
         file: file.to_string(),
         line,
         column,
-        field: String::new(),
-        message: format!("not valid TOML: {}", e.message().trim_end()),
+        field: field_at_line(text, line),
+        message: format!("not valid TOML: {message}"),
     })
+}
+
+/// The field a line of TOML text defines, read from the text alone (a file that does not parse
+/// has no tree to ask): a table header names itself; `key = value` is named within the last
+/// header above it. Array elements are not numbered here.
+fn field_at_line(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(here) = lines.get(line.saturating_sub(1)).map(|l| l.trim()) else {
+        return String::new();
+    };
+    let header = |l: &str| {
+        let l = l.trim();
+        l.starts_with('[').then(|| {
+            let end = l.find(']').unwrap_or(l.len());
+            l[..end].trim_start_matches('[').trim().replace(['"', ' '], "")
+        })
+    };
+    if let Some(h) = header(here) {
+        return h;
+    }
+    let Some((key, _)) = here.split_once('=') else { return String::new() };
+    let key = key.trim().replace(['"', ' '], "");
+    if key.is_empty() || key.starts_with('#') {
+        return String::new();
+    }
+    match lines[..line.saturating_sub(1)].iter().rev().find_map(|l| header(l)) {
+        Some(table) => format!("{table}.{key}"),
+        None => key,
+    }
 }
 
 /// 1-based line and character column of a byte offset.
@@ -222,6 +284,16 @@ mod tests {
         assert_eq!(p.line, 2);
         let p = parsed.map.locate("nothing.here").unwrap();
         assert_eq!((p.line, p.column), (1, 1));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_field_from_the_text() {
+        let text = "a = 1\n[mediator]\nx = 2\n[[actors.watches]]\nattention = 3\n";
+        assert_eq!(field_at_line(text, 1), "a");
+        assert_eq!(field_at_line(text, 3), "mediator.x");
+        assert_eq!(field_at_line(text, 4), "actors.watches");
+        assert_eq!(field_at_line(text, 5), "actors.watches.attention");
+        assert_eq!(field_at_line(text, 9), "");
     }
 
     #[test]

@@ -62,16 +62,27 @@ impl Checker {
             if !x.is_finite() {
                 self.problem(&leaf.index, format!("must be a finite number, not {x}"));
             } else if x < min || x > max {
+                let x = params::show(x);
                 self.problem(&leaf.index, format!("{x} is outside its range [{min}, {max}]"));
             } else if integer && x.fract() != 0.0 {
-                self.problem(&leaf.index, format!("must be a whole number, not {x}"));
+                self.problem(
+                    &leaf.index,
+                    format!("must be a whole number, not {}", params::show(x)),
+                );
             }
         }
     }
 
     fn scenario(&mut self, raw: &RawScenario, doc: &toml::Table) -> Option<Scenario> {
-        if raw.name.trim().is_empty() {
-            self.problem("name", "must not be empty");
+        // The name becomes a folder under outputs/: keep it a plain file name.
+        let slug = !raw.name.is_empty()
+            && raw.name.len() <= 64
+            && raw.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !slug {
+            self.problem(
+                "name",
+                "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)",
+            );
         }
         let start_date = self.date(&raw.start_date);
         let hypotheses = self.hypotheses(raw);
@@ -686,6 +697,9 @@ impl Checker {
             let p = format!("background.{name}");
             let kind = self.kind(&p, &b.kind, events);
             let ends = self.endpoints(&p, &b.source, b.target.as_deref(), actors);
+            if b.target.as_deref() == Some(b.source.as_str()) {
+                self.problem(format!("{p}.target"), "must differ from the source");
+            }
             match (kind, ends) {
                 (Some(kind), Some((source, target))) => out.push(Background {
                     name: name.clone(),
@@ -712,6 +726,9 @@ impl Checker {
             let p = format!("timeline[{i}]");
             let kind = self.kind(&p, &s.kind, events);
             let ends = self.endpoints(&p, &s.source, s.target.as_deref(), actors);
+            if s.target.as_deref() == Some(s.source.as_str()) {
+                self.problem(format!("{p}.target"), "must differ from the source");
+            }
             let day = u32::try_from(s.day).ok().filter(|d| i64::from(*d) < raw.horizon_days);
             if day.is_none() {
                 self.problem(
