@@ -40,16 +40,15 @@ pub fn load(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Scenario,
     validate::validate(&doc).map_err(|problems| {
         let mut e = to_error(&map, problems);
         // Problems that sit in a variant's base: say which variant brought them in.
-        if e.diagnostics.iter().any(|d| d.file != file) {
-            if let Some(place) = map.locate(VARIANT_BASE_KEY).filter(|p| p.file == file) {
-                e.diagnostics.push(Diagnostic {
-                    file: place.file.clone(),
-                    line: place.line,
-                    column: place.column,
-                    field: String::from("base"),
-                    message: String::from("its base has the problems above"),
-                });
-            }
+        let in_base = e.diagnostics.iter().any(|d| d.file != file);
+        if let Some(place) = map.locate(VARIANT_BASE_KEY).filter(|p| in_base && p.file == file) {
+            e.diagnostics.push(Diagnostic {
+                file: place.file.clone(),
+                line: place.line,
+                column: place.column,
+                field: String::from("base"),
+                message: String::from("its base has the problems above"),
+            });
         }
         e
     })
