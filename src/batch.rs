@@ -25,15 +25,15 @@ pub struct Args {
     pub resume: bool,
     pub force: bool,
     pub quiet: bool,
+    pub checkpoint_every: f64,
 }
 
 /// Set by Ctrl-C; the batch stops at the end of the current block, after a checkpoint.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// How often a checkpoint is written while a batch runs.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
-
 pub fn run(args: Args) -> Result<ExitCode> {
+    let checkpoint_every = Duration::try_from_secs_f64(args.checkpoint_every.max(0.0))
+        .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
     let scenario = Arc::new(load_scenario(&args.scenario)?);
     let threads = match args.threads {
         Some(t) => t as usize,
@@ -93,8 +93,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let mut progress = Progress::new(args.quiet, next_run, total);
     let mut report = |done: u64| progress.update(done);
-    let control =
-        Control { stop: &STOP, progress: &mut report, checkpoint_every: CHECKPOINT_EVERY };
+    let control = Control { stop: &STOP, progress: &mut report, checkpoint_every };
     let outcome = execute(&plan, &pool, next_run, aggregators, &mut writer, control)
         .with_context(|| format!("running the batch in {}", dir.display()))?;
     progress.finish();

@@ -72,6 +72,9 @@ enum Command {
         /// No progress output.
         #[arg(long)]
         quiet: bool,
+        /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
+        #[arg(long, default_value_t = 5.0, hide = true)]
+        checkpoint_every: f64,
     },
     /// List the embedded scenarios.
     Scenarios,
@@ -153,6 +156,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             resume,
             force,
             quiet,
+            checkpoint_every,
         } => batch::run(batch::Args {
             scenario,
             runs,
@@ -163,6 +167,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             resume,
             force,
             quiet,
+            checkpoint_every,
         }),
         Command::Scenarios => {
             let mut text = String::new();

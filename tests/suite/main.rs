@@ -1,6 +1,7 @@
 //! The integration test suite: one binary, one module per concern.
 //!
 //! - `cli`: the binary as a user drives it (exit codes, files, broken inputs).
+//! - `batch`: Monte Carlo batches: thread counts, kill and resume, re-runs, statistics.
 //! - `determinism`: same seed, same bytes; reused simulations equal fresh ones.
 //! - `analytic`: the belief update against its closed form.
 //! - `validity`: the article's causal claims, in Monte Carlo expectation with confidence
@@ -10,6 +11,7 @@
 //!   and the model's invariants hold for any valid scenario.
 
 mod analytic;
+mod batch;
 mod cli;
 mod common;
 mod determinism;

@@ -10,7 +10,7 @@
 //! Quantiles are nearest-rank (the ⌈p·n⌉-th smallest value) read off the histogram: exact for
 //! day outcomes (one bin per day); for values in [0, 1] the midpoint of a bin of width 1/4096
 //! (outcomes, so within 1/8192 ≈ 0.00012 of the empirical quantile) or 1/256 (time series, within
-//! 1/512 ≈ 0.002).
+//! 1/512 ≈ 0.002), clamped to the smallest and largest value seen (so a constant is exact).
 
 use sidelines_model::{OutcomeKind, RunOutput, Value};
 
@@ -53,12 +53,28 @@ struct Numeric {
     n: u64,
     sum: i128,
     sumsq: i128,
+    min: f64,
+    max: f64,
     counts: Vec<u64>,
 }
 
 impl Numeric {
+    fn new(day: bool, bins: usize) -> Numeric {
+        Numeric {
+            day,
+            n: 0,
+            sum: 0,
+            sumsq: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            counts: vec![0; bins],
+        }
+    }
+
     fn add(&mut self, x: f64) {
         self.n += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
         self.sum += to_fixed(x);
         self.sumsq += to_fixed(x * x);
         let b = if self.day {
@@ -69,8 +85,14 @@ impl Numeric {
         self.counts[b] += 1;
     }
 
+    /// A bin's representative value: the day itself, or the bin's midpoint clamped to the
+    /// observed range (so a constant outcome reports its exact value).
     fn value_of_bin(&self, b: usize) -> f64 {
-        if self.day { b as f64 } else { (b as f64 + 0.5) / self.counts.len() as f64 }
+        if self.day {
+            b as f64
+        } else {
+            ((b as f64 + 0.5) / self.counts.len() as f64).clamp(self.min, self.max)
+        }
     }
 }
 
@@ -126,6 +148,9 @@ pub struct Aggregator {
     days: usize,
     width: usize,
     series_sum: Vec<i128>,
+    /// Per cell: the smallest and largest value seen (exact, order-free).
+    series_min: Vec<f64>,
+    series_max: Vec<f64>,
     series_counts: Vec<u32>,
 }
 
@@ -145,20 +170,8 @@ impl Aggregator {
                 OutcomeKind::Category(labels) => {
                     Acc::Category { labels, counts: vec![0; labels.len()] }
                 }
-                OutcomeKind::Unit => Acc::Numeric(Numeric {
-                    day: false,
-                    n: 0,
-                    sum: 0,
-                    sumsq: 0,
-                    counts: vec![0; OUTCOME_BINS],
-                }),
-                OutcomeKind::Day => Acc::Numeric(Numeric {
-                    day: true,
-                    n: 0,
-                    sum: 0,
-                    sumsq: 0,
-                    counts: vec![0; horizon_days.max(1) as usize],
-                }),
+                OutcomeKind::Unit => Acc::Numeric(Numeric::new(false, OUTCOME_BINS)),
+                OutcomeKind::Day => Acc::Numeric(Numeric::new(true, horizon_days.max(1) as usize)),
             })
             .collect();
         Aggregator {
@@ -168,6 +181,8 @@ impl Aggregator {
             days,
             width,
             series_sum: vec![0; days * width],
+            series_min: vec![f64::INFINITY; days * width],
+            series_max: vec![f64::NEG_INFINITY; days * width],
             series_counts: vec![0; days * width * SERIES_BINS],
         }
     }
@@ -195,6 +210,8 @@ impl Aggregator {
         if self.width > 0 && out.trajectory.len() == self.days * self.width {
             for (cell, x) in out.trajectory.iter().enumerate() {
                 self.series_sum[cell] += to_fixed(*x);
+                self.series_min[cell] = self.series_min[cell].min(*x);
+                self.series_max[cell] = self.series_max[cell].max(*x);
                 self.series_counts[cell * SERIES_BINS + bin(*x, SERIES_BINS)] += 1;
             }
         }
@@ -207,6 +224,8 @@ impl Aggregator {
             match (a, b) {
                 (Acc::Numeric(a), Acc::Numeric(b)) => {
                     a.n += b.n;
+                    a.min = a.min.min(b.min);
+                    a.max = a.max.max(b.max);
                     a.sum += b.sum;
                     a.sumsq += b.sumsq;
                     a.counts.iter_mut().zip(&b.counts).for_each(|(x, y)| *x += y);
@@ -218,6 +237,8 @@ impl Aggregator {
             }
         }
         self.series_sum.iter_mut().zip(&other.series_sum).for_each(|(x, y)| *x += y);
+        self.series_min.iter_mut().zip(&other.series_min).for_each(|(x, y)| *x = x.min(*y));
+        self.series_max.iter_mut().zip(&other.series_max).for_each(|(x, y)| *x = x.max(*y));
         self.series_counts.iter_mut().zip(&other.series_counts).for_each(|(x, y)| *x += y);
     }
 
@@ -226,16 +247,13 @@ impl Aggregator {
         self.runs = 0;
         for acc in &mut self.outcomes {
             match acc {
-                Acc::Numeric(a) => {
-                    a.n = 0;
-                    a.sum = 0;
-                    a.sumsq = 0;
-                    a.counts.fill(0);
-                }
+                Acc::Numeric(a) => *a = Numeric::new(a.day, a.counts.len()),
                 Acc::Category { counts, .. } => counts.fill(0),
             }
         }
         self.series_sum.fill(0);
+        self.series_min.fill(f64::INFINITY);
+        self.series_max.fill(f64::NEG_INFINITY);
         self.series_counts.fill(0);
     }
 
@@ -307,7 +325,10 @@ impl Aggregator {
                     .iter()
                     .map(|c| u64::from(*c))
                     .collect();
-                let q = |p: f64| (quantile_bin(&counts, n, p) as f64 + 0.5) / SERIES_BINS as f64;
+                let (lo, hi) = (self.series_min[cell], self.series_max[cell]);
+                let q = |p: f64| {
+                    ((quantile_bin(&counts, n, p) as f64 + 0.5) / SERIES_BINS as f64).clamp(lo, hi)
+                };
                 out.push(Band {
                     day: day as u32,
                     series,
@@ -329,6 +350,8 @@ impl Aggregator {
             match acc {
                 Acc::Numeric(a) => {
                     b.extend_from_slice(&a.n.to_le_bytes());
+                    b.extend_from_slice(&a.min.to_le_bytes());
+                    b.extend_from_slice(&a.max.to_le_bytes());
                     b.extend_from_slice(&a.sum.to_le_bytes());
                     b.extend_from_slice(&a.sumsq.to_le_bytes());
                     a.counts.iter().for_each(|c| b.extend_from_slice(&c.to_le_bytes()));
@@ -339,6 +362,8 @@ impl Aggregator {
             }
         }
         self.series_sum.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
+        self.series_min.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
+        self.series_max.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
         self.series_counts.iter().for_each(|c| b.extend_from_slice(&c.to_le_bytes()));
         b
     }
@@ -351,6 +376,8 @@ impl Aggregator {
             match acc {
                 Acc::Numeric(a) => {
                     a.n = r.u64()?;
+                    a.min = r.f64()?;
+                    a.max = r.f64()?;
                     a.sum = r.i128()?;
                     a.sumsq = r.i128()?;
                     for c in &mut a.counts {
@@ -366,6 +393,12 @@ impl Aggregator {
         }
         for s in &mut self.series_sum {
             *s = r.i128()?;
+        }
+        for s in &mut self.series_min {
+            *s = r.f64()?;
+        }
+        for s in &mut self.series_max {
+            *s = r.f64()?;
         }
         for c in &mut self.series_counts {
             *c = r.u32()?;
@@ -395,6 +428,9 @@ impl Reader<'_> {
     }
     fn u64(&mut self) -> Result<u64, String> {
         self.take::<8>().map(u64::from_le_bytes)
+    }
+    fn f64(&mut self) -> Result<f64, String> {
+        self.take::<8>().map(f64::from_le_bytes)
     }
     fn i128(&mut self) -> Result<i128, String> {
         self.take::<16>().map(i128::from_le_bytes)

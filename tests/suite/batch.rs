@@ -1,0 +1,279 @@
+//! `sidelines batch`: identical bytes whatever the thread count or interruptions; rows that
+//! re-run alone; statistics that match an independent computation from runs.csv.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::cli::sidelines;
+
+const TABLES: [&str; 5] =
+    ["runs.csv", "summary.csv", "outcomes.csv", "timeseries.csv", "trajectories.csv"];
+const RUNS: &str = "3000";
+
+fn batch_args<'a>(dir: &'a str, threads: &'a str) -> Vec<&'a str> {
+    vec![
+        "batch",
+        "--runs",
+        RUNS,
+        "--seed",
+        "11",
+        "--trajectories",
+        "3",
+        "--threads",
+        threads,
+        "--out",
+        dir,
+        "--quiet",
+        "--checkpoint-every",
+        "0",
+    ]
+}
+
+/// One uninterrupted batch, shared by the tests that compare against it.
+fn reference() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir").keep().join("reference");
+        let out = sidelines(&batch_args(dir.to_str().expect("utf8"), "2"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        dir
+    })
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+}
+
+#[track_caller]
+fn assert_same_tables(a: &Path, b: &Path) {
+    for f in TABLES {
+        assert!(
+            read(a, f) == read(b, f),
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+    assert!(!b.join(".checkpoint").exists(), "a finished batch keeps no checkpoint");
+}
+
+#[test]
+fn thread_counts_give_identical_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for threads in ["1", "4"] {
+        let dir = tmp.path().join(threads);
+        let out = sidelines(&batch_args(dir.to_str().expect("utf8"), threads));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_same_tables(reference(), &dir);
+    }
+}
+
+fn spawn_batch(dir: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sidelines"))
+        .args(batch_args(dir, "2"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+fn resume(dir: &str) -> std::process::Output {
+    let mut args = batch_args(dir, "1");
+    args.push("--resume");
+    sidelines(&args)
+}
+
+#[test]
+fn sigkill_then_resume_gives_identical_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut midway = Vec::new();
+    for (i, delays) in [vec![300u64], vec![900], vec![200, 700]].iter().enumerate() {
+        let dir = tmp.path().join(format!("k{i}"));
+        let d = dir.to_str().expect("utf8");
+        for (round, delay) in delays.iter().enumerate() {
+            let mut child = if round == 0 {
+                spawn_batch(d)
+            } else {
+                let mut args = batch_args(d, "2");
+                args.push("--resume");
+                Command::new(env!("CARGO_BIN_EXE_sidelines"))
+                    .args(args)
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("spawn")
+            };
+            std::thread::sleep(Duration::from_millis(*delay));
+            child.kill().expect("SIGKILL");
+            child.wait().expect("wait");
+            assert!(
+                dir.join(".checkpoint").exists(),
+                "killed after {delay} ms: the batch should be unfinished"
+            );
+            assert!(
+                !dir.join("runs.csv").exists(),
+                "killed after {delay} ms: no finished-looking runs.csv"
+            );
+            midway.push(checkpointed_runs(&dir));
+        }
+        let out = resume(d);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_same_tables(reference(), &dir);
+    }
+    // The kills must have landed after some runs were checkpointed, or resume was not tested.
+    assert!(
+        midway.iter().any(|n| *n > 0 && *n < 3000),
+        "checkpointed runs at the kills: {midway:?}"
+    );
+}
+
+/// How many runs the checkpoint in `dir` covers.
+fn checkpointed_runs(dir: &Path) -> u64 {
+    let bytes = read(dir, ".checkpoint");
+    let header = bytes.split(|b| *b == b'\n').nth(1).expect("header line");
+    let meta: serde_json::Value = serde_json::from_slice(header).expect("json");
+    meta["next_run"].as_u64().expect("next_run")
+}
+
+#[test]
+fn sigint_stops_with_a_checkpoint_and_resume_refuses_other_arguments() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("int");
+    let d = dir.to_str().expect("utf8");
+    let child = spawn_batch(d);
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    let before = read(&dir, ".runs.csv.partial");
+
+    let mut other = batch_args(d, "1");
+    other[4] = "12";
+    other.push("--resume");
+    let out = sidelines(&other);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("same arguments") && stderr.contains("seed"), "{stderr}");
+    assert_eq!(read(&dir, ".runs.csv.partial"), before, "a refused resume touched the results");
+
+    let out = resume(d);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_same_tables(reference(), &dir);
+}
+
+#[test]
+fn a_finished_folder_is_not_overwritten() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("done");
+    let d = dir.to_str().expect("utf8");
+    let small = ["batch", "--runs", "50", "--out", d, "--quiet"];
+    assert!(sidelines(&small).status.success());
+    let before: Vec<Vec<u8>> =
+        ["runs.csv", "summary.csv", "manifest.json"].iter().map(|f| read(&dir, f)).collect();
+    let out = sidelines(&["batch", "--runs", "60", "--seed", "2", "--out", d, "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds results"));
+    let after: Vec<Vec<u8>> =
+        ["runs.csv", "summary.csv", "manifest.json"].iter().map(|f| read(&dir, f)).collect();
+    assert_eq!(before, after, "old files touched");
+    let out = resume(d);
+    assert_eq!(out.status.code(), Some(2), "nothing to resume in a finished folder");
+    assert!(
+        sidelines(&["batch", "--runs", "60", "--seed", "2", "--out", d, "--quiet", "--force"])
+            .status
+            .success()
+    );
+    assert_ne!(read(&dir, "runs.csv"), before[0]);
+}
+
+fn table(dir: &Path, file: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(dir.join(file)).expect("csv");
+    let header = r.headers().expect("header").iter().map(String::from).collect();
+    let rows = r.records().map(|x| x.expect("row").iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn any_row_reruns_alone_by_its_seed() {
+    let (header, rows) = table(reference(), "runs.csv");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for i in [0usize, 1234, rows.len() - 1] {
+        let seed = &rows[i][3];
+        let dir = tmp.path().join(format!("r{i}"));
+        let out = sidelines(&["run", "--seed", seed, "--out", dir.to_str().expect("utf8")]);
+        assert!(out.status.success());
+        let (h, r) = table(&dir, "run.csv");
+        assert_eq!(h, header);
+        assert_eq!(
+            r[0][3..],
+            rows[i][3..],
+            "row {i} (seed {seed}) does not re-run to the same outcomes"
+        );
+    }
+}
+
+/// Recomputes summary.csv and outcomes.csv from runs.csv with plain two-pass arithmetic and
+/// sorted nearest-rank quantiles.
+#[test]
+fn summary_matches_an_independent_computation() {
+    let (header, rows) = table(reference(), "runs.csv");
+    let (_, summary) = table(reference(), "summary.csv");
+    let bin = 1.0 / 4096.0;
+    for s in &summary {
+        let col = header.iter().position(|h| h == &s[1]).expect("outcome column");
+        let mut xs: Vec<f64> = rows
+            .iter()
+            .filter(|r| !r[col].is_empty())
+            .map(|r| r[col].parse().expect("number"))
+            .collect();
+        let n = xs.len() as f64;
+        assert_eq!(s[2], xs.len().to_string(), "{}: n", s[1]);
+        let mean = xs.iter().sum::<f64>() / n;
+        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let got = |i: usize| s[i].parse::<f64>().expect("number");
+        assert!(
+            (got(3) - mean).abs() <= 1e-12 * mean.abs().max(1.0),
+            "{}: mean {} vs {mean}",
+            s[1],
+            got(3)
+        );
+        assert!((got(4) - sd).abs() <= 1e-9 * sd.max(1.0), "{}: sd {} vs {sd}", s[1], got(4));
+        let half = 1.959963984540054 * sd / n.sqrt();
+        assert!((got(5) - (mean - half)).abs() < 1e-9 && (got(6) - (mean + half)).abs() < 1e-9);
+        xs.sort_by(f64::total_cmp);
+        let is_day = s[1].ends_with("_day");
+        for (k, p) in [0.05, 0.25, 0.5, 0.75, 0.95].iter().enumerate() {
+            let rank = ((p * n).ceil() as usize).max(1);
+            let want = xs[rank - 1];
+            let tol = if is_day { 0.0 } else { bin / 2.0 + 1e-15 };
+            assert!(
+                (got(7 + k) - want).abs() <= tol,
+                "{}: p{} {} vs nearest rank {want}",
+                s[1],
+                p,
+                got(7 + k)
+            );
+        }
+    }
+    let (_, shares) = table(reference(), "outcomes.csv");
+    let mut counts: HashMap<(String, String), u64> = HashMap::new();
+    for r in &rows {
+        for (h, v) in header.iter().zip(r) {
+            if h == "talks_outcome" || h.ends_with("_accepts_talks") {
+                *counts.entry((h.clone(), v.clone())).or_default() += 1;
+            }
+        }
+    }
+    for s in &shares {
+        let want = counts.get(&(s[1].clone(), s[2].clone())).copied().unwrap_or(0);
+        assert_eq!(s[3], want.to_string(), "{} = {}", s[1], s[2]);
+    }
+}
