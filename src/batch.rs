@@ -56,7 +56,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let sim = Simulation::new(scenario.clone())?;
     let mut aggregators = empty_aggregators(&plan)?;
 
-    let (dir, mut writer, next_run) = if args.resume {
+    let fresh_start = args.resume
+        && args
+            .out
+            .as_ref()
+            .is_some_and(|d| !d.join(CHECKPOINT).exists() && !d.join("runs.csv").exists());
+    if fresh_start {
+        // Killed before its first checkpoint: there is nothing to continue, so start over.
+        eprintln!("nothing was checkpointed yet; starting from run 0");
+    }
+    let (dir, mut writer, next_run) = if args.resume && !fresh_start {
         let dir = match &args.out {
             Some(d) => d.clone(),
             None => latest_unfinished(&scenario.name)?,
@@ -72,7 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         let dir = match &args.out {
             Some(d) => {
-                guard_out_dir(d, args.force)?;
+                guard_out_dir(d, args.force || fresh_start)?;
                 d.clone()
             }
             None => fresh_dir(&scenario.name)?,

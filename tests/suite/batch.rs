@@ -72,6 +72,7 @@ fn thread_counts_give_identical_bytes() {
 }
 
 fn spawn_batch(dir: &str) -> std::process::Child {
+    // Used by the Ctrl-C test.
     Command::new(env!("CARGO_BIN_EXE_sidelines"))
         .args(batch_args(dir, "2"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -87,49 +88,56 @@ fn resume(dir: &str) -> std::process::Output {
     sidelines(&args)
 }
 
+/// Kills the batch with SIGKILL at several moments: right after start, and just after the
+/// checkpoint passes a given number of runs (plus a few milliseconds, to land mid-block),
+/// once or twice before the final `--resume`.
 #[test]
 fn sigkill_then_resume_gives_identical_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut midway = Vec::new();
-    for (i, delays) in [vec![300u64], vec![900], vec![200, 700]].iter().enumerate() {
+    let plans: [&[(u64, u64)]; 4] =
+        [&[(0, 30)], &[(512, 0)], &[(1024, 45)], &[(512, 10), (2048, 20)]];
+    for (i, kills) in plans.iter().enumerate() {
         let dir = tmp.path().join(format!("k{i}"));
         let d = dir.to_str().expect("utf8");
-        for (round, delay) in delays.iter().enumerate() {
-            let mut child = if round == 0 {
-                spawn_batch(d)
-            } else {
-                let mut args = batch_args(d, "2");
+        for (round, (after_runs, extra_ms)) in kills.iter().enumerate() {
+            let mut args = batch_args(d, "2");
+            if round > 0 {
                 args.push("--resume");
-                Command::new(env!("CARGO_BIN_EXE_sidelines"))
-                    .args(args)
-                    .current_dir(env!("CARGO_MANIFEST_DIR"))
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("spawn")
-            };
-            std::thread::sleep(Duration::from_millis(*delay));
+            }
+            let mut child = Command::new(env!("CARGO_BIN_EXE_sidelines"))
+                .args(args)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let deadline = std::time::Instant::now() + Duration::from_secs(120);
+            while *after_runs > 0 && std::time::Instant::now() < deadline {
+                if dir.join(".checkpoint").exists() && checkpointed_runs(&dir) >= *after_runs {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(*extra_ms));
             child.kill().expect("SIGKILL");
             child.wait().expect("wait");
-            assert!(
-                dir.join(".checkpoint").exists(),
-                "killed after {delay} ms: the batch should be unfinished"
-            );
-            assert!(
-                !dir.join("runs.csv").exists(),
-                "killed after {delay} ms: no finished-looking runs.csv"
-            );
-            midway.push(checkpointed_runs(&dir));
+            assert!(!dir.join("runs.csv").exists(), "case {i}: no finished-looking runs.csv");
+            if *after_runs > 0 {
+                assert!(
+                    dir.join(".checkpoint").exists(),
+                    "case {i}: the batch should be unfinished"
+                );
+                midway.push(checkpointed_runs(&dir));
+            }
         }
         let out = resume(d);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_same_tables(reference(), &dir);
     }
-    // The kills must have landed after some runs were checkpointed, or resume was not tested.
-    assert!(
-        midway.iter().any(|n| *n > 0 && *n < 3000),
-        "checkpointed runs at the kills: {midway:?}"
-    );
+    // Most kills landed after some runs were checkpointed, so resume really continued.
+    let mid = midway.iter().filter(|n| **n > 0 && **n < 3000).count();
+    assert!(mid >= 3, "checkpointed runs at the kills: {midway:?}");
 }
 
 /// How many runs the checkpoint in `dir` covers.
