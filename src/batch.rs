@@ -11,20 +11,41 @@ use anyhow::{Context, Result};
 use sidelines_experiment::{Aggregator, Control, Outcome, Plan, empty_aggregators, execute};
 use sidelines_model::Simulation;
 use sidelines_report::batch::{BATCH_FILES, BatchWriter, CHECKPOINT, Identity, ResumeError};
+use sidelines_scenario::DEFAULT_SCENARIO;
 
 use crate::{fresh_dir, input_error, load_scenario, say};
 
-#[derive(Debug)]
+#[derive(clap::Args, Debug)]
 pub struct Args {
+    /// An embedded scenario name or a path to a .toml file.
+    #[arg(default_value = DEFAULT_SCENARIO)]
     pub scenario: String,
+    /// Number of runs.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub runs: u64,
+    /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
+    /// Output folder [default: outputs/<scenario>/<date>T<time>Z/].
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write the full trajectories of the first K runs (trajectories.csv).
+    #[arg(long, default_value_t = 0)]
     pub trajectories: u64,
+    /// Continue an interrupted batch in --out (default: the latest unfinished one).
+    #[arg(long, conflicts_with = "force")]
     pub resume: bool,
+    /// Write into --out even if it already holds results.
+    #[arg(long)]
     pub force: bool,
+    /// No progress output.
+    #[arg(long)]
     pub quiet: bool,
+    /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
+    #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
 }
 
@@ -132,7 +153,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 "runs": total,
                 "threads": threads,
                 "trajectories": plan.trajectories,
-                "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)), point 0, replicate = run",
+                "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11, point 0, replicate = run",
                 "quantiles": "nearest rank from histograms: exact for days, bins of 1/4096 for outcomes and 1/256 for time series",
                 "resumed_from_run": next_run,
                 "elapsed_seconds": elapsed,

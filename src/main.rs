@@ -44,38 +44,7 @@ enum Command {
         force: bool,
     },
     /// Run a Monte Carlo batch: many seeded runs, streamed to runs.csv and summarised.
-    Batch {
-        /// An embedded scenario name or a path to a .toml file.
-        #[arg(default_value = DEFAULT_SCENARIO)]
-        scenario: String,
-        /// Number of runs.
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
-        runs: u64,
-        /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Worker threads [default: all cores]; results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-        threads: Option<u64>,
-        /// Output folder [default: outputs/<scenario>/<date>T<time>Z/].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Also write the full trajectories of the first K runs (trajectories.csv).
-        #[arg(long, default_value_t = 0)]
-        trajectories: u64,
-        /// Continue an interrupted batch in --out (default: the latest unfinished one).
-        #[arg(long, conflicts_with = "force")]
-        resume: bool,
-        /// Write into --out even if it already holds results.
-        #[arg(long)]
-        force: bool,
-        /// No progress output.
-        #[arg(long)]
-        quiet: bool,
-        /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
-        #[arg(long, default_value_t = 5.0, hide = true)]
-        checkpoint_every: f64,
-    },
+    Batch(batch::Args),
     /// List the embedded scenarios.
     Scenarios,
     /// List every parameter path of a scenario with its value and allowed range.
@@ -146,29 +115,7 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { scenario, seed, out, force } => run(&scenario, seed, out, force),
-        Command::Batch {
-            scenario,
-            runs,
-            seed,
-            threads,
-            out,
-            trajectories,
-            resume,
-            force,
-            quiet,
-            checkpoint_every,
-        } => batch::run(batch::Args {
-            scenario,
-            runs,
-            seed,
-            threads,
-            out,
-            trajectories,
-            resume,
-            force,
-            quiet,
-            checkpoint_every,
-        }),
+        Command::Batch(args) => batch::run(args),
         Command::Scenarios => {
             let mut text = String::new();
             for (name, description, _) in EMBEDDED {
