@@ -2,8 +2,9 @@
 //!
 //! A floating-point sum depends on the order of its terms, so a batch split across threads,
 //! shards or an interruption would give different last bits. Here every accumulator is an
-//! integer: sums are fixed point with 64 fractional bits in an `i128` (each value is rounded to
-//! a multiple of 2^-64 once, then added exactly), and quantiles come from histograms of counts.
+//! integer: sums are fixed point in an `i128` (each value is rounded once to a multiple of 2^-64,
+//! or of 2^-52 for time-series values in [0, 1], then added exactly), and quantiles come from
+//! histograms of counts.
 //! Adding runs in any order, on any thread, and merging partial aggregators gives the same
 //! state bit for bit.
 //!
@@ -27,6 +28,15 @@ fn to_fixed(x: f64) -> i128 {
 
 fn from_fixed(s: i128) -> f64 {
     s as f64 / 2f64.powi(FRACTION_BITS)
+}
+
+/// Fractional bits of the time-series sums: values there lie in [0, 1], so 52 bits keep every
+/// value to within 2^-53 and the conversion is one hardware instruction (`f64` to `i64`).
+const SERIES_FRACTION_BITS: i32 = 52;
+
+fn series_fixed(x: f64) -> i128 {
+    let v = x * 2f64.powi(SERIES_FRACTION_BITS);
+    i128::from((v + if v >= 0.0 { 0.5 } else { -0.5 }) as i64)
 }
 
 fn bin(x: f64, bins: usize) -> usize {
@@ -193,8 +203,21 @@ impl Aggregator {
 
     /// Adds one run. Its trajectory is aggregated when it has the expected shape.
     pub fn add(&mut self, out: &RunOutput) {
+        self.add_outcomes(&out.outcomes);
+        if self.width > 0 && out.trajectory.len() == self.cells() {
+            self.add_series(&out.trajectory);
+        }
+    }
+
+    /// Cells of one run's trajectory (days × series).
+    pub fn cells(&self) -> usize {
+        self.days * self.width
+    }
+
+    /// Adds one run's outcomes (and counts the run).
+    pub fn add_outcomes(&mut self, outcomes: &[Value]) {
         self.runs += 1;
-        for (acc, v) in self.outcomes.iter_mut().zip(&out.outcomes) {
+        for (acc, v) in self.outcomes.iter_mut().zip(outcomes) {
             match (acc, v) {
                 (Acc::Numeric(a), Value::Number(x)) => a.add(*x),
                 (Acc::Numeric(a), Value::Day(d)) => a.add(f64::from(*d)),
@@ -207,13 +230,30 @@ impl Aggregator {
                 _ => {}
             }
         }
-        if self.width > 0 && out.trajectory.len() == self.days * self.width {
-            for (cell, x) in out.trajectory.iter().enumerate() {
-                self.series_sum[cell] += to_fixed(*x);
-                self.series_min[cell] = self.series_min[cell].min(*x);
-                self.series_max[cell] = self.series_max[cell].max(*x);
-                self.series_counts[cell * SERIES_BINS + bin(*x, SERIES_BINS)] += 1;
+    }
+
+    /// Adds the trajectories of several runs, concatenated (`k × cells()` values). Cell by cell
+    /// over the block, so each cell's histogram is fetched once per block rather than once per
+    /// run: the histograms are megabytes, and that fetch is what the aggregation costs.
+    pub fn add_series(&mut self, block: &[f64]) {
+        let cells = self.cells();
+        if cells == 0 {
+            return;
+        }
+        let runs = block.len() / cells;
+        for cell in 0..cells {
+            let counts = &mut self.series_counts[cell * SERIES_BINS..(cell + 1) * SERIES_BINS];
+            let (mut sum, mut lo, mut hi) = (0i128, self.series_min[cell], self.series_max[cell]);
+            for r in 0..runs {
+                let x = block[r * cells + cell];
+                sum += series_fixed(x);
+                lo = lo.min(x);
+                hi = hi.max(x);
+                counts[bin(x, SERIES_BINS)] += 1;
             }
+            self.series_sum[cell] += sum;
+            self.series_min[cell] = lo;
+            self.series_max[cell] = hi;
         }
     }
 
@@ -332,7 +372,7 @@ impl Aggregator {
                 out.push(Band {
                     day: day as u32,
                     series,
-                    mean: from_fixed(self.series_sum[cell]) / n as f64,
+                    mean: self.series_sum[cell] as f64 / 2f64.powi(SERIES_FRACTION_BITS) / n as f64,
                     p05: q(0.05),
                     p50: q(0.5),
                     p95: q(0.95),

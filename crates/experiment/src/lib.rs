@@ -141,6 +141,19 @@ struct Worker {
     sims: Vec<Option<Simulation>>,
     aggregators: Vec<Aggregator>,
     buffer: RunOutput,
+    /// Trajectories not yet added to the aggregators, per point (up to `SERIES_BLOCK` runs).
+    pending: Vec<Vec<f64>>,
+}
+
+/// Runs whose trajectories a worker adds to its aggregator together (see
+/// `Aggregator::add_series`).
+const SERIES_BLOCK: usize = 32;
+
+impl Worker {
+    fn flush(&mut self, point: usize) {
+        self.aggregators[point].add_series(&self.pending[point]);
+        self.pending[point].clear();
+    }
 }
 
 /// Empty aggregators, one per design point, shaped for the plan.
@@ -187,6 +200,7 @@ pub fn execute(
                 sims: plan.points.iter().map(|_| None).collect(),
                 aggregators: blank.clone(),
                 buffer: RunOutput::default(),
+                pending: plan.points.iter().map(|_| Vec::new()).collect(),
             })
         })
         .collect();
@@ -213,7 +227,16 @@ pub fn execute(
                     if let Some(sim) = w.sims[p].as_mut() {
                         sim.run_into(seed, record, &mut w.buffer);
                     }
-                    w.aggregators[p].add(&w.buffer);
+                    w.aggregators[p].add_outcomes(&w.buffer.outcomes);
+                    if plan.timeseries {
+                        let cells = w.aggregators[p].cells();
+                        if w.buffer.trajectory.len() == cells {
+                            w.pending[p].extend_from_slice(&w.buffer.trajectory);
+                        }
+                        if w.pending[p].len() >= SERIES_BLOCK * cells.max(1) {
+                            w.flush(p);
+                        }
+                    }
                     let trajectory = if run < plan.trajectories {
                         w.buffer.trajectory.clone()
                     } else {
@@ -240,9 +263,10 @@ pub fn execute(
         if stopping || next_run == total || last_checkpoint.elapsed() >= checkpoint_every {
             for w in &workers {
                 let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
-                for (global, part) in aggregators.iter_mut().zip(&mut w.aggregators) {
-                    global.merge(part);
-                    part.clear();
+                for (p, global) in aggregators.iter_mut().enumerate() {
+                    w.flush(p);
+                    global.merge(&w.aggregators[p]);
+                    w.aggregators[p].clear();
                 }
             }
             sink.checkpoint(next_run, &aggregators)?;

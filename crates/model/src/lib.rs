@@ -338,7 +338,7 @@ impl Simulation {
     fn compute_outcome_names(&mut self) -> Vec<String> {
         let mut names = vec![String::from("talks_outcome"), String::from("talks_end_day")];
         let mut values = Vec::new();
-        self.visit_outcomes(&mut |name, _| names.push(name), &mut values);
+        self.visit_outcomes(Some(&mut names), &mut values);
         names
     }
 
@@ -354,19 +354,25 @@ impl Simulation {
                 out.push(Value::Missing);
             }
         }
-        self.visit_outcomes(&mut |_, _| {}, out);
+        self.visit_outcomes(None, out);
     }
 
     /// Per-actor outcomes: acceptance of talks, then the final value of every observer
     /// variable and of the adversary's munitions need.
-    fn visit_outcomes(&mut self, name: &mut dyn FnMut(String, ()), out: &mut Vec<Value>) {
+    fn visit_outcomes(&mut self, mut names: Option<&mut Vec<String>>, out: &mut Vec<Value>) {
+        // Names are built only when asked for, not on every run.
+        let mut name = |n: &dyn Fn() -> String| {
+            if let Some(names) = names.as_deref_mut() {
+                names.push(n());
+            }
+        };
         let s = self.scenario.clone();
         let mut acc = self.world.query::<(&ActorId, &Acceptance)>();
         for &e in &self.roster {
             if let Ok((id, a)) = acc.get(&self.world, e) {
                 let code = s.actors[id.0].code.to_lowercase();
-                name(format!("{code}_accepts_talks"), ());
-                name(format!("{code}_accepts_talks_day"), ());
+                name(&|| format!("{code}_accepts_talks"));
+                name(&|| format!("{code}_accepts_talks_day"));
                 out.push(Value::Flag(a.day.is_some()));
                 out.push(a.day.map_or(Value::Missing, Value::Day));
             }
@@ -386,8 +392,8 @@ impl Simulation {
             let code = actor.code.to_lowercase();
             let is_observer = matches!(actor.kind, ActorKind::Observer(_));
             recording::actor_values(&s, state, &mut |v, x| {
-                if is_observer || v == "munitions_need" {
-                    name(format!("{code}_{v}"), ());
+                if is_observer || v == recording::Var::Named("munitions_need") {
+                    name(&|| format!("{code}_{}", v.name()));
                     out.push(Value::Number(x));
                 }
             });

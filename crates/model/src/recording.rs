@@ -43,55 +43,71 @@ pub type ActorState<'a> = (
     Option<&'a Courtship>,
 );
 
+/// A variable's name, built only when asked for (recording, every day, never asks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Var<'a> {
+    Named(&'static str),
+    Belief(&'a str),
+    /// Trust in the mediator with this code.
+    Trust(&'a str),
+    Alliance(&'static str),
+}
+
+impl Var<'_> {
+    pub fn name(self) -> String {
+        match self {
+            Var::Named(n) => n.to_string(),
+            Var::Belief(h) => format!("belief_{h}"),
+            Var::Trust(code) => format!("trust_{}", code.to_lowercase()),
+            Var::Alliance(lane) => format!("alliance_{lane}"),
+        }
+    }
+}
+
 /// Visits one actor's variables in the fixed order: `visit(variable, value)`.
-pub fn actor_values(s: &Scenario, state: ActorState<'_>, visit: &mut dyn FnMut(&str, f64)) {
+pub fn actor_values(s: &Scenario, state: ActorState<'_>, visit: &mut dyn FnMut(Var<'_>, f64)) {
     let (_, attention, resolve, stalling, need, belief, trust, fears, leverage, lanes, courtship) =
         state;
     if let Some(a) = attention {
-        visit("attention", a.0);
+        visit(Var::Named("attention"), a.0);
     }
     if let Some(r) = resolve {
-        visit("resolve", r.value);
+        visit(Var::Named("resolve"), r.value);
     }
     if let Some(x) = stalling {
-        visit("stalling", x.0);
+        visit(Var::Named("stalling"), x.0);
     }
     if let Some(n) = need {
-        visit("munitions_need", n.0);
+        visit(Var::Named("munitions_need"), n.0);
     }
     if let Some(b) = belief {
         for (p, h) in b.0.iter().zip(&s.hypotheses) {
-            visit(&format!("belief_{}", h.name), *p);
+            visit(Var::Belief(&h.name), *p);
         }
     }
     if let Some(t) = trust {
-        visit(&trust_variable(s), t.0);
+        visit(Var::Trust(&s.actors[s.mediator.actor].code), t.0);
     }
     if let Some(f) = fears {
-        visit("fear_coercion", f.coercion);
-        visit("fear_abandonment", f.abandonment);
+        visit(Var::Named("fear_coercion"), f.coercion);
+        visit(Var::Named("fear_abandonment"), f.abandonment);
     }
     if let Some(l) = leverage {
-        visit("leverage", l.0);
+        visit(Var::Named("leverage"), l.0);
     }
     if let Some(l) = lanes {
         for (w, name) in l.weights.iter().zip(LANES) {
-            visit(&format!("alliance_{name}"), *w);
+            visit(Var::Alliance(name), *w);
         }
     }
     if let Some(c) = courtship {
-        visit("courtship", c.level);
+        visit(Var::Named("courtship"), c.level);
     }
 }
 
-/// `trust_us` for a mediator coded US.
-pub fn trust_variable(s: &Scenario) -> String {
-    format!("trust_{}", s.actors[s.mediator.actor].code.to_lowercase())
-}
-
-fn war_values(war: &War, talks: &Talks, visit: &mut dyn FnMut(&str, f64)) {
-    visit("intensity", war.intensity);
-    visit("talks_progress", talks.progress);
+fn war_values(war: &War, talks: &Talks, visit: &mut dyn FnMut(Var<'_>, f64)) {
+    visit(Var::Named("intensity"), war.intensity);
+    visit(Var::Named("talks_progress"), talks.progress);
 }
 
 /// Names every series, in recording order, with its current value.
@@ -103,7 +119,7 @@ pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series
         if let Ok(state) = q.get(world, e) {
             let code = s.actors[state.0.0].code.clone();
             actor_values(s, state, &mut |v, x| {
-                names.push(Series { actor: code.clone(), variable: v.to_string() });
+                names.push(Series { actor: code.clone(), variable: v.name() });
                 values.push(x);
             });
         }
@@ -111,7 +127,7 @@ pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series
     let war = world.resource::<War>();
     let talks = world.resource::<Talks>();
     war_values(war, talks, &mut |v, x| {
-        names.push(Series { actor: WAR_ACTOR.to_string(), variable: v.to_string() });
+        names.push(Series { actor: WAR_ACTOR.to_string(), variable: v.name() });
         values.push(x);
     });
     (names, values)
