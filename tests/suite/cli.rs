@@ -39,7 +39,7 @@ fn broken_files_are_located_and_named() {
         "unknown-actor-in-channel.toml",
         "101:9: actors[3].watches[0].actor: unknown actor code `XX`",
     );
-    check("unknown-event-kind.toml", "458:8: background.cvid.kind: unknown event kind `parade`");
+    check("unknown-event-kind.toml", "465:8: background.cvid.kind: unknown event kind `parade`");
     check("nan.toml", "87:12: actors[3].transfer: must be a finite number, not NaN");
     check(
         "infinite.toml",
@@ -48,7 +48,7 @@ fn broken_files_are_located_and_named() {
     check("out-of-range.toml", "235:14: mediator.maximalism: 1.5 is outside its range [0, 1]");
     check(
         "negative-rate.toml",
-        "466:16: background.missile_tests.rate_per_day: -0.03 is outside its range",
+        "473:16: background.missile_tests.rate_per_day: -0.03 is outside its range",
     );
     check("prior-sum.toml", "90:1: actors[3].prior: must sum to 1 (within 1e-9), sums to 1.1");
     check("alliance-sum.toml", "95:1: actors[3].alignment.weights: must sum to 1");
@@ -69,12 +69,12 @@ fn broken_files_are_located_and_named() {
     );
     check(
         "likelihood-missing-hypothesis.toml",
-        "302:1: events.talks_round.likelihood: is missing hypothesis `reliable`",
+        "309:1: events.talks_round.likelihood: is missing hypothesis `reliable`",
     );
     check("unknown-role.toml", "86:8: actors[3].role: unknown variant `spectator`");
     check(
         "unknown-effect-variable.toml",
-        "353:39: events.aid_suspended.effects[0].variable: unknown variable `morale`",
+        "360:39: events.aid_suspended.effects[0].variable: unknown variable `morale`",
     );
     check(
         "delay-order.toml",
@@ -86,7 +86,7 @@ fn broken_files_are_located_and_named() {
     );
     check(
         "missing-model-kind.toml",
-        "299:2: events: is missing `talks_accepted`, which the model emits",
+        "306:2: events: is missing `talks_accepted`, which the model emits",
     );
     check("start-date-with-time.toml", "14:14: start_date: must be a plain date");
     check(
@@ -100,7 +100,7 @@ fn broken_files_are_located_and_named() {
     check("huge-integer.toml", "15:16: horizon_days: not valid TOML: integer out of range");
     check("invalid-date.toml", "14:14: start_date: not valid TOML: invalid date");
     check("duplicate-table.toml", "40:13: hypotheses.deal_seeker: not valid TOML: duplicate key");
-    check("timeline-self.toml", "478:10: timeline[0].target: must differ from the source");
+    check("timeline-self.toml", "485:10: timeline[0].target: must differ from the source");
     check("variant-unknown-base.toml", "1:8: base: no embedded scenario `ukraine-wach`");
     check("variant-not-a-number.toml", "5:25: set.mediator.maximalism: must be a number");
     check("variant-out-of-range.toml", "5:24: actors[4].transfer: 2 is outside its range [0, 1]");

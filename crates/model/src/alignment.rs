@@ -3,9 +3,10 @@
 //! A small power keeps several lanes open and shifts weight toward the ones that pay (the
 //! article: "if one lane is blocked, look for another"). Each day the weights move a fraction
 //! `1 - inertia_per_day` of the way to `softmax(u / temperature)`, where
-//!   u_russia = russia_per_leverage × leverage            (Moscow's need for munitions)
-//!   u_china  = china_per_courtship × Beijing's courtship (2018: Beijing courted Kim)
-//!   u_us     = us_per_engagement_payoff × Σ_h belief_h × engagement_payoff_h
+//!   u_russia = russia_utility + russia_per_leverage × leverage      (Moscow's need for munitions)
+//!   u_china  = china_utility + china_per_courtship × courtship      (2018: Beijing courted Kim)
+//!   u_us     = us_engagement_utility
+//!              + us_per_engagement_payoff × Σ_h belief_h × engagement_payoff_h
 //!   u_self   = self_reliance_utility
 //! each plus a transient shock from events (exercises, overtures) that fades with
 //! `shock_half_life_days`. Leverage follows the courted-from belligerent's munitions need.
@@ -78,9 +79,9 @@ pub fn reweigh_lanes(
         let payoff: f64 =
             belief.0.iter().zip(&s.hypotheses).map(|(b, h)| b * h.engagement_payoff).sum();
         let mut u = [0.0; 4];
-        u[LANE_RUSSIA] = a.russia_per_leverage * lev.0;
-        u[LANE_CHINA] = a.china_per_courtship * courted;
-        u[LANE_US] = a.us_per_engagement_payoff * payoff;
+        u[LANE_RUSSIA] = a.russia_utility + a.russia_per_leverage * lev.0;
+        u[LANE_CHINA] = a.china_utility + a.china_per_courtship * courted;
+        u[LANE_US] = a.us_engagement_utility + a.us_per_engagement_payoff * payoff;
         u[LANE_SELF] = a.self_reliance_utility;
         for (ui, shock) in u.iter_mut().zip(&lanes.shocks) {
             *ui += shock;

@@ -240,6 +240,27 @@ mod tests {
         }
     }
 
+    /// The project's rule: every number in a scenario file says where it comes from, on its
+    /// own line (a fact with its date, or an assumption named as one).
+    #[test]
+    fn every_number_in_the_library_carries_a_comment() {
+        for (name, _, text) in EMBEDDED {
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split('#').next().unwrap_or("");
+                let Some((_, value)) = code.split_once('=') else { continue };
+                let value = value.trim();
+                let quoted = value.starts_with('"') && value.ends_with('"');
+                if !quoted && value.chars().any(|c| c.is_ascii_digit()) {
+                    assert!(
+                        line.contains('#'),
+                        "{name}.toml line {}: a number without a comment",
+                        i + 1
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_numeric_field_has_a_domain() {
         let s = load_embedded(DEFAULT_SCENARIO).unwrap().unwrap();

@@ -199,8 +199,12 @@ pub struct Beliefs {
 pub struct Alignment {
     pub inertia_per_day: f64,
     pub temperature: f64,
+    /// Each lane's utility is a base plus a slope times its driver.
+    pub russia_utility: f64,
     pub russia_per_leverage: f64,
+    pub china_utility: f64,
     pub china_per_courtship: f64,
+    pub us_engagement_utility: f64,
     pub us_per_engagement_payoff: f64,
     pub self_reliance_utility: f64,
     pub shock_half_life_days: f64,

@@ -239,8 +239,11 @@ pub struct RawBeliefs {
 pub struct RawAlignment {
     pub inertia_per_day: f64,
     pub temperature: f64,
+    pub russia_utility: f64,
     pub russia_per_leverage: f64,
+    pub china_utility: f64,
     pub china_per_courtship: f64,
+    pub us_engagement_utility: f64,
     pub us_per_engagement_payoff: f64,
     pub self_reliance_utility: f64,
     pub shock_half_life_days: f64,

@@ -149,8 +149,11 @@ impl Checker {
             alignment: Alignment {
                 inertia_per_day: a.inertia_per_day,
                 temperature: a.temperature,
+                russia_utility: a.russia_utility,
                 russia_per_leverage: a.russia_per_leverage,
+                china_utility: a.china_utility,
                 china_per_courtship: a.china_per_courtship,
+                us_engagement_utility: a.us_engagement_utility,
                 us_per_engagement_payoff: a.us_per_engagement_payoff,
                 self_reliance_utility: a.self_reliance_utility,
                 shock_half_life_days: a.shock_half_life_days,
