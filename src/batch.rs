@@ -219,9 +219,15 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
+                "{bar:40} {pos}/{len} runs  {rate}  ETA {eta}",
             )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} runs/s", state.per_sec());
+                },
+            );
             bar.set_style(style);
             bar.set_position(start);
             bar.reset_eta();

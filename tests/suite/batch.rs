@@ -285,3 +285,56 @@ fn summary_matches_an_independent_computation() {
         assert_eq!(s[3], want.to_string(), "{} = {}", s[1], s[2]);
     }
 }
+
+/// Without --out a batch lands in outputs/<scenario>/<stamp>/ under the working folder, `latest`
+/// points at it, and `--resume` alone finds the newest unfinished one.
+#[test]
+fn default_folder_latest_link_and_resume_without_out() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "batch",
+        "--runs",
+        RUNS,
+        "--seed",
+        "11",
+        "--trajectories",
+        "3",
+        "--quiet",
+        "--checkpoint-every",
+        "0",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sidelines"))
+        .args(args)
+        .current_dir(tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let base = tmp.path().join("outputs/ukraine-watch");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let dir = loop {
+        let found = std::fs::read_dir(&base).ok().and_then(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.join(".checkpoint").exists() && !p.ends_with("latest"))
+        });
+        if let Some(d) = found.filter(|d| checkpointed_runs(d) >= 1024) {
+            break d;
+        }
+        assert!(std::time::Instant::now() < deadline, "no checkpoint appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    let latest = std::fs::read_link(base.join("latest")).expect("latest is a link");
+    assert_eq!(base.join(latest), dir);
+
+    let mut resume_args = args.to_vec();
+    resume_args.push("--resume");
+    let out = Command::new(env!("CARGO_BIN_EXE_sidelines"))
+        .args(resume_args)
+        .current_dir(tmp.path())
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_same_tables(reference(), &dir);
+}
