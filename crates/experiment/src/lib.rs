@@ -12,6 +12,8 @@
 //! This crate does no file I/O: the sink (in `sidelines-report`) owns files and checkpoints.
 
 mod aggregate;
+pub mod design;
+pub mod sensitivity;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

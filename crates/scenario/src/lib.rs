@@ -14,6 +14,7 @@ pub mod params;
 mod resolved;
 mod schema;
 mod source;
+pub mod sweep;
 mod validate;
 
 pub use error::{Diagnostic, Error};

@@ -1,0 +1,389 @@
+//! Sweep files: which parameters of a scenario to vary, over what, with which sampler.
+//!
+//! ```toml
+//! name = "pressure-attention-grid"
+//! description = "..."
+//! scenario = "ukraine-watch"        # an embedded name, or a path relative to this file
+//! seed = 1
+//! replicates = 100
+//! [sampler]
+//! kind = "grid"                     # grid | random | lhs | sobol | morris
+//! [[parameters]]
+//! path = "mediator.pressure_on_partner"
+//! range = [0.1, 1.0]
+//! levels = 4                        # grid: evenly spaced levels, or `values = [...]`
+//! ```
+//!
+//! Validated like a scenario: every problem with file, line, column and field; an unknown
+//! parameter path gets the nearest existing one as a "did you mean". Parameters on a simplex
+//! (priors, alliance weights) are set by rescaling the other components proportionally.
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::params::{self, Domain};
+use crate::source::parse;
+use crate::{Resolver, Scenario, load};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    name: String,
+    description: String,
+    scenario: String,
+    seed: u64,
+    replicates: u64,
+    sampler: RawSampler,
+    parameters: Vec<RawParameter>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Grid,
+    Random,
+    Lhs,
+    Sobol,
+    Morris,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSampler {
+    kind: Kind,
+    samples: Option<u64>,
+    second_order: Option<bool>,
+    trajectories: Option<u64>,
+    levels: Option<u64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    path: String,
+    range: Option<[f64; 2]>,
+    levels: Option<u64>,
+    values: Option<Vec<f64>>,
+}
+
+/// How the design places its points.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SweepSampler {
+    Grid,
+    Random { samples: usize },
+    Lhs { samples: usize },
+    Sobol { base_samples: usize, second_order: bool },
+    Morris { trajectories: usize, levels: usize },
+}
+
+impl SweepSampler {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SweepSampler::Grid => "grid",
+            SweepSampler::Random { .. } => "random",
+            SweepSampler::Lhs { .. } => "lhs",
+            SweepSampler::Sobol { .. } => "sobol",
+            SweepSampler::Morris { .. } => "morris",
+        }
+    }
+}
+
+/// One varied parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepParameter {
+    pub path: String,
+    pub low: f64,
+    pub high: f64,
+    /// Grid values (actual, not unit-scaled); empty for other samplers.
+    pub values: Vec<f64>,
+    pub domain: Domain,
+}
+
+impl SweepParameter {
+    /// A unit-hypercube coordinate in this parameter's range (whole numbers rounded).
+    pub fn scale(&self, u: f64) -> f64 {
+        let x = self.low + u * (self.high - self.low);
+        if self.domain.integer { x.round() } else { x }
+    }
+}
+
+/// A validated sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    pub name: String,
+    pub description: String,
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub replicates: u64,
+    pub sampler: SweepSampler,
+    pub parameters: Vec<SweepParameter>,
+    /// The sweep file as written (for the manifest).
+    pub source: toml::Table,
+}
+
+impl Sweep {
+    /// The scenario at one design point (`values` in parameter order, actual scale). Simplex
+    /// components are set by rescaling the others of their simplex proportionally.
+    pub fn point_scenario(&self, values: &[f64]) -> Result<Scenario, Error> {
+        let mut doc = self.scenario.document.clone();
+        for (p, v) in self.parameters.iter().zip(values) {
+            set_rescaled(&mut doc, &p.path, *v).map_err(|m| Error::plain(&p.path, m))?;
+        }
+        let text = toml::to_string(&doc).map_err(|e| Error::plain("", e.to_string()))?;
+        load(&format!("{} (design point)", self.name), text.as_bytes(), &crate::embedded_only)
+    }
+}
+
+/// The simplex a parameter path belongs to: (the prefix shared by its components).
+fn simplex_of(path: &str) -> Option<&str> {
+    let (prefix, _) = path.rsplit_once('.')?;
+    let segs: Vec<&str> = prefix.split('.').collect();
+    let on =
+        matches!(segs.as_slice(), ["actors", _, "prior"] | ["actors", _, "alignment", "weights"]);
+    on.then_some(prefix)
+}
+
+/// Sets `path`; on a simplex, rescales the other components so the sum stays 1.
+pub fn set_rescaled(doc: &mut toml::Table, path: &str, value: f64) -> Result<(), String> {
+    let Some(prefix) = simplex_of(path) else {
+        return params::set(doc, path, value);
+    };
+    let leaves = params::leaves(doc);
+    let others: Vec<&params::Leaf> = leaves
+        .iter()
+        .filter(|l| l.param.starts_with(&format!("{prefix}.")) && l.param != path)
+        .collect();
+    let rest: f64 = others.iter().map(|l| l.value).sum();
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!("{path} = {value} is outside [0, 1]"));
+    }
+    if rest <= 0.0 && (value - 1.0).abs() > 1e-12 {
+        return Err(format!(
+            "{path} = {value} cannot be reached by rescaling: every other component of {prefix} is 0"
+        ));
+    }
+    let factor = if rest > 0.0 { (1.0 - value) / rest } else { 0.0 };
+    let updates: Vec<(String, f64)> =
+        others.iter().map(|l| (l.param.clone(), l.value * factor)).collect();
+    params::set(doc, path, value)?;
+    for (p, v) in updates {
+        params::set(doc, &p, v)?;
+    }
+    Ok(())
+}
+
+/// Loads and validates a sweep file; `resolve` finds its scenario (embedded name or path).
+pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Sweep, Error> {
+    let parsed = parse(file, bytes)?;
+    let map = parsed.map;
+    let fail = |path: &str, msg: String| map.diagnostic(path, msg);
+    let raw: RawSweep = serde_path_to_error::deserialize(toml::Value::Table(parsed.table.clone()))
+        .map_err(|e| {
+            let path = e.path().to_string();
+            Error::single(fail(
+                if path == "." { "" } else { &path },
+                e.inner().message().trim_end().to_string(),
+            ))
+        })?;
+    let (scenario_file, scenario_bytes) =
+        resolve(&raw.scenario, file).map_err(|m| Error::single(fail("scenario", m)))?;
+    let scenario = load(&scenario_file, &scenario_bytes, resolve)?;
+
+    let mut problems = Vec::new();
+    let slug = !raw.name.is_empty()
+        && raw.name.len() <= 64
+        && raw.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !slug {
+        problems.push(fail(
+            "name",
+            "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)".into(),
+        ));
+    }
+    if raw.replicates == 0 {
+        problems.push(fail("replicates", "must be at least 1".into()));
+    }
+    if raw.parameters.is_empty() {
+        problems.push(fail("parameters", "needs at least one [[parameters]] entry".into()));
+    }
+    let s = &raw.sampler;
+    let need = |v: Option<u64>, field: &str, min: u64, problems: &mut Vec<_>| -> usize {
+        match v {
+            Some(n) if n >= min => n as usize,
+            Some(n) => {
+                problems.push(fail(
+                    &format!("sampler.{field}"),
+                    format!("{n} is below the minimum {min}"),
+                ));
+                0
+            }
+            None => {
+                problems.push(fail(
+                    "sampler",
+                    format!("a {:?} sampler needs `{field}`", s.kind).to_lowercase(),
+                ));
+                0
+            }
+        }
+    };
+    let forbid = |present: bool, field: &str, problems: &mut Vec<_>| {
+        if present {
+            problems.push(fail(
+                &format!("sampler.{field}"),
+                format!("is not used by a {:?} sampler", s.kind).to_lowercase(),
+            ));
+        }
+    };
+    let sampler = match s.kind {
+        Kind::Grid => {
+            forbid(s.samples.is_some(), "samples", &mut problems);
+            forbid(s.trajectories.is_some(), "trajectories", &mut problems);
+            forbid(s.levels.is_some(), "levels", &mut problems);
+            forbid(s.second_order.is_some(), "second_order", &mut problems);
+            SweepSampler::Grid
+        }
+        Kind::Random | Kind::Lhs => {
+            forbid(s.trajectories.is_some(), "trajectories", &mut problems);
+            forbid(s.levels.is_some(), "levels", &mut problems);
+            forbid(s.second_order.is_some(), "second_order", &mut problems);
+            let n = need(s.samples, "samples", 1, &mut problems);
+            if s.kind == Kind::Random {
+                SweepSampler::Random { samples: n }
+            } else {
+                SweepSampler::Lhs { samples: n }
+            }
+        }
+        Kind::Sobol => {
+            forbid(s.trajectories.is_some(), "trajectories", &mut problems);
+            forbid(s.levels.is_some(), "levels", &mut problems);
+            SweepSampler::Sobol {
+                base_samples: need(s.samples, "samples", 2, &mut problems),
+                second_order: s.second_order.unwrap_or(false),
+            }
+        }
+        Kind::Morris => {
+            forbid(s.samples.is_some(), "samples", &mut problems);
+            forbid(s.second_order.is_some(), "second_order", &mut problems);
+            SweepSampler::Morris {
+                trajectories: need(s.trajectories, "trajectories", 2, &mut problems),
+                levels: need(s.levels, "levels", 2, &mut problems),
+            }
+        }
+    };
+
+    let mut parameters = Vec::new();
+    let mut simplexes: Vec<&str> = Vec::new();
+    for (i, p) in raw.parameters.iter().enumerate() {
+        let here = format!("parameters[{i}]");
+        let Some(current) = params::get(&scenario.document, &p.path) else {
+            problems.push(fail(
+                &format!("{here}.path"),
+                params::unknown_path_message(&scenario.document, &p.path),
+            ));
+            continue;
+        };
+        let _ = current;
+        let Some(domain) = params::domain(&p.path) else {
+            problems
+                .push(fail(&format!("{here}.path"), format!("`{}` has no declared range", p.path)));
+            continue;
+        };
+        if raw.parameters[..i].iter().any(|q| q.path == p.path) {
+            problems.push(fail(&format!("{here}.path"), format!("`{}` is swept twice", p.path)));
+        }
+        if let Some(sx) = simplex_of(&p.path) {
+            if simplexes.contains(&sx) {
+                problems.push(fail(
+                    &format!("{here}.path"),
+                    format!("only one component of {sx} can be swept (the others are rescaled to keep the sum 1)"),
+                ));
+            }
+            simplexes.push(sx);
+        }
+        let inside = |x: f64| x.is_finite() && x >= domain.min && x <= domain.max;
+        let mut values = Vec::new();
+        let (low, high) = match (sampler == SweepSampler::Grid, &p.values, p.range, p.levels) {
+            (true, Some(vals), None, None) => {
+                if vals.is_empty() {
+                    problems.push(fail(&format!("{here}.values"), "must not be empty".into()));
+                }
+                values = vals.clone();
+                (
+                    vals.iter().copied().fold(f64::INFINITY, f64::min),
+                    vals.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                )
+            }
+            (true, None, Some([lo, hi]), Some(levels)) if levels >= 2 => {
+                values =
+                    (0..levels).map(|j| lo + (hi - lo) * j as f64 / (levels - 1) as f64).collect();
+                (lo, hi)
+            }
+            (true, _, _, _) => {
+                problems.push(fail(
+                    &here,
+                    "a grid parameter needs `values`, or `range` and `levels` (at least 2)".into(),
+                ));
+                continue;
+            }
+            (false, None, Some([lo, hi]), None) => (lo, hi),
+            (false, _, _, _) => {
+                problems.push(fail(
+                    &here,
+                    format!("a {} parameter needs `range` only", sampler.name()),
+                ));
+                continue;
+            }
+        };
+        if !(inside(low) && inside(high)) || low > high || values.iter().any(|v| !inside(*v)) {
+            problems.push(fail(
+                &format!(
+                    "{here}.{}",
+                    if values.is_empty() || p.range.is_some() { "range" } else { "values" }
+                ),
+                format!(
+                    "must lie within the parameter's range [{}, {}], low before high",
+                    domain.min, domain.max
+                ),
+            ));
+            continue;
+        }
+        parameters.push(SweepParameter { path: p.path.clone(), low, high, values, domain });
+    }
+    if !problems.is_empty() {
+        return Err(Error { diagnostics: problems });
+    }
+    Ok(Sweep {
+        name: raw.name,
+        description: raw.description,
+        scenario,
+        seed: raw.seed,
+        replicates: raw.replicates,
+        sampler,
+        parameters,
+        source: parsed.table,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simplex_components_rescale() {
+        let s = crate::load_embedded("ukraine-watch").unwrap().unwrap();
+        let mut doc = s.document.clone();
+        set_rescaled(&mut doc, "actors.KP.prior.reliable", 0.4).unwrap();
+        let get = |p: &str| params::get(&doc, p).unwrap();
+        assert_eq!(get("actors.KP.prior.reliable"), 0.4);
+        // The others keep their ratios 0.2 : 0.4 : 0.3 and share 0.6.
+        assert!((get("actors.KP.prior.deal_seeker") - 0.6 * 0.2 / 0.9).abs() < 1e-15);
+        let sum: f64 = ["deal_seeker", "hard_bargainer", "unserious", "reliable"]
+            .iter()
+            .map(|h| get(&format!("actors.KP.prior.{h}")))
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-12);
+        // Unreachable: all others are 0.
+        set_rescaled(&mut doc, "actors.KP.prior.reliable", 1.0).unwrap();
+        let e = set_rescaled(&mut doc, "actors.KP.prior.reliable", 0.4).unwrap_err();
+        assert!(e.contains("cannot be reached"), "{e}");
+    }
+}
