@@ -66,6 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         master_seed: args.seed,
         trajectories: args.trajectories.min(args.runs),
         timeseries: true,
+        common_random_numbers: false,
     };
     let identity = Identity::new(
         env!("CARGO_PKG_VERSION"),

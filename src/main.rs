@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod batch;
+mod sweep;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -45,6 +46,10 @@ enum Command {
     },
     /// Run a Monte Carlo batch: many seeded runs, streamed to runs.csv and summarised.
     Batch(batch::Args),
+    /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
+    Sweep(sweep::Args),
+    /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
+    Analyze(sweep::AnalyzeArgs),
     /// List the embedded scenarios.
     Scenarios,
     /// List every parameter path of a scenario with its value and allowed range.
@@ -116,6 +121,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { scenario, seed, out, force } => run(&scenario, seed, out, force),
         Command::Batch(args) => batch::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Analyze(args) => sweep::analyze(args),
         Command::Scenarios => {
             let mut text = String::new();
             for (name, description, _) in EMBEDDED {
@@ -143,7 +150,7 @@ const MAX_INPUT_BYTES: u64 = 16 << 20;
 
 /// Reads an input file: a regular file of at most `MAX_INPUT_BYTES` (so a FIFO or /dev/zero
 /// cannot hang or exhaust the tool).
-fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
@@ -173,7 +180,7 @@ fn load_file(path: &Path) -> Result<Scenario> {
 }
 
 /// A variant's `base`: an embedded name, else a path relative to the variant's folder.
-fn resolve_base(reference: &str, from: &str) -> Result<(String, Vec<u8>), String> {
+pub(crate) fn resolve_base(reference: &str, from: &str) -> Result<(String, Vec<u8>), String> {
     if let Ok(found) = sidelines_scenario::embedded_only(reference, from) {
         return Ok(found);
     }

@@ -7,6 +7,7 @@
 //! - `validity`: the article's causal claims, in Monte Carlo expectation with confidence
 //!   intervals.
 //! - `schedule`: the day's systems are totally ordered where they conflict.
+//! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
 //! - `robustness`: no input reachable from a file or a parameter path makes the tool panic,
 //!   and the model's invariants hold for any valid scenario.
 
@@ -17,4 +18,5 @@ mod common;
 mod determinism;
 mod robustness;
 mod schedule;
+mod sweep;
 mod validity;

@@ -34,6 +34,7 @@ fn batch(c: &mut Criterion) {
         master_seed: 1,
         trajectories: 0,
         timeseries: true,
+        common_random_numbers: false,
     };
     let mut group = c.benchmark_group("batch_default_scenario");
     group.throughput(Throughput::Elements(RUNS));

@@ -52,6 +52,9 @@ pub struct Plan {
     pub trajectories: u64,
     /// Aggregate daily time series (fan-chart bands).
     pub timeseries: bool,
+    /// Common random numbers: replicate r of every point uses the same seed (that of point 0),
+    /// so differences between points are not blurred by different luck.
+    pub common_random_numbers: bool,
 }
 
 impl Plan {
@@ -140,7 +143,9 @@ impl std::fmt::Debug for Control<'_> {
 
 /// One worker thread's reusable state.
 struct Worker {
-    sims: Vec<Option<Simulation>>,
+    /// The simulation of the point this worker ran last (rebuilt when the point changes, so a
+    /// sweep of thousands of points holds one per thread).
+    sim: Option<(usize, Simulation)>,
     aggregators: Vec<Aggregator>,
     buffer: RunOutput,
     /// Trajectories not yet added to the aggregators, per point (up to `SERIES_BLOCK` runs).
@@ -153,7 +158,9 @@ const SERIES_BLOCK: usize = 32;
 
 impl Worker {
     fn flush(&mut self, point: usize) {
-        self.aggregators[point].add_series(&self.pending[point]);
+        if let Some(agg) = self.aggregators.get_mut(point) {
+            agg.add_series(&self.pending[point]);
+        }
         self.pending[point].clear();
     }
 }
@@ -199,7 +206,7 @@ pub fn execute(
     let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads())
         .map(|_| {
             Mutex::new(Worker {
-                sims: plan.points.iter().map(|_| None).collect(),
+                sim: None,
                 aggregators: blank.clone(),
                 buffer: RunOutput::default(),
                 pending: plan.points.iter().map(|_| Vec::new()).collect(),
@@ -222,21 +229,25 @@ pub fn execute(
                     let w = &mut *guard;
                     let (point, replicate) = plan.locate(run);
                     let p = point as usize;
-                    if w.sims[p].is_none() {
-                        w.sims[p] = Some(Simulation::new(plan.points[p].clone())?);
+                    if w.sim.as_ref().is_none_or(|(q, _)| *q != p) {
+                        w.sim = Some((p, Simulation::new(plan.points[p].clone())?));
                     }
-                    let seed = run_seed(plan.master_seed, point, replicate);
-                    if let Some(sim) = w.sims[p].as_mut() {
+                    let seed_point = if plan.common_random_numbers { 0 } else { point };
+                    let seed = run_seed(plan.master_seed, seed_point, replicate);
+                    if let Some((_, sim)) = w.sim.as_mut() {
                         sim.run_into(seed, record, &mut w.buffer);
                     }
-                    w.aggregators[p].add_outcomes(&w.buffer.outcomes);
-                    if plan.timeseries {
-                        let cells = w.aggregators[p].cells();
-                        if w.buffer.trajectory.len() == cells {
-                            w.pending[p].extend_from_slice(&w.buffer.trajectory);
-                        }
-                        if w.pending[p].len() >= SERIES_BLOCK * cells.max(1) {
-                            w.flush(p);
+                    // Sweeps pass no aggregators: their sink summarises each point's rows.
+                    let cells = w.aggregators.get(p).map(Aggregator::cells);
+                    if let Some(cells) = cells {
+                        w.aggregators[p].add_outcomes(&w.buffer.outcomes);
+                        if plan.timeseries {
+                            if w.buffer.trajectory.len() == cells {
+                                w.pending[p].extend_from_slice(&w.buffer.trajectory);
+                            }
+                            if w.pending[p].len() >= SERIES_BLOCK * cells.max(1) {
+                                w.flush(p);
+                            }
                         }
                     }
                     let trajectory = if run < plan.trajectories {

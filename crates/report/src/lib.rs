@@ -6,6 +6,7 @@
 //! bytes, and reading the text back gives the same `f64`.
 
 pub mod batch;
+pub mod sweep;
 
 use std::fs;
 use std::io::{self, BufWriter, Write};

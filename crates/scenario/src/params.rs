@@ -220,6 +220,10 @@ pub fn set(doc: &mut Table, param: &str, value: f64) -> Result<(), String> {
         return Err(unknown_path_message(doc, param));
     };
     match slot {
+        // A real-valued parameter written as `45` in the file takes any real value.
+        Value::Integer(_) if domain(param).is_some_and(|d| !d.integer) => {
+            *slot = Value::Float(value)
+        }
         Value::Integer(_) => {
             if !value.is_finite() || value.fract() != 0.0 {
                 return Err(format!("{param} takes a whole number, not {}", show(value)));

@@ -33,6 +33,7 @@ struct RawSweep {
     scenario: String,
     seed: u64,
     replicates: u64,
+    common_random_numbers: Option<bool>,
     sampler: RawSampler,
     parameters: Vec<RawParameter>,
 }
@@ -115,6 +116,8 @@ pub struct Sweep {
     pub scenario: Scenario,
     pub seed: u64,
     pub replicates: u64,
+    /// Replicate r of every point runs with the same seed (default true).
+    pub common_random_numbers: bool,
     pub sampler: SweepSampler,
     pub parameters: Vec<SweepParameter>,
     /// The sweep file as written (for the manifest).
@@ -357,6 +360,7 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
         scenario,
         seed: raw.seed,
         replicates: raw.replicates,
+        common_random_numbers: raw.common_random_numbers.unwrap_or(true),
         sampler,
         parameters,
         source: parsed.table,

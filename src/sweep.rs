@@ -1,0 +1,311 @@
+//! `sidelines sweep` and `sidelines analyze`: design points, runs, sensitivity.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use sidelines_experiment::design::{Sampler, unit_points};
+use sidelines_experiment::{Control, Outcome, Plan, execute};
+use sidelines_model::Simulation;
+use sidelines_report::sweep::{
+    Method, SWEEP_FILES, SweepShape, SweepWriter, csv_table, sweep_table, write_sensitivity,
+};
+use sidelines_scenario::sweep::{Sweep, SweepSampler, load_sweep};
+
+use crate::{fresh_dir, input_error, read_input, resolve_base, say};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The sweep file (see configs/sweeps/).
+    pub file: PathBuf,
+    /// Output folder [default: outputs/<sweep>/<date>T<time>Z/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Continue an interrupted sweep in --out.
+    #[arg(long, conflicts_with = "force", requires = "out")]
+    pub resume: bool,
+    /// Write into --out even if it already holds results.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Seconds between checkpoints.
+    #[arg(long, default_value_t = 5.0, hide = true)]
+    pub checkpoint_every: f64,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AnalyzeArgs {
+    /// `sobol` or `morris`.
+    #[arg(value_parser = ["sobol", "morris"])]
+    pub method: String,
+    /// A finished sweep folder.
+    #[arg(required_unless_present = "table")]
+    pub dir: Option<PathBuf>,
+    /// Analyse only this outcome [default: every numeric outcome].
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Where to write the indices [default: DIR/sensitivity.csv, or sensitivity.csv].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A table from any model, rows in the design's order (as SALib's command line).
+    #[arg(long, conflicts_with = "dir", requires_all = ["params", "outcome"])]
+    pub table: Option<PathBuf>,
+    /// The table's parameter columns, comma-separated, in design order.
+    #[arg(long, value_delimiter = ',')]
+    pub params: Vec<String>,
+    /// With --table: the Sobol design has second-order rows (BA blocks).
+    #[arg(long)]
+    pub second_order: bool,
+    /// With --table: the Morris grid's number of levels.
+    #[arg(long, default_value_t = 4)]
+    pub levels: usize,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// The design's points, in actual parameter values.
+pub fn design(sweep: &Sweep) -> Result<Vec<Vec<f64>>, String> {
+    let k = sweep.parameters.len();
+    let sampler = match &sweep.sampler {
+        SweepSampler::Grid => {
+            return unit_points(
+                &Sampler::Grid(sweep.parameters.iter().map(|p| p.values.clone()).collect()),
+                k,
+                sweep.seed,
+            );
+        }
+        SweepSampler::Random { samples } => Sampler::Random { samples: *samples },
+        SweepSampler::Lhs { samples } => Sampler::Lhs { samples: *samples },
+        SweepSampler::Sobol { base_samples, second_order } => {
+            Sampler::Sobol { base_samples: *base_samples, second_order: *second_order }
+        }
+        SweepSampler::Morris { trajectories, levels } => {
+            Sampler::Morris { trajectories: *trajectories, levels: *levels }
+        }
+    };
+    let unit = unit_points(&sampler, k, sweep.seed)?;
+    Ok(unit
+        .iter()
+        .map(|u| u.iter().zip(&sweep.parameters).map(|(x, p)| p.scale(*x)).collect())
+        .collect())
+}
+
+fn sampler_json(s: &SweepSampler) -> serde_json::Value {
+    match s {
+        SweepSampler::Grid => serde_json::json!({ "kind": "grid" }),
+        SweepSampler::Random { samples } => {
+            serde_json::json!({ "kind": "random", "samples": samples })
+        }
+        SweepSampler::Lhs { samples } => serde_json::json!({ "kind": "lhs", "samples": samples }),
+        SweepSampler::Sobol { base_samples, second_order } => {
+            serde_json::json!({ "kind": "sobol", "samples": base_samples, "second_order": second_order })
+        }
+        SweepSampler::Morris { trajectories, levels } => {
+            serde_json::json!({ "kind": "morris", "trajectories": trajectories, "levels": levels })
+        }
+    }
+}
+
+pub fn load(path: &Path) -> Result<Sweep> {
+    let bytes = read_input(path)
+        .map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?;
+    Ok(load_sweep(&path.display().to_string(), &bytes, &resolve_base)?)
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let checkpoint_every = Duration::try_from_secs_f64(args.checkpoint_every.max(0.0))
+        .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
+    let sweep = load(&args.file)?;
+    let points = design(&sweep).map_err(input_error)?;
+    let mut scenarios = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let s =
+            sweep.point_scenario(p).map_err(|e| input_error(format!("design point {i}: {e}")))?;
+        scenarios.push(Arc::new(s));
+    }
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let plan = Plan {
+        points: scenarios,
+        replicates: sweep.replicates,
+        master_seed: sweep.seed,
+        trajectories: 0,
+        timeseries: false,
+        common_random_numbers: sweep.common_random_numbers,
+    };
+    let sim = Simulation::new(plan.points[0].clone())?;
+    let source = toml::to_string(&sweep.source).unwrap_or_default();
+    let shape = SweepShape {
+        identity: serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "sweep": source,
+            "scenario": sidelines_report::resolved_toml(&sweep.scenario),
+        }),
+        parameters: sweep.parameters.iter().map(|p| p.path.clone()).collect(),
+        points: points.clone(),
+        replicates: sweep.replicates,
+        outcome_names: sim.outcome_names().to_vec(),
+        outcome_kinds: sim.outcome_kinds().to_vec(),
+    };
+    let (dir, mut writer, next_run) = match (&args.out, args.resume) {
+        (Some(d), true) => {
+            let (w, next) = SweepWriter::resume(d, shape).map_err(input_error)?;
+            (d.clone(), w, next)
+        }
+        (out, _) => {
+            let dir = match out {
+                Some(d) => {
+                    if d.exists() && !d.is_dir() {
+                        return Err(input_error(format!(
+                            "--out {} exists and is not a folder",
+                            d.display()
+                        )));
+                    }
+                    let taken: Vec<&str> =
+                        SWEEP_FILES.iter().copied().filter(|f| d.join(f).exists()).collect();
+                    if !taken.is_empty() && !args.force {
+                        return Err(input_error(format!(
+                            "{} already holds results ({}); choose another --out, pass --force, or --resume",
+                            d.display(),
+                            taken.join(", ")
+                        )));
+                    }
+                    d.clone()
+                }
+                None => fresh_dir(&sweep.name)?,
+            };
+            let w = SweepWriter::create(&dir, shape)
+                .with_context(|| format!("starting a sweep in {}", dir.display()))?;
+            (dir, w, 0)
+        }
+    };
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let total = plan.total_runs();
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let quiet = args.quiet;
+    let mut report = |done: u64| {
+        if !quiet && last.elapsed() >= Duration::from_secs(5) {
+            last = Instant::now();
+            eprintln!("sweep: {done}/{total} runs");
+        }
+    };
+    let control = Control { stop: &STOP, progress: &mut report, checkpoint_every };
+    let outcome = execute(&plan, &pool, next_run, Vec::new(), &mut writer, control)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Outcome::Interrupted { next_run } = outcome {
+        eprintln!(
+            "interrupted after {next_run} of {total} runs; continue with:\n  sidelines sweep {} --out {} --resume",
+            args.file.display(),
+            dir.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    let manifest = serde_json::json!({
+        "tool": "sidelines",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "kind": "sweep",
+        "sweep": sweep.name,
+        "scenario": sweep.scenario.name,
+        "sampler": sampler_json(&sweep.sampler),
+        "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
+        "points": points.len(),
+        "replicates": sweep.replicates,
+        "runs": total,
+        "seed": sweep.seed,
+        "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(p)) ^ splitmix64(!replicate)) >> 11, p = 0 with common random numbers, else the point",
+        "common_random_numbers": sweep.common_random_numbers,
+        "threads": threads,
+        "elapsed_seconds": elapsed,
+        "runs_per_second": if elapsed > 0.0 { (total - next_run) as f64 / elapsed } else { 0.0 },
+        "sweep_toml": source,
+        "resolved_scenario_toml": sidelines_report::resolved_toml(&sweep.scenario),
+    });
+    writer.finish(manifest).with_context(|| format!("finishing the sweep in {}", dir.display()))?;
+    let method = match sweep.sampler {
+        SweepSampler::Sobol { second_order, .. } => Some(Method::Sobol { second_order }),
+        SweepSampler::Morris { levels, .. } => Some(Method::Morris { levels }),
+        _ => None,
+    };
+    if let Some(method) = method {
+        let table = sweep_table(&dir).map_err(|m| anyhow::anyhow!(m))?;
+        write_sensitivity(&dir.join("sensitivity.csv"), &table, method, None, 1000, sweep.seed)
+            .map_err(|m| anyhow::anyhow!(m))?;
+    }
+    say(&format!(
+        "{} points × {} replicates = {total} runs in {elapsed:.1} s\nwrote {}\n",
+        points.len(),
+        sweep.replicates,
+        dir.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
+    let (table, method, out) = match (&args.table, &args.dir) {
+        (Some(path), _) => {
+            let outcome = args.outcome.clone().unwrap_or_default();
+            let t = csv_table(path, &args.params, &outcome).map_err(input_error)?;
+            let method = if args.method == "sobol" {
+                Method::Sobol { second_order: args.second_order }
+            } else {
+                Method::Morris { levels: args.levels }
+            };
+            (t, method, args.out.clone().unwrap_or_else(|| PathBuf::from("sensitivity.csv")))
+        }
+        (None, Some(dir)) => {
+            let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .ok_or_else(|| {
+                    input_error(format!(
+                        "{} is not a finished sweep (no manifest.json)",
+                        dir.display()
+                    ))
+                })?;
+            let sampler = &manifest["sampler"];
+            let kind = sampler["kind"].as_str().unwrap_or("");
+            if kind != args.method {
+                return Err(input_error(format!(
+                    "{} holds a {kind} design, not a {} one",
+                    dir.display(),
+                    args.method
+                )));
+            }
+            let method = if kind == "sobol" {
+                Method::Sobol { second_order: sampler["second_order"].as_bool().unwrap_or(false) }
+            } else {
+                Method::Morris { levels: sampler["levels"].as_u64().unwrap_or(4) as usize }
+            };
+            let t = sweep_table(dir).map_err(input_error)?;
+            (t, method, args.out.clone().unwrap_or_else(|| dir.join("sensitivity.csv")))
+        }
+        (None, None) => return Err(input_error("name a sweep folder or a --table")),
+    };
+    write_sensitivity(&out, &table, method, args.outcome.as_deref(), args.resamples, args.seed)
+        .map_err(input_error)?;
+    say(&format!("wrote {}\n", out.display()))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,271 @@
+//! `sidelines sweep` and `sidelines analyze` from the command line.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::cli::sidelines;
+
+const GRID: &str = r#"
+name = "tiny-grid"
+description = "test"
+scenario = "ukraine-watch"
+seed = 3
+replicates = 5
+[sampler]
+kind = "grid"
+[[parameters]]
+path = "mediator.pressure_on_partner"
+values = [0.2, 0.5, 0.8]
+[[parameters]]
+path = "actors.KP.prior.reliable"
+range = [0.1, 0.3]
+levels = 2
+"#;
+
+const SOBOL: &str = r#"
+name = "tiny-sobol"
+description = "test"
+scenario = "ukraine-watch"
+seed = 3
+replicates = 3
+[sampler]
+kind = "sobol"
+samples = 16
+second_order = true
+[[parameters]]
+path = "mediator.attention_half_life_days"
+range = [10, 90]
+[[parameters]]
+path = "actors.KR.transfer"
+range = [0.0, 1.0]
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p.to_str().expect("utf8").to_string()
+}
+
+fn rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    let mut out = vec![r.headers().expect("header").iter().map(String::from).collect()];
+    out.extend(r.records().map(|x| x.expect("row").iter().map(String::from).collect()));
+    out
+}
+
+#[test]
+fn grid_points_runs_and_summaries() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write(tmp.path(), "grid.toml", GRID);
+    let out = tmp.path().join("out");
+    let o = sidelines(&["sweep", &file, "--out", out.to_str().expect("utf8"), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let points = rows(&out.join("points.csv"));
+    assert_eq!(points[0], ["point", "mediator.pressure_on_partner", "actors.KP.prior.reliable"]);
+    let want = [
+        ("0.2", "0.1"),
+        ("0.2", "0.3"),
+        ("0.5", "0.1"),
+        ("0.5", "0.3"),
+        ("0.8", "0.1"),
+        ("0.8", "0.3"),
+    ];
+    assert_eq!(points.len(), 1 + want.len());
+    for (row, (a, b)) in points[1..].iter().zip(want) {
+        assert_eq!((row[1].as_str(), row[2].as_str()), (a, b));
+    }
+    let runs = rows(&out.join("runs.csv"));
+    assert_eq!(runs.len(), 1 + 6 * 5);
+    assert_eq!(
+        runs[0][..6],
+        [
+            "run",
+            "point",
+            "replicate",
+            "seed",
+            "mediator.pressure_on_partner",
+            "actors.KP.prior.reliable"
+        ]
+    );
+    // Common random numbers: replicate r has the same seed at every point.
+    assert_eq!(runs[1][3], runs[6][3]);
+    let summary = rows(&out.join("summary.csv"));
+    let outcomes_per_point = summary.iter().filter(|r| r[0] == "0").count();
+    assert_eq!(summary.len() - 1, 6 * outcomes_per_point);
+    // The prior was rescaled: KP's prior at a point still sums to 1 (the run would fail else),
+    // and its belief outcome responds to the swept reliable share.
+    assert!(out.join("manifest.json").is_file() && !out.join(".checkpoint").exists());
+}
+
+#[test]
+fn sobol_sweep_is_identical_across_threads_and_analyze_agrees() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write(tmp.path(), "sobol.toml", SOBOL);
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("t{threads}"));
+        let o = sidelines(&[
+            "sweep",
+            &file,
+            "--out",
+            out.to_str().expect("utf8"),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (a, b) = (run("1"), run("3"));
+    for f in [
+        "points.csv",
+        "runs.csv",
+        "summary.csv",
+        "outcomes.csv",
+        "sensitivity.csv",
+        "sensitivity_s2.csv",
+    ] {
+        let read = |d: &Path| std::fs::read(d.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(read(&a) == read(&b), "{f} differs across thread counts");
+    }
+    assert_eq!(rows(&a.join("points.csv")).len(), 1 + 16 * (2 * 2 + 2));
+    // Re-analysing the folder reproduces the sweep's own indices.
+    let again = tmp.path().join("again.csv");
+    let o = sidelines(&[
+        "analyze",
+        "sobol",
+        a.to_str().expect("utf8"),
+        "--out",
+        again.to_str().expect("utf8"),
+        "--seed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(&again).expect("read"),
+        std::fs::read(a.join("sensitivity.csv")).expect("read")
+    );
+    // KP's beliefs do not depend on Seoul's transfer: both indices are exactly 0.
+    let s = rows(&a.join("sensitivity.csv"));
+    let row = s
+        .iter()
+        .find(|r| r[0] == "kp_belief_deal_seeker" && r[1] == "actors.KR.transfer")
+        .expect("row");
+    assert_eq!((row[2].as_str(), row[4].as_str()), ("0", "0"));
+    // Morris on a Sobol folder is refused.
+    let o = sidelines(&["analyze", "morris", a.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A table made by another model (Ishigami, in Saltelli order from our design) analysed like
+/// SALib's command line: the first-order indices land near the analytic 0.3139, 0.4424, 0.
+#[test]
+fn analyze_a_foreign_table() {
+    use sidelines_experiment::design::{Sampler, unit_points};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let rows_x = unit_points(&Sampler::Sobol { base_samples: 1 << 12, second_order: false }, 3, 1)
+        .expect("design");
+    let mut text = String::from("a,b,c,y\n");
+    for r in &rows_x {
+        let v: Vec<f64> =
+            r.iter().map(|u| -std::f64::consts::PI + 2.0 * std::f64::consts::PI * u).collect();
+        let y = v[0].sin() + 7.0 * v[1].sin().powi(2) + 0.1 * v[2].powi(4) * v[0].sin();
+        text.push_str(&format!("{},{},{},{y}\n", v[0], v[1], v[2]));
+    }
+    let table = write(tmp.path(), "ishigami.csv", &text);
+    let out = tmp.path().join("s.csv");
+    let o = sidelines(&[
+        "analyze",
+        "sobol",
+        "--table",
+        &table,
+        "--params",
+        "a,b,c",
+        "--outcome",
+        "y",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = rows(&out);
+    let s1: Vec<f64> = s[1..].iter().map(|r| r[2].parse().expect("number")).collect();
+    for (got, want) in s1.iter().zip([0.3139, 0.4424, 0.0]) {
+        assert!((got - want).abs() < 0.03, "S1 {got} vs {want}");
+    }
+}
+
+#[test]
+fn broken_sweep_files_are_located() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (text, want) in [
+        (
+            GRID.replace("mediator.pressure_on_partner", "mediator.presure_on_partner"),
+            "did you mean `mediator.pressure_on_partner`",
+        ),
+        (
+            GRID.replace("values = [0.2, 0.5, 0.8]", "values = [0.2, 1.5]"),
+            "parameters[0].values: must lie within",
+        ),
+        (
+            GRID.replace("kind = \"grid\"", "kind = \"grid\"\nsamples = 4"),
+            "sampler.samples: is not used by a grid sampler",
+        ),
+        (GRID.replace("replicates = 5", "replicates = 5\ncolour = 1"), "unknown field `colour`"),
+        (SOBOL.replace("samples = 16\n", ""), "a sobol sampler needs `samples`"),
+    ] {
+        let file = write(tmp.path(), "bad.toml", &text);
+        let o = sidelines(&["sweep", &file, "--out", tmp.path().join("x").to_str().expect("utf8")]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(want) && stderr.contains("bad.toml:"), "want {want}\n{stderr}");
+    }
+    // A simplex value that rescaling cannot reach names the path.
+    let unreachable = GRID.replace("range = [0.1, 0.3]\nlevels = 2", "values = [0.3]").replace(
+        "path = \"mediator.pressure_on_partner\"\nvalues = [0.2, 0.5, 0.8]",
+        "path = \"actors.KP.prior.deal_seeker\"\nvalues = [1.0]",
+    );
+    let file = write(tmp.path(), "bad.toml", &unreachable);
+    let o = sidelines(&["sweep", &file, "--out", tmp.path().join("y").to_str().expect("utf8")]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("actors.KP.prior"), "{stderr}");
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = GRID.replace("replicates = 5", "replicates = 250");
+    let file = write(tmp.path(), "grid.toml", &text);
+    let reference = tmp.path().join("ref");
+    let o = sidelines(&["sweep", &file, "--out", reference.to_str().expect("utf8"), "--quiet"]);
+    assert!(o.status.success());
+    let dir = tmp.path().join("killed");
+    let d = dir.to_str().expect("utf8");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sidelines"))
+        .args(["sweep", &file, "--out", d, "--quiet", "--checkpoint-every", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let done = std::fs::read(dir.join(".checkpoint")).ok().and_then(|b| {
+            let line = b.split(|c| *c == b'\n').nth(1)?.to_vec();
+            serde_json::from_slice::<serde_json::Value>(&line).ok()?["next_run"].as_u64()
+        });
+        if done.is_some_and(|n| n >= 512) || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(!dir.join("runs.csv").exists(), "the sweep finished before the kill");
+    let o = sidelines(&["sweep", &file, "--out", d, "--resume", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["points.csv", "runs.csv", "summary.csv", "outcomes.csv"] {
+        let read = |x: &Path| std::fs::read(x.join(f)).expect("read");
+        assert!(read(&reference) == read(&dir), "{f} differs after kill and resume");
+    }
+}
