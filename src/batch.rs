@@ -67,6 +67,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         trajectories: args.trajectories.min(args.runs),
         timeseries: true,
         common_random_numbers: false,
+        first_point: 0,
     };
     let identity = Identity::new(
         env!("CARGO_PKG_VERSION"),

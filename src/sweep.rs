@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sidelines_experiment::design::{Sampler, unit_points};
-use sidelines_experiment::{Control, Outcome, Plan, execute};
+use sidelines_experiment::{Adaptive, Control, Outcome, Plan, Resume, execute, execute_adaptive};
+use sidelines_model::OutcomeKind;
 use sidelines_model::Simulation;
 use sidelines_report::sweep::{
-    Method, SWEEP_FILES, SweepShape, SweepWriter, csv_table, sweep_table, write_sensitivity,
+    Method, Progress as SweepProgress, SWEEP_FILES, SweepShape, SweepWriter, csv_table,
+    sweep_table, write_sensitivity,
 };
-use sidelines_scenario::sweep::{Sweep, SweepSampler, load_sweep};
+use sidelines_scenario::sweep::{Replication, Sweep, SweepSampler, load_sweep};
 
 use crate::{fresh_dir, input_error, read_input, resolve_base, say};
 
@@ -141,15 +143,50 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let fixed = match &sweep.replicates {
+        Replication::Fixed(n) => Some(*n),
+        Replication::Adaptive { .. } => None,
+    };
     let plan = Plan {
         points: scenarios,
-        replicates: sweep.replicates,
+        replicates: fixed.unwrap_or(1),
         master_seed: sweep.seed,
         trajectories: 0,
         timeseries: false,
         common_random_numbers: sweep.common_random_numbers,
+        first_point: 0,
     };
     let sim = Simulation::new(plan.points[0].clone())?;
+    let adaptive = match &sweep.replicates {
+        Replication::Fixed(_) => None,
+        Replication::Adaptive { target_half_width, outcome, min, max } => {
+            let names = sim.outcome_names();
+            let numeric = |i: usize| !matches!(sim.outcome_kinds()[i], OutcomeKind::Category(_));
+            let Some(index) = names.iter().position(|n| n == outcome).filter(|i| numeric(*i))
+            else {
+                let known: Vec<&str> = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| numeric(*i))
+                    .map(|(_, n)| n.as_str())
+                    .collect();
+                let place = sweep
+                    .outcome_place
+                    .clone()
+                    .map_or(String::new(), |p| format!("{}:{}:{}: ", p.file, p.line, p.column));
+                return Err(input_error(format!(
+                    "{place}replicates.outcome: `{outcome}` is not a numeric outcome (known: {})",
+                    known.join(", ")
+                )));
+            };
+            Some(Adaptive {
+                outcome: index,
+                target_half_width: *target_half_width,
+                min: *min,
+                max: *max,
+            })
+        }
+    };
     let source = toml::to_string(&sweep.source).unwrap_or_default();
     let shape = SweepShape {
         identity: serde_json::json!({
@@ -159,14 +196,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }),
         parameters: sweep.parameters.iter().map(|p| p.path.clone()).collect(),
         points: points.clone(),
-        replicates: sweep.replicates,
+        replicates: fixed,
         outcome_names: sim.outcome_names().to_vec(),
         outcome_kinds: sim.outcome_kinds().to_vec(),
     };
-    let (dir, mut writer, next_run) = match (&args.out, args.resume) {
+    let (dir, mut writer, progress_at) = match (&args.out, args.resume) {
         (Some(d), true) => {
-            let (w, next) = SweepWriter::resume(d, shape).map_err(input_error)?;
-            (d.clone(), w, next)
+            let (w, at) = SweepWriter::resume(d, shape).map_err(input_error)?;
+            (d.clone(), w, at)
         }
         (out, _) => {
             let dir = match out {
@@ -192,7 +229,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             };
             let w = SweepWriter::create(&dir, shape)
                 .with_context(|| format!("starting a sweep in {}", dir.display()))?;
-            (dir, w, 0)
+            (dir, w, SweepProgress { next_run: 0, completed_points: 0, pending_replicates: 0 })
         }
     };
     let _ = ctrlc::set_handler(|| {
@@ -201,22 +238,47 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     });
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    let total = plan.total_runs();
+    let next_run = progress_at.next_run;
     let started = Instant::now();
     let mut last = Instant::now();
     let quiet = args.quiet;
+    let mut done_runs = next_run;
+    let of = if fixed.is_some() { format!("/{}", plan.total_runs()) } else { String::new() };
     let mut report = |done: u64| {
+        done_runs = done;
         if !quiet && last.elapsed() >= Duration::from_secs(5) {
             last = Instant::now();
-            eprintln!("sweep: {done}/{total} runs");
+            eprintln!("sweep: {done}{of} runs");
         }
     };
     let control = Control { stop: &STOP, progress: &mut report, checkpoint_every };
-    let outcome = execute(&plan, &pool, next_run, Vec::new(), &mut writer, control)?;
+    let outcome = match adaptive {
+        None => execute(&plan, &pool, next_run, Vec::new(), &mut writer, control)?,
+        Some(rule) => {
+            let start = Resume {
+                point: progress_at.completed_points,
+                replicates: progress_at.pending_replicates,
+                values: writer.pending_numbers(rule.outcome),
+                rows: next_run,
+            };
+            let seeds_shared = sweep.common_random_numbers;
+            execute_adaptive(
+                &plan.points,
+                rule,
+                sweep.seed,
+                seeds_shared,
+                &pool,
+                start,
+                &mut writer,
+                control,
+            )?
+        }
+    };
     let elapsed = started.elapsed().as_secs_f64();
+    let total = done_runs;
     if let Outcome::Interrupted { next_run } = outcome {
         eprintln!(
-            "interrupted after {next_run} of {total} runs; continue with:\n  sidelines sweep {} --out {} --resume",
+            "interrupted after {next_run} runs; continue with:\n  sidelines sweep {} --out {} --resume",
             args.file.display(),
             dir.display()
         );
@@ -232,7 +294,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "sampler": sampler_json(&sweep.sampler),
         "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
         "points": points.len(),
-        "replicates": sweep.replicates,
+        "replicates": match &sweep.replicates {
+            Replication::Fixed(n) => serde_json::json!(n),
+            Replication::Adaptive { target_half_width, outcome, min, max } => serde_json::json!({
+                "target_half_width": target_half_width, "outcome": outcome, "min": min, "max": max,
+            }),
+        },
         "runs": total,
         "seed": sweep.seed,
         "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(p)) ^ splitmix64(!replicate)) >> 11, p = 0 with common random numbers, else the point",
@@ -255,9 +322,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .map_err(|m| anyhow::anyhow!(m))?;
     }
     say(&format!(
-        "{} points × {} replicates = {total} runs in {elapsed:.1} s\nwrote {}\n",
+        "{} points, {total} runs in {elapsed:.1} s\nwrote {}\n",
         points.len(),
-        sweep.replicates,
         dir.display()
     ))?;
     Ok(ExitCode::SUCCESS)

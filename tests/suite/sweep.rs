@@ -231,18 +231,11 @@ fn broken_sweep_files_are_located() {
     assert!(stderr.contains("actors.KP.prior"), "{stderr}");
 }
 
-#[test]
-fn a_killed_sweep_resumes_to_the_same_bytes() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let text = GRID.replace("replicates = 5", "replicates = 250");
-    let file = write(tmp.path(), "grid.toml", &text);
-    let reference = tmp.path().join("ref");
-    let o = sidelines(&["sweep", &file, "--out", reference.to_str().expect("utf8"), "--quiet"]);
-    assert!(o.status.success());
-    let dir = tmp.path().join("killed");
-    let d = dir.to_str().expect("utf8");
+/// Starts the binary with `args`, waits until the checkpoint in `dir` covers `runs` runs, and
+/// kills it with SIGKILL a moment later.
+fn kill_after(args: &[&str], dir: &Path, runs: u64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sidelines"))
-        .args(["sweep", &file, "--out", d, "--quiet", "--checkpoint-every", "0"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -253,7 +246,7 @@ fn a_killed_sweep_resumes_to_the_same_bytes() {
             let line = b.split(|c| *c == b'\n').nth(1)?.to_vec();
             serde_json::from_slice::<serde_json::Value>(&line).ok()?["next_run"].as_u64()
         });
-        if done.is_some_and(|n| n >= 512) || std::time::Instant::now() > deadline {
+        if done.is_some_and(|n| n >= runs) || std::time::Instant::now() > deadline {
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -261,6 +254,114 @@ fn a_killed_sweep_resumes_to_the_same_bytes() {
     std::thread::sleep(Duration::from_millis(20));
     child.kill().expect("kill");
     child.wait().expect("wait");
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = GRID.replace("replicates = 5", "replicates = 250");
+    let file = write(tmp.path(), "grid.toml", &text);
+    let reference = tmp.path().join("ref");
+    let o = sidelines(&["sweep", &file, "--out", reference.to_str().expect("utf8"), "--quiet"]);
+    assert!(o.status.success());
+    let dir = tmp.path().join("killed");
+    let d = dir.to_str().expect("utf8");
+    kill_after(&["sweep", &file, "--out", d, "--quiet", "--checkpoint-every", "0"], &dir, 512);
+    assert!(!dir.join("runs.csv").exists(), "the sweep finished before the kill");
+    let o = sidelines(&["sweep", &file, "--out", d, "--resume", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["points.csv", "runs.csv", "summary.csv", "outcomes.csv"] {
+        let read = |x: &Path| std::fs::read(x.join(f)).expect("read");
+        assert!(read(&reference) == read(&dir), "{f} differs after kill and resume");
+    }
+}
+
+const ADAPTIVE: &str = r#"
+name = "adaptive-grid"
+description = "test"
+scenario = "ukraine-watch"
+seed = 2
+replicates = { target_half_width = 0.03, outcome = "kr_trust_us", min = 10, max = 300 }
+[sampler]
+kind = "grid"
+[[parameters]]
+path = "mediator.pressure_on_partner"
+values = [0.1, 0.5, 0.9]
+[[parameters]]
+path = "mediator.attention_half_life_days"
+values = [10, 60]
+"#;
+
+/// Each point stops at the first round (multiple of `min`) where the 95% half-width of the
+/// outcome's mean is within the target, or at `max`; the same bytes for 1 and 2 threads and
+/// after a kill and resume.
+#[test]
+fn adaptive_replication_stops_at_the_first_precise_round() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write(tmp.path(), "adaptive.toml", ADAPTIVE);
+    let run = |name: &str, threads: &str| {
+        let out = tmp.path().join(name);
+        let o = sidelines(&[
+            "sweep",
+            &file,
+            "--out",
+            out.to_str().expect("utf8"),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (a, b) = (run("a", "1"), run("b", "2"));
+    for f in ["runs.csv", "summary.csv", "outcomes.csv"] {
+        assert!(
+            std::fs::read(a.join(f)).expect("read") == std::fs::read(b.join(f)).expect("read"),
+            "{f}"
+        );
+    }
+    let runs = rows(&a.join("runs.csv"));
+    let col = runs[0].iter().position(|h| h == "kr_trust_us").expect("column");
+    let hw = |xs: &[f64]| {
+        let n = xs.len() as f64;
+        let m = xs.iter().sum::<f64>() / n;
+        1.959963984540054 * (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            / n.sqrt()
+    };
+    let mut counts = Vec::new();
+    for point in 0..6 {
+        let xs: Vec<f64> = runs[1..]
+            .iter()
+            .filter(|r| r[1] == point.to_string())
+            .map(|r| r[col].parse().expect("number"))
+            .collect();
+        let n = xs.len();
+        counts.push(n);
+        assert!(n.is_multiple_of(10) && (10..=300).contains(&n), "point {point}: {n} replicates");
+        assert!(n == 300 || hw(&xs) <= 0.03, "point {point}: stopped imprecise");
+        for earlier in (10..n).step_by(10) {
+            assert!(hw(&xs[..earlier]) > 0.03, "point {point}: could have stopped at {earlier}");
+        }
+    }
+    assert!(counts.iter().any(|n| *n > 10), "the rule never asked for more replicates: {counts:?}");
+}
+
+#[test]
+fn a_killed_adaptive_sweep_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = ADAPTIVE
+        .replace("target_half_width = 0.03", "target_half_width = 0.012")
+        .replace("max = 300", "max = 800");
+    let file = write(tmp.path(), "adaptive.toml", &text);
+    let reference = tmp.path().join("ref");
+    assert!(
+        sidelines(&["sweep", &file, "--out", reference.to_str().expect("utf8"), "--quiet"])
+            .status
+            .success()
+    );
+    let dir = tmp.path().join("killed");
+    let d = dir.to_str().expect("utf8");
+    kill_after(&["sweep", &file, "--out", d, "--quiet", "--checkpoint-every", "0"], &dir, 700);
     assert!(!dir.join("runs.csv").exists(), "the sweep finished before the kill");
     let o = sidelines(&["sweep", &file, "--out", d, "--resume", "--quiet"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -35,6 +35,7 @@ fn batch(c: &mut Criterion) {
         trajectories: 0,
         timeseries: true,
         common_random_numbers: false,
+        first_point: 0,
     };
     let mut group = c.benchmark_group("batch_default_scenario");
     group.throughput(Throughput::Elements(RUNS));

@@ -11,6 +11,7 @@
 //!
 //! This crate does no file I/O: the sink (in `sidelines-report`) owns files and checkpoints.
 
+mod adaptive;
 mod aggregate;
 pub mod design;
 pub mod sensitivity;
@@ -23,6 +24,7 @@ use rayon::prelude::*;
 use sidelines_model::{BuildError, Record, RunOutput, Simulation, splitmix64};
 use sidelines_scenario::Scenario;
 
+pub use adaptive::{Adaptive, PointSink, Resume, execute_adaptive, half_width};
 pub use aggregate::{
     Aggregator, Band, OUTCOME_BINS, QUANTILES, SERIES_BINS, Share, Summary, wilson,
 };
@@ -55,6 +57,9 @@ pub struct Plan {
     /// Common random numbers: replicate r of every point uses the same seed (that of point 0),
     /// so differences between points are not blurred by different luck.
     pub common_random_numbers: bool,
+    /// The index of `points[0]` in a larger design (adaptive sweeps run one point at a time);
+    /// rows and seeds use `first_point + p`.
+    pub first_point: u64,
 }
 
 impl Plan {
@@ -232,7 +237,8 @@ pub fn execute(
                     if w.sim.as_ref().is_none_or(|(q, _)| *q != p) {
                         w.sim = Some((p, Simulation::new(plan.points[p].clone())?));
                     }
-                    let seed_point = if plan.common_random_numbers { 0 } else { point };
+                    let point_id = plan.first_point + point;
+                    let seed_point = if plan.common_random_numbers { 0 } else { point_id };
                     let seed = run_seed(plan.master_seed, seed_point, replicate);
                     if let Some((_, sim)) = w.sim.as_mut() {
                         sim.run_into(seed, record, &mut w.buffer);
@@ -257,7 +263,7 @@ pub fn execute(
                     };
                     Ok(Row {
                         run,
-                        point,
+                        point: point_id,
                         replicate,
                         output: RunOutput {
                             seed,

@@ -50,7 +50,9 @@ pub struct SweepShape {
     pub parameters: Vec<String>,
     /// Actual parameter values per point.
     pub points: Vec<Vec<f64>>,
-    pub replicates: u64,
+    /// Fixed replicates per point; `None` when replication is adaptive (the driver says when a
+    /// point is complete).
+    pub replicates: Option<u64>,
     pub outcome_names: Vec<String>,
     pub outcome_kinds: Vec<OutcomeKind>,
 }
@@ -62,6 +64,19 @@ pub struct SweepWriter {
     files: Vec<csv::Writer<BufWriter<File>>>,
     /// Outcomes of the current point's replicates so far.
     pending: Vec<Vec<Value>>,
+    /// Points summarised so far.
+    completed: u64,
+}
+
+/// Where an interrupted sweep stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// Rows written (the next run's index).
+    pub next_run: u64,
+    /// Points summarised; the next point to finish.
+    pub completed_points: u64,
+    /// Replicates of that point already written.
+    pub pending_replicates: u64,
 }
 
 fn open_append(path: &Path, truncate_to: Option<u64>) -> io::Result<csv::Writer<BufWriter<File>>> {
@@ -86,7 +101,8 @@ impl SweepWriter {
             .iter()
             .map(|(tmp, _)| open_append(&dir.join(tmp), None))
             .collect::<io::Result<Vec<_>>>()?;
-        let mut w = SweepWriter { dir: dir.to_path_buf(), shape, files, pending: Vec::new() };
+        let mut w =
+            SweepWriter { dir: dir.to_path_buf(), shape, files, pending: Vec::new(), completed: 0 };
         let mut header: Vec<String> =
             ["run", "point", "replicate", "seed"].map(String::from).to_vec();
         header.extend(w.shape.parameters.iter().cloned());
@@ -115,8 +131,8 @@ impl SweepWriter {
         Ok(w)
     }
 
-    /// Reopens an interrupted sweep. Returns the writer and the next run.
-    pub fn resume(dir: &Path, shape: SweepShape) -> Result<(SweepWriter, u64), String> {
+    /// Reopens an interrupted sweep. Returns the writer and where it stands.
+    pub fn resume(dir: &Path, shape: SweepShape) -> Result<(SweepWriter, Progress), String> {
         let path = dir.join(CHECKPOINT);
         let mut bytes = Vec::new();
         File::open(&path)
@@ -163,9 +179,12 @@ impl SweepWriter {
             .map(|((tmp, _), len)| open_append(&dir.join(tmp), Some(*len)))
             .collect::<io::Result<Vec<_>>>()
             .map_err(|e| e.to_string())?;
-        let mut w = SweepWriter { dir: dir.to_path_buf(), shape, files, pending: Vec::new() };
+        let completed =
+            meta["completed_points"].as_u64().ok_or("checkpoint without completed_points")?;
+        let mut w =
+            SweepWriter { dir: dir.to_path_buf(), shape, files, pending: Vec::new(), completed };
         // Read back the unfinished point's rows.
-        let point = next_run / w.shape.replicates;
+        let point = completed;
         let mut r = csv::Reader::from_path(dir.join(PARTIALS[0].0)).map_err(|e| e.to_string())?;
         let first = 4 + w.shape.parameters.len();
         for rec in r.records() {
@@ -181,7 +200,20 @@ impl SweepWriter {
                 w.pending.push(values);
             }
         }
-        Ok((w, next_run))
+        let pending_replicates = w.pending.len() as u64;
+        Ok((w, Progress { next_run, completed_points: completed, pending_replicates }))
+    }
+
+    /// The current point's values of one outcome so far (numbers, days and flags as numbers).
+    pub fn pending_numbers(&self, outcome: usize) -> Vec<f64> {
+        self.pending
+            .iter()
+            .filter_map(|row| match row.get(outcome) {
+                Some(Value::Flag(b)) => Some(f64::from(u8::from(*b))),
+                Some(v) => number(v),
+                None => None,
+            })
+            .collect()
     }
 
     /// Writes sensitivity (for sobol and morris designs) and the manifest, renames the
@@ -259,6 +291,7 @@ impl SweepWriter {
             }
         }
         self.pending.clear();
+        self.completed = point + 1;
         Ok(())
     }
 }
@@ -318,7 +351,7 @@ impl Sink for SweepWriter {
             rec.extend(r.output.outcomes.iter().map(format_value));
             self.files[0].write_record(&rec).map_err(csv_error)?;
             self.pending.push(r.output.outcomes.clone());
-            if r.replicate + 1 == self.shape.replicates {
+            if self.shape.replicates == Some(r.replicate + 1) {
                 self.summarise_point(r.point)?;
             }
         }
@@ -332,11 +365,22 @@ impl Sink for SweepWriter {
             f.get_ref().get_ref().sync_all()?;
             lengths.push(fs::metadata(self.dir.join(tmp))?.len());
         }
-        let meta = serde_json::json!({ "identity": self.shape.identity, "next_run": next_run, "lengths": lengths });
+        let meta = serde_json::json!({
+            "identity": self.shape.identity,
+            "next_run": next_run,
+            "completed_points": self.completed,
+            "lengths": lengths,
+        });
         let mut f = AtomicFile::create(&self.dir.join(CHECKPOINT))?;
         writeln!(f.writer(), "{MAGIC}")?;
         writeln!(f.writer(), "{meta}")?;
         f.finish()
+    }
+}
+
+impl sidelines_experiment::PointSink for SweepWriter {
+    fn finish_point(&mut self, point: u64) -> io::Result<()> {
+        self.summarise_point(point)
     }
 }
 

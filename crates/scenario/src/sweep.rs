@@ -32,10 +32,40 @@ struct RawSweep {
     description: String,
     scenario: String,
     seed: u64,
-    replicates: u64,
+    replicates: RawReplicates,
     common_random_numbers: Option<bool>,
     sampler: RawSampler,
     parameters: Vec<RawParameter>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum RawReplicates {
+    Fixed(u64),
+    Adaptive(RawAdaptive),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdaptive {
+    target_half_width: f64,
+    outcome: String,
+    min: u64,
+    max: u64,
+}
+
+/// How many replicates each design point gets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Replication {
+    Fixed(u64),
+    /// Replicate until the 95% interval of `outcome`'s mean has at most this half-width, in
+    /// rounds of `min`, at most `max`.
+    Adaptive {
+        target_half_width: f64,
+        outcome: String,
+        min: u64,
+        max: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -115,7 +145,9 @@ pub struct Sweep {
     pub description: String,
     pub scenario: Scenario,
     pub seed: u64,
-    pub replicates: u64,
+    pub replicates: Replication,
+    /// Where `replicates.outcome` is written, for errors the model's outcome list finds.
+    pub outcome_place: Option<crate::Place>,
     /// Replicate r of every point runs with the same seed (default true).
     pub common_random_numbers: bool,
     pub sampler: SweepSampler,
@@ -202,9 +234,35 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
             "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)".into(),
         ));
     }
-    if raw.replicates == 0 {
-        problems.push(fail("replicates", "must be at least 1".into()));
-    }
+    let replicates = match &raw.replicates {
+        RawReplicates::Fixed(n) => {
+            if *n == 0 {
+                problems.push(fail("replicates", "must be at least 1".into()));
+            }
+            Replication::Fixed(*n)
+        }
+        RawReplicates::Adaptive(a) => {
+            if !(a.target_half_width.is_finite() && a.target_half_width > 0.0) {
+                problems
+                    .push(fail("replicates.target_half_width", "must be a positive number".into()));
+            }
+            if a.min < 2 {
+                problems.push(fail(
+                    "replicates.min",
+                    "must be at least 2 (a half-width needs two values)".into(),
+                ));
+            }
+            if a.max < a.min {
+                problems.push(fail("replicates.max", "must not be below replicates.min".into()));
+            }
+            Replication::Adaptive {
+                target_half_width: a.target_half_width,
+                outcome: a.outcome.clone(),
+                min: a.min,
+                max: a.max,
+            }
+        }
+    };
     if raw.parameters.is_empty() {
         problems.push(fail("parameters", "needs at least one [[parameters]] entry".into()));
     }
@@ -359,7 +417,11 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
         description: raw.description,
         scenario,
         seed: raw.seed,
-        replicates: raw.replicates,
+        replicates,
+        outcome_place: map
+            .locate("replicates.outcome")
+            .filter(|_| matches!(raw.replicates, RawReplicates::Adaptive(_)))
+            .cloned(),
         common_random_numbers: raw.common_random_numbers.unwrap_or(true),
         sampler,
         parameters,
