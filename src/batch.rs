@@ -189,7 +189,7 @@ fn guard_out_dir(dir: &Path, force: bool) -> Result<()> {
 }
 
 /// The newest folder under outputs/<scenario>/ that holds a checkpoint.
-fn latest_unfinished(scenario: &str) -> Result<PathBuf> {
+pub(crate) fn latest_unfinished(scenario: &str) -> Result<PathBuf> {
     let base = Path::new("outputs").join(scenario);
     let mut found: Vec<PathBuf> = std::fs::read_dir(&base)
         .map(|rd| {
@@ -201,21 +201,21 @@ fn latest_unfinished(scenario: &str) -> Result<PathBuf> {
     found.sort();
     found.pop().ok_or_else(|| {
         input_error(format!(
-            "no unfinished batch of {scenario} under {}; name one with --out",
+            "no unfinished run of {scenario} under {}; name one with --out",
             base.display()
         ))
     })
 }
 
 /// An indicatif bar on a terminal, a line every 10 s otherwise, nothing with --quiet.
-enum Progress {
+pub(crate) enum Progress {
     Quiet,
     Bar(indicatif::ProgressBar),
     Lines { total: u64, start: u64, started: Instant, last: Instant },
 }
 
 impl Progress {
-    fn new(quiet: bool, start: u64, total: u64) -> Progress {
+    pub(crate) fn new(quiet: bool, start: u64, total: u64) -> Progress {
         if quiet {
             Progress::Quiet
         } else if std::io::stderr().is_terminal() {
@@ -240,7 +240,7 @@ impl Progress {
         }
     }
 
-    fn update(&mut self, done: u64) {
+    pub(crate) fn update(&mut self, done: u64) {
         match self {
             Progress::Quiet => {}
             Progress::Bar(bar) => bar.set_position(done),
@@ -259,7 +259,7 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();
         }

@@ -29,8 +29,8 @@ pub struct Args {
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
-    /// Continue an interrupted sweep in --out.
-    #[arg(long, conflicts_with = "force", requires = "out")]
+    /// Continue an interrupted sweep in --out (default: the latest unfinished one).
+    #[arg(long, conflicts_with = "force")]
     pub resume: bool,
     /// Write into --out even if it already holds results.
     #[arg(long)]
@@ -201,9 +201,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outcome_kinds: sim.outcome_kinds().to_vec(),
     };
     let (dir, mut writer, progress_at) = match (&args.out, args.resume) {
-        (Some(d), true) => {
-            let (w, at) = SweepWriter::resume(d, shape).map_err(input_error)?;
-            (d.clone(), w, at)
+        (out, true) => {
+            let d = match out {
+                Some(d) => d.clone(),
+                None => crate::batch::latest_unfinished(&sweep.name)?,
+            };
+            let (w, at) = SweepWriter::resume(&d, shape).map_err(input_error)?;
+            (d, w, at)
         }
         (out, _) => {
             let dir = match out {
@@ -240,16 +244,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let next_run = progress_at.next_run;
     let started = Instant::now();
-    let mut last = Instant::now();
-    let quiet = args.quiet;
     let mut done_runs = next_run;
-    let of = if fixed.is_some() { format!("/{}", plan.total_runs()) } else { String::new() };
+    // With adaptive replication the total is not known in advance: show the cap.
+    let total_hint = match &sweep.replicates {
+        Replication::Fixed(n) => *n * points.len() as u64,
+        Replication::Adaptive { max, .. } => *max * points.len() as u64,
+    };
+    let mut bar = crate::batch::Progress::new(args.quiet, next_run, total_hint);
     let mut report = |done: u64| {
         done_runs = done;
-        if !quiet && last.elapsed() >= Duration::from_secs(5) {
-            last = Instant::now();
-            eprintln!("sweep: {done}{of} runs");
-        }
+        bar.update(done);
     };
     let control = Control { stop: &STOP, progress: &mut report, checkpoint_every };
     let outcome = match adaptive {
@@ -275,6 +279,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
+    bar.finish();
     let total = done_runs;
     if let Outcome::Interrupted { next_run } = outcome {
         eprintln!(
