@@ -13,7 +13,7 @@ use sidelines_model::Simulation;
 use sidelines_report::batch::{BATCH_FILES, BatchWriter, CHECKPOINT, Identity, ResumeError};
 use sidelines_scenario::DEFAULT_SCENARIO;
 
-use crate::{fresh_dir, input_error, load_scenario, say};
+use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, say};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -104,7 +104,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         let dir = match &args.out {
             Some(d) => {
-                guard_out_dir(d, args.force || fresh_start)?;
+                guard_out_dir(d, &BATCH_FILES, args.force || fresh_start)?;
                 d.clone()
             }
             None => fresh_dir(&scenario.name)?,
@@ -169,23 +169,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// Refuses a folder that already holds batch results, unless --force.
-fn guard_out_dir(dir: &Path, force: bool) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(input_error(format!("--out {} exists and is not a folder", dir.display())));
-    }
-    let taken: Vec<&str> = BATCH_FILES.iter().copied().filter(|f| dir.join(f).exists()).collect();
-    if !taken.is_empty() && !force {
-        let hint = if taken.contains(&CHECKPOINT) { "; to continue it, pass --resume" } else { "" };
-        return Err(input_error(format!(
-            "{} already holds results ({}); choose another --out or pass --force{hint}",
-            dir.display(),
-            taken.join(", ")
-        )));
-    }
-    Ok(())
 }
 
 /// The newest folder under outputs/<scenario>/ that holds a checkpoint.

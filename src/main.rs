@@ -212,21 +212,7 @@ const RUN_FILES: [&str; 4] = ["trajectory.csv", "events.csv", "run.csv", "manife
 fn prepare_out_dir(out: Option<PathBuf>, scenario: &str, force: bool) -> Result<PathBuf> {
     let dir = match out {
         Some(d) => {
-            if d.exists() && !d.is_dir() {
-                return Err(input_error(format!(
-                    "--out {} exists and is not a folder",
-                    d.display()
-                )));
-            }
-            let taken: Vec<&str> =
-                RUN_FILES.iter().copied().filter(|f| d.join(f).exists()).collect();
-            if !taken.is_empty() && !force {
-                return Err(input_error(format!(
-                    "{} already holds results ({}); choose another --out or pass --force",
-                    d.display(),
-                    taken.join(", ")
-                )));
-            }
+            guard_out_dir(&d, &RUN_FILES, force)?;
             d
         }
         None => fresh_dir(scenario)?,
@@ -234,6 +220,24 @@ fn prepare_out_dir(out: Option<PathBuf>, scenario: &str, force: bool) -> Result<
     std::fs::create_dir_all(&dir)
         .map_err(|e| input_error(format!("cannot create --out {}: {e}", dir.display())))?;
     Ok(dir)
+}
+
+/// Refuses an --out that is not a folder, or that holds any of `files`, unless `force`.
+pub(crate) fn guard_out_dir(dir: &Path, files: &[&str], force: bool) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(input_error(format!("--out {} exists and is not a folder", dir.display())));
+    }
+    let taken: Vec<&str> = files.iter().copied().filter(|f| dir.join(f).exists()).collect();
+    if !taken.is_empty() && !force {
+        let hint =
+            if taken.contains(&".checkpoint") { "; to continue it, pass --resume" } else { "" };
+        return Err(input_error(format!(
+            "{} already holds results ({}); choose another --out or pass --force{hint}",
+            dir.display(),
+            taken.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// outputs/<scenario>/<date>T<time>/, with a suffix if that name is taken.

@@ -17,7 +17,7 @@ use sidelines_report::sweep::{
 };
 use sidelines_scenario::sweep::{Replication, Sweep, SweepSampler, load_sweep};
 
-use crate::{fresh_dir, input_error, read_input, resolve_base, say};
+use crate::{fresh_dir, guard_out_dir, input_error, read_input, resolve_base, say};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -212,21 +212,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (out, _) => {
             let dir = match out {
                 Some(d) => {
-                    if d.exists() && !d.is_dir() {
-                        return Err(input_error(format!(
-                            "--out {} exists and is not a folder",
-                            d.display()
-                        )));
-                    }
-                    let taken: Vec<&str> =
-                        SWEEP_FILES.iter().copied().filter(|f| d.join(f).exists()).collect();
-                    if !taken.is_empty() && !args.force {
-                        return Err(input_error(format!(
-                            "{} already holds results ({}); choose another --out, pass --force, or --resume",
-                            d.display(),
-                            taken.join(", ")
-                        )));
-                    }
+                    guard_out_dir(d, &SWEEP_FILES, args.force)?;
                     d.clone()
                 }
                 None => fresh_dir(&sweep.name)?,

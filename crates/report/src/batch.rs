@@ -19,7 +19,8 @@ use sidelines_model::Simulation;
 use sidelines_scenario::Scenario;
 
 use crate::{
-    AtomicFile, csv_error, format_number, format_value, resolved_toml, runs_header, write_json,
+    AtomicFile, OUTCOMES_HEADER, SUMMARY_HEADER, csv_error, format_number, format_optional,
+    format_value, resolved_toml, runs_header, write_json,
 };
 
 pub const CHECKPOINT: &str = ".checkpoint";
@@ -353,26 +354,12 @@ impl Sink for BatchWriter {
 /// summary.csv, outcomes.csv and (when aggregated) timeseries.csv.
 pub fn write_tables(dir: &Path, sim: &Simulation, aggregators: &[Aggregator]) -> io::Result<()> {
     let s = sim.scenario();
-    let opt = |x: f64| if x.is_finite() { format_number(x) } else { String::new() };
+    let opt = format_optional;
 
     let mut f = AtomicFile::create(&dir.join("summary.csv"))?;
     {
         let mut w = csv::Writer::from_writer(f.writer());
-        w.write_record([
-            "point",
-            "outcome",
-            "n",
-            "mean",
-            "sd",
-            "ci95_low",
-            "ci95_high",
-            "p05",
-            "p25",
-            "p50",
-            "p75",
-            "p95",
-        ])
-        .map_err(csv_error)?;
+        w.write_record(SUMMARY_HEADER).map_err(csv_error)?;
         for (point, agg) in aggregators.iter().enumerate() {
             for r in agg.summaries() {
                 let mut rec = vec![point.to_string(), r.outcome.clone(), r.n.to_string()];
@@ -388,8 +375,7 @@ pub fn write_tables(dir: &Path, sim: &Simulation, aggregators: &[Aggregator]) ->
     let mut f = AtomicFile::create(&dir.join("outcomes.csv"))?;
     {
         let mut w = csv::Writer::from_writer(f.writer());
-        w.write_record(["point", "outcome", "value", "count", "share", "ci95_low", "ci95_high"])
-            .map_err(csv_error)?;
+        w.write_record(OUTCOMES_HEADER).map_err(csv_error)?;
         for (point, agg) in aggregators.iter().enumerate() {
             for r in agg.shares() {
                 let mut rec = vec![

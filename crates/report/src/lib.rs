@@ -61,6 +61,31 @@ pub fn format_value(v: &Value) -> String {
     }
 }
 
+/// The header of summary.csv, for batches and sweeps alike.
+pub const SUMMARY_HEADER: [&str; 12] = [
+    "point",
+    "outcome",
+    "n",
+    "mean",
+    "sd",
+    "ci95_low",
+    "ci95_high",
+    "p05",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+];
+
+/// The header of outcomes.csv.
+pub const OUTCOMES_HEADER: [&str; 7] =
+    ["point", "outcome", "value", "count", "share", "ci95_low", "ci95_high"];
+
+/// A statistic for CSV: empty when undefined (no values, or a single one for an sd).
+pub fn format_optional(x: f64) -> String {
+    if x.is_finite() { format_number(x) } else { String::new() }
+}
+
 /// Shortest round-trip decimal form of a float.
 pub fn format_number(x: f64) -> String {
     if x == 0.0 { String::from("0") } else { format!("{x}") }

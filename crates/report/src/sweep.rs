@@ -16,7 +16,9 @@ use sidelines_experiment::sensitivity::{morris, sobol};
 use sidelines_experiment::{Aggregator, Row, Sink, wilson};
 use sidelines_model::{OutcomeKind, Value};
 
-use crate::{AtomicFile, csv_error, format_number, format_value, write_json};
+use crate::{
+    AtomicFile, OUTCOMES_HEADER, SUMMARY_HEADER, csv_error, format_number, format_value, write_json,
+};
 
 pub const CHECKPOINT: &str = ".checkpoint";
 const MAGIC: &str = "sidelines-sweep-checkpoint 1";
@@ -108,25 +110,8 @@ impl SweepWriter {
         header.extend(w.shape.parameters.iter().cloned());
         header.extend(w.shape.outcome_names.iter().cloned());
         w.files[0].write_record(&header).map_err(csv_error)?;
-        w.files[1]
-            .write_record([
-                "point",
-                "outcome",
-                "n",
-                "mean",
-                "sd",
-                "ci95_low",
-                "ci95_high",
-                "p05",
-                "p25",
-                "p50",
-                "p75",
-                "p95",
-            ])
-            .map_err(csv_error)?;
-        w.files[2]
-            .write_record(["point", "outcome", "value", "count", "share", "ci95_low", "ci95_high"])
-            .map_err(csv_error)?;
+        w.files[1].write_record(SUMMARY_HEADER).map_err(csv_error)?;
+        w.files[2].write_record(OUTCOMES_HEADER).map_err(csv_error)?;
         w.checkpoint(0, &[])?;
         Ok(w)
     }
@@ -304,9 +289,7 @@ fn number(v: &Value) -> Option<f64> {
     }
 }
 
-fn opt(x: f64) -> String {
-    if x.is_finite() { format_number(x) } else { String::new() }
-}
+use crate::format_optional as opt;
 
 fn parse_value(s: &str, kind: OutcomeKind) -> Value {
     match kind {
