@@ -44,6 +44,9 @@ pub struct Args {
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+    /// Also write results.xlsx (as `sidelines export xlsx DIR`).
+    #[arg(long)]
+    pub xlsx: bool,
     /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
@@ -165,6 +168,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             writer
                 .finish(&sim, &aggregators, manifest)
                 .with_context(|| format!("finishing the batch in {}", dir.display()))?;
+            if args.xlsx {
+                crate::export_xlsx(&dir)?;
+            }
             print_table(&aggregators[0], total, elapsed, done_here, &dir)?;
             Ok(ExitCode::SUCCESS)
         }

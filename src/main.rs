@@ -50,6 +50,14 @@ enum Command {
     Sweep(sweep::Args),
     /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
     Analyze(sweep::AnalyzeArgs),
+    /// Write a finished batch or sweep folder as a workbook (results.xlsx).
+    Export {
+        /// The format; only `xlsx` so far.
+        #[arg(value_parser = ["xlsx"])]
+        format: String,
+        /// A finished batch or sweep folder.
+        dir: PathBuf,
+    },
     /// List the embedded scenarios.
     Scenarios,
     /// List every parameter path of a scenario with its value and allowed range.
@@ -78,6 +86,14 @@ impl std::error::Error for InputError {}
 
 pub(crate) fn input_error(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(InputError(msg.into()))
+}
+
+/// Writes DIR/results.xlsx from the folder's tables.
+pub(crate) fn export_xlsx(dir: &Path) -> Result<()> {
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    sidelines_report::xlsx::write_workbook(dir, &today, sidelines_report::xlsx::EXCEL_MAX_ROWS)
+        .map_err(|m| input_error(format!("{}: {m}", dir.display())))?;
+    say(&format!("wrote {}\n", dir.join("results.xlsx").display()))
 }
 
 /// Writes to stdout. A closed pipe (`sidelines describe | head`) ends output quietly; any other
@@ -123,6 +139,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Batch(args) => batch::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Analyze(args) => sweep::analyze(args),
+        Command::Export { format: _, dir } => {
+            export_xlsx(&dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Scenarios => {
             let mut text = String::new();
             for (name, description, _) in EMBEDDED {

@@ -38,6 +38,9 @@ pub struct Args {
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+    /// Also write results.xlsx (as `sidelines export xlsx DIR`).
+    #[arg(long)]
+    pub xlsx: bool,
     /// Seconds between checkpoints.
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
@@ -311,6 +314,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let table = sweep_table(&dir).map_err(|m| anyhow::anyhow!(m))?;
         write_sensitivity(&dir.join("sensitivity.csv"), &table, method, None, 1000, sweep.seed)
             .map_err(|m| anyhow::anyhow!(m))?;
+    }
+    if args.xlsx {
+        crate::export_xlsx(&dir)?;
     }
     say(&format!(
         "{} points, {total} runs in {elapsed:.1} s\nwrote {}\n",

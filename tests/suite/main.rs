@@ -8,6 +8,7 @@
 //!   intervals.
 //! - `schedule`: the day's systems are totally ordered where they conflict.
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
+//! - `xlsx`: the workbook read back by an independent reader.
 //! - `robustness`: no input reachable from a file or a parameter path makes the tool panic,
 //!   and the model's invariants hold for any valid scenario.
 
@@ -20,3 +21,4 @@ mod robustness;
 mod schedule;
 mod sweep;
 mod validity;
+mod xlsx;

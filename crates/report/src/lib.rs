@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod sweep;
+pub mod xlsx;
 
 use std::fs;
 use std::io::{self, BufWriter, Write};

@@ -1,0 +1,258 @@
+//! results.xlsx: the folder's tables as one workbook, for Excel and LibreOffice users.
+//!
+//! A README sheet first (what each sheet holds, the command, scenario, seed, version, date),
+//! then one sheet per table present: summary, outcomes, timeseries, points, sensitivity,
+//! sensitivity_s2, runs. Each is read from its CSV, so every value equals the CSV's: numbers are
+//! stored as numbers (the CSV's shortest round-trip text parses back to the same double),
+//! `date` columns as dates, everything else as text; empty cells stay empty. Header rows are
+//! bold and frozen, every table has an autofilter and column widths fitted to a sample of its
+//! values. A table longer than a sheet continues on `runs_2`, `runs_3`, ... and the README sheet
+//! says so. Sheets are written in constant-memory mode, row by row, so a million-run batch does
+//! not need its runs in memory.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+/// Excel's rows per sheet.
+pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
+
+/// Tables in sheet order: (CSV file, sheet name, what it holds).
+const TABLES: [(&str, &str, &str); 7] = [
+    (
+        "summary.csv",
+        "summary",
+        "per design point and numeric outcome: n, mean, sd, 95% CI of the mean, p05..p95",
+    ),
+    (
+        "outcomes.csv",
+        "outcomes",
+        "per design point and categorical outcome value: count, share, Wilson 95% interval",
+    ),
+    (
+        "timeseries.csv",
+        "timeseries",
+        "per day, actor and variable: mean and p05/p50/p95 bands across runs",
+    ),
+    ("points.csv", "points", "the parameter values of each design point"),
+    (
+        "sensitivity.csv",
+        "sensitivity",
+        "Sobol S1/ST or Morris mu, mu*, sigma per outcome and parameter",
+    ),
+    ("sensitivity_s2.csv", "sensitivity_s2", "Sobol second-order indices per pair of parameters"),
+    ("runs.csv", "runs", "one row per run: run, point, replicate, seed, parameters, every outcome"),
+];
+
+/// How a column's cells are stored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Column {
+    Text,
+    Date,
+    Integer,
+    Real,
+}
+
+fn xlsx_err(e: XlsxError) -> String {
+    e.to_string()
+}
+
+fn date(s: &str) -> Option<ExcelDateTime> {
+    let mut parts = s.split('-');
+    let (y, m, d) =
+        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    ExcelDateTime::from_ymd(y, m, d).ok()
+}
+
+/// A table's header, and per column how it is stored and how wide it is shown.
+struct Survey {
+    header: Vec<String>,
+    kinds: Vec<Column>,
+    widths: Vec<f64>,
+}
+
+/// Decides each column's type and width from the header and the first rows.
+fn survey(path: &Path) -> Result<Survey, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let header: Vec<String> =
+        r.headers().map_err(|e| e.to_string())?.iter().map(String::from).collect();
+    let mut kind = vec![None::<Column>; header.len()];
+    let mut width: Vec<f64> = header.iter().map(|h| h.len() as f64 + 2.0).collect();
+    for rec in r.records().take(2000) {
+        let rec = rec.map_err(|e| e.to_string())?;
+        for (i, v) in rec.iter().enumerate().take(header.len()) {
+            if v.is_empty() {
+                continue;
+            }
+            let this = if header[i] == "date" && date(v).is_some() {
+                Column::Date
+            } else if let Ok(x) = v.parse::<f64>() {
+                if x.fract() == 0.0 && !v.contains(['.', 'e', 'E']) {
+                    Column::Integer
+                } else {
+                    Column::Real
+                }
+            } else {
+                Column::Text
+            };
+            kind[i] = Some(match (kind[i], this) {
+                (None, t) => t,
+                (Some(a), b) if a == b => a,
+                (Some(Column::Integer), Column::Real) | (Some(Column::Real), Column::Integer) => {
+                    Column::Real
+                }
+                _ => Column::Text,
+            });
+            let shown = match this {
+                Column::Real => 10.0,
+                Column::Date => 12.0,
+                _ => v.len() as f64 + 2.0,
+            };
+            width[i] = width[i].max(shown).min(50.0);
+        }
+    }
+    let kinds = kind.into_iter().map(|k| k.unwrap_or(Column::Text)).collect();
+    Ok(Survey { header, kinds, widths: width })
+}
+
+/// Writes one CSV as one or more sheets; returns the sheet names used.
+fn add_table(
+    book: &mut Workbook,
+    path: &Path,
+    name: &str,
+    max_rows: u32,
+) -> Result<Vec<String>, String> {
+    let Survey { header, kinds, widths } = survey(path)?;
+    let bold = Format::new().set_bold();
+    let real = Format::new().set_num_format("0.0000");
+    let integer = Format::new().set_num_format("0");
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    let per_sheet = max_rows.max(2) - 1;
+    let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    let mut names = Vec::new();
+    let mut records = reader.records().peekable();
+    loop {
+        let sheet_name =
+            if names.is_empty() { name.to_string() } else { format!("{name}_{}", names.len() + 1) };
+        let sheet: &mut Worksheet = book.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
+        sheet.set_name(&sheet_name).map_err(xlsx_err)?;
+        for (c, w) in widths.iter().enumerate() {
+            sheet.set_column_width(c as u16, *w).map_err(xlsx_err)?;
+        }
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, h, &bold).map_err(xlsx_err)?;
+        }
+        let mut row = 0u32;
+        while row < per_sheet {
+            let Some(rec) = records.next() else { break };
+            let rec = rec.map_err(|e| e.to_string())?;
+            row += 1;
+            for (c, v) in rec.iter().enumerate().take(header.len()) {
+                if v.is_empty() {
+                    continue;
+                }
+                let col = c as u16;
+                match (kinds[c], v.parse::<f64>(), date(v)) {
+                    (Column::Date, _, Some(d)) => {
+                        sheet.write_date_with_format(row, col, &d, &day).map_err(xlsx_err)?;
+                    }
+                    (Column::Integer, Ok(x), _) => {
+                        sheet.write_number_with_format(row, col, x, &integer).map_err(xlsx_err)?;
+                    }
+                    (Column::Real, Ok(x), _) => {
+                        sheet.write_number_with_format(row, col, x, &real).map_err(xlsx_err)?;
+                    }
+                    _ => {
+                        sheet.write_string(row, col, v).map_err(xlsx_err)?;
+                    }
+                }
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+        let last_col = header.len().saturating_sub(1) as u16;
+        sheet.autofilter(0, 0, row, last_col).map_err(xlsx_err)?;
+        names.push(sheet_name);
+        if records.peek().is_none() {
+            break;
+        }
+    }
+    Ok(names)
+}
+
+/// Writes `dir/results.xlsx` from the tables in `dir`. `generated` is the date shown on the
+/// README sheet; `max_rows` is Excel's limit except in tests.
+pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<(), String> {
+    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| {
+            format!("{} is not a finished results folder (no manifest.json)", dir.display())
+        })?;
+    let mut book = Workbook::new();
+    let readme_rows = {
+        // The README sheet must come first; its text is known only after the tables, so the
+        // tables are surveyed first and written after.
+        let mut rows: Vec<(String, String)> = vec![
+            ("sidelines results".into(), String::new()),
+            (
+                "command".into(),
+                manifest["command"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default(),
+            ),
+            ("kind".into(), manifest["kind"].as_str().unwrap_or("").into()),
+            ("scenario".into(), manifest["scenario"].as_str().unwrap_or("").into()),
+            ("seed".into(), manifest["seed"].to_string()),
+            ("version".into(), manifest["version"].as_str().unwrap_or("").into()),
+            ("generated".into(), generated.into()),
+            (String::new(), String::new()),
+            ("sheet".into(), "what it holds".into()),
+        ];
+        for (file, sheet, what) in TABLES {
+            let path = dir.join(file);
+            if !path.is_file() {
+                continue;
+            }
+            let data_rows =
+                csv::Reader::from_path(&path).map_err(|e| e.to_string())?.records().count() as u64;
+            let per_sheet = u64::from(max_rows.max(2) - 1);
+            let sheets = data_rows.div_ceil(per_sheet).max(1);
+            let note = if sheets > 1 {
+                format!(
+                    "{what} ({data_rows} rows, continued on {sheet}_2 to {sheet}_{sheets}: a sheet holds {per_sheet} rows)"
+                )
+            } else {
+                what.to_string()
+            };
+            rows.push((sheet.to_string(), note));
+        }
+        rows
+    };
+    let bold = Format::new().set_bold();
+    let readme = book.add_worksheet().set_name("README").map_err(xlsx_err)?;
+    readme.set_column_width(0, 18).map_err(xlsx_err)?;
+    readme.set_column_width(1, 110).map_err(xlsx_err)?;
+    for (r, (a, b)) in readme_rows.iter().enumerate() {
+        let r = r as u32;
+        if r == 0 || a == "sheet" {
+            readme.write_string_with_format(r, 0, a, &bold).map_err(xlsx_err)?;
+            readme.write_string_with_format(r, 1, b, &bold).map_err(xlsx_err)?;
+        } else {
+            readme.write_string(r, 0, a).map_err(xlsx_err)?;
+            readme.write_string(r, 1, b).map_err(xlsx_err)?;
+        }
+    }
+    for (file, sheet, _) in TABLES {
+        let path = dir.join(file);
+        if path.is_file() {
+            add_table(&mut book, &path, sheet, max_rows)?;
+        }
+    }
+    let tmp = dir.join(".results.xlsx.partial");
+    book.save(&tmp).map_err(xlsx_err)?;
+    std::fs::rename(&tmp, dir.join("results.xlsx")).map_err(|e| e.to_string())
+}
