@@ -47,6 +47,9 @@ pub struct Args {
     /// Also write results.xlsx (as `sidelines export xlsx DIR`).
     #[arg(long)]
     pub xlsx: bool,
+    /// Also draw the charts (as `sidelines chart DIR`).
+    #[arg(long)]
+    pub charts: bool,
     /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
@@ -170,6 +173,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .with_context(|| format!("finishing the batch in {}", dir.display()))?;
             if args.xlsx {
                 crate::export_xlsx(&dir)?;
+            }
+            if args.charts {
+                crate::chart(&dir)?;
             }
             print_table(&aggregators[0], total, elapsed, done_here, &dir)?;
             Ok(ExitCode::SUCCESS)

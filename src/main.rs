@@ -58,6 +58,16 @@ enum Command {
         /// A finished batch or sweep folder.
         dir: PathBuf,
     },
+    /// Draw the charts of a finished batch or sweep folder into DIR/charts/ (PNG and SVG).
+    Chart {
+        /// A finished batch or sweep folder.
+        dir: PathBuf,
+    },
+    /// Write DIR/report.html: one self-contained page with the charts and headline tables.
+    Report {
+        /// A finished batch or sweep folder.
+        dir: PathBuf,
+    },
     /// List the embedded scenarios.
     Scenarios,
     /// List every parameter path of a scenario with its value and allowed range.
@@ -94,6 +104,19 @@ pub(crate) fn export_xlsx(dir: &Path) -> Result<()> {
     sidelines_report::xlsx::write_workbook(dir, &today, sidelines_report::xlsx::EXCEL_MAX_ROWS)
         .map_err(|m| input_error(format!("{}: {m}", dir.display())))?;
     say(&format!("wrote {}\n", dir.join("results.xlsx").display()))
+}
+
+/// Draws DIR/charts/.
+pub(crate) fn chart(dir: &Path) -> Result<()> {
+    if !dir.join("manifest.json").is_file() {
+        return Err(input_error(format!(
+            "{} is not a finished results folder (no manifest.json)",
+            dir.display()
+        )));
+    }
+    let files = sidelines_report::charts::write_charts(dir)
+        .map_err(|m| input_error(format!("{}: {m}", dir.display())))?;
+    say(&format!("wrote {} charts to {}\n", files.len(), dir.join("charts").display()))
 }
 
 /// Writes to stdout. A closed pipe (`sidelines describe | head`) ends output quietly; any other
@@ -141,6 +164,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Analyze(args) => sweep::analyze(args),
         Command::Export { format: _, dir } => {
             export_xlsx(&dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Chart { dir } => {
+            chart(&dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { dir } => {
+            chart(&dir)?;
+            sidelines_report::html::write_report(&dir)
+                .map_err(|m| input_error(format!("{}: {m}", dir.display())))?;
+            say(&format!("wrote {}\n", dir.join("report.html").display()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenarios => {

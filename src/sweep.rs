@@ -41,6 +41,9 @@ pub struct Args {
     /// Also write results.xlsx (as `sidelines export xlsx DIR`).
     #[arg(long)]
     pub xlsx: bool,
+    /// Also draw the charts (as `sidelines chart DIR`).
+    #[arg(long)]
+    pub charts: bool,
     /// Seconds between checkpoints.
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
@@ -317,6 +320,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if args.xlsx {
         crate::export_xlsx(&dir)?;
+    }
+    if args.charts {
+        crate::chart(&dir)?;
     }
     say(&format!(
         "{} points, {total} runs in {elapsed:.1} s\nwrote {}\n",

@@ -8,12 +8,14 @@
 //!   intervals.
 //! - `schedule`: the day's systems are totally ordered where they conflict.
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
+//! - `charts`: charts are valid PNG and SVG; the report is self-contained.
 //! - `xlsx`: the workbook read back by an independent reader.
 //! - `robustness`: no input reachable from a file or a parameter path makes the tool panic,
 //!   and the model's invariants hold for any valid scenario.
 
 mod analytic;
 mod batch;
+mod charts;
 mod cli;
 mod common;
 mod determinism;

@@ -143,7 +143,9 @@ pub struct Band {
     pub series: usize,
     pub mean: f64,
     pub p05: f64,
+    pub p25: f64,
     pub p50: f64,
+    pub p75: f64,
     pub p95: f64,
 }
 
@@ -374,7 +376,9 @@ impl Aggregator {
                     series,
                     mean: self.series_sum[cell] as f64 / 2f64.powi(SERIES_FRACTION_BITS) / n as f64,
                     p05: q(0.05),
+                    p25: q(0.25),
                     p50: q(0.5),
+                    p75: q(0.75),
                     p95: q(0.95),
                 });
             }

@@ -400,8 +400,10 @@ pub fn write_tables(dir: &Path, sim: &Simulation, aggregators: &[Aggregator]) ->
     let mut f = AtomicFile::create(&dir.join("timeseries.csv"))?;
     {
         let mut w = csv::Writer::from_writer(f.writer());
-        w.write_record(["point", "day", "date", "actor", "variable", "mean", "p05", "p50", "p95"])
-            .map_err(csv_error)?;
+        w.write_record([
+            "point", "day", "date", "actor", "variable", "mean", "p05", "p25", "p50", "p75", "p95",
+        ])
+        .map_err(csv_error)?;
         for (point, rows) in bands.iter().enumerate() {
             let p = point.to_string();
             let mut day_cache = (u32::MAX, String::new(), String::new());
@@ -418,7 +420,9 @@ pub fn write_tables(dir: &Path, sim: &Simulation, aggregators: &[Aggregator]) ->
                     &se.variable,
                     &opt(b.mean),
                     &opt(b.p05),
+                    &opt(b.p25),
                     &opt(b.p50),
+                    &opt(b.p75),
                     &opt(b.p95),
                 ])
                 .map_err(csv_error)?;

@@ -6,6 +6,8 @@
 //! bytes, and reading the text back gives the same `f64`.
 
 pub mod batch;
+pub mod charts;
+pub mod html;
 pub mod sweep;
 pub mod xlsx;
 

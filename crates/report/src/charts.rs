@@ -1,0 +1,496 @@
+//! Charts from a results folder, as PNG and SVG (plotters), into `DIR/charts/`.
+//!
+//! - Fan charts (batches): per observer, trust in the mediator and each hypothesis belief over
+//!   time: the median, the p25–p75 and p05–p95 bands, dates on the axis.
+//! - Outcome shares: how the talks ended (and whether Pyongyang accepted talks), with Wilson 95%
+//!   intervals.
+//! - Tornado charts (Sobol or Morris sweeps): per headline outcome, total-order indices (or μ*)
+//!   with their intervals, largest first.
+//! - Grid sweeps over one or two parameters: a headline outcome's mean across the grid, as a
+//!   line or a heat map.
+//!
+//! Text is drawn with the DejaVu Sans font compiled in, so a machine without fonts draws the
+//! same pictures. Every chart goes through one drawing function per kind, generic over the
+//! backend, so the PNG and the SVG are the same picture.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Outcomes charted when present (tornados and grids).
+const HEADLINE: [&str; 6] = [
+    "kr_trust_us",
+    "kr_fear_coercion",
+    "kp_belief_deal_seeker",
+    "kp_belief_hard_bargainer",
+    "kp_alliance_us_engagement",
+    "kp_leverage",
+];
+
+const WIDTH: u32 = 960;
+const HEIGHT: u32 = 540;
+
+fn register_fonts() {
+    use std::sync::Once;
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+type Rows = Vec<BTreeMap<String, String>>;
+
+fn read_csv(path: &Path) -> Result<Rows, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let header: Vec<String> =
+        r.headers().map_err(|e| e.to_string())?.iter().map(String::from).collect();
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        out.push(header.iter().cloned().zip(rec.iter().map(String::from)).collect());
+    }
+    Ok(out)
+}
+
+fn num(row: &BTreeMap<String, String>, key: &str) -> f64 {
+    row.get(key).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+}
+
+fn words(variable: &str) -> String {
+    match variable {
+        v if v.starts_with("trust_") => String::from("trust in the US"),
+        v if v.starts_with("belief_") => {
+            format!("belief that the US is a {}", v["belief_".len()..].replace('_', " "))
+        }
+        v => v.replace('_', " "),
+    }
+}
+
+fn actor_name(code: &str) -> &str {
+    match code {
+        "KP" => "North Korea",
+        "KR" => "South Korea",
+        "CN" => "China",
+        "JP" => "Japan",
+        "US" => "United States",
+        "UA" => "Ukraine",
+        "RU" => "Russia",
+        c => c,
+    }
+}
+
+fn outcome_words(o: &str) -> String {
+    let (code, rest) = o.split_once('_').unwrap_or(("", o));
+    format!("{}: {}", actor_name(&code.to_uppercase()), words(rest))
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws with `draw` into `name.png` and `name.svg`.
+fn both(
+    dir: &Path,
+    name: &str,
+    draw: &dyn Fn(&DrawingArea<BitMapBackend, Shift>) -> DrawResult,
+    draw_svg: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> DrawResult,
+) -> Result<Vec<PathBuf>, String> {
+    let png = dir.join(format!("{name}.png"));
+    let svg = dir.join(format!("{name}.svg"));
+    {
+        let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw(&root).map_err(|e| format!("{name}.png: {e}"))?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    {
+        let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw_svg(&root).map_err(|e| format!("{name}.svg: {e}"))?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(vec![png, svg])
+}
+
+/// One fan chart's data: dates, and per day median, p25, p75, p05, p95.
+struct Fan {
+    title: String,
+    dates: Vec<String>,
+    bands: Vec<[f64; 5]>,
+}
+
+fn draw_fan<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fan: &Fan) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let n = fan.bands.len().max(2);
+    let lo = fan.bands.iter().map(|b| b[3]).fold(f64::INFINITY, f64::min).min(1.0);
+    let hi = fan.bands.iter().map(|b| b[4]).fold(f64::NEG_INFINITY, f64::max).max(0.0);
+    let (lo, hi) = ((lo - 0.05).max(0.0), (hi + 0.05).min(1.0));
+    let mut chart = ChartBuilder::on(area)
+        .caption(&fan.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0usize..n - 1, lo..hi)?;
+    let dates = fan.dates.clone();
+    chart
+        .configure_mesh()
+        .x_desc("date")
+        .y_desc(if fan.title.contains("trust") { "trust (0 to 1)" } else { "probability (0 to 1)" })
+        .x_labels(7)
+        .x_label_formatter(&|d| dates.get(*d).cloned().unwrap_or_default())
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    let band = |i: usize, j: usize| -> Vec<(usize, f64)> {
+        let up: Vec<(usize, f64)> = fan.bands.iter().enumerate().map(|(d, b)| (d, b[j])).collect();
+        let down: Vec<(usize, f64)> =
+            fan.bands.iter().enumerate().rev().map(|(d, b)| (d, b[i])).collect();
+        up.into_iter().chain(down).collect()
+    };
+    chart
+        .draw_series(std::iter::once(Polygon::new(band(3, 4), BLUE.mix(0.15).filled())))?
+        .label("5th to 95th percentile")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.15).filled()));
+    chart
+        .draw_series(std::iter::once(Polygon::new(band(1, 2), BLUE.mix(0.35).filled())))?
+        .label("25th to 75th percentile")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.35).filled()));
+    chart
+        .draw_series(LineSeries::new(
+            fan.bands.iter().enumerate().map(|(d, b)| (d, b[0])),
+            BLUE.stroke_width(2),
+        ))?
+        .label("median")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
+
+/// Bars with interval whiskers: (label, value, low, high).
+struct Bars {
+    title: String,
+    axis: String,
+    bars: Vec<(String, f64, f64, f64)>,
+}
+
+fn draw_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, bars: &Bars) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let n = bars.bars.len();
+    let top =
+        bars.bars.iter().map(|b| b.3.max(b.1)).filter(|v| v.is_finite()).fold(0.0f64, f64::max);
+    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let labels: Vec<String> = bars.bars.iter().map(|b| b.0.clone()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(&bars.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(260)
+        .build_cartesian_2d(0.0..top, (0..n.saturating_sub(1)).into_segmented())?;
+    chart
+        .configure_mesh()
+        .x_desc(bars.axis.as_str())
+        .y_labels(n.max(1))
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style(("sans-serif", 14))
+        .disable_y_mesh()
+        .draw()?;
+    chart.draw_series(bars.bars.iter().enumerate().map(|(i, b)| {
+        let v = if b.1.is_finite() { b.1.max(0.0) } else { 0.0 };
+        let mut r = Rectangle::new(
+            [(0.0, SegmentValue::Exact(i)), (v, SegmentValue::Exact(i + 1))],
+            BLUE.mix(0.6).filled(),
+        );
+        r.set_margin(6, 6, 0, 0);
+        r
+    }))?;
+    chart.draw_series(
+        bars.bars.iter().enumerate().filter(|(_, b)| b.2.is_finite() && b.3.is_finite()).map(
+            |(i, b)| {
+                PathElement::new(
+                    vec![
+                        (b.2.max(0.0), SegmentValue::CenterOf(i)),
+                        (b.3, SegmentValue::CenterOf(i)),
+                    ],
+                    BLACK.stroke_width(2),
+                )
+            },
+        ),
+    )?;
+    Ok(())
+}
+
+/// A grid sweep's headline outcome: a line over one parameter or a heat map over two.
+struct Grid {
+    title: String,
+    params: Vec<String>,
+    /// (x, y (0 for 1-D), mean)
+    cells: Vec<(f64, f64, f64)>,
+}
+
+fn draw_grid<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, g: &Grid) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let xs: Vec<f64> = dedup(g.cells.iter().map(|c| c.0).collect());
+    let vmin = g.cells.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
+    let vmax = g.cells.iter().map(|c| c.2).fold(f64::NEG_INFINITY, f64::max);
+    if g.params.len() == 1 {
+        let pad = ((vmax - vmin) * 0.1).max(0.01);
+        let mut chart = ChartBuilder::on(area)
+            .caption(&g.title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(xs[0]..*xs.last().unwrap_or(&1.0), (vmin - pad)..(vmax + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc(g.params[0].as_str())
+            .y_desc("mean across replicates")
+            .label_style(("sans-serif", 14))
+            .draw()?;
+        chart.draw_series(LineSeries::new(
+            g.cells.iter().map(|c| (c.0, c.2)),
+            BLUE.stroke_width(2),
+        ))?;
+        chart.draw_series(g.cells.iter().map(|c| Circle::new((c.0, c.2), 4, BLUE.filled())))?;
+        return Ok(());
+    }
+    let ys: Vec<f64> = dedup(g.cells.iter().map(|c| c.1).collect());
+    let (nx, ny) = (xs.len(), ys.len());
+    let mut chart = ChartBuilder::on(area)
+        .caption(&g.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        // A segmented range a..b has a segment for every value up to b inclusive.
+        .build_cartesian_2d(
+            (0..nx.saturating_sub(1)).into_segmented(),
+            (0..ny.saturating_sub(1)).into_segmented(),
+        )?;
+    let (xl, yl) = (xs.clone(), ys.clone());
+    let label = |v: &[f64], s: &SegmentValue<usize>| match s {
+        SegmentValue::CenterOf(i) => v.get(*i).map(|x| short(*x)).unwrap_or_default(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .x_desc(g.params[0].as_str())
+        .y_desc(g.params[1].as_str())
+        .x_labels(nx)
+        .y_labels(ny)
+        .x_label_formatter(&|s| label(&xl, s))
+        .y_label_formatter(&|s| label(&yl, s))
+        .label_style(("sans-serif", 14))
+        .disable_mesh()
+        .draw()?;
+    let span = (vmax - vmin).max(1e-12);
+    chart.draw_series(g.cells.iter().map(|c| {
+        let i = xs.iter().position(|x| *x == c.0).unwrap_or(0);
+        let j = ys.iter().position(|y| *y == c.1).unwrap_or(0);
+        let t = (c.2 - vmin) / span;
+        let color = RGBColor((255.0 * t) as u8, 80, (255.0 * (1.0 - t)) as u8);
+        Rectangle::new(
+            [
+                (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+            ],
+            color.filled(),
+        )
+    }))?;
+    chart.draw_series(g.cells.iter().map(|c| {
+        let i = xs.iter().position(|x| *x == c.0).unwrap_or(0);
+        let j = ys.iter().position(|y| *y == c.1).unwrap_or(0);
+        Text::new(
+            format!("{:.3}", c.2),
+            (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
+            ("sans-serif", 16).into_font().color(&WHITE),
+        )
+    }))?;
+    Ok(())
+}
+
+/// A grid value for an axis: whole numbers without decimals, others to three places.
+fn short(x: f64) -> String {
+    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.3}") }
+}
+
+fn dedup(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
+/// Draws every chart the folder's tables allow; returns the files written.
+pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    register_fonts();
+    let out = dir.join("charts");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut written = Vec::new();
+
+    if dir.join("timeseries.csv").is_file() {
+        let rows = read_csv(&dir.join("timeseries.csv"))?;
+        let mut fans: BTreeMap<(String, String), Fan> = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.get("point").map(String::as_str) == Some("0")) {
+            let (actor, variable) = (r["actor"].clone(), r["variable"].clone());
+            if !(variable.starts_with("trust_") || variable.starts_with("belief_")) {
+                continue;
+            }
+            let fan = fans.entry((actor.clone(), variable.clone())).or_insert_with(|| Fan {
+                title: format!("{}: {}", actor_name(&actor), words(&variable)),
+                dates: Vec::new(),
+                bands: Vec::new(),
+            });
+            fan.dates.push(r["date"].clone());
+            fan.bands.push([
+                num(r, "p50"),
+                num(r, "p25"),
+                num(r, "p75"),
+                num(r, "p05"),
+                num(r, "p95"),
+            ]);
+        }
+        for ((actor, variable), fan) in &fans {
+            let name = format!("fan_{}_{}", actor.to_lowercase(), variable);
+            written.extend(both(&out, &name, &|a| draw_fan(a, fan), &|a| draw_fan(a, fan))?);
+        }
+    }
+
+    if dir.join("outcomes.csv").is_file() {
+        let rows = read_csv(&dir.join("outcomes.csv"))?;
+        let point0: Vec<&BTreeMap<String, String>> =
+            rows.iter().filter(|r| r["point"] == "0").collect();
+        let mut bars: Vec<(String, f64, f64, f64)> = point0
+            .iter()
+            .filter(|r| r["outcome"] == "talks_outcome")
+            .map(|r| {
+                let label = r["value"].replace('_', " ").replace("us disengaged", "US disengaged");
+                (label, num(r, "share"), num(r, "ci95_low"), num(r, "ci95_high"))
+            })
+            .collect();
+        bars.extend(
+            point0
+                .iter()
+                .filter(|r| r["outcome"].ends_with("_accepts_talks") && r["value"] == "true")
+                .map(|r| {
+                    (
+                        String::from("Pyongyang accepts talks"),
+                        num(r, "share"),
+                        num(r, "ci95_low"),
+                        num(r, "ci95_high"),
+                    )
+                }),
+        );
+        if !bars.is_empty() {
+            let b = Bars {
+                title: String::from("How the Ukraine talks end (share of runs, 95% interval)"),
+                axis: String::from("share of runs"),
+                bars,
+            };
+            written.extend(both(&out, "outcome_shares", &|a| draw_bars(a, &b), &|a| {
+                draw_bars(a, &b)
+            })?);
+        }
+    }
+
+    if dir.join("sensitivity.csv").is_file() {
+        let rows = read_csv(&dir.join("sensitivity.csv"))?;
+        let sobol = rows.first().is_some_and(|r| r.contains_key("ST"));
+        let (value, conf, axis) = if sobol {
+            ("ST", "ST_conf", "total-order Sobol index")
+        } else {
+            ("mu_star", "mu_star_conf", "Morris mu* (mean absolute elementary effect)")
+        };
+        for outcome in HEADLINE {
+            let mut bars: Vec<(String, f64, f64, f64)> = rows
+                .iter()
+                .filter(|r| r["outcome"] == outcome)
+                .map(|r| {
+                    let (v, c) = (num(r, value), num(r, conf));
+                    (r["parameter"].clone(), v, v - c, v + c)
+                })
+                .collect();
+            if bars.is_empty() {
+                continue;
+            }
+            // Largest at the top (the chart's y axis counts upward).
+            bars.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let b = Bars {
+                title: format!(
+                    "What drives {} ({})",
+                    outcome_words(outcome),
+                    if sobol { "Sobol" } else { "Morris" }
+                ),
+                axis: axis.to_string(),
+                bars,
+            };
+            written.extend(both(
+                &out,
+                &format!("tornado_{outcome}"),
+                &|a| draw_bars(a, &b),
+                &|a| draw_bars(a, &b),
+            )?);
+        }
+    }
+
+    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    if manifest["sampler"]["kind"] == "grid"
+        && dir.join("points.csv").is_file()
+        && dir.join("summary.csv").is_file()
+    {
+        let points = read_csv(&dir.join("points.csv"))?;
+        let params: Vec<String> = manifest["parameters"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        let summary = read_csv(&dir.join("summary.csv"))?;
+        if (1..=2).contains(&params.len()) {
+            for outcome in HEADLINE.iter().take(3) {
+                let cells: Vec<(f64, f64, f64)> = summary
+                    .iter()
+                    .filter(|r| r["outcome"] == *outcome)
+                    .filter_map(|r| {
+                        let p = points.iter().find(|p| p["point"] == r["point"])?;
+                        let x = num(p, &params[0]);
+                        let y = params.get(1).map_or(0.0, |q| num(p, q));
+                        Some((x, y, num(r, "mean")))
+                    })
+                    .collect();
+                if cells.is_empty() {
+                    continue;
+                }
+                let g = Grid {
+                    title: format!("{} across the grid (mean)", outcome_words(outcome)),
+                    params: params.clone(),
+                    cells,
+                };
+                written.extend(both(
+                    &out,
+                    &format!("grid_{outcome}"),
+                    &|a| draw_grid(a, &g),
+                    &|a| draw_grid(a, &g),
+                )?);
+            }
+        }
+    }
+    Ok(written)
+}

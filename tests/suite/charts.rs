@@ -1,0 +1,148 @@
+//! Charts are valid PNG and SVG of the expected size; the report references nothing outside
+//! itself.
+
+use std::path::Path;
+
+use crate::cli::sidelines;
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+fn check_charts(dir: &Path, expect_prefixes: &[&str]) -> usize {
+    let charts = dir.join("charts");
+    let mut n = 0;
+    for prefix in expect_prefixes {
+        assert!(
+            std::fs::read_dir(&charts).expect("charts").any(|e| e
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .starts_with(prefix)),
+            "no chart starting with {prefix}"
+        );
+    }
+    for e in std::fs::read_dir(&charts).expect("charts") {
+        let p = e.expect("entry").path();
+        let bytes = std::fs::read(&p).expect("read");
+        match p.extension().and_then(|x| x.to_str()) {
+            Some("png") => {
+                assert_eq!(png_size(&bytes), (960, 540), "{}", p.display());
+                assert!(p.with_extension("svg").is_file(), "{} has no SVG twin", p.display());
+            }
+            Some("svg") => {
+                let text = String::from_utf8(bytes).expect("utf8");
+                assert!(
+                    text.contains("<svg") && text.trim_end().ends_with("</svg>"),
+                    "{}",
+                    p.display()
+                );
+                assert!(
+                    text.contains("width=\"960\"") && text.contains("height=\"540\""),
+                    "{}",
+                    p.display()
+                );
+            }
+            other => panic!("unexpected file {other:?} in charts/"),
+        }
+        n += 1;
+    }
+    n
+}
+
+fn check_report(dir: &Path) {
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("</html>"));
+    let lower = html.to_lowercase();
+    for outside in ["src=", "href=", "@import", "url(", "<script", "<link", "http://", "https://"] {
+        assert!(
+            !lower.contains(outside),
+            "report.html references something outside itself: {outside}"
+        );
+    }
+    assert!(html.contains("<svg"), "charts are inline");
+    assert!(html.contains("Reproduce this folder with"));
+}
+
+#[test]
+fn batch_charts_and_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("b");
+    let out = sidelines(&[
+        "batch",
+        "--runs",
+        "200",
+        "--out",
+        dir.to_str().expect("utf8"),
+        "--quiet",
+        "--charts",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let n = check_charts(&dir, &["fan_kp_belief_deal_seeker", "fan_kr_trust_us", "outcome_shares"]);
+    assert_eq!(
+        n,
+        2 * (4 * 5 + 1),
+        "four observers x (trust + four beliefs) fans and the shares, PNG and SVG"
+    );
+    let out = sidelines(&["report", dir.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    check_report(&dir);
+}
+
+#[test]
+fn sweep_charts_and_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sobol = r#"
+name = "chart-sobol"
+description = "test"
+scenario = "ukraine-watch"
+seed = 1
+replicates = 2
+[sampler]
+kind = "sobol"
+samples = 8
+[[parameters]]
+path = "actors.KR.transfer"
+range = [0.0, 1.0]
+[[parameters]]
+path = "mediator.pressure_on_partner"
+range = [0.1, 0.9]
+"#;
+    let grid = r#"
+name = "chart-grid"
+description = "test"
+scenario = "ukraine-watch"
+seed = 1
+replicates = 3
+[sampler]
+kind = "grid"
+[[parameters]]
+path = "mediator.pressure_on_partner"
+values = [0.2, 0.8]
+[[parameters]]
+path = "mediator.attention_half_life_days"
+values = [20, 60]
+"#;
+    for (name, text, expect) in
+        [("s", sobol, "tornado_kr_trust_us"), ("g", grid, "grid_kr_trust_us")]
+    {
+        let file = tmp.path().join(format!("{name}.toml"));
+        std::fs::write(&file, text).expect("write");
+        let dir = tmp.path().join(name);
+        let out = sidelines(&[
+            "sweep",
+            file.to_str().expect("utf8"),
+            "--out",
+            dir.to_str().expect("utf8"),
+            "--quiet",
+            "--charts",
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        check_charts(&dir, &[expect]);
+        assert!(sidelines(&["report", dir.to_str().expect("utf8")]).status.success());
+        check_report(&dir);
+    }
+}
