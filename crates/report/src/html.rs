@@ -153,7 +153,14 @@ pub fn write_report(dir: &Path) -> Result<(), String> {
                 .collect()
         })
         .unwrap_or_else(|_| Vec::new());
-    charts.sort();
+    // The overview first, then Pyongyang and Seoul, whose views the analysis is about.
+    let rank = |p: &std::path::PathBuf| {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let order =
+            ["outcome_shares", "tornado_", "grid_", "fan_kp_", "fan_kr_", "fan_jp_", "fan_cn_"];
+        (order.iter().position(|o| name.starts_with(o)).unwrap_or(order.len()), name)
+    };
+    charts.sort_by_key(rank);
     if !charts.is_empty() {
         h.push_str("<h2>Charts</h2>\n");
     }
