@@ -26,43 +26,21 @@ pub struct Args {
     /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads [default: all cores]; results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
-    /// Output folder [default: outputs/<scenario>/<date>T<time>Z/].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
     /// Also write the full trajectories of the first K runs (trajectories.csv).
     #[arg(long, default_value_t = 0)]
     pub trajectories: u64,
-    /// Continue an interrupted batch in --out (default: the latest unfinished one).
-    #[arg(long, conflicts_with = "force")]
-    pub resume: bool,
-    /// Write into --out even if it already holds results.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress output.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Also write results.xlsx (as `sidelines export xlsx DIR`).
-    #[arg(long)]
-    pub xlsx: bool,
-    /// Also draw the charts (as `sidelines chart DIR`).
-    #[arg(long)]
-    pub charts: bool,
-    /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
-    #[arg(long, default_value_t = 5.0, hide = true)]
-    pub checkpoint_every: f64,
+    #[command(flatten)]
+    pub exec: crate::ExecArgs,
 }
 
 /// Set by Ctrl-C; the batch stops at the end of the current block, after a checkpoint.
 static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let checkpoint_every = Duration::try_from_secs_f64(args.checkpoint_every.max(0.0))
+    let checkpoint_every = Duration::try_from_secs_f64(args.exec.checkpoint_every.max(0.0))
         .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
     let scenario = Arc::new(load_scenario(&args.scenario)?);
-    let threads = match args.threads {
+    let threads = match args.exec.threads {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
@@ -85,8 +63,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let sim = Simulation::new(scenario.clone())?;
     let mut aggregators = empty_aggregators(&plan)?;
 
-    let fresh_start = args.resume
+    let fresh_start = args.exec.resume
         && args
+            .exec
             .out
             .as_ref()
             .is_some_and(|d| !d.join(CHECKPOINT).exists() && !d.join("runs.csv").exists());
@@ -94,8 +73,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         // Killed before its first checkpoint: there is nothing to continue, so start over.
         eprintln!("nothing was checkpointed yet; starting from run 0");
     }
-    let (dir, mut writer, next_run) = if args.resume && !fresh_start {
-        let dir = match &args.out {
+    let (dir, mut writer, next_run) = if args.exec.resume && !fresh_start {
+        let dir = match &args.exec.out {
             Some(d) => d.clone(),
             None => latest_unfinished(&scenario.name)?,
         };
@@ -108,9 +87,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             })?;
         (dir, w, next)
     } else {
-        let dir = match &args.out {
+        let dir = match &args.exec.out {
             Some(d) => {
-                guard_out_dir(d, &BATCH_FILES, args.force || fresh_start)?;
+                guard_out_dir(d, &BATCH_FILES, args.exec.force || fresh_start)?;
                 d.clone()
             }
             None => fresh_dir(&scenario.name)?,
@@ -129,7 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let total = plan.total_runs();
     let started = Instant::now();
-    let mut progress = Progress::new(args.quiet, next_run, total);
+    let mut progress = Progress::new(args.exec.quiet, next_run, total);
     let mut report = |done: u64| progress.update(done);
     let control = Control { stop: &STOP, progress: &mut report, checkpoint_every };
     let outcome = execute(&plan, &pool, next_run, aggregators, &mut writer, control)
@@ -171,10 +150,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             writer
                 .finish(&sim, &aggregators, manifest)
                 .with_context(|| format!("finishing the batch in {}", dir.display()))?;
-            if args.xlsx {
+            if args.exec.xlsx {
                 crate::export_xlsx(&dir)?;
             }
-            if args.charts {
+            if args.exec.charts {
                 crate::chart(&dir)?;
             }
             print_table(&aggregators[0], total, elapsed, done_here, &dir)?;

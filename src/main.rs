@@ -82,6 +82,35 @@ enum Command {
     },
 }
 
+/// The flags every command that fills a results folder shares (batch, sweep).
+#[derive(clap::Args, Debug)]
+pub(crate) struct ExecArgs {
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Output folder [default: outputs/<name>/<date>T<time>Z/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue an interrupted run in --out (default: the latest unfinished one).
+    #[arg(long, conflicts_with = "force")]
+    pub resume: bool,
+    /// Write into --out even if it already holds results.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Also write results.xlsx (as `sidelines export xlsx DIR`).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Also draw the charts (as `sidelines chart DIR`).
+    #[arg(long)]
+    pub charts: bool,
+    /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
+    #[arg(long, default_value_t = 5.0, hide = true)]
+    pub checkpoint_every: f64,
+}
+
 /// An error the user can fix by changing their input: exit code 2.
 #[derive(Debug)]
 struct InputError(String);

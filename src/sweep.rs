@@ -23,30 +23,8 @@ use crate::{fresh_dir, guard_out_dir, input_error, read_input, resolve_base, say
 pub struct Args {
     /// The sweep file (see configs/sweeps/).
     pub file: PathBuf,
-    /// Output folder [default: outputs/<sweep>/<date>T<time>Z/].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads [default: all cores]; results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
-    /// Continue an interrupted sweep in --out (default: the latest unfinished one).
-    #[arg(long, conflicts_with = "force")]
-    pub resume: bool,
-    /// Write into --out even if it already holds results.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress output.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Also write results.xlsx (as `sidelines export xlsx DIR`).
-    #[arg(long)]
-    pub xlsx: bool,
-    /// Also draw the charts (as `sidelines chart DIR`).
-    #[arg(long)]
-    pub charts: bool,
-    /// Seconds between checkpoints.
-    #[arg(long, default_value_t = 5.0, hide = true)]
-    pub checkpoint_every: f64,
+    #[command(flatten)]
+    pub exec: crate::ExecArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -135,7 +113,7 @@ pub fn load(path: &Path) -> Result<Sweep> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let checkpoint_every = Duration::try_from_secs_f64(args.checkpoint_every.max(0.0))
+    let checkpoint_every = Duration::try_from_secs_f64(args.exec.checkpoint_every.max(0.0))
         .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
     let sweep = load(&args.file)?;
     let points = design(&sweep).map_err(input_error)?;
@@ -145,7 +123,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             sweep.point_scenario(p).map_err(|e| input_error(format!("design point {i}: {e}")))?;
         scenarios.push(Arc::new(s));
     }
-    let threads = match args.threads {
+    let threads = match args.exec.threads {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
@@ -206,7 +184,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outcome_names: sim.outcome_names().to_vec(),
         outcome_kinds: sim.outcome_kinds().to_vec(),
     };
-    let (dir, mut writer, progress_at) = match (&args.out, args.resume) {
+    let (dir, mut writer, progress_at) = match (&args.exec.out, args.exec.resume) {
         (out, true) => {
             let d = match out {
                 Some(d) => d.clone(),
@@ -218,7 +196,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (out, _) => {
             let dir = match out {
                 Some(d) => {
-                    guard_out_dir(d, &SWEEP_FILES, args.force)?;
+                    guard_out_dir(d, &SWEEP_FILES, args.exec.force)?;
                     d.clone()
                 }
                 None => fresh_dir(&sweep.name)?,
@@ -242,7 +220,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Replication::Fixed(n) => *n * points.len() as u64,
         Replication::Adaptive { max, .. } => *max * points.len() as u64,
     };
-    let mut bar = crate::batch::Progress::new(args.quiet, next_run, total_hint);
+    let mut bar = crate::batch::Progress::new(args.exec.quiet, next_run, total_hint);
     let mut report = |done: u64| {
         done_runs = done;
         bar.update(done);
@@ -318,10 +296,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         write_sensitivity(&dir.join("sensitivity.csv"), &table, method, None, 1000, sweep.seed)
             .map_err(|m| anyhow::anyhow!(m))?;
     }
-    if args.xlsx {
+    if args.exec.xlsx {
         crate::export_xlsx(&dir)?;
     }
-    if args.charts {
+    if args.exec.charts {
         crate::chart(&dir)?;
     }
     say(&format!(

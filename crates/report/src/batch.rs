@@ -20,7 +20,7 @@ use sidelines_scenario::Scenario;
 
 use crate::{
     AtomicFile, OUTCOMES_HEADER, SUMMARY_HEADER, csv_error, format_number, format_optional,
-    format_value, resolved_toml, runs_header, write_json,
+    resolved_toml, runs_header, write_json,
 };
 
 pub const CHECKPOINT: &str = ".checkpoint";
@@ -299,13 +299,7 @@ impl BatchWriter {
 impl Sink for BatchWriter {
     fn rows(&mut self, rows: &[Row]) -> io::Result<()> {
         for r in rows {
-            let mut rec = vec![
-                r.run.to_string(),
-                r.point.to_string(),
-                r.replicate.to_string(),
-                r.output.seed.to_string(),
-            ];
-            rec.extend(r.output.outcomes.iter().map(format_value));
+            let rec = crate::runs_row(r.run, r.point, r.replicate, &r.output);
             self.runs.write_record(&rec).map_err(csv_error)?;
             if let (Some(t), false) = (self.trajectories.as_mut(), r.output.trajectory.is_empty()) {
                 let run = r.run.to_string();

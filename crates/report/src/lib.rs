@@ -105,10 +105,14 @@ pub fn runs_header(sim: &Simulation) -> Vec<String> {
     h
 }
 
+/// The key columns of a row of runs.csv: run, point, replicate, seed.
+pub fn row_key(run: u64, point: u64, replicate: u64, seed: u64) -> Vec<String> {
+    vec![run.to_string(), point.to_string(), replicate.to_string(), seed.to_string()]
+}
+
 /// One row of runs.csv.
 pub fn runs_row(run: u64, point: u64, replicate: u64, out: &RunOutput) -> Vec<String> {
-    let mut row =
-        vec![run.to_string(), point.to_string(), replicate.to_string(), out.seed.to_string()];
+    let mut row = row_key(run, point, replicate, out.seed);
     row.extend(out.outcomes.iter().map(format_value));
     row
 }

@@ -324,12 +324,7 @@ fn write_points(dir: &Path, shape: &SweepShape) -> io::Result<()> {
 impl Sink for SweepWriter {
     fn rows(&mut self, rows: &[Row]) -> io::Result<()> {
         for r in rows {
-            let mut rec = vec![
-                r.run.to_string(),
-                r.point.to_string(),
-                r.replicate.to_string(),
-                r.output.seed.to_string(),
-            ];
+            let mut rec = crate::row_key(r.run, r.point, r.replicate, r.output.seed);
             rec.extend(self.shape.points[r.point as usize].iter().map(|x| format_number(*x)));
             rec.extend(r.output.outcomes.iter().map(format_value));
             self.files[0].write_record(&rec).map_err(csv_error)?;
