@@ -285,17 +285,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "sweep_toml": source,
         "resolved_scenario_toml": sidelines_report::resolved_toml(&sweep.scenario),
     });
-    writer.finish(manifest).with_context(|| format!("finishing the sweep in {}", dir.display()))?;
     let method = match sweep.sampler {
-        SweepSampler::Sobol { second_order, .. } => Some(Method::Sobol { second_order }),
-        SweepSampler::Morris { levels, .. } => Some(Method::Morris { levels }),
+        SweepSampler::Sobol { second_order, .. } => {
+            Some((Method::Sobol { second_order }, sweep.seed))
+        }
+        SweepSampler::Morris { levels, .. } => Some((Method::Morris { levels }, sweep.seed)),
         _ => None,
     };
-    if let Some(method) = method {
-        let table = sweep_table(&dir).map_err(|m| anyhow::anyhow!(m))?;
-        write_sensitivity(&dir.join("sensitivity.csv"), &table, method, None, 1000, sweep.seed)
-            .map_err(|m| anyhow::anyhow!(m))?;
-    }
+    writer
+        .finish(manifest, method)
+        .with_context(|| format!("finishing the sweep in {}", dir.display()))?;
     if args.exec.xlsx {
         crate::export_xlsx(&dir)?;
     }

@@ -338,3 +338,19 @@ fn default_folder_latest_link_and_resume_without_out() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_same_tables(reference(), &dir);
 }
+
+/// As for sweeps: a batch killed after renaming its partial files, before removing its
+/// checkpoint, resumes to the same bytes.
+#[test]
+fn a_batch_killed_while_finishing_resumes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("f");
+    let d = dir.to_str().expect("utf8");
+    crate::sweep::kill_after(&batch_args(d, "2"), &dir, 1024);
+    for name in ["runs.csv", "trajectories.csv"] {
+        std::fs::rename(dir.join(format!(".{name}.partial")), dir.join(name)).expect("rename");
+    }
+    let out = resume(d);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_same_tables(reference(), &dir);
+}

@@ -233,7 +233,7 @@ fn broken_sweep_files_are_located() {
 
 /// Starts the binary with `args`, waits until the checkpoint in `dir` covers `runs` runs, and
 /// kills it with SIGKILL a moment later.
-fn kill_after(args: &[&str], dir: &Path, runs: u64) {
+pub(crate) fn kill_after(args: &[&str], dir: &Path, runs: u64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sidelines"))
         .args(args)
         .stdout(Stdio::null())
@@ -368,5 +368,33 @@ fn a_killed_adaptive_sweep_resumes_to_the_same_bytes() {
     for f in ["points.csv", "runs.csv", "summary.csv", "outcomes.csv"] {
         let read = |x: &Path| std::fs::read(x.join(f)).expect("read");
         assert!(read(&reference) == read(&dir), "{f} differs after kill and resume");
+    }
+}
+
+/// A kill while finishing leaves the partial files already renamed and the checkpoint in
+/// place; `--resume` takes them back and finishes to the same bytes. Simulated by renaming the
+/// partial files of an interrupted sweep.
+#[test]
+fn a_sweep_killed_while_finishing_resumes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = GRID.replace("replicates = 5", "replicates = 250");
+    let file = write(tmp.path(), "grid.toml", &text);
+    let reference = tmp.path().join("ref");
+    assert!(
+        sidelines(&["sweep", &file, "--out", reference.to_str().expect("utf8"), "--quiet"])
+            .status
+            .success()
+    );
+    let dir = tmp.path().join("killed");
+    let d = dir.to_str().expect("utf8");
+    kill_after(&["sweep", &file, "--out", d, "--quiet", "--checkpoint-every", "0"], &dir, 512);
+    for name in ["runs.csv", "summary.csv", "outcomes.csv"] {
+        std::fs::rename(dir.join(format!(".{name}.partial")), dir.join(name)).expect("rename");
+    }
+    let o = sidelines(&["sweep", &file, "--out", d, "--resume", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["points.csv", "runs.csv", "summary.csv", "outcomes.csv"] {
+        let read = |x: &Path| std::fs::read(x.join(f)).expect("read");
+        assert!(read(&reference) == read(&dir), "{f} differs");
     }
 }

@@ -257,6 +257,13 @@ impl BatchWriter {
             agg.load_bytes(&body[at..at + size]).map_err(|m| damaged(&m))?;
             at += size;
         }
+        // Interrupted while finishing: the partial files were already renamed. Take them back;
+        // the batch then finds no run left to do and finishes again.
+        for (tmp, name) in [(RUNS_PARTIAL, "runs.csv"), (TRAJ_PARTIAL, "trajectories.csv")] {
+            if !dir.join(tmp).exists() && dir.join(name).exists() {
+                fs::rename(dir.join(name), dir.join(tmp))?;
+            }
+        }
         let have = |name: &str| fs::metadata(dir.join(name)).map(|m| m.len()).unwrap_or(0);
         if have(RUNS_PARTIAL) < runs_len
             || (identity.trajectories > 0 && have(TRAJ_PARTIAL) < traj_len)

@@ -152,6 +152,13 @@ impl SweepWriter {
         if lens.len() != PARTIALS.len() {
             return Err(String::from("the checkpoint is damaged"));
         }
+        // Interrupted while finishing: the partial files were already renamed. Take them back;
+        // the run then finds nothing left to do and finishes again.
+        for (tmp, name) in PARTIALS {
+            if !dir.join(tmp).exists() && dir.join(name).exists() {
+                fs::rename(dir.join(name), dir.join(tmp)).map_err(|e| e.to_string())?;
+            }
+        }
         for ((tmp, _), len) in PARTIALS.iter().zip(&lens) {
             let have = fs::metadata(dir.join(tmp)).map(|m| m.len()).unwrap_or(0);
             if have < *len {
@@ -201,9 +208,14 @@ impl SweepWriter {
             .collect()
     }
 
-    /// Writes sensitivity (for sobol and morris designs) and the manifest, renames the
-    /// partial files, removes the checkpoint.
-    pub fn finish(mut self, manifest: serde_json::Value) -> io::Result<()> {
+    /// Renames the partial files, writes sensitivity.csv (for Sobol and Morris designs, with
+    /// the bootstrap seed) and the manifest, and removes the checkpoint last: a folder with no
+    /// checkpoint is complete.
+    pub fn finish(
+        mut self,
+        manifest: serde_json::Value,
+        sensitivity: Option<(Method, u64)>,
+    ) -> io::Result<()> {
         for f in &mut self.files {
             f.flush()?;
             f.get_ref().get_ref().sync_all()?;
@@ -211,6 +223,11 @@ impl SweepWriter {
         self.files.clear();
         for (tmp, name) in PARTIALS {
             fs::rename(self.dir.join(tmp), self.dir.join(name))?;
+        }
+        if let Some((method, seed)) = sensitivity {
+            let table = sweep_table(&self.dir).map_err(io::Error::other)?;
+            write_sensitivity(&self.dir.join("sensitivity.csv"), &table, method, None, 1000, seed)
+                .map_err(io::Error::other)?;
         }
         write_json(&self.dir.join("manifest.json"), &manifest)?;
         fs::remove_file(self.dir.join(CHECKPOINT))
