@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_model::{Record, RunOutput, Simulation};
 use sidelines_scenario::Scenario;
 
 pub fn embedded(name: &str) -> Scenario {
@@ -41,11 +41,9 @@ pub fn column(sim: &Simulation, outs: &[RunOutput], name: &str) -> Vec<f64> {
         .position(|n| n == name)
         .unwrap_or_else(|| panic!("no outcome {name}"));
     outs.iter()
-        .map(|o| match &o.outcomes[i] {
-            Value::Number(x) => *x,
-            Value::Flag(b) => f64::from(u8::from(*b)),
-            Value::Day(d) => f64::from(*d),
-            v => panic!("{name} is not numeric: {v:?}"),
+        .map(|o| {
+            let v = &o.outcomes[i];
+            v.as_number().unwrap_or_else(|| panic!("{name} is not numeric: {v:?}"))
         })
         .collect()
 }

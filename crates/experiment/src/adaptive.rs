@@ -51,15 +51,6 @@ pub fn half_width(values: &[f64]) -> f64 {
     1.959_963_984_540_054 * var.sqrt() / (n as f64).sqrt()
 }
 
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(x) => Some(*x),
-        Value::Day(d) => Some(f64::from(*d)),
-        Value::Flag(b) => Some(f64::from(u8::from(*b))),
-        _ => None,
-    }
-}
-
 /// Renumbers a single-point round's rows into the sweep's run order and collects the outcome.
 struct RoundSink<'a, S: PointSink + ?Sized> {
     // The sweep's sink.
@@ -75,7 +66,7 @@ impl<S: PointSink + ?Sized> Sink for RoundSink<'_, S> {
         let renumbered: Vec<Row> = rows
             .iter()
             .map(|r| {
-                if let Some(x) = r.output.outcomes.get(self.outcome).and_then(number) {
+                if let Some(x) = r.output.outcomes.get(self.outcome).and_then(Value::as_number) {
                     self.values.push(x);
                 }
                 Row { run: self.rows_before + (r.replicate - self.first_replicate), ..r.clone() }

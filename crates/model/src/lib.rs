@@ -143,6 +143,18 @@ pub enum Value {
     Missing,
 }
 
+impl Value {
+    /// The value as a number: days as day counts, flags as 0 or 1; `None` for text and missing.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(x) => Some(*x),
+            Value::Day(d) => Some(f64::from(*d)),
+            Value::Flag(b) => Some(f64::from(u8::from(*b))),
+            Value::Text(_) | Value::Missing => None,
+        }
+    }
+}
+
 /// The values an outcome column can take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutcomeKind {

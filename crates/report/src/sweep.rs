@@ -198,14 +198,7 @@ impl SweepWriter {
 
     /// The current point's values of one outcome so far (numbers, days and flags as numbers).
     pub fn pending_numbers(&self, outcome: usize) -> Vec<f64> {
-        self.pending
-            .iter()
-            .filter_map(|row| match row.get(outcome) {
-                Some(Value::Flag(b)) => Some(f64::from(u8::from(*b))),
-                Some(v) => number(v),
-                None => None,
-            })
-            .collect()
+        self.pending.iter().filter_map(|row| row.get(outcome).and_then(Value::as_number)).collect()
     }
 
     /// Renames the partial files, writes sensitivity.csv (for Sobol and Morris designs, with
@@ -267,7 +260,7 @@ impl SweepWriter {
                 }
                 OutcomeKind::Unit | OutcomeKind::Day => {
                     let mut xs: Vec<f64> =
-                        self.pending.iter().filter_map(|row| number(&row[i])).collect();
+                        self.pending.iter().filter_map(|row| row[i].as_number()).collect();
                     let n = xs.len();
                     let mut rec = vec![p.clone(), name.clone(), n.to_string()];
                     if n == 0 {
@@ -295,14 +288,6 @@ impl SweepWriter {
         self.pending.clear();
         self.completed = point + 1;
         Ok(())
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(x) => Some(*x),
-        Value::Day(d) => Some(f64::from(*d)),
-        _ => None,
     }
 }
 
