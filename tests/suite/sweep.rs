@@ -1,6 +1,6 @@
 //! `sidelines sweep` and `sidelines analyze` from the command line.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -45,6 +45,24 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write");
     p.to_str().expect("utf8").to_string()
+}
+
+/// Runs `sidelines sweep FILE --out OUT --quiet EXTRA...` and requires success.
+fn sweep_into(file: &str, out: &Path, extra: &[&str]) -> PathBuf {
+    let mut args = vec!["sweep", file, "--out", out.to_str().expect("utf8"), "--quiet"];
+    args.extend_from_slice(extra);
+    let o = sidelines(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out.to_path_buf()
+}
+
+/// Requires each of `files` to hold the same bytes in both folders.
+#[track_caller]
+fn assert_same(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        let read = |d: &Path| std::fs::read(d.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(read(a) == read(b), "{f} differs between {} and {}", a.display(), b.display());
+    }
 }
 
 fn rows(path: &Path) -> Vec<Vec<String>> {
@@ -103,31 +121,21 @@ fn sobol_sweep_is_identical_across_threads_and_analyze_agrees() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = write(tmp.path(), "sobol.toml", SOBOL);
     let run = |threads: &str| {
-        let out = tmp.path().join(format!("t{threads}"));
-        let o = sidelines(&[
-            "sweep",
-            &file,
-            "--out",
-            out.to_str().expect("utf8"),
-            "--threads",
-            threads,
-            "--quiet",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        out
+        sweep_into(&file, &tmp.path().join(format!("t{threads}")), &["--threads", threads])
     };
     let (a, b) = (run("1"), run("3"));
-    for f in [
-        "points.csv",
-        "runs.csv",
-        "summary.csv",
-        "outcomes.csv",
-        "sensitivity.csv",
-        "sensitivity_s2.csv",
-    ] {
-        let read = |d: &Path| std::fs::read(d.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
-        assert!(read(&a) == read(&b), "{f} differs across thread counts");
-    }
+    assert_same(
+        &a,
+        &b,
+        &[
+            "points.csv",
+            "runs.csv",
+            "summary.csv",
+            "outcomes.csv",
+            "sensitivity.csv",
+            "sensitivity_s2.csv",
+        ],
+    );
     assert_eq!(rows(&a.join("points.csv")).len(), 1 + 16 * (2 * 2 + 2));
     // Re-analysing the folder reproduces the sweep's own indices.
     let again = tmp.path().join("again.csv");
@@ -270,10 +278,7 @@ fn a_killed_sweep_resumes_to_the_same_bytes() {
     assert!(!dir.join("runs.csv").exists(), "the sweep finished before the kill");
     let o = sidelines(&["sweep", &file, "--out", d, "--resume", "--quiet"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["points.csv", "runs.csv", "summary.csv", "outcomes.csv"] {
-        let read = |x: &Path| std::fs::read(x.join(f)).expect("read");
-        assert!(read(&reference) == read(&dir), "{f} differs after kill and resume");
-    }
+    assert_same(&reference, &dir, &["points.csv", "runs.csv", "summary.csv", "outcomes.csv"]);
 }
 
 const ADAPTIVE: &str = r#"
@@ -300,26 +305,10 @@ fn adaptive_replication_stops_at_the_first_precise_round() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = write(tmp.path(), "adaptive.toml", ADAPTIVE);
     let run = |name: &str, threads: &str| {
-        let out = tmp.path().join(name);
-        let o = sidelines(&[
-            "sweep",
-            &file,
-            "--out",
-            out.to_str().expect("utf8"),
-            "--threads",
-            threads,
-            "--quiet",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        out
+        sweep_into(&file, &tmp.path().join(name), &["--threads", threads])
     };
     let (a, b) = (run("a", "1"), run("b", "2"));
-    for f in ["runs.csv", "summary.csv", "outcomes.csv"] {
-        assert!(
-            std::fs::read(a.join(f)).expect("read") == std::fs::read(b.join(f)).expect("read"),
-            "{f}"
-        );
-    }
+    assert_same(&a, &b, &["runs.csv", "summary.csv", "outcomes.csv"]);
     let runs = rows(&a.join("runs.csv"));
     let col = runs[0].iter().position(|h| h == "kr_trust_us").expect("column");
     let hw = |xs: &[f64]| {
@@ -365,10 +354,7 @@ fn a_killed_adaptive_sweep_resumes_to_the_same_bytes() {
     assert!(!dir.join("runs.csv").exists(), "the sweep finished before the kill");
     let o = sidelines(&["sweep", &file, "--out", d, "--resume", "--quiet"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["points.csv", "runs.csv", "summary.csv", "outcomes.csv"] {
-        let read = |x: &Path| std::fs::read(x.join(f)).expect("read");
-        assert!(read(&reference) == read(&dir), "{f} differs after kill and resume");
-    }
+    assert_same(&reference, &dir, &["points.csv", "runs.csv", "summary.csv", "outcomes.csv"]);
 }
 
 /// A kill while finishing leaves the partial files already renamed and the checkpoint in
@@ -393,8 +379,5 @@ fn a_sweep_killed_while_finishing_resumes() {
     }
     let o = sidelines(&["sweep", &file, "--out", d, "--resume", "--quiet"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["points.csv", "runs.csv", "summary.csv", "outcomes.csv"] {
-        let read = |x: &Path| std::fs::read(x.join(f)).expect("read");
-        assert!(read(&reference) == read(&dir), "{f} differs");
-    }
+    assert_same(&reference, &dir, &["points.csv", "runs.csv", "summary.csv", "outcomes.csv"]);
 }
