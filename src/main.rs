@@ -400,15 +400,17 @@ fn summary(sim: &Simulation, out: &RunOutput, dir: &Path) -> String {
 
 fn describe(arg: &str) -> Result<ExitCode> {
     let scenario = load_scenario(arg)?;
-    let mut text = format!("{:<58} {:>12}  range\n", "parameter", "value");
-    for (path, value, domain) in scenario.parameters() {
-        let range = match domain {
-            Some(d) if d.integer => format!("[{}, {}] whole", d.min, d.max),
-            Some(d) => format!("[{}, {}]", d.min, d.max),
-            None => String::from("?"),
+    let mut text = format!("{:<58} {:>12}  {:<20} meaning\n", "parameter", "value", "range");
+    for (path, value, declared) in scenario.parameters() {
+        let (range, doc) = match declared {
+            Some(p) if p.domain.integer => {
+                (format!("[{}, {}] whole", p.domain.min, p.domain.max), p.doc)
+            }
+            Some(p) => (format!("[{}, {}]", p.domain.min, p.domain.max), p.doc),
+            None => (String::from("?"), ""),
         };
         text.push_str(&format!(
-            "{path:<58} {:>12}  {range}\n",
+            "{path:<58} {:>12}  {range:<20} {doc}\n",
             sidelines_report::format_number(value)
         ));
     }

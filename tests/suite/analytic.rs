@@ -85,7 +85,7 @@ fn bayes_matches_closed_form() {
     assert_eq!(happened, scripted);
 
     for (oi, (actor, a, o)) in s.observers().enumerate() {
-        let mut log_post: Vec<f64> = o.prior.iter().map(|p| p.ln()).collect();
+        let mut log_post: Vec<f64> = o.prior.values().iter().map(|p| p.ln()).collect();
         for e in &out.events {
             assert!(e.perceived[oi].is_some(), "{} missed an event", a.code);
             let kind = &s.events[e.kind];

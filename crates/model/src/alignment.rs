@@ -14,7 +14,7 @@
 //! talks when an overture reaches it while its US weight is at least `accept_talks_above`.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US};
+use sidelines_scenario::{ActorKind, LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind};
 
 use crate::beliefs::TypeBelief;
 use crate::negotiation::MunitionsNeed;
@@ -56,7 +56,7 @@ pub fn follow_leverage(
     for (id, mut lev) in &mut q {
         let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
         let Some(al) = &o.alignment else { continue };
-        let Ok(n) = need.get(roster.0[al.leverage_from]) else { continue };
+        let Ok(n) = need.get(roster.0[al.leverage_from.index]) else { continue };
         lev.0 += (n.0 - lev.0) / s.war.leverage_adjust_days;
     }
 }
@@ -75,7 +75,7 @@ pub fn reweigh_lanes(
         let Ok((id, mut lanes, lev, belief)) = q.get_mut(ent) else { continue };
         let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
         let Some(al) = &o.alignment else { continue };
-        let courted = courtship.get(roster.0[al.courted_by]).map_or(0.0, |c| c.level);
+        let courted = courtship.get(roster.0[al.courted_by.index]).map_or(0.0, |c| c.level);
         let payoff: f64 =
             belief.0.iter().zip(&s.hypotheses).map(|(b, h)| b * h.engagement_payoff).sum();
         let mut u = [0.0; 4];
@@ -119,7 +119,7 @@ pub fn adjust_courtship(
     for (id, mut c) in &mut q {
         let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
         let Some(p) = &o.courtship else { continue };
-        let tilt = lanes.get(roster.0[p.target]).map_or(0.0, |l| l.weights[LANE_US]);
+        let tilt = lanes.get(roster.0[p.target.index]).map_or(0.0, |l| l.weights[LANE_US]);
         let goal = p.base_per_day + p.per_tilt_per_day * (tilt - p.tilt_reference).max(0.0);
         c.level += (goal.min(1.0) - c.level) / p.adjust_days;
     }
@@ -142,9 +142,9 @@ pub fn accept_talks(
             acc.day = Some(clock.day);
             out.write(Occurred {
                 day: clock.day,
-                kind: s.kinds.talks_accepted,
+                kind: s.kinds[ModelKind::TalksAccepted],
                 source: id.0,
-                target: Some(s.mediator.actor),
+                target: Some(s.mediator.actor.index),
                 magnitude: 1.0,
                 uid: Occurred::uid(Origin::Acceptance, id.0 as u32, clock.day),
             });

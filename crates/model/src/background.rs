@@ -9,6 +9,7 @@ use bevy_ecs::prelude::*;
 
 use crate::alignment::Courtship;
 use crate::shared::*;
+use sidelines_scenario::ModelKind;
 
 /// Each background process fires with probability `rate_per_day` today.
 pub fn fire_background(
@@ -48,9 +49,9 @@ pub fn court_target(
         if happens(&mut rngs.courtship, 1.0 - (-c.level).exp()) {
             out.write(Occurred {
                 day: clock.day,
-                kind: s.kinds.china_courtship,
+                kind: s.kinds[ModelKind::ChinaCourtship],
                 source: id.0,
-                target: Some(p.target),
+                target: Some(p.target.index),
                 magnitude: 1.0,
                 uid: Occurred::uid(Origin::Courtship, id.0 as u32, clock.day),
             });

@@ -12,7 +12,7 @@
 //! hypothesis's loadings.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{Class, Hypothesis};
+use sidelines_scenario::{Class, Hypothesis, ModelKind};
 
 use crate::alignment::Acceptance;
 use crate::propagation::Inbox;
@@ -101,9 +101,10 @@ pub fn update_beliefs(
                 p.strength,
             );
             bayes_update(&mut belief.0, &kind.likelihood, w);
-            if let (true, Some(a)) =
-                (p.kind == s.kinds.summit_overture && p.involves_self, acceptance.as_deref_mut())
-            {
+            if let (true, Some(a)) = (
+                p.kind == s.kinds[ModelKind::SummitOverture] && p.involves_self,
+                acceptance.as_deref_mut(),
+            ) {
                 a.overture_pending = true;
             }
         }

@@ -434,10 +434,11 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
                     ent.insert(Inbox::default());
                 }
             }
-            let (trust, fears) = beliefs::trust_and_fears(&o.prior, &s.hypotheses);
+            let prior = o.prior.values();
+            let (trust, fears) = beliefs::trust_and_fears(&prior, &s.hypotheses);
             ent.insert((
-                TypeBelief(o.prior.clone()),
-                Prior(o.prior.clone()),
+                TypeBelief(prior.clone()),
+                Prior(prior),
                 Transfer(o.transfer),
                 trust,
                 fears,
@@ -445,7 +446,7 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
             if let Some(al) = &o.alignment {
                 ent.insert((
                     Leverage(al.leverage),
-                    Lanes { weights: al.weights, shocks: [0.0; 4] },
+                    Lanes { weights: al.lane_weights(), shocks: [0.0; 4] },
                     Acceptance::default(),
                 ));
             }

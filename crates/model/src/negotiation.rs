@@ -14,7 +14,7 @@
 //! change state, whether the model or a scripted timeline produced them.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, Variable};
+use sidelines_scenario::{ActorKind, ModelKind, Variable};
 
 use crate::alignment::{Courtship, Lanes, Leverage};
 use crate::shared::*;
@@ -160,7 +160,7 @@ pub fn choose_mediator_moves(
     let m = &s.mediator;
     let k = &s.kinds;
     let day = clock.day;
-    let att = attention.get(roster.0[m.actor]).map_or(0.0, |a| a.0);
+    let att = attention.get(roster.0[m.actor.index]).map_or(0.0, |a| a.0);
     let rng = &mut rngs.negotiation;
     // Fixed number of draws per day, whatever happens.
     let u_round = uniform(rng);
@@ -170,38 +170,52 @@ pub fn choose_mediator_moves(
     let u_relief = uniform(rng);
 
     if att < m.disengage_below {
-        let e = negotiation_event(&mut talks, day, k.us_disengages, m.actor, Some(m.partner));
+        let e = negotiation_event(
+            &mut talks,
+            day,
+            k[ModelKind::UsDisengages],
+            m.actor.index,
+            Some(m.partner),
+        );
         out.write(e);
         return;
     }
     if u_round < m.talks_round_rate_per_day * att {
-        let e = negotiation_event(&mut talks, day, k.talks_round, m.actor, None);
+        let e = negotiation_event(&mut talks, day, k[ModelKind::TalksRound], m.actor.index, None);
         out.write(e);
         // A round can break down: more likely the more maximalist the mediator and the more
         // the adversary stalls.
         let adv_stalling = stalling.get(roster.0[m.adversary]).map_or(0.0, |x| x.0);
         let p = s.negotiation.collapse_hazard_per_round * m.maximalism * adv_stalling;
         if u_collapse < p {
-            let e =
-                negotiation_event(&mut talks, day, k.talks_collapse, m.actor, Some(m.adversary));
+            let e = negotiation_event(
+                &mut talks,
+                day,
+                k[ModelKind::TalksCollapse],
+                m.actor.index,
+                Some(m.adversary),
+            );
             out.write(e);
             return;
         }
     }
     let drive = m.pressure_rate_per_day * m.deal_urgency * att;
     if talks.aid_cut_since.is_none() && u_partner < drive * m.pressure_on_partner {
-        let kind =
-            if talks.rebukes >= m.escalate_after { k.aid_suspended } else { k.public_rebuke };
-        let e = negotiation_event(&mut talks, day, kind, m.actor, Some(m.partner));
+        let kind = if talks.rebukes >= m.escalate_after {
+            k[ModelKind::AidSuspended]
+        } else {
+            k[ModelKind::PublicRebuke]
+        };
+        let e = negotiation_event(&mut talks, day, kind, m.actor.index, Some(m.partner));
         out.write(e);
     }
     if u_adversary < drive * m.pressure_on_adversary {
         let kind = if talks.threats >= m.escalate_after {
-            k.sanctions_imposed
+            k[ModelKind::SanctionsImposed]
         } else {
-            k.sanctions_threat
+            k[ModelKind::SanctionsThreat]
         };
-        let e = negotiation_event(&mut talks, day, kind, m.actor, Some(m.adversary));
+        let e = negotiation_event(&mut talks, day, kind, m.actor.index, Some(m.adversary));
         out.write(e);
     }
     if let ActorKind::Belligerent(adv) = &s.actors[m.adversary].kind {
@@ -211,13 +225,24 @@ pub fn choose_mediator_moves(
             * (1.0 - m.maximalism)
             * adv.sanctions_relief_demand;
         if !talks.relief_given && u_relief < p {
-            let e =
-                negotiation_event(&mut talks, day, k.sanctions_relief, m.actor, Some(m.adversary));
+            let e = negotiation_event(
+                &mut talks,
+                day,
+                k[ModelKind::SanctionsRelief],
+                m.actor.index,
+                Some(m.adversary),
+            );
             out.write(e);
         }
     }
     if talks.aid_cut_since.is_some() && talks.conceded_under_cut {
-        let e = negotiation_event(&mut talks, day, k.aid_restored, m.actor, Some(m.partner));
+        let e = negotiation_event(
+            &mut talks,
+            day,
+            k[ModelKind::AidRestored],
+            m.actor.index,
+            Some(m.partner),
+        );
         out.write(e);
     }
 }
@@ -234,9 +259,9 @@ pub fn make_overtures(
     if happens(&mut rngs.overture, m.overture_rate_per_day) {
         out.write(Occurred {
             day: clock.day,
-            kind: setup.0.kinds.summit_overture,
-            source: m.actor,
-            target: Some(m.overture_target),
+            kind: setup.0.kinds[ModelKind::SummitOverture],
+            source: m.actor.index,
+            target: Some(m.overture_target.index),
             magnitude: 1.0,
             uid: Occurred::uid(Origin::Overture, 0, clock.day),
         });
@@ -281,8 +306,13 @@ pub fn respond_to_pressure(
             * (1.0 - stalling.0)
             * (n.base_concession_rate_per_day + pressure);
         if u < hazard {
-            let e =
-                negotiation_event(&mut talks, clock.day, s.kinds.concession, who, Some(m.actor));
+            let e = negotiation_event(
+                &mut talks,
+                clock.day,
+                s.kinds[ModelKind::Concession],
+                who,
+                Some(m.actor.index),
+            );
             out.write(e);
         }
     }
@@ -303,22 +333,22 @@ pub fn advance_talks(
     let k = &s.kinds;
     let m = &s.mediator;
     let kind = if !talks.black_sea && talks.progress >= n.black_sea_at {
-        k.black_sea_deal
+        k[ModelKind::BlackSeaDeal]
     } else if !talks.comprehensive && talks.progress >= n.comprehensive_at {
-        k.comprehensive_ceasefire
+        k[ModelKind::ComprehensiveCeasefire]
     } else if talks.progress >= 1.0 - 1e-12 {
         let total = talks.partner_concessions + talks.adversary_concessions;
         let share =
             if total == 0 { 0.0 } else { f64::from(talks.partner_concessions) / f64::from(total) };
         if share >= n.russian_terms_share {
-            k.settlement_russian_terms
+            k[ModelKind::SettlementRussianTerms]
         } else {
-            k.settlement_balanced
+            k[ModelKind::SettlementBalanced]
         }
     } else {
         return;
     };
-    let e = negotiation_event(&mut talks, clock.day, kind, m.actor, None);
+    let e = negotiation_event(&mut talks, clock.day, kind, m.actor.index, None);
     out.write(e);
 }
 
@@ -347,7 +377,7 @@ pub fn apply_events(
             }
         };
         match e.kind {
-            x if x == k.concession && open => {
+            x if x == k[ModelKind::Concession] && open => {
                 if e.source == m.partner {
                     talks.partner_concessions += 1;
                     if talks.aid_cut_since.is_some() {
@@ -368,31 +398,31 @@ pub fn apply_events(
                 }
                 talks.progress = next.min(1.0);
             }
-            x if x == k.black_sea_deal => talks.black_sea = true,
-            x if x == k.comprehensive_ceasefire => talks.comprehensive = true,
-            x if x == k.aid_suspended => {
+            x if x == k[ModelKind::BlackSeaDeal] => talks.black_sea = true,
+            x if x == k[ModelKind::ComprehensiveCeasefire] => talks.comprehensive = true,
+            x if x == k[ModelKind::AidSuspended] => {
                 talks.aid_cut_since = Some(e.day);
                 talks.conceded_under_cut = false;
             }
-            x if x == k.aid_restored => {
+            x if x == k[ModelKind::AidRestored] => {
                 talks.aid_cut_since = None;
                 talks.conceded_under_cut = false;
                 talks.rebukes = 0;
             }
-            x if x == k.public_rebuke => talks.rebukes += 1,
-            x if x == k.sanctions_threat => talks.threats += 1,
-            x if x == k.sanctions_imposed => talks.sanctions_imposed += 1,
-            x if x == k.sanctions_relief => talks.relief_given = true,
-            x if x == k.settlement_russian_terms => {
+            x if x == k[ModelKind::PublicRebuke] => talks.rebukes += 1,
+            x if x == k[ModelKind::SanctionsThreat] => talks.threats += 1,
+            x if x == k[ModelKind::SanctionsImposed] => talks.sanctions_imposed += 1,
+            x if x == k[ModelKind::SanctionsRelief] => talks.relief_given = true,
+            x if x == k[ModelKind::SettlementRussianTerms] => {
                 talks.progress = 1.0;
                 end(&mut talks, TalksOutcome::SettlementRussianTerms);
             }
-            x if x == k.settlement_balanced => {
+            x if x == k[ModelKind::SettlementBalanced] => {
                 talks.progress = 1.0;
                 end(&mut talks, TalksOutcome::SettlementBalanced);
             }
-            x if x == k.talks_collapse => end(&mut talks, TalksOutcome::TalksCollapse),
-            x if x == k.us_disengages => end(&mut talks, TalksOutcome::UsDisengaged),
+            x if x == k[ModelKind::TalksCollapse] => end(&mut talks, TalksOutcome::TalksCollapse),
+            x if x == k[ModelKind::UsDisengages] => end(&mut talks, TalksOutcome::UsDisengaged),
             _ => {}
         }
         for fx in &s.events[e.kind].effects {

@@ -74,7 +74,7 @@ pub fn propagate_events(
                 let channel = obs
                     .watches
                     .iter()
-                    .filter(|c| c.actor == e.source || Some(c.actor) == e.target)
+                    .filter(|c| c.actor.index == e.source || Some(c.actor.index) == e.target)
                     .max_by(|a, b| a.attention.total_cmp(&b.attention));
                 channel.filter(|c| u_seen < kind.visibility * c.attention).map(|c| {
                     let span = f64::from(c.delay_max_days - c.delay_min_days + 1);

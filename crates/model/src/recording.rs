@@ -86,7 +86,7 @@ pub fn actor_values(s: &Scenario, state: ActorState<'_>, visit: &mut dyn FnMut(V
         }
     }
     if let Some(t) = trust {
-        visit(Var::Trust(&s.actors[s.mediator.actor].code), t.0);
+        visit(Var::Trust(&s.actors[s.mediator.actor.index].code), t.0);
     }
     if let Some(f) = fears {
         visit(Var::Named("fear_coercion"), f.coercion);

@@ -8,6 +8,8 @@
 //!
 //! This crate does no I/O: the caller passes bytes, and a resolver for the base a variant names.
 
+#[macro_use]
+mod declare;
 mod error;
 mod library;
 pub mod params;
@@ -17,6 +19,7 @@ mod source;
 pub mod sweep;
 mod validate;
 
+pub use declare::ActorRef;
 pub use error::{Diagnostic, Error};
 pub use library::{DEFAULT_SCENARIO, EMBEDDED, embedded_source};
 pub use resolved::*;
@@ -89,12 +92,12 @@ impl Scenario {
         })
     }
 
-    /// Every numeric parameter: (path, value, domain).
-    pub fn parameters(&self) -> Vec<(String, f64, Option<params::Domain>)> {
+    /// Every numeric parameter: (path, value, declaration).
+    pub fn parameters(&self) -> Vec<(String, f64, Option<&'static params::Param>)> {
         params::leaves(&self.document)
             .into_iter()
             .map(|l| {
-                let d = params::domain(&l.param);
+                let d = params::declaration(&l.param);
                 (l.param, l.value, d)
             })
             .collect()
@@ -117,8 +120,9 @@ fn document(
     resolve: Resolver<'_>,
     depth: usize,
 ) -> Result<(toml::Table, SourceMap), Error> {
-    let parsed = parse(file, bytes)?;
+    let mut parsed = parse(file, bytes)?;
     let Some(base_ref) = parsed.table.get("base") else {
+        params::fill_defaults(&mut parsed.table);
         return Ok((parsed.table, parsed.map));
     };
     let vmap = parsed.map;
@@ -265,8 +269,8 @@ mod tests {
     #[test]
     fn every_numeric_field_has_a_domain() {
         let s = load_embedded(DEFAULT_SCENARIO).unwrap().unwrap();
-        for (path, _, domain) in s.parameters() {
-            assert!(domain.is_some(), "{path} has no declared domain");
+        for (path, _, declared) in s.parameters() {
+            assert!(declared.is_some(), "{path} has no declaration");
         }
     }
 

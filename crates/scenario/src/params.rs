@@ -4,110 +4,127 @@
 //! elements of an array of tables are named by their `code` (actors) or `actor` (channels) key
 //! when they have one, by their position otherwise (`events.aid_suspended.effects.0.delta`).
 //! Sweeps and variants address parameters this way; `sidelines describe` lists them all.
-//! The declared ranges below are the single source of truth for what a value may be.
+//! What a value may be is declared once, beside its field (`parameters!`); `GROUPS` says
+//! where each declared struct sits in the document.
 
 use toml::{Table, Value};
 
-/// The declared domain of a numeric field.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Domain {
-    pub min: f64,
-    pub max: f64,
-    /// Whole numbers only (days, counts).
-    pub integer: bool,
-}
+pub use crate::declare::{Domain, Param};
+use crate::resolved::*;
+use crate::schema::{RawBackground, RawEffect, RawEventKind, RawScenario, RawScripted};
 
-const UNIT: Domain = Domain { min: 0.0, max: 1.0, integer: false };
-const fn real(min: f64, max: f64) -> Domain {
-    Domain { min, max, integer: false }
-}
-const fn whole(min: f64, max: f64) -> Domain {
-    Domain { min, max, integer: true }
-}
-
-/// Pattern (segments, `*` matches one) -> domain. A numeric field with no pattern is a bug that
-/// a unit test catches.
-const DOMAINS: &[(&str, Domain)] = &[
-    ("horizon_days", whole(1.0, 36_500.0)),
-    ("hypotheses.*.trust", UNIT),
-    ("hypotheses.*.coercion", UNIT),
-    ("hypotheses.*.abandonment", UNIT),
-    ("hypotheses.*.engagement_payoff", UNIT),
-    ("actors.*.resolve", UNIT),
-    ("actors.*.aid_dependence", UNIT),
-    ("actors.*.stalling", UNIT),
-    ("actors.*.sanctions_relief_demand", UNIT),
-    ("actors.*.munitions_need", UNIT),
-    ("actors.*.transfer", UNIT),
-    ("actors.*.prior.*", UNIT),
-    ("actors.*.watches.*.attention", UNIT),
-    ("actors.*.watches.*.delay_min_days", whole(0.0, 365.0)),
-    ("actors.*.watches.*.delay_max_days", whole(0.0, 365.0)),
-    ("actors.*.watches.*.noise", real(0.0, 3.0)),
-    ("actors.*.alignment.weights.*", UNIT),
-    ("actors.*.alignment.leverage", UNIT),
-    ("actors.*.courtship.base_per_day", UNIT),
-    ("actors.*.courtship.per_tilt_per_day", real(0.0, 10.0)),
-    ("actors.*.courtship.tilt_reference", UNIT),
-    ("actors.*.courtship.adjust_days", real(1.0, 3650.0)),
-    ("mediator.pressure_on_partner", UNIT),
-    ("mediator.pressure_on_adversary", UNIT),
-    ("mediator.deal_urgency", UNIT),
-    ("mediator.attention_half_life_days", real(1.0, 3650.0)),
-    ("mediator.maximalism", UNIT),
-    ("mediator.overture_rate_per_day", UNIT),
-    ("mediator.initial_attention", UNIT),
-    ("mediator.disengage_below", UNIT),
-    ("mediator.talks_round_rate_per_day", UNIT),
-    ("mediator.pressure_rate_per_day", UNIT),
-    ("mediator.escalate_after", whole(0.0, 100.0)),
-    ("mediator.relief_rate_per_day", UNIT),
-    ("negotiation.initial_progress", UNIT),
-    ("negotiation.progress_per_concession", real(0.001, 1.0)),
-    ("negotiation.black_sea_at", UNIT),
-    ("negotiation.comprehensive_at", UNIT),
-    ("negotiation.relief_required_above", UNIT),
-    ("negotiation.russian_terms_share", UNIT),
-    ("negotiation.collapse_hazard_per_round", UNIT),
-    ("negotiation.base_concession_rate_per_day", UNIT),
-    ("negotiation.aid_cut_concession_rate_per_day", UNIT),
-    ("negotiation.sanctions_concession_rate_per_day", UNIT),
-    ("negotiation.relief_concession_rate_per_day", UNIT),
-    ("negotiation.resolve_recovery_days", real(1.0, 3650.0)),
-    ("war.intensity", UNIT),
-    ("war.intensity_fighting", UNIT),
-    ("war.intensity_ceasefire", UNIT),
-    ("war.intensity_settled", UNIT),
-    ("war.relaxation_days", real(1.0, 3650.0)),
-    ("war.munitions_per_intensity", real(0.0, 2.0)),
-    ("war.leverage_adjust_days", real(1.0, 3650.0)),
-    ("beliefs.statement_weight", UNIT),
-    ("beliefs.forgetting_per_day", UNIT),
-    ("alignment.inertia_per_day", UNIT),
-    ("alignment.temperature", real(0.01, 100.0)),
-    ("alignment.russia_utility", real(-10.0, 10.0)),
-    ("alignment.russia_per_leverage", real(-10.0, 10.0)),
-    ("alignment.china_utility", real(-10.0, 10.0)),
-    ("alignment.us_engagement_utility", real(-10.0, 10.0)),
-    ("alignment.china_per_courtship", real(-10.0, 10.0)),
-    ("alignment.us_per_engagement_payoff", real(-10.0, 10.0)),
-    ("alignment.self_reliance_utility", real(-10.0, 10.0)),
-    ("alignment.shock_half_life_days", real(0.1, 3650.0)),
-    ("alignment.accept_talks_above", UNIT),
-    ("events.*.visibility", UNIT),
-    // A likelihood is relative within one event kind; 0 would make a hypothesis impossible
-    // forever after one observation, so it is excluded.
-    ("events.*.likelihood.*", real(1e-6, 1.0)),
-    ("events.*.effects.*.delta", real(-10.0, 10.0)),
-    ("background.*.rate_per_day", UNIT),
-    ("timeline.*.day", whole(0.0, 36_500.0)),
-    ("timeline.*.magnitude", real(0.0, 10.0)),
+/// Where each declared struct sits in a scenario document (`*` matches one segment: a table
+/// key or an array element's name). Every numeric field's domain and doc line come from the
+/// `PARAMS` of the struct declared at its table; a numeric field with none is refused.
+pub const GROUPS: &[Group] = &[
+    Group { at: "", role: None, params: RawScenario::PARAMS },
+    Group { at: "hypotheses.*", role: None, params: Hypothesis::PARAMS },
+    Group { at: "actors.*", role: Some("belligerent"), params: BelligerentParams::PARAMS },
+    Group { at: "actors.*", role: Some("observer"), params: ObserverParams::PARAMS },
+    Group { at: "actors.*.watches.*", role: None, params: Channel::PARAMS },
+    Group { at: "actors.*.alignment", role: None, params: ActorAlignment::PARAMS },
+    Group { at: "actors.*.courtship", role: None, params: Courtship::PARAMS },
+    Group { at: "mediator", role: None, params: Mediator::PARAMS },
+    Group { at: "negotiation", role: None, params: Negotiation::PARAMS },
+    Group { at: "war", role: None, params: War::PARAMS },
+    Group { at: "beliefs", role: None, params: Beliefs::PARAMS },
+    Group { at: "alignment", role: None, params: Alignment::PARAMS },
+    Group { at: "events.*", role: None, params: RawEventKind::PARAMS },
+    Group { at: "events.*.effects.*", role: None, params: RawEffect::PARAMS },
+    Group { at: "background.*", role: None, params: RawBackground::PARAMS },
+    Group { at: "timeline.*", role: None, params: RawScripted::PARAMS },
 ];
 
-/// The domain declared for a parameter path, if any.
-pub fn domain(param_path: &str) -> Option<Domain> {
+/// The parameters of one declared struct and the tables that hold it.
+#[derive(Clone, Copy, Debug)]
+pub struct Group {
+    /// The tables' path pattern.
+    pub at: &'static str,
+    /// Only tables whose `role` is this (an actor's role-specific fields).
+    pub role: Option<&'static str>,
+    pub params: &'static [Param],
+}
+
+impl Group {
+    /// The path pattern of one of its parameters (`actors.*.prior.*` for a table of numbers).
+    fn pattern(&self, p: &Param) -> String {
+        let path = join(self.at, p.name);
+        if p.entries { format!("{path}.*") } else { path }
+    }
+}
+
+/// The declaration behind a parameter path, if any.
+pub fn declaration(param_path: &str) -> Option<&'static Param> {
     let segs: Vec<&str> = param_path.split('.').collect();
-    DOMAINS.iter().find(|(pat, _)| matches(pat, &segs)).map(|(_, d)| *d)
+    GROUPS
+        .iter()
+        .flat_map(|g| g.params.iter().map(move |p| (g, p)))
+        .find(|(g, p)| matches(&g.pattern(p), &segs))
+        .map(|(_, p)| p)
+}
+
+/// The declared domain of a parameter path, if any.
+pub fn domain(param_path: &str) -> Option<Domain> {
+    declaration(param_path).map(|p| p.domain)
+}
+
+/// Writes each declared default into the tables that leave it out, so that everything
+/// downstream (validation, `describe`, variants, sweeps, the manifest) sees one document.
+pub fn fill_defaults(doc: &mut Table) {
+    for g in GROUPS {
+        if g.params.iter().all(|p| p.default.is_none()) {
+            continue;
+        }
+        let segs: Vec<&str> = if g.at.is_empty() { Vec::new() } else { g.at.split('.').collect() };
+        each_table(doc, &segs, &mut |t| {
+            let role_ok = g.role.is_none_or(|r| t.get("role").and_then(Value::as_str) == Some(r));
+            if !role_ok {
+                return;
+            }
+            for p in g.params {
+                if let Some(d) = p.default.filter(|_| !t.contains_key(p.name)) {
+                    let v =
+                        if p.domain.integer { Value::Integer(d as i64) } else { Value::Float(d) };
+                    t.insert(p.name.to_string(), v);
+                }
+            }
+        });
+    }
+}
+
+/// Calls `f` on every table the pattern `segs` reaches (`*` is every key or array element).
+fn each_table(t: &mut Table, segs: &[&str], f: &mut dyn FnMut(&mut Table)) {
+    let Some((first, rest)) = segs.split_first() else {
+        f(t);
+        return;
+    };
+    let values: Vec<&mut Value> = if *first == "*" {
+        t.iter_mut().map(|(_, v)| v).collect()
+    } else {
+        t.get_mut(*first).into_iter().collect()
+    };
+    for v in values {
+        each_value(v, rest, f);
+    }
+}
+
+fn each_value(v: &mut Value, segs: &[&str], f: &mut dyn FnMut(&mut Table)) {
+    match v {
+        Value::Table(t) => each_table(t, segs, f),
+        // An array of tables: each element is one more segment (its key or position).
+        Value::Array(items) => {
+            let Some((first, rest)) = segs.split_first() else { return };
+            if *first != "*" {
+                return;
+            }
+            for item in items {
+                if let Value::Table(t) = item {
+                    each_table(t, rest, f);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn matches(pattern: &str, segs: &[&str]) -> bool {
@@ -291,6 +308,43 @@ mod tests {
         ];
         let expect: Vec<_> = expect.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         assert_eq!(names, expect);
+    }
+
+    #[test]
+    fn declarations_are_found_by_pattern_and_never_twice() {
+        let p = declaration("actors.KP.prior.reliable").unwrap();
+        assert_eq!((p.name, p.entries), ("prior", true));
+        assert_eq!(
+            declaration("actors.KP.watches.US.delay_max_days").unwrap().domain.integer,
+            true
+        );
+        assert_eq!(declaration("beliefs.statement_weight").unwrap().name, "statement_weight");
+        assert!(declaration("beliefs.nonsense").is_none());
+        let mut seen = std::collections::HashSet::new();
+        for g in GROUPS {
+            for p in g.params {
+                assert!(seen.insert(g.pattern(p)), "{} is declared twice", g.pattern(p));
+                assert!(p.domain.min <= p.domain.max && !p.doc.is_empty(), "{}", p.name);
+            }
+        }
+    }
+
+    #[test]
+    fn each_table_reaches_tables_and_array_elements() {
+        let mut d = doc();
+        for (pattern, want) in
+            [("actors.*.watches.*", 1), ("actors.*", 1), ("events.*", 1), ("", 1)]
+        {
+            let segs: Vec<&str> =
+                if pattern.is_empty() { Vec::new() } else { pattern.split('.').collect() };
+            let mut n = 0;
+            each_table(&mut d, &segs, &mut |t| {
+                t.insert("seen".into(), Value::Boolean(true));
+                n += 1;
+            });
+            assert_eq!(n, want, "{pattern}");
+        }
+        assert!(d["actors"][0]["watches"][0].get("seen").is_some());
     }
 
     #[test]

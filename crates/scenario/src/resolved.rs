@@ -1,10 +1,14 @@
-//! The validated scenario: indices instead of names, every reference checked.
+//! The validated scenario: what the model reads, every reference checked.
 //!
-//! The model reads only these types. Once a `Scenario` exists nothing about it can be wrong:
-//! every actor code, event kind and hypothesis has been resolved to an index, every number is
-//! finite and inside its declared domain, and every distribution sums to one.
+//! Tables the model reads as written are declared here once, with `parameters!`, and serde
+//! reads them straight from the file; validation then fills in what only the whole file can
+//! tell (actor indices behind `ActorRef`s, distributions in hypothesis or lane order). Once a
+//! `Scenario` exists nothing about it can be wrong: every actor code, event kind and hypothesis
+//! has been resolved to an index, every number is finite and inside its declared domain, and
+//! every distribution sums to one.
 
-pub use crate::schema::{Class, Role, Side};
+pub use crate::declare::ActorRef;
+pub use crate::schema::{Class, OrderedMap, Role, Side};
 
 /// The hedging lanes a small power weighs (Snyder 1984 for the ally's dilemma; the article's
 /// "if one lane is blocked, look for another").
@@ -64,18 +68,22 @@ impl Scenario {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hypothesis {
-    pub name: String,
-    pub description: String,
-    /// How far an observer can rely on a US of this type, in [0, 1].
-    pub trust: f64,
-    /// How likely a US of this type is to coerce an ally into a deal it finds too weak.
-    pub coercion: f64,
-    /// How likely a US of this type is to walk away from an ally.
-    pub abandonment: f64,
-    /// What engaging a US of this type pays a small adversary, in [0, 1].
-    pub engagement_payoff: f64,
+parameters! {
+    /// One answer to "what kind of actor is the US?", and what it would mean for an observer.
+    pub struct Hypothesis {
+        /// The key of its table, filled in by validation.
+        #[serde(skip)]
+        pub name: String,
+        pub description: String,
+        pub trust: f64 => "how far an observer can rely on a US of this type" [0.0, 1.0],
+        pub coercion: f64 =>
+            "how likely a US of this type is to coerce an ally into a deal it finds too weak"
+            [0.0, 1.0],
+        pub abandonment: f64 =>
+            "how likely a US of this type is to walk away from an ally" [0.0, 1.0],
+        pub engagement_payoff: f64 =>
+            "what engaging a US of this type pays a small adversary" [0.0, 1.0],
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -93,122 +101,203 @@ pub enum ActorKind {
     Observer(ObserverParams),
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct BelligerentParams {
-    pub side: Side,
-    pub resolve: f64,
-    pub aid_dependence: f64,
-    pub stalling: f64,
-    pub sanctions_relief_demand: f64,
-    /// The need for the observers' munitions; the adversary's only.
-    pub munitions_need: Option<f64>,
+parameters! {
+    /// A belligerent's fields (an actor with `role = "belligerent"`).
+    pub struct BelligerentParams {
+        pub side: Side,
+        pub resolve: f64 => "willingness to hold out rather than concede" [0.0, 1.0],
+        pub aid_dependence: f64 =>
+            "how much a cut in the mediator's aid moves it to concede" [0.0, 1.0],
+        pub stalling: f64 => "room to slow-walk the talks" [0.0, 1.0],
+        pub sanctions_relief_demand: f64 =>
+            "how firmly it ties progress to sanctions relief" [0.0, 1.0],
+        /// The adversary's only.
+        #[serde(default)]
+        pub munitions_need: Option<f64> =>
+            "the adversary's need for the observers' munitions at full-scale war" [0.0, 1.0],
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct ObserverParams {
-    pub transfer: f64,
-    /// One probability per hypothesis, in hypothesis order; sums to 1.
-    pub prior: Vec<f64>,
-    pub watches: Vec<Channel>,
-    pub alignment: Option<ActorAlignment>,
-    pub courtship: Option<Courtship>,
+parameters! {
+    /// An observer's fields (an actor with `role = "observer"`).
+    pub struct ObserverParams {
+        pub transfer: f64 =>
+            "how far it reads the mediator's treatment of others as a precedent for itself"
+            [0.0, 1.0],
+        /// After validation: one probability per hypothesis, in hypothesis order, summing to 1.
+        pub prior: OrderedMap<f64> => "day-0 probability of each hypothesis" [0.0, 1.0],
+        #[serde(default)]
+        pub watches: Vec<Channel>,
+        #[serde(default)]
+        pub alignment: Option<ActorAlignment>,
+        #[serde(default)]
+        pub courtship: Option<Courtship>,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Channel {
-    pub actor: usize,
-    pub attention: f64,
-    pub delay_min_days: u32,
-    pub delay_max_days: u32,
-    pub noise: f64,
+parameters! {
+    /// How an observer hears of one actor's conduct.
+    pub struct Channel {
+        pub actor: ActorRef,
+        pub attention: f64 => "chance it notices a visible event of this actor" [0.0, 1.0],
+        pub delay_min_days: u32 => "shortest delay before it hears of an event" [0, 365],
+        pub delay_max_days: u32 => "longest delay before it hears of an event" [0, 365],
+        pub noise: f64 =>
+            "how much one event's significance is misread (s.d. on the log-likelihood scale)"
+            [0.0, 3.0],
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct ActorAlignment {
-    /// One weight per lane of `LANES`; sums to 1.
-    pub weights: [f64; 4],
-    pub leverage: f64,
-    pub leverage_from: usize,
-    pub courted_by: usize,
+parameters! {
+    /// A small power hedging between lanes (`LANES`).
+    pub struct ActorAlignment {
+        /// After validation: one weight per lane of `LANES`, in that order, summing to 1.
+        pub weights: OrderedMap<f64> => "day-0 weight of each hedging lane" [0.0, 1.0],
+        pub leverage: f64 => "day-0 bargaining leverage" [0.0, 1.0],
+        pub leverage_from: ActorRef,
+        pub courted_by: ActorRef,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Courtship {
-    pub target: usize,
-    pub base_per_day: f64,
-    pub per_tilt_per_day: f64,
-    pub tilt_reference: f64,
-    pub adjust_days: f64,
+impl ActorAlignment {
+    /// The lane weights as an array in `LANES` order.
+    pub fn lane_weights(&self) -> [f64; 4] {
+        let mut w = [0.0; 4];
+        for (slot, (_, v)) in w.iter_mut().zip(self.weights.iter()) {
+            *slot = *v;
+        }
+        w
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Mediator {
-    pub actor: usize,
-    pub pressure_on_partner: f64,
-    pub pressure_on_adversary: f64,
-    pub deal_urgency: f64,
-    pub attention_half_life_days: f64,
-    pub maximalism: f64,
-    pub overture_rate_per_day: f64,
-    pub overture_target: usize,
-    pub initial_attention: f64,
-    pub disengage_below: f64,
-    pub talks_round_rate_per_day: f64,
-    pub pressure_rate_per_day: f64,
-    pub escalate_after: u32,
-    pub relief_rate_per_day: f64,
-    /// The belligerent on the mediator's side and the one across the table.
-    pub partner: usize,
-    pub adversary: usize,
+parameters! {
+    /// A power courting a small one (Beijing courting Pyongyang).
+    pub struct Courtship {
+        pub target: ActorRef,
+        pub base_per_day: f64 => "courting gestures per day in ordinary times" [0.0, 1.0],
+        pub per_tilt_per_day: f64 =>
+            "extra gestures per day per unit of the target's tilt toward the mediator"
+            [0.0, 10.0],
+        pub tilt_reference: f64 =>
+            "the target's weight on engagement with the mediator that counts as no tilt"
+            [0.0, 1.0],
+        pub adjust_days: f64 => "time constant of the courtship's response, in days" [1.0, 3650.0],
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Negotiation {
-    pub initial_progress: f64,
-    pub progress_per_concession: f64,
-    pub black_sea_at: f64,
-    pub comprehensive_at: f64,
-    pub relief_required_above: f64,
-    pub russian_terms_share: f64,
-    pub collapse_hazard_per_round: f64,
-    pub base_concession_rate_per_day: f64,
-    pub aid_cut_concession_rate_per_day: f64,
-    pub sanctions_concession_rate_per_day: f64,
-    pub relief_concession_rate_per_day: f64,
-    pub resolve_recovery_days: f64,
+parameters! {
+    /// The mediator's disposition.
+    pub struct Mediator {
+        pub actor: ActorRef,
+        pub pressure_on_partner: f64 =>
+            "how hard it leans on its partner in the war to concede" [0.0, 1.0],
+        pub pressure_on_adversary: f64 =>
+            "how hard it leans on the adversary to concede" [0.0, 1.0],
+        pub deal_urgency: f64 => "how much it wants a deal soon" [0.0, 1.0],
+        pub attention_half_life_days: f64 =>
+            "days for its attention to halve without progress" [1.0, 3650.0],
+        pub maximalism: f64 => "how far it holds out for maximal terms" [0.0, 1.0],
+        pub overture_rate_per_day: f64 =>
+            "daily chance of a public overture to overture_target" [0.0, 1.0],
+        pub overture_target: ActorRef,
+        pub initial_attention: f64 => "day-0 attention to the talks" [0.0, 1.0],
+        pub disengage_below: f64 => "attention below which it walks away" [0.0, 1.0],
+        pub talks_round_rate_per_day: f64 =>
+            "daily chance of a talks round at full attention" [0.0, 1.0],
+        pub pressure_rate_per_day: f64 =>
+            "daily chance of a pressure move at full attention and urgency" [0.0, 1.0],
+        pub escalate_after: u32 =>
+            "rhetorical warnings before a pressure move becomes an action" [0, 100],
+        pub relief_rate_per_day: f64 =>
+            "daily chance of offering the adversary sanctions relief" [0.0, 1.0],
+        /// The belligerent on the mediator's side, filled in by validation.
+        #[serde(skip)]
+        pub partner: usize,
+        /// The belligerent across the table, filled in by validation.
+        #[serde(skip)]
+        pub adversary: usize,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct War {
-    pub intensity: f64,
-    pub intensity_fighting: f64,
-    pub intensity_ceasefire: f64,
-    pub intensity_settled: f64,
-    pub relaxation_days: f64,
-    pub munitions_per_intensity: f64,
-    pub leverage_adjust_days: f64,
+parameters! {
+    /// The talks as a process: concessions move progress toward a settlement.
+    pub struct Negotiation {
+        pub initial_progress: f64 => "day-0 progress toward a settlement" [0.0, 1.0],
+        pub progress_per_concession: f64 => "progress one concession makes" [0.001, 1.0],
+        pub black_sea_at: f64 => "progress at which the Black Sea pause is agreed" [0.0, 1.0],
+        pub comprehensive_at: f64 =>
+            "progress at which a comprehensive ceasefire is agreed" [0.0, 1.0],
+        pub relief_required_above: f64 =>
+            "progress beyond which the adversary requires sanctions relief" [0.0, 1.0],
+        pub russian_terms_share: f64 =>
+            "share of concessions by the partner above which a deal is on the adversary's terms"
+            [0.0, 1.0],
+        pub collapse_hazard_per_round: f64 =>
+            "chance a round breaks down, before scaling by maximalism and stalling" [0.0, 1.0],
+        pub base_concession_rate_per_day: f64 =>
+            "daily concession rate without special pressure, before scaling by 1 - resolve"
+            [0.0, 1.0],
+        pub aid_cut_concession_rate_per_day: f64 =>
+            "daily concession rate of a partner whose aid is cut" [0.0, 1.0],
+        pub sanctions_concession_rate_per_day: f64 =>
+            "daily concession rate of an adversary under sanctions" [0.0, 1.0],
+        pub relief_concession_rate_per_day: f64 =>
+            "daily concession rate of an adversary offered relief" [0.0, 1.0],
+        pub resolve_recovery_days: f64 =>
+            "time constant of resolve's return to its baseline, in days" [1.0, 3650.0],
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Beliefs {
-    pub statement_weight: f64,
-    pub forgetting_per_day: f64,
+parameters! {
+    /// The war: its intensity drives the adversary's need for munitions.
+    pub struct War {
+        pub intensity: f64 => "day-0 intensity of the fighting" [0.0, 1.0],
+        pub intensity_fighting: f64 => "intensity the war tends to while it goes on" [0.0, 1.0],
+        pub intensity_ceasefire: f64 => "intensity under a comprehensive ceasefire" [0.0, 1.0],
+        pub intensity_settled: f64 => "intensity after a settlement" [0.0, 1.0],
+        pub relaxation_days: f64 =>
+            "time constant of intensity's move to its target, in days" [1.0, 3650.0],
+        pub munitions_per_intensity: f64 =>
+            "the adversary's munitions need per unit of intensity" [0.0, 2.0],
+        pub leverage_adjust_days: f64 =>
+            "time constant of an observer's leverage following that need, in days"
+            [1.0, 3650.0],
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Alignment {
-    pub inertia_per_day: f64,
-    pub temperature: f64,
-    /// Each lane's utility is a base plus a slope times its driver.
-    pub russia_utility: f64,
-    pub russia_per_leverage: f64,
-    pub china_utility: f64,
-    pub china_per_courtship: f64,
-    pub us_engagement_utility: f64,
-    pub us_per_engagement_payoff: f64,
-    pub self_reliance_utility: f64,
-    pub shock_half_life_days: f64,
-    pub accept_talks_above: f64,
+parameters! {
+    /// How observers weigh and forget evidence.
+    pub struct Beliefs {
+        pub statement_weight: f64 =>
+            "weight of a statement's evidence relative to an action's (an exponent)" [0.0, 1.0],
+        pub forgetting_per_day: f64 =>
+            "daily pull of beliefs back toward the prior" [0.0, 1.0],
+    }
+}
+
+parameters! {
+    /// Hedging: lanes re-weighed toward a softmax of their utilities, with inertia. Each
+    /// lane's utility is a base plus a slope times its driver.
+    pub struct Alignment {
+        pub inertia_per_day: f64 =>
+            "share of yesterday's weights kept each day" [0.0, 1.0],
+        pub temperature: f64 => "softmax temperature: how sharply the best lane wins" [0.01, 100.0],
+        pub russia_utility: f64 => "utility of the Russia lane without leverage" [-10.0, 10.0],
+        pub russia_per_leverage: f64 =>
+            "utility of the Russia lane per unit of leverage" [-10.0, 10.0],
+        pub china_utility: f64 => "utility of the China lane without courtship" [-10.0, 10.0],
+        pub china_per_courtship: f64 =>
+            "utility of the China lane per courting gesture per day" [-10.0, 10.0],
+        pub us_engagement_utility: f64 =>
+            "utility of the US-engagement lane at zero expected payoff" [-10.0, 10.0],
+        pub us_per_engagement_payoff: f64 =>
+            "utility of the US-engagement lane per unit of expected payoff" [-10.0, 10.0],
+        pub self_reliance_utility: f64 => "utility of the self-reliance lane" [-10.0, 10.0],
+        pub shock_half_life_days: f64 =>
+            "days for one event's pull on a lane to halve" [0.1, 3650.0],
+        pub accept_talks_above: f64 =>
+            "US-engagement weight at or above which an overture is accepted" [0.0, 1.0],
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -279,70 +368,59 @@ impl Variable {
 pub const VARIABLES: &str = "resolve, stalling, attention, leverage, courtship, \
 utility.russia, utility.china, utility.us_engagement, utility.self_reliance";
 
-/// The event kinds the model itself emits; each must be declared in the scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ModelKinds {
-    pub talks_round: usize,
-    pub black_sea_deal: usize,
-    pub comprehensive_ceasefire: usize,
-    pub settlement_russian_terms: usize,
-    pub settlement_balanced: usize,
-    pub talks_collapse: usize,
-    pub us_disengages: usize,
-    pub aid_suspended: usize,
-    pub aid_restored: usize,
-    pub public_rebuke: usize,
-    pub sanctions_threat: usize,
-    pub sanctions_imposed: usize,
-    pub sanctions_relief: usize,
-    pub concession: usize,
-    pub summit_overture: usize,
-    pub china_courtship: usize,
-    pub talks_accepted: usize,
+/// Declares `ModelKind`, one variant per event kind the model itself emits, with its name in
+/// the scenario file. Adding one is one line here; validation then requires the scenario to
+/// declare it, and the system that emits it writes `kinds[ModelKind::X]`.
+macro_rules! model_kinds {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// An event kind the model itself emits; each must be declared in the scenario.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ModelKind {
+            $($variant),*
+        }
+
+        impl ModelKind {
+            pub const ALL: &'static [ModelKind] = &[$(ModelKind::$variant),*];
+
+            /// Its name under `[events]`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ModelKind::$variant => $name),*
+                }
+            }
+        }
+    };
 }
 
-/// Names of `ModelKinds`' fields, in declaration order.
-pub const MODEL_KINDS: [&str; 17] = [
-    "talks_round",
-    "black_sea_deal",
-    "comprehensive_ceasefire",
-    "settlement_russian_terms",
-    "settlement_balanced",
-    "talks_collapse",
-    "us_disengages",
-    "aid_suspended",
-    "aid_restored",
-    "public_rebuke",
-    "sanctions_threat",
-    "sanctions_imposed",
-    "sanctions_relief",
-    "concession",
-    "summit_overture",
-    "china_courtship",
-    "talks_accepted",
-];
+model_kinds! {
+    TalksRound = "talks_round",
+    BlackSeaDeal = "black_sea_deal",
+    ComprehensiveCeasefire = "comprehensive_ceasefire",
+    SettlementRussianTerms = "settlement_russian_terms",
+    SettlementBalanced = "settlement_balanced",
+    TalksCollapse = "talks_collapse",
+    UsDisengages = "us_disengages",
+    AidSuspended = "aid_suspended",
+    AidRestored = "aid_restored",
+    PublicRebuke = "public_rebuke",
+    SanctionsThreat = "sanctions_threat",
+    SanctionsImposed = "sanctions_imposed",
+    SanctionsRelief = "sanctions_relief",
+    Concession = "concession",
+    SummitOverture = "summit_overture",
+    ChinaCourtship = "china_courtship",
+    TalksAccepted = "talks_accepted",
+}
 
-impl ModelKinds {
-    pub fn from_indices(i: [usize; 17]) -> ModelKinds {
-        ModelKinds {
-            talks_round: i[0],
-            black_sea_deal: i[1],
-            comprehensive_ceasefire: i[2],
-            settlement_russian_terms: i[3],
-            settlement_balanced: i[4],
-            talks_collapse: i[5],
-            us_disengages: i[6],
-            aid_suspended: i[7],
-            aid_restored: i[8],
-            public_rebuke: i[9],
-            sanctions_threat: i[10],
-            sanctions_imposed: i[11],
-            sanctions_relief: i[12],
-            concession: i[13],
-            summit_overture: i[14],
-            china_courtship: i[15],
-            talks_accepted: i[16],
-        }
+/// Where each `ModelKind` sits in `Scenario::events`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelKinds(pub Vec<usize>);
+
+impl std::ops::Index<ModelKind> for ModelKinds {
+    type Output = usize;
+    fn index(&self, kind: ModelKind) -> &usize {
+        // Validation fills one index per variant of `ModelKind::ALL`, in that order.
+        &self.0[kind as usize]
     }
 }
 

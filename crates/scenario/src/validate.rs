@@ -1,7 +1,7 @@
 //! `RawScenario` -> `Scenario`: every semantic check, each problem reported with its field path.
 //!
 //! The checks run in one pass and collect problems instead of stopping at the first, so a user
-//! fixing a file sees everything at once. Numeric domains come from `params::DOMAINS`; the rest
+//! fixing a file sees everything at once. Numeric domains come from the declarations (`params::GROUPS`); the rest
 //! (references, distributions, role-specific fields) is here.
 
 use crate::params::{self, Domain};
@@ -19,21 +19,39 @@ pub fn validate(doc: &toml::Table) -> Result<Scenario, Problems> {
     let value = toml::Value::Table(doc.clone());
     let raw: RawScenario = match serde_path_to_error::deserialize(value) {
         Ok(r) => r,
-        Err(e) => {
-            let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            return Err(vec![(path, serde_message(e.inner()))]);
-        }
+        Err(e) => return Err(vec![(serde_path(e.path(), ""), serde_message(e.inner()))]),
     };
     let mut v = Checker { problems: Vec::new() };
+    // An actor's fields are read by its role; type errors there come first, as above.
+    let heads = v.actor_tables(&raw.actors);
+    if !v.problems.is_empty() {
+        return Err(v.problems);
+    }
     v.numbers(doc);
-    let scenario = v.scenario(&raw, doc);
+    let scenario = heads.and_then(|heads| v.scenario(raw, heads, doc));
     if v.problems.is_empty() {
         // `scenario` is Some whenever no problem was recorded.
         scenario.ok_or_else(|| vec![(String::new(), String::from("invalid scenario"))])
     } else {
         Err(v.problems)
     }
+}
+
+/// serde_path_to_error's path (`actors[3].prior`), under `prefix`; "." means the root.
+fn serde_path(path: &serde_path_to_error::Path, prefix: &str) -> String {
+    let path = path.to_string();
+    let path = if path == "." { String::new() } else { path };
+    match (prefix.is_empty(), path.is_empty()) {
+        (true, _) => path,
+        (false, true) => prefix.to_string(),
+        (false, false) => format!("{prefix}.{path}"),
+    }
+}
+
+/// Deserializes one table found at `path`, or the problem with its full path.
+fn read<T: serde::de::DeserializeOwned>(t: toml::Table, path: &str) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(toml::Value::Table(t))
+        .map_err(|e| (serde_path(e.path(), path), serde_message(e.inner())))
 }
 
 fn serde_message(e: &toml::de::Error) -> String {
@@ -73,7 +91,12 @@ impl Checker {
         }
     }
 
-    fn scenario(&mut self, raw: &RawScenario, doc: &toml::Table) -> Option<Scenario> {
+    fn scenario(
+        &mut self,
+        raw: RawScenario,
+        mut actors: Vec<Actor>,
+        doc: &toml::Table,
+    ) -> Option<Scenario> {
         // The name becomes a folder under outputs/: keep it a plain file name.
         let slug = !raw.name.is_empty()
             && raw.name.len() <= 64
@@ -85,16 +108,18 @@ impl Checker {
             );
         }
         let start_date = self.date(&raw.start_date);
-        let hypotheses = self.hypotheses(raw);
-        let hyp_names: Vec<&str> = raw.hypotheses.keys().collect();
-        let actors = self.actors(raw, &hyp_names);
-        let events = self.events(raw, &hyp_names, actors.as_deref());
-        let actors = actors?;
+        let hypotheses = self.hypotheses(raw.hypotheses);
+        let hyp_names: Vec<&str> = hypotheses.iter().map(|h| h.name.as_str()).collect();
+        let actors_ok = self.actors(&mut actors, &hyp_names);
+        let events = self.events(&raw.events, &hyp_names, actors_ok.then_some(&actors[..]));
+        if !actors_ok {
+            return None;
+        }
         let events = events?;
         let kinds = self.model_kinds(&events);
-        let mediator = self.mediator(raw, &actors);
-        let background = self.background(raw, &actors, &events);
-        let timeline = self.timeline(raw, &actors, &events);
+        let mediator = self.mediator(raw.mediator, &actors);
+        let background = self.background(&raw.background, &actors, &events);
+        let timeline = self.timeline(&raw.timeline, raw.horizon_days, &actors, &events);
         self.favoured(&hypotheses, &events);
         if raw.negotiation.black_sea_at > raw.negotiation.comprehensive_at {
             self.problem(
@@ -102,63 +127,22 @@ impl Checker {
                 "must not be above negotiation.comprehensive_at (the Black Sea pause comes first)",
             );
         }
-        // The domain check has already reported a horizon outside [1, 36500].
-        let horizon_days = u32::try_from(raw.horizon_days).ok().filter(|h| *h > 0);
         if !self.problems.is_empty() {
             return None;
         }
-        let n = &raw.negotiation;
-        let w = &raw.war;
-        let b = &raw.beliefs;
-        let a = &raw.alignment;
         Some(Scenario {
-            name: raw.name.clone(),
-            description: raw.description.clone(),
+            name: raw.name,
+            description: raw.description,
             start_date: start_date?,
-            horizon_days: horizon_days?,
+            // The domain check has already refused a horizon outside [1, 36500].
+            horizon_days: raw.horizon_days,
             hypotheses,
             actors,
             mediator: mediator?,
-            negotiation: Negotiation {
-                initial_progress: n.initial_progress,
-                progress_per_concession: n.progress_per_concession,
-                black_sea_at: n.black_sea_at,
-                comprehensive_at: n.comprehensive_at,
-                relief_required_above: n.relief_required_above,
-                russian_terms_share: n.russian_terms_share,
-                collapse_hazard_per_round: n.collapse_hazard_per_round,
-                base_concession_rate_per_day: n.base_concession_rate_per_day,
-                aid_cut_concession_rate_per_day: n.aid_cut_concession_rate_per_day,
-                sanctions_concession_rate_per_day: n.sanctions_concession_rate_per_day,
-                relief_concession_rate_per_day: n.relief_concession_rate_per_day,
-                resolve_recovery_days: n.resolve_recovery_days,
-            },
-            war: War {
-                intensity: w.intensity,
-                intensity_fighting: w.intensity_fighting,
-                intensity_ceasefire: w.intensity_ceasefire,
-                intensity_settled: w.intensity_settled,
-                relaxation_days: w.relaxation_days,
-                munitions_per_intensity: w.munitions_per_intensity,
-                leverage_adjust_days: w.leverage_adjust_days,
-            },
-            beliefs: Beliefs {
-                statement_weight: b.statement_weight,
-                forgetting_per_day: b.forgetting_per_day,
-            },
-            alignment: Alignment {
-                inertia_per_day: a.inertia_per_day,
-                temperature: a.temperature,
-                russia_utility: a.russia_utility,
-                russia_per_leverage: a.russia_per_leverage,
-                china_utility: a.china_utility,
-                china_per_courtship: a.china_per_courtship,
-                us_engagement_utility: a.us_engagement_utility,
-                us_per_engagement_payoff: a.us_per_engagement_payoff,
-                self_reliance_utility: a.self_reliance_utility,
-                shock_half_life_days: a.shock_half_life_days,
-                accept_talks_above: a.accept_talks_above,
-            },
+            negotiation: raw.negotiation,
+            war: raw.war,
+            beliefs: raw.beliefs,
+            alignment: raw.alignment,
             events,
             kinds: kinds?,
             background: background?,
@@ -191,21 +175,15 @@ impl Checker {
         }
     }
 
-    fn hypotheses(&mut self, raw: &RawScenario) -> Vec<Hypothesis> {
-        if raw.hypotheses.0.len() < 2 {
+    fn hypotheses(&mut self, raw: OrderedMap<Hypothesis>) -> Vec<Hypothesis> {
+        if raw.0.len() < 2 {
             self.problem("hypotheses", "needs at least two hypotheses to weigh");
         }
         let mut out = Vec::new();
-        for (name, h) in &raw.hypotheses.0 {
-            self.snake_case(&format!("hypotheses.{name}"), name);
-            out.push(Hypothesis {
-                name: name.clone(),
-                description: h.description.clone(),
-                trust: h.trust,
-                coercion: h.coercion,
-                abandonment: h.abandonment,
-                engagement_payoff: h.engagement_payoff,
-            });
+        for (name, mut h) in raw.0 {
+            self.snake_case(&format!("hypotheses.{name}"), &name);
+            h.name = name;
+            out.push(h);
         }
         out
     }
@@ -219,14 +197,15 @@ impl Checker {
         }
     }
 
-    /// A distribution keyed by `names`, exactly those keys, summing to one.
+    /// A distribution keyed by `names`, exactly those keys, summing to one; on success its
+    /// entries are put in the order of `names`.
     fn distribution(
         &mut self,
         path: &str,
-        map: &OrderedMap<f64>,
+        map: &mut OrderedMap<f64>,
         names: &[&str],
         what: &str,
-    ) -> Option<Vec<f64>> {
+    ) -> bool {
         let mut ok = true;
         for key in map.keys() {
             if !names.contains(&key) {
@@ -235,10 +214,10 @@ impl Checker {
                 ok = false;
             }
         }
-        let mut values = Vec::with_capacity(names.len());
+        let mut ordered = Vec::with_capacity(names.len());
         for name in names {
             match map.get(name) {
-                Some(v) => values.push(*v),
+                Some(v) => ordered.push((name.to_string(), *v)),
                 None => {
                     self.problem(path, format!("is missing `{name}`"));
                     ok = false;
@@ -246,62 +225,105 @@ impl Checker {
             }
         }
         if !ok {
-            return None;
+            return false;
         }
-        let sum: f64 = values.iter().sum();
+        let sum: f64 = ordered.iter().map(|(_, v)| v).sum();
         if (sum - 1.0).abs() > SUM_TOLERANCE || !sum.is_finite() {
             self.problem(path, format!("must sum to 1 (within {SUM_TOLERANCE:e}), sums to {sum}"));
-            return None;
+            return false;
         }
-        Some(values)
+        map.0 = ordered;
+        true
     }
 
-    fn actors(&mut self, raw: &RawScenario, hyps: &[&str]) -> Option<Vec<Actor>> {
-        let codes: Vec<&str> = raw.actors.iter().map(|a| a.code.as_str()).collect();
-        let find = |c: &str| codes.iter().position(|x| *x == c);
+    /// Reads each actor's table: the fields every actor has, then the rest into the struct of
+    /// its role. A field that belongs to another role is named as such.
+    fn actor_tables(&mut self, tables: &[toml::Table]) -> Option<Vec<Actor>> {
         let mut out = Vec::new();
+        for (i, table) in tables.iter().enumerate() {
+            let p = format!("actors[{i}]");
+            let head: ActorHead = match read(table.clone(), &p) {
+                Ok(h) => h,
+                Err(problem) => {
+                    self.problems.push(problem);
+                    continue;
+                }
+            };
+            let mut rest = table.clone();
+            for key in ["code", "name", "role"] {
+                rest.remove(key);
+            }
+            let own: &[&str] = match head.role {
+                Role::Mediator => &[],
+                Role::Belligerent => BelligerentParams::FIELDS,
+                Role::Observer => ObserverParams::FIELDS,
+            };
+            let foreign: Vec<String> = rest
+                .keys()
+                .filter(|k| !own.contains(&k.as_str()))
+                .filter_map(|k| {
+                    let owner = if BelligerentParams::FIELDS.contains(&k.as_str()) {
+                        "belligerents"
+                    } else if ObserverParams::FIELDS.contains(&k.as_str()) {
+                        "observers"
+                    } else {
+                        return None;
+                    };
+                    self.problem(format!("{p}.{k}"), format!("is only for {owner}"));
+                    Some(k.clone())
+                })
+                .collect();
+            for k in &foreign {
+                rest.remove(k);
+            }
+            let kind = match head.role {
+                Role::Mediator => match rest.keys().next() {
+                    Some(k) => Err((format!("{p}.{k}"), format!("unknown field `{k}`"))),
+                    None => Ok(ActorKind::Mediator),
+                },
+                Role::Belligerent => read(rest, &p).map(ActorKind::Belligerent),
+                Role::Observer => read(rest, &p).map(ActorKind::Observer),
+            };
+            match kind {
+                Ok(kind) => {
+                    out.push(Actor { code: head.code, name: head.name, role: head.role, kind })
+                }
+                Err(problem) => self.problems.push(problem),
+            }
+        }
+        (out.len() == tables.len()).then_some(out)
+    }
+
+    /// Codes, roles and cross-references of the actors; distributions put in order.
+    fn actors(&mut self, actors: &mut [Actor], hyps: &[&str]) -> bool {
+        let codes: Vec<String> = actors.iter().map(|a| a.code.clone()).collect();
         let mut ok = true;
-        for (i, a) in raw.actors.iter().enumerate() {
+        for (i, a) in actors.iter_mut().enumerate() {
             let p = format!("actors[{i}]");
             let code_ok = !a.code.is_empty()
                 && a.code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
             if !code_ok {
                 self.problem(format!("{p}.code"), "must be upper-case letters or digits");
             }
-            if find(&a.code) != Some(i) {
+            if codes.iter().position(|c| *c == a.code) != Some(i) {
                 self.problem(format!("{p}.code"), format!("`{}` is used twice", a.code));
             }
-            let kind = match a.role {
-                Role::Mediator => {
-                    self.only_for(&p, a, Role::Mediator);
-                    Some(ActorKind::Mediator)
-                }
-                Role::Belligerent => {
-                    self.only_for(&p, a, Role::Belligerent);
-                    self.belligerent(&p, a).map(ActorKind::Belligerent)
-                }
-                Role::Observer => {
-                    self.only_for(&p, a, Role::Observer);
-                    self.observer(&p, i, a, hyps, &find).map(ActorKind::Observer)
-                }
+            ok &= match &mut a.kind {
+                ActorKind::Mediator => true,
+                ActorKind::Belligerent(b) => self.belligerent(&p, b),
+                ActorKind::Observer(o) => self.observer(&p, i, o, hyps, &codes),
             };
-            match kind {
-                Some(kind) => out.push(Actor {
-                    code: a.code.clone(),
-                    name: a.name.clone(),
-                    role: a.role,
-                    kind,
-                }),
-                None => ok = false,
-            }
         }
-        let mediators = raw.actors.iter().filter(|a| a.role == Role::Mediator).count();
+        let mediators = actors.iter().filter(|a| a.role == Role::Mediator).count();
         if mediators != 1 {
             self.problem("actors", format!("needs exactly one mediator, has {mediators}"));
             ok = false;
         }
         for side in [Side::Partner, Side::Adversary] {
-            let n = raw.actors.iter().filter(|a| a.side == Some(side)).count();
+            let n = actors
+                .iter()
+                .filter(|a| matches!(&a.kind, ActorKind::Belligerent(b) if b.side == side))
+                .count();
             if n != 1 {
                 let s = if side == Side::Partner { "partner" } else { "adversary" };
                 self.problem(
@@ -311,206 +333,119 @@ impl Checker {
                 ok = false;
             }
         }
+        if !ok {
+            return false;
+        }
         // Cross-references that need every actor resolved.
-        if ok {
-            for (i, a) in out.iter().enumerate() {
-                let ActorKind::Observer(o) = &a.kind else { continue };
-                if let Some(al) = &o.alignment {
-                    let p = format!("actors[{i}].alignment");
-                    if !matches!(&out[al.leverage_from].kind, ActorKind::Belligerent(_)) {
-                        self.problem(format!("{p}.leverage_from"), "must name a belligerent");
-                        ok = false;
-                    }
-                    match &out[al.courted_by].kind {
-                        ActorKind::Observer(c)
-                            if c.courtship.as_ref().map(|c| c.target) == Some(i) => {}
-                        _ => {
-                            self.problem(
-                                format!("{p}.courted_by"),
-                                format!("must name an observer whose courtship targets {}", a.code),
-                            );
-                            ok = false;
-                        }
-                    }
+        for (i, a) in actors.iter().enumerate() {
+            let ActorKind::Observer(o) = &a.kind else { continue };
+            if let Some(al) = &o.alignment {
+                let p = format!("actors[{i}].alignment");
+                if !matches!(&actors[al.leverage_from.index].kind, ActorKind::Belligerent(_)) {
+                    self.problem(format!("{p}.leverage_from"), "must name a belligerent");
+                    ok = false;
                 }
-                if let Some(c) = &o.courtship {
-                    let target_aligned = matches!(&out[c.target].kind,
-                        ActorKind::Observer(t) if t.alignment.is_some());
-                    if !target_aligned {
+                match &actors[al.courted_by.index].kind {
+                    ActorKind::Observer(c)
+                        if c.courtship.as_ref().map(|c| c.target.index) == Some(i) => {}
+                    _ => {
                         self.problem(
-                            format!("actors[{i}].courtship.target"),
-                            "must name an observer with an [alignment] table",
+                            format!("{p}.courted_by"),
+                            format!("must name an observer whose courtship targets {}", a.code),
                         );
                         ok = false;
                     }
                 }
             }
-        }
-        ok.then_some(out)
-    }
-
-    /// Role-specific fields set on an actor of another role.
-    fn only_for(&mut self, p: &str, a: &RawActor, role: Role) {
-        let belligerent = [
-            ("side", a.side.is_some()),
-            ("resolve", a.resolve.is_some()),
-            ("aid_dependence", a.aid_dependence.is_some()),
-            ("stalling", a.stalling.is_some()),
-            ("sanctions_relief_demand", a.sanctions_relief_demand.is_some()),
-            ("munitions_need", a.munitions_need.is_some()),
-        ];
-        let observer = [
-            ("transfer", a.transfer.is_some()),
-            ("prior", a.prior.is_some()),
-            ("watches", !a.watches.is_empty()),
-            ("alignment", a.alignment.is_some()),
-            ("courtship", a.courtship.is_some()),
-        ];
-        let mut foreign: Vec<(&str, bool, &str)> = Vec::new();
-        if role != Role::Belligerent {
-            foreign.extend(belligerent.iter().map(|(f, s)| (*f, *s, "belligerents")));
-        }
-        if role != Role::Observer {
-            foreign.extend(observer.iter().map(|(f, s)| (*f, *s, "observers")));
-        }
-        for (field, set, owner) in foreign {
-            if set {
-                self.problem(format!("{p}.{field}"), format!("is only for {owner}"));
+            if let Some(c) = &o.courtship {
+                let target_aligned = matches!(&actors[c.target.index].kind,
+                    ActorKind::Observer(t) if t.alignment.is_some());
+                if !target_aligned {
+                    self.problem(
+                        format!("actors[{i}].courtship.target"),
+                        "must name an observer with an [alignment] table",
+                    );
+                    ok = false;
+                }
             }
         }
+        ok
     }
 
-    fn required<T: Copy>(&mut self, p: &str, field: &str, v: Option<T>, role: &str) -> Option<T> {
-        if v.is_none() {
-            self.problem(format!("{p}.{field}"), format!("is required for {role}"));
-        }
-        v
-    }
-
-    fn belligerent(&mut self, p: &str, a: &RawActor) -> Option<BelligerentParams> {
-        let r = "a belligerent";
-        let side = self.required(p, "side", a.side, r);
-        let resolve = self.required(p, "resolve", a.resolve, r);
-        let aid = self.required(p, "aid_dependence", a.aid_dependence, r);
-        let stalling = self.required(p, "stalling", a.stalling, r);
-        let relief = self.required(p, "sanctions_relief_demand", a.sanctions_relief_demand, r);
+    fn belligerent(&mut self, p: &str, b: &BelligerentParams) -> bool {
         // Only the adversary buys munitions from the observers; on the partner it would mean
         // nothing, so it is refused rather than ignored.
-        let need = match (a.side, a.munitions_need) {
-            (Some(Side::Adversary), None) => {
+        match (b.side, b.munitions_need) {
+            (Side::Adversary, None) => {
                 self.problem(format!("{p}.munitions_need"), "is required for the adversary");
-                None
+                false
             }
-            (Some(Side::Partner), Some(_)) => {
+            (Side::Partner, Some(_)) => {
                 self.problem(format!("{p}.munitions_need"), "is only for the adversary");
-                None
+                false
             }
-            (_, n) => Some(n),
-        };
-        Some(BelligerentParams {
-            side: side?,
-            resolve: resolve?,
-            aid_dependence: aid?,
-            stalling: stalling?,
-            sanctions_relief_demand: relief?,
-            munitions_need: need?,
-        })
+            _ => true,
+        }
     }
 
     fn observer(
         &mut self,
         p: &str,
         me: usize,
-        a: &RawActor,
+        o: &mut ObserverParams,
         hyps: &[&str],
-        find: &dyn Fn(&str) -> Option<usize>,
-    ) -> Option<ObserverParams> {
-        let transfer = self.required(p, "transfer", a.transfer, "an observer");
-        let prior = match &a.prior {
-            Some(map) => self.distribution(&format!("{p}.prior"), map, hyps, "hypothesis"),
-            None => {
-                self.problem(format!("{p}.prior"), "is required for an observer");
-                None
-            }
-        };
-        let mut watches = Vec::new();
-        let mut ok = true;
-        for (j, w) in a.watches.iter().enumerate() {
+        codes: &[String],
+    ) -> bool {
+        let mut ok = self.distribution(&format!("{p}.prior"), &mut o.prior, hyps, "hypothesis");
+        for j in 0..o.watches.len() {
             let wp = format!("{p}.watches[{j}]");
-            let actor = self.reference(&format!("{wp}.actor"), &w.actor, find);
-            if actor == Some(me) {
+            let seen_before =
+                o.watches[..j].iter().any(|x| x.actor.code == o.watches[j].actor.code);
+            let w = &mut o.watches[j];
+            let resolved = self.reference(&format!("{wp}.actor"), &mut w.actor, codes);
+            if resolved && w.actor.index == me {
                 self.problem(format!("{wp}.actor"), "an observer sees its own events directly");
                 ok = false;
             }
-            if a.watches[..j].iter().any(|x| x.actor == w.actor) {
-                self.problem(format!("{wp}.actor"), format!("`{}` is watched twice", w.actor));
+            if seen_before {
+                self.problem(format!("{wp}.actor"), format!("`{}` is watched twice", w.actor.code));
                 ok = false;
             }
             if w.delay_min_days > w.delay_max_days {
                 self.problem(format!("{wp}.delay_min_days"), "must not exceed delay_max_days");
                 ok = false;
             }
-            match (actor, u32::try_from(w.delay_min_days), u32::try_from(w.delay_max_days)) {
-                (Some(actor), Ok(lo), Ok(hi)) => watches.push(Channel {
-                    actor,
-                    attention: w.attention,
-                    delay_min_days: lo,
-                    delay_max_days: hi,
-                    noise: w.noise,
-                }),
-                _ => ok = false,
-            }
+            ok &= resolved;
         }
-        let alignment = match &a.alignment {
-            None => Some(None),
-            Some(al) => {
-                let ap = format!("{p}.alignment");
-                let weights =
-                    self.distribution(&format!("{ap}.weights"), &al.weights, &LANES, "lane");
-                let from = self.reference(&format!("{ap}.leverage_from"), &al.leverage_from, find);
-                let by = self.reference(&format!("{ap}.courted_by"), &al.courted_by, find);
-                match (weights, from, by) {
-                    (Some(w), Some(from), Some(by)) => Some(Some(ActorAlignment {
-                        weights: [w[0], w[1], w[2], w[3]],
-                        leverage: al.leverage,
-                        leverage_from: from,
-                        courted_by: by,
-                    })),
-                    _ => None,
-                }
-            }
-        };
-        let courtship = match &a.courtship {
-            None => Some(None),
-            Some(c) => self.reference(&format!("{p}.courtship.target"), &c.target, find).map(|t| {
-                Some(Courtship {
-                    target: t,
-                    base_per_day: c.base_per_day,
-                    per_tilt_per_day: c.per_tilt_per_day,
-                    tilt_reference: c.tilt_reference,
-                    adjust_days: c.adjust_days,
-                })
-            }),
-        };
-        if !ok {
-            return None;
+        if let Some(al) = &mut o.alignment {
+            let ap = format!("{p}.alignment");
+            ok &= self.distribution(&format!("{ap}.weights"), &mut al.weights, &LANES, "lane");
+            ok &= self.reference(&format!("{ap}.leverage_from"), &mut al.leverage_from, codes);
+            ok &= self.reference(&format!("{ap}.courted_by"), &mut al.courted_by, codes);
         }
-        Some(ObserverParams {
-            transfer: transfer?,
-            prior: prior?,
-            watches,
-            alignment: alignment?,
-            courtship: courtship?,
-        })
+        if let Some(c) = &mut o.courtship {
+            ok &= self.reference(&format!("{p}.courtship.target"), &mut c.target, codes);
+        }
+        ok
     }
 
-    fn reference(
-        &mut self,
-        path: &str,
-        code: &str,
-        find: &dyn Fn(&str) -> Option<usize>,
-    ) -> Option<usize> {
-        let r = find(code);
+    /// Resolves an actor reference to its index; false (and a problem) for an unknown code.
+    fn reference(&mut self, path: &str, r: &mut ActorRef, codes: &[String]) -> bool {
+        match codes.iter().position(|c| *c == r.code) {
+            Some(i) => {
+                r.index = i;
+                true
+            }
+            None => {
+                self.problem(path, format!("unknown actor code `{}`", r.code));
+                false
+            }
+        }
+    }
+
+    /// The index of an actor named by code; None (and a problem) for an unknown code.
+    fn find(&mut self, path: &str, code: &str, actors: &[Actor]) -> Option<usize> {
+        let r = actors.iter().position(|a| a.code == code);
         if r.is_none() {
             self.problem(path, format!("unknown actor code `{code}`"));
         }
@@ -519,13 +454,13 @@ impl Checker {
 
     fn events(
         &mut self,
-        raw: &RawScenario,
+        raw: &OrderedMap<RawEventKind>,
         hyps: &[&str],
         actors: Option<&[Actor]>,
     ) -> Option<Vec<EventKind>> {
         let mut out = Vec::new();
         let mut ok = true;
-        for (name, e) in &raw.events.0 {
+        for (name, e) in &raw.0 {
             let p = format!("events.{name}");
             self.snake_case(&p, name);
             let likelihood = self.likelihood(&format!("{p}.likelihood"), &e.likelihood, hyps);
@@ -605,63 +540,37 @@ impl Checker {
     }
 
     fn model_kinds(&mut self, events: &[EventKind]) -> Option<ModelKinds> {
-        let mut idx = [0usize; 17];
-        let mut ok = true;
-        for (slot, name) in idx.iter_mut().zip(MODEL_KINDS) {
-            match events.iter().position(|e| e.name == name) {
-                Some(i) => *slot = i,
-                None => {
-                    self.problem("events", format!("is missing `{name}`, which the model emits"));
-                    ok = false;
-                }
+        let mut idx = Vec::with_capacity(ModelKind::ALL.len());
+        for kind in ModelKind::ALL {
+            match events.iter().position(|e| e.name == kind.name()) {
+                Some(i) => idx.push(i),
+                None => self.problem(
+                    "events",
+                    format!("is missing `{}`, which the model emits", kind.name()),
+                ),
             }
         }
-        ok.then(|| ModelKinds::from_indices(idx))
+        (idx.len() == ModelKind::ALL.len()).then_some(ModelKinds(idx))
     }
 
-    fn mediator(&mut self, raw: &RawScenario, actors: &[Actor]) -> Option<Mediator> {
-        let m = &raw.mediator;
-        let find = |c: &str| actors.iter().position(|a| a.code == c);
-        let actor = find(&m.actor);
-        match actor {
-            None => self.problem("mediator.actor", format!("unknown actor code `{}`", m.actor)),
-            Some(i) if actors[i].role != Role::Mediator => {
-                self.problem("mediator.actor", "must name the actor whose role is mediator")
-            }
-            _ => {}
+    fn mediator(&mut self, mut m: Mediator, actors: &[Actor]) -> Option<Mediator> {
+        let codes: Vec<String> = actors.iter().map(|a| a.code.clone()).collect();
+        let mut ok = self.reference("mediator.actor", &mut m.actor, &codes);
+        if ok && actors[m.actor.index].role != Role::Mediator {
+            self.problem("mediator.actor", "must name the actor whose role is mediator");
+            ok = false;
         }
-        let target = find(&m.overture_target);
-        match target {
-            None => self.problem(
-                "mediator.overture_target",
-                format!("unknown actor code `{}`", m.overture_target),
-            ),
-            Some(i) if actors[i].role != Role::Observer => {
-                self.problem("mediator.overture_target", "must name an observer")
-            }
-            _ => {}
+        let target = self.reference("mediator.overture_target", &mut m.overture_target, &codes);
+        if target && actors[m.overture_target.index].role != Role::Observer {
+            self.problem("mediator.overture_target", "must name an observer");
+            ok = false;
         }
         let side = |s: Side| {
             actors.iter().position(|a| matches!(&a.kind, ActorKind::Belligerent(b) if b.side == s))
         };
-        Some(Mediator {
-            actor: actor?,
-            pressure_on_partner: m.pressure_on_partner,
-            pressure_on_adversary: m.pressure_on_adversary,
-            deal_urgency: m.deal_urgency,
-            attention_half_life_days: m.attention_half_life_days,
-            maximalism: m.maximalism,
-            overture_rate_per_day: m.overture_rate_per_day,
-            overture_target: target?,
-            initial_attention: m.initial_attention,
-            disengage_below: m.disengage_below,
-            talks_round_rate_per_day: m.talks_round_rate_per_day,
-            pressure_rate_per_day: m.pressure_rate_per_day,
-            escalate_after: u32::try_from(m.escalate_after).ok()?,
-            relief_rate_per_day: m.relief_rate_per_day,
-            partner: side(Side::Partner)?,
-            adversary: side(Side::Adversary)?,
-        })
+        m.partner = side(Side::Partner)?;
+        m.adversary = side(Side::Adversary)?;
+        (ok && target).then_some(m)
     }
 
     fn endpoints(
@@ -671,11 +580,10 @@ impl Checker {
         target: Option<&str>,
         actors: &[Actor],
     ) -> Option<(usize, Option<usize>)> {
-        let find = |c: &str| actors.iter().position(|a| a.code == c);
-        let s = self.reference(&format!("{p}.source"), source, &find);
+        let s = self.find(&format!("{p}.source"), source, actors);
         let t = match target {
             None => Some(None),
-            Some(t) => self.reference(&format!("{p}.target"), t, &find).map(Some),
+            Some(t) => self.find(&format!("{p}.target"), t, actors).map(Some),
         };
         Some((s?, t?))
     }
@@ -690,13 +598,13 @@ impl Checker {
 
     fn background(
         &mut self,
-        raw: &RawScenario,
+        raw: &OrderedMap<RawBackground>,
         actors: &[Actor],
         events: &[EventKind],
     ) -> Option<Vec<Background>> {
         let mut out = Vec::new();
         let mut ok = true;
-        for (name, b) in &raw.background.0 {
+        for (name, b) in &raw.0 {
             let p = format!("background.{name}");
             let kind = self.kind(&p, &b.kind, events);
             let ends = self.endpoints(&p, &b.source, b.target.as_deref(), actors);
@@ -719,25 +627,23 @@ impl Checker {
 
     fn timeline(
         &mut self,
-        raw: &RawScenario,
+        raw: &[RawScripted],
+        horizon_days: u32,
         actors: &[Actor],
         events: &[EventKind],
     ) -> Option<Vec<Scripted>> {
         let mut out = Vec::new();
         let mut ok = true;
-        for (i, s) in raw.timeline.iter().enumerate() {
+        for (i, s) in raw.iter().enumerate() {
             let p = format!("timeline[{i}]");
             let kind = self.kind(&p, &s.kind, events);
             let ends = self.endpoints(&p, &s.source, s.target.as_deref(), actors);
             if s.target.as_deref() == Some(s.source.as_str()) {
                 self.problem(format!("{p}.target"), "must differ from the source");
             }
-            let day = u32::try_from(s.day).ok().filter(|d| i64::from(*d) < raw.horizon_days);
+            let day = Some(s.day).filter(|d| *d < horizon_days);
             if day.is_none() {
-                self.problem(
-                    format!("{p}.day"),
-                    format!("must be a day in [0, {})", raw.horizon_days),
-                );
+                self.problem(format!("{p}.day"), format!("must be a day in [0, {horizon_days})"));
             }
             match (kind, ends, day) {
                 (Some(kind), Some((source, target)), Some(day)) => out.push(Scripted {
