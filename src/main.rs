@@ -262,16 +262,9 @@ fn load_file(path: &Path) -> Result<Scenario> {
     Ok(sidelines_scenario::load(&name, &bytes, &resolve_base)?)
 }
 
-/// A variant's `base`: an embedded name, else a path relative to the variant's folder.
+/// A variant's `base`: an embedded name, else a file relative to the variant's folder.
 pub(crate) fn resolve_base(reference: &str, from: &str) -> Result<(String, Vec<u8>), String> {
-    if let Ok(found) = sidelines_scenario::embedded_only(reference, from) {
-        return Ok(found);
-    }
-    let dir = Path::new(from).parent().unwrap_or(Path::new("."));
-    let path = dir.join(reference);
-    read_input(&path).map(|b| (path.display().to_string(), b)).map_err(|e| {
-        format!("no embedded scenario `{reference}` and cannot read {}: {e}", path.display())
-    })
+    sidelines_scenario::resolve_base(reference, from, &read_input)
 }
 
 fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCode> {

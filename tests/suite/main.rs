@@ -1,6 +1,7 @@
 //! The integration test suite: one binary, one module per concern.
 //!
-//! - `cli`: the binary as a user drives it (exit codes, files, broken inputs).
+//! - `cli`: the binary as a user drives it (exit codes, files, folders).
+//! - `bad`: bad input as data: the cases under `tests/bad/` and their expected diagnostics.
 //! - `batch`: Monte Carlo batches: thread counts, kill and resume, re-runs, statistics.
 //! - `determinism`: same seed, same bytes; reused simulations equal fresh ones.
 //! - `analytic`: the belief update against its closed form.
@@ -14,6 +15,7 @@
 //!   and the model's invariants hold for any valid scenario.
 
 mod analytic;
+mod bad;
 mod batch;
 mod charts;
 mod cli;

@@ -68,6 +68,23 @@ pub fn load_embedded(name: &str) -> Option<Result<Scenario, Error>> {
     Some(load(&file, text.as_bytes(), &embedded_only))
 }
 
+/// A variant's `base`: an embedded name, else a path relative to the variant's folder, read by
+/// `read` (the caller's I/O; this crate does none).
+pub fn resolve_base(
+    reference: &str,
+    from: &str,
+    read: &dyn Fn(&std::path::Path) -> Result<Vec<u8>, String>,
+) -> Result<(String, Vec<u8>), String> {
+    if let Ok(found) = embedded_only(reference, from) {
+        return Ok(found);
+    }
+    let dir = std::path::Path::new(from).parent().unwrap_or(std::path::Path::new("."));
+    let path = dir.join(reference);
+    read(&path).map(|b| (path.display().to_string(), b)).map_err(|e| {
+        format!("no embedded scenario `{reference}` and cannot read {}: {e}", path.display())
+    })
+}
+
 /// A resolver that knows only the embedded library.
 pub fn embedded_only(reference: &str, _from: &str) -> Result<(String, Vec<u8>), String> {
     match embedded_source(reference) {

@@ -278,7 +278,13 @@ impl Checker {
             }
             let kind = match head.role {
                 Role::Mediator => match rest.keys().next() {
-                    Some(k) => Err((format!("{p}.{k}"), format!("unknown field `{k}`"))),
+                    Some(k) => Err((
+                        format!("{p}.{k}"),
+                        format!(
+                            "unknown field `{k}` (a mediator has only code, name and role; its \
+                             disposition goes under [mediator])"
+                        ),
+                    )),
                     None => Ok(ActorKind::Mediator),
                 },
                 Role::Belligerent => read(rest, &p).map(ActorKind::Belligerent),
