@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use sidelines_experiment::stats;
+
 use crate::cli::sidelines;
 
 const TABLES: [&str; 5] =
@@ -242,10 +244,8 @@ fn summary_matches_an_independent_computation() {
             .filter(|r| !r[col].is_empty())
             .map(|r| r[col].parse().expect("number"))
             .collect();
-        let n = xs.len() as f64;
         assert_eq!(s[2], xs.len().to_string(), "{}: n", s[1]);
-        let mean = xs.iter().sum::<f64>() / n;
-        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let (mean, sd) = (stats::mean(&xs), stats::sample_sd(&xs));
         let got = |i: usize| s[i].parse::<f64>().expect("number");
         assert!(
             (got(3) - mean).abs() <= 1e-12 * mean.abs().max(1.0),
@@ -254,13 +254,12 @@ fn summary_matches_an_independent_computation() {
             got(3)
         );
         assert!((got(4) - sd).abs() <= 1e-9 * sd.max(1.0), "{}: sd {} vs {sd}", s[1], got(4));
-        let half = 1.959963984540054 * sd / n.sqrt();
+        let half = stats::half_width(sd, xs.len() as u64);
         assert!((got(5) - (mean - half)).abs() < 1e-9 && (got(6) - (mean + half)).abs() < 1e-9);
         xs.sort_by(f64::total_cmp);
         let is_day = s[1].ends_with("_day");
         for (k, p) in [0.05, 0.25, 0.5, 0.75, 0.95].iter().enumerate() {
-            let rank = ((p * n).ceil() as usize).max(1);
-            let want = xs[rank - 1];
+            let want = stats::quantile_sorted(&xs, *p);
             let tol = if is_day { 0.0 } else { bin / 2.0 + 1e-15 };
             assert!(
                 (got(7 + k) - want).abs() <= tol,

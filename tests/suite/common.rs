@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use sidelines_experiment::stats;
 use sidelines_model::{Record, RunOutput, Simulation};
 use sidelines_scenario::Scenario;
 
@@ -50,10 +51,7 @@ pub fn column(sim: &Simulation, outs: &[RunOutput], name: &str) -> Vec<f64> {
 
 /// Mean and the half-width of its two-sided 99% normal-theory confidence interval.
 pub fn mean_ci99(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, 2.5758 * (var / n).sqrt())
+    stats::mean_ci(xs, stats::Z99)
 }
 
 /// Paired differences `a_i - b_i` (same seed in both arms: common random numbers).

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use sidelines_experiment::stats;
+
 use crate::cli::sidelines;
 
 const GRID: &str = r#"
@@ -311,12 +313,7 @@ fn adaptive_replication_stops_at_the_first_precise_round() {
     assert_same(&a, &b, &["runs.csv", "summary.csv", "outcomes.csv"]);
     let runs = rows(&a.join("runs.csv"));
     let col = runs[0].iter().position(|h| h == "kr_trust_us").expect("column");
-    let hw = |xs: &[f64]| {
-        let n = xs.len() as f64;
-        let m = xs.iter().sum::<f64>() / n;
-        1.959963984540054 * (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-            / n.sqrt()
-    };
+    let hw = stats::half_width_of;
     let mut counts = Vec::new();
     for point in 0..6 {
         let xs: Vec<f64> = runs[1..]

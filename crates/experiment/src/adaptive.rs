@@ -13,7 +13,7 @@ use std::sync::Arc;
 use sidelines_model::Value;
 use sidelines_scenario::Scenario;
 
-use crate::{Aggregator, Control, Error, Outcome, Plan, Row, Sink, execute};
+use crate::{Aggregator, Control, Error, Outcome, Plan, Row, Sink, execute, stats};
 
 /// The stopping rule.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,17 +38,6 @@ pub struct Resume {
     pub replicates: u64,
     pub values: Vec<f64>,
     pub rows: u64,
-}
-
-/// Half-width of the 95% normal interval of the mean (infinite below two values).
-pub fn half_width(values: &[f64]) -> f64 {
-    let n = values.len();
-    if n < 2 {
-        return f64::INFINITY;
-    }
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    1.959_963_984_540_054 * var.sqrt() / (n as f64).sqrt()
 }
 
 /// Renumbers a single-point round's rows into the sweep's run order and collects the outcome.
@@ -105,7 +94,9 @@ pub fn execute_adaptive(
         loop {
             let at_boundary = n % min == 0 || n >= rule.max;
             let enough = n >= rule.max
-                || (n >= rule.min && at_boundary && half_width(&values) <= rule.target_half_width);
+                || (n >= rule.min
+                    && at_boundary
+                    && stats::half_width_of(&values) <= rule.target_half_width);
             if enough && n > 0 {
                 break;
             }

@@ -15,6 +15,8 @@
 
 use sidelines_model::{OutcomeKind, RunOutput, Value};
 
+use crate::stats::{self, wilson};
+
 /// Fractional bits of the fixed-point sums.
 const FRACTION_BITS: i32 = 64;
 /// Histogram bins for outcomes in [0, 1].
@@ -45,7 +47,7 @@ fn bin(x: f64, bins: usize) -> usize {
 
 /// The nearest-rank quantile's bin: the first whose cumulative count reaches ⌈p·n⌉.
 fn quantile_bin(counts: &[u64], n: u64, p: f64) -> usize {
-    let rank = ((p * n as f64).ceil() as u64).max(1);
+    let rank = stats::nearest_rank(n, p);
     let mut cum = 0;
     for (i, c) in counts.iter().enumerate() {
         cum += c;
@@ -314,7 +316,7 @@ impl Aggregator {
                 let var = if a.n > 1 { ((s2 - s1 * mean) / (n - 1.0)).max(0.0) } else { 0.0 };
                 (mean, var.sqrt())
             };
-            let half = 1.959_963_984_540_054 * sd / n.sqrt();
+            let half = stats::half_width(sd, a.n);
             let quantiles = QUANTILES.map(|p| {
                 if a.n == 0 { f64::NAN } else { a.value_of_bin(quantile_bin(&a.counts, a.n, p)) }
             });
@@ -481,19 +483,6 @@ impl Reader<'_> {
     }
 }
 
-/// Wilson score interval (95%) of a binomial share.
-pub fn wilson(count: u64, n: u64) -> (f64, f64, f64) {
-    if n == 0 {
-        return (f64::NAN, f64::NAN, f64::NAN);
-    }
-    let z = 1.959_963_984_540_054;
-    let n = n as f64;
-    let p = count as f64 / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    (p, (centre - half).max(0.0), (centre + half).min(1.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,12 +548,5 @@ mod tests {
         let shares = a.shares();
         assert_eq!((shares[0].value, shares[0].count, shares[0].share), ("a", 5, 1.0));
         assert_eq!(shares[1].count, 0);
-    }
-
-    #[test]
-    fn wilson_matches_reference() {
-        // 10 of 100: Wilson 95% interval [0.0552, 0.1744] (Newcombe 1998, Table I style).
-        let (_, lo, hi) = wilson(10, 100);
-        assert!((lo - 0.05523).abs() < 1e-4 && (hi - 0.17437).abs() < 1e-4, "{lo} {hi}");
     }
 }

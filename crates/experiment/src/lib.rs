@@ -15,6 +15,7 @@ mod adaptive;
 mod aggregate;
 pub mod design;
 pub mod sensitivity;
+pub mod stats;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,10 +25,8 @@ use rayon::prelude::*;
 use sidelines_model::{BuildError, Record, RunOutput, Simulation, splitmix64};
 use sidelines_scenario::Scenario;
 
-pub use adaptive::{Adaptive, PointSink, Resume, execute_adaptive, half_width};
-pub use aggregate::{
-    Aggregator, Band, OUTCOME_BINS, QUANTILES, SERIES_BINS, Share, Summary, wilson,
-};
+pub use adaptive::{Adaptive, PointSink, Resume, execute_adaptive};
+pub use aggregate::{Aggregator, Band, OUTCOME_BINS, QUANTILES, SERIES_BINS, Share, Summary};
 
 /// Runs per block: the bound on rows held in memory between the workers and the sink.
 pub const BLOCK: u64 = 512;

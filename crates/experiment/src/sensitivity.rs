@@ -11,7 +11,7 @@
 use rand::RngExt;
 use rand_pcg::Pcg64;
 
-const Z95: f64 = 1.959_963_984_540_054;
+use crate::stats::{Z95, sample_sd};
 
 /// First and total order indices (and second order when the design has it), with intervals.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,12 +41,6 @@ fn mean(x: impl Iterator<Item = f64>) -> f64 {
         n += 1;
     }
     if n == 0 { f64::NAN } else { s / n as f64 }
-}
-
-fn sd_ddof1(x: &[f64]) -> f64 {
-    let m = mean(x.iter().copied());
-    let n = x.len() as f64;
-    (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
 /// Rows of one base sample, split by role.
@@ -139,7 +133,7 @@ pub fn sobol(
             return f64::NAN;
         }
         let est: Vec<f64> = draws.iter().zip(&vars).map(|(d, v)| f(d, *v)).collect();
-        Z95 * sd_ddof1(&est)
+        Z95 * sample_sd(&est)
     };
     let mut out = SobolIndices {
         s1: Vec::new(),
@@ -217,11 +211,11 @@ pub fn morris(
         }
         out.mu.push(mean(col.iter().copied()));
         out.mu_star.push(mean(col.iter().map(|v| v.abs())));
-        out.sigma.push(if r > 1 { sd_ddof1(&col) } else { f64::NAN });
+        out.sigma.push(if r > 1 { sample_sd(&col) } else { f64::NAN });
         let boots: Vec<f64> = (0..resamples)
             .map(|_| mean((0..r).map(|_| col[rng.random_range(0..r)].abs())))
             .collect();
-        out.mu_star_conf.push(if resamples > 1 { Z95 * sd_ddof1(&boots) } else { f64::NAN });
+        out.mu_star_conf.push(if resamples > 1 { Z95 * sample_sd(&boots) } else { f64::NAN });
     }
     Ok(out)
 }

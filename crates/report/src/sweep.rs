@@ -13,7 +13,8 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sidelines_experiment::sensitivity::{morris, sobol};
-use sidelines_experiment::{Aggregator, Row, Sink, wilson};
+use sidelines_experiment::stats::{self, wilson};
+use sidelines_experiment::{Aggregator, Row, Sink};
 use sidelines_model::{OutcomeKind, Value};
 
 use crate::{
@@ -266,19 +267,14 @@ impl SweepWriter {
                     if n == 0 {
                         rec.extend(std::iter::repeat_n(String::new(), 9));
                     } else {
-                        let mean = xs.iter().sum::<f64>() / n as f64;
-                        let sd = if n > 1 {
-                            (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64)
-                                .sqrt()
-                        } else {
-                            0.0
-                        };
-                        let half = 1.959_963_984_540_054 * sd / (n as f64).sqrt();
+                        let mean = stats::mean(&xs);
+                        // One value has no spread to speak of; the table says 0, not blank.
+                        let sd = if n > 1 { stats::sample_sd(&xs) } else { 0.0 };
+                        let half = stats::half_width(sd, n as u64);
                         xs.sort_by(f64::total_cmp);
                         rec.extend([mean, sd, mean - half, mean + half].map(opt));
                         for q in sidelines_experiment::QUANTILES {
-                            let rank = ((q * n as f64).ceil() as usize).max(1);
-                            rec.push(opt(xs[rank - 1]));
+                            rec.push(opt(stats::quantile_sorted(&xs, q)));
                         }
                     }
                     self.files[1].write_record(&rec).map_err(csv_error)?;
