@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use sidelines_experiment::{Aggregator, Control, Outcome, Plan, empty_aggregators, execute};
 use sidelines_model::Simulation;
-use sidelines_report::batch::{BATCH_FILES, BatchWriter, CHECKPOINT, Identity, ResumeError};
+use sidelines_report::batch::{BATCH_FILES, BatchWriter, Identity};
+use sidelines_report::checkpoint::CHECKPOINT;
 use sidelines_scenario::DEFAULT_SCENARIO;
 
 use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, say};
@@ -78,13 +79,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Some(d) => d.clone(),
             None => latest_unfinished(&scenario.name)?,
         };
-        let (w, next) =
-            BatchWriter::resume(&dir, identity, &sim, &mut aggregators).map_err(|e| match e {
-                ResumeError::Io(e) => {
-                    anyhow::Error::new(e).context(format!("resuming {}", dir.display()))
-                }
-                e => input_error(e.to_string()),
-            })?;
+        let (w, next) = BatchWriter::resume(&dir, identity, &sim, &mut aggregators)?;
         (dir, w, next)
     } else {
         let dir = match &args.exec.out {

@@ -130,8 +130,7 @@ pub(crate) fn input_error(msg: impl Into<String>) -> anyhow::Error {
 /// Writes DIR/results.xlsx from the folder's tables.
 pub(crate) fn export_xlsx(dir: &Path) -> Result<()> {
     let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
-    sidelines_report::xlsx::write_workbook(dir, &today, sidelines_report::xlsx::EXCEL_MAX_ROWS)
-        .map_err(|m| input_error(format!("{}: {m}", dir.display())))?;
+    sidelines_report::xlsx::write_workbook(dir, &today, sidelines_report::xlsx::EXCEL_MAX_ROWS)?;
     say(&format!("wrote {}\n", dir.join("results.xlsx").display()))
 }
 
@@ -143,8 +142,7 @@ pub(crate) fn chart(dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
-    let files = sidelines_report::charts::write_charts(dir)
-        .map_err(|m| input_error(format!("{}: {m}", dir.display())))?;
+    let files = sidelines_report::charts::write_charts(dir)?;
     say(&format!("wrote {} charts to {}\n", files.len(), dir.join("charts").display()))
 }
 
@@ -174,7 +172,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<InputError>().is_some()
+            let report_input =
+                e.downcast_ref::<sidelines_report::Error>().is_some_and(|r| r.is_input());
+            if report_input
+                || e.downcast_ref::<InputError>().is_some()
                 || e.downcast_ref::<sidelines_scenario::Error>().is_some()
             {
                 ExitCode::from(2)
@@ -201,8 +202,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report { dir } => {
             chart(&dir)?;
-            sidelines_report::html::write_report(&dir)
-                .map_err(|m| input_error(format!("{}: {m}", dir.display())))?;
+            sidelines_report::html::write_report(&dir)?;
             say(&format!("wrote {}\n", dir.join("report.html").display()))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use sidelines_experiment::design::{Sampler, unit_points};
+use sidelines_experiment::design::{DesignError, Sampler, unit_points};
 use sidelines_experiment::{Adaptive, Control, Outcome, Plan, Resume, execute, execute_adaptive};
 use sidelines_model::OutcomeKind;
 use sidelines_model::Simulation;
@@ -64,7 +64,7 @@ pub struct AnalyzeArgs {
 static STOP: AtomicBool = AtomicBool::new(false);
 
 /// The design's points, in actual parameter values.
-pub fn design(sweep: &Sweep) -> Result<Vec<Vec<f64>>, String> {
+pub fn design(sweep: &Sweep) -> Result<Vec<Vec<f64>>, DesignError> {
     let k = sweep.parameters.len();
     let sampler = match &sweep.sampler {
         SweepSampler::Grid => {
@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let checkpoint_every = Duration::try_from_secs_f64(args.exec.checkpoint_every.max(0.0))
         .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
     let sweep = load(&args.file)?;
-    let points = design(&sweep).map_err(input_error)?;
+    let points = design(&sweep).map_err(|e| input_error(e.to_string()))?;
     let mut scenarios = Vec::with_capacity(points.len());
     for (i, p) in points.iter().enumerate() {
         let s =
@@ -190,7 +190,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 Some(d) => d.clone(),
                 None => crate::batch::latest_unfinished(&sweep.name)?,
             };
-            let (w, at) = SweepWriter::resume(&d, shape).map_err(input_error)?;
+            let (w, at) = SweepWriter::resume(&d, shape)?;
             (d, w, at)
         }
         (out, _) => {
@@ -313,7 +313,7 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let (table, method, out) = match (&args.table, &args.dir) {
         (Some(path), _) => {
             let outcome = args.outcome.clone().unwrap_or_default();
-            let t = csv_table(path, &args.params, &outcome).map_err(input_error)?;
+            let t = csv_table(path, &args.params, &outcome)?;
             let method = if args.method == "sobol" {
                 Method::Sobol { second_order: args.second_order }
             } else {
@@ -345,13 +345,12 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
             } else {
                 Method::Morris { levels: sampler["levels"].as_u64().unwrap_or(4) as usize }
             };
-            let t = sweep_table(dir).map_err(input_error)?;
+            let t = sweep_table(dir)?;
             (t, method, args.out.clone().unwrap_or_else(|| dir.join("sensitivity.csv")))
         }
         (None, None) => return Err(input_error("name a sweep folder or a --table")),
     };
-    write_sensitivity(&out, &table, method, args.outcome.as_deref(), args.resamples, args.seed)
-        .map_err(input_error)?;
+    write_sensitivity(&out, &table, method, args.outcome.as_deref(), args.resamples, args.seed)?;
     say(&format!("wrote {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
 }

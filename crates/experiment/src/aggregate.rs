@@ -415,7 +415,7 @@ impl Aggregator {
     }
 
     /// Restores a state written by `to_bytes` into an aggregator of the same shape.
-    pub fn load_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
+    pub fn load_bytes(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let mut r = Reader { bytes, at: 0 };
         self.runs = r.u64()?;
         for acc in &mut self.outcomes {
@@ -450,11 +450,31 @@ impl Aggregator {
             *c = r.u32()?;
         }
         if r.at != bytes.len() {
-            return Err(String::from("the checkpoint does not match this batch's shape"));
+            return Err(StateError::ShapeMismatch);
         }
         Ok(())
     }
 }
+
+/// Why a saved aggregator state cannot be restored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateError {
+    /// The bytes end before the state does.
+    Truncated,
+    /// The bytes are longer than the state of an aggregator of this shape.
+    ShapeMismatch,
+}
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StateError::Truncated => "the checkpoint is truncated",
+            StateError::ShapeMismatch => "the checkpoint does not match this batch's shape",
+        })
+    }
+}
+
+impl std::error::Error for StateError {}
 
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -462,23 +482,23 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
-        let s = self.bytes.get(self.at..self.at + N).ok_or("the checkpoint is truncated")?;
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], StateError> {
+        let s = self.bytes.get(self.at..self.at + N).ok_or(StateError::Truncated)?;
         self.at += N;
         let mut a = [0u8; N];
         a.copy_from_slice(s);
         Ok(a)
     }
-    fn u32(&mut self) -> Result<u32, String> {
+    fn u32(&mut self) -> Result<u32, StateError> {
         self.take::<4>().map(u32::from_le_bytes)
     }
-    fn u64(&mut self) -> Result<u64, String> {
+    fn u64(&mut self) -> Result<u64, StateError> {
         self.take::<8>().map(u64::from_le_bytes)
     }
-    fn f64(&mut self) -> Result<f64, String> {
+    fn f64(&mut self) -> Result<f64, StateError> {
         self.take::<8>().map(f64::from_le_bytes)
     }
-    fn i128(&mut self) -> Result<i128, String> {
+    fn i128(&mut self) -> Result<i128, StateError> {
         self.take::<16>().map(i128::from_le_bytes)
     }
 }

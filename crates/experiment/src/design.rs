@@ -47,8 +47,27 @@ fn design_rng(seed: u64) -> Pcg64 {
     Pcg64::new(u128::from(seed) << 64 | 0xD35_16E, 7)
 }
 
+/// Why a design cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DesignError {
+    /// Saltelli designs take 2k dimensions of the Sobol' sequence.
+    TooManySobolParameters { k: usize, max: usize },
+}
+
+impl std::fmt::Display for DesignError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DesignError::TooManySobolParameters { k, max } => {
+                write!(f, "a sobol design supports at most {max} parameters, not {k}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DesignError {}
+
 /// The design's points in [0, 1]^k, one row per point.
-pub fn unit_points(sampler: &Sampler, k: usize, seed: u64) -> Result<Vec<Vec<f64>>, String> {
+pub fn unit_points(sampler: &Sampler, k: usize, seed: u64) -> Result<Vec<Vec<f64>>, DesignError> {
     let mut rng = design_rng(seed);
     Ok(match sampler {
         Sampler::Grid(values) => {
@@ -86,10 +105,7 @@ pub fn unit_points(sampler: &Sampler, k: usize, seed: u64) -> Result<Vec<Vec<f64
         }
         Sampler::Sobol { base_samples, second_order } => {
             if 2 * k > SOBOL_MAX_DIMS {
-                return Err(format!(
-                    "a sobol design supports at most {} parameters",
-                    SOBOL_MAX_DIMS / 2
-                ));
+                return Err(DesignError::TooManySobolParameters { k, max: SOBOL_MAX_DIMS / 2 });
             }
             let params = JoeKuoD6::minimal();
             let seq = Sobol::<f64>::new(2 * k, &params);

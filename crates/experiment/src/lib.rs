@@ -26,7 +26,9 @@ use sidelines_model::{BuildError, Record, RunOutput, Simulation, splitmix64};
 use sidelines_scenario::Scenario;
 
 pub use adaptive::{Adaptive, PointSink, Resume, execute_adaptive};
-pub use aggregate::{Aggregator, Band, OUTCOME_BINS, QUANTILES, SERIES_BINS, Share, Summary};
+pub use aggregate::{
+    Aggregator, Band, OUTCOME_BINS, QUANTILES, SERIES_BINS, Share, StateError, Summary,
+};
 
 /// Runs per block: the bound on rows held in memory between the workers and the sink.
 pub const BLOCK: u64 = 512;

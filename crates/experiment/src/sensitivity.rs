@@ -13,6 +13,48 @@ use rand_pcg::Pcg64;
 
 use crate::stats::{Z95, sample_sd};
 
+/// Why indices cannot be estimated from a table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SensitivityError {
+    /// The rows are not whole Saltelli blocks of `block` rows.
+    NotSaltelliBlocks { rows: usize, block: usize, k: usize, second_order: bool },
+    /// The rows are not whole Morris trajectories of `per` rows (or fewer than 2 levels).
+    NotMorrisTrajectories { rows: usize, per: usize },
+    /// An outcome value is missing, infinite or NaN.
+    NonFinite,
+    /// Two consecutive rows of a trajectory change `changed` parameters instead of one.
+    NotOneStep { first: usize, second: usize, changed: usize },
+    /// No step of any trajectory moves this parameter (0-based).
+    NeverMoved { parameter: usize },
+}
+
+impl std::fmt::Display for SensitivityError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SensitivityError::NotSaltelliBlocks { rows, block, k, second_order } => write!(
+                f,
+                "{rows} rows do not form whole Saltelli blocks of {block} rows for {k} \
+                 parameters{}",
+                if *second_order { " with second-order terms" } else { "" }
+            ),
+            SensitivityError::NotMorrisTrajectories { rows, per } => {
+                write!(f, "{rows} rows do not form whole Morris trajectories of {per} rows")
+            }
+            SensitivityError::NonFinite => {
+                f.write_str("the outcome has missing or non-finite values")
+            }
+            SensitivityError::NotOneStep { first, second, changed } => {
+                write!(f, "rows {first} and {second} differ in {changed} parameters, not one")
+            }
+            SensitivityError::NeverMoved { parameter } => {
+                write!(f, "trajectories never move parameter {parameter}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SensitivityError {}
+
 /// First and total order indices (and second order when the design has it), with intervals.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SobolIndices {
@@ -102,17 +144,13 @@ pub fn sobol(
     second_order: bool,
     resamples: usize,
     seed: u64,
-) -> Result<SobolIndices, String> {
+) -> Result<SobolIndices, SensitivityError> {
     let block = if second_order { 2 * k + 2 } else { k + 2 };
     if k == 0 || y.is_empty() || !y.len().is_multiple_of(block) {
-        return Err(format!(
-            "{} rows do not form whole Saltelli blocks of {block} rows for {k} parameters{}",
-            y.len(),
-            if second_order { " with second-order terms" } else { "" }
-        ));
+        return Err(SensitivityError::NotSaltelliBlocks { rows: y.len(), block, k, second_order });
     }
     if y.iter().any(|v| !v.is_finite()) {
-        return Err(String::from("the outcome has missing or non-finite values"));
+        return Err(SensitivityError::NonFinite);
     }
     let n = y.len() / block;
     // Standardise over all rows: mean 0, population standard deviation 1.
@@ -172,17 +210,13 @@ pub fn morris(
     levels: usize,
     resamples: usize,
     seed: u64,
-) -> Result<MorrisIndices, String> {
+) -> Result<MorrisIndices, SensitivityError> {
     let k = x.first().map_or(0, Vec::len);
     if k == 0 || x.len() != y.len() || !x.len().is_multiple_of(k + 1) || levels < 2 {
-        return Err(format!(
-            "{} rows do not form whole Morris trajectories of {} rows",
-            x.len(),
-            k + 1
-        ));
+        return Err(SensitivityError::NotMorrisTrajectories { rows: x.len(), per: k + 1 });
     }
     if y.iter().any(|v| !v.is_finite()) {
-        return Err(String::from("the outcome has missing or non-finite values"));
+        return Err(SensitivityError::NonFinite);
     }
     let delta = levels as f64 / (2.0 * (levels as f64 - 1.0));
     let r = x.len() / (k + 1);
@@ -192,10 +226,11 @@ pub fn morris(
             let (i0, i1) = (t * (k + 1) + step, t * (k + 1) + step + 1);
             let changed: Vec<usize> = (0..k).filter(|&c| x[i1][c] != x[i0][c]).collect();
             let [c] = changed[..] else {
-                return Err(format!(
-                    "rows {i0} and {i1} differ in {} parameters, not one",
-                    changed.len()
-                ));
+                return Err(SensitivityError::NotOneStep {
+                    first: i0,
+                    second: i1,
+                    changed: changed.len(),
+                });
             };
             let sign = if x[i1][c] > x[i0][c] { 1.0 } else { -1.0 };
             effects[c] = sign * (y[i1] - y[i0]) / delta;
@@ -207,7 +242,7 @@ pub fn morris(
     for c in 0..k {
         let col: Vec<f64> = ee.iter().map(|row| row[c]).collect();
         if col.iter().any(|v| v.is_nan()) {
-            return Err(format!("trajectories never move parameter {c}"));
+            return Err(SensitivityError::NeverMoved { parameter: c });
         }
         out.mu.push(mean(col.iter().copied()));
         out.mu_star.push(mean(col.iter().map(|v| v.abs())));

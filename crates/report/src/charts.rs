@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::error::{At, Error, Result};
+
 /// Outcomes charted when present (tornados and grids).
 const HEADLINE: [&str; 6] = [
     "kr_trust_us",
@@ -47,13 +49,12 @@ fn register_fonts() {
 
 type Rows = Vec<BTreeMap<String, String>>;
 
-fn read_csv(path: &Path) -> Result<Rows, String> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> =
-        r.headers().map_err(|e| e.to_string())?.iter().map(String::from).collect();
+fn read_csv(path: &Path) -> Result<Rows> {
+    let mut r = csv::Reader::from_path(path).at(path)?;
+    let header: Vec<String> = r.headers().at(path)?.iter().map(String::from).collect();
     let mut out = Vec::new();
     for rec in r.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
+        let rec = rec.at(path)?;
         out.push(header.iter().cloned().zip(rec.iter().map(String::from)).collect());
     }
     Ok(out)
@@ -91,29 +92,41 @@ fn outcome_words(o: &str) -> String {
     format!("{}: {}", actor_name(&code.to_uppercase()), words(rest))
 }
 
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-/// Draws with `draw` into `name.png` and `name.svg`.
+/// Draws with `draw` into `name.png` and `name.svg`, each under a temporary name until it is
+/// whole (plotters picks the image format from the extension, so the temporary name keeps it).
 fn both(
     dir: &Path,
     name: &str,
     draw: &dyn Fn(&DrawingArea<BitMapBackend, Shift>) -> DrawResult,
     draw_svg: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> DrawResult,
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>> {
     let png = dir.join(format!("{name}.png"));
     let svg = dir.join(format!("{name}.svg"));
+    let temporary = |ext: &str, dest: &Path| {
+        crate::atomic::temporary(dir, &format!(".{name}."), &format!(".partial.{ext}")).at(dest)
+    };
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: Box<dyn std::error::Error>| Error::Chart { path, message: e.to_string() }
+    };
+    let tmp = temporary("png", &png)?;
     {
-        let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&root).map_err(|e| format!("{name}.png: {e}"))?;
-        root.present().map_err(|e| e.to_string())?;
+        let root = BitMapBackend::new(tmp.path(), (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| failed(&png)(e.into()))?;
+        draw(&root).map_err(failed(&png))?;
+        root.present().map_err(|e| failed(&png)(e.into()))?;
     }
+    tmp.persist(&png).map_err(|e| e.error).at(&png)?;
+    let tmp = temporary("svg", &svg)?;
     {
-        let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw_svg(&root).map_err(|e| format!("{name}.svg: {e}"))?;
-        root.present().map_err(|e| e.to_string())?;
+        let root = SVGBackend::new(tmp.path(), (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| failed(&svg)(e.into()))?;
+        draw_svg(&root).map_err(failed(&svg))?;
+        root.present().map_err(|e| failed(&svg)(e.into()))?;
     }
+    tmp.persist(&svg).map_err(|e| e.error).at(&svg)?;
     Ok(vec![png, svg])
 }
 
@@ -338,10 +351,10 @@ fn dedup(mut v: Vec<f64>) -> Vec<f64> {
 }
 
 /// Draws every chart the folder's tables allow; returns the files written.
-pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
     register_fonts();
     let out = dir.join("charts");
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(&out).at(&out)?;
     let mut written = Vec::new();
 
     if dir.join("timeseries.csv").is_file() {

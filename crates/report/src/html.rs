@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+use crate::error::{At, Error, Result};
+use crate::write_atomic;
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -19,7 +22,7 @@ fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
         return Vec::new();
     };
     r.records()
-        .filter_map(Result::ok)
+        .filter_map(std::result::Result::ok)
         .map(|rec| header.iter().cloned().zip(rec.iter().map(String::from)).collect())
         .collect()
 }
@@ -29,11 +32,11 @@ fn fmt3(v: &str) -> String {
 }
 
 /// Writes `dir/report.html` from the folder's tables, manifest and `charts/*.svg`.
-pub fn write_report(dir: &Path) -> Result<(), String> {
+pub fn write_report(dir: &Path) -> Result<()> {
     let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| String::from("not a finished results folder (no manifest.json)"))?;
+        .ok_or_else(|| Error::NotResults(dir.to_path_buf()))?;
     let command = manifest["command"]
         .as_array()
         .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" "))
@@ -147,7 +150,7 @@ pub fn write_report(dir: &Path) -> Result<(), String> {
     }
     let mut charts: Vec<_> = std::fs::read_dir(dir.join("charts"))
         .map(|rd| {
-            rd.filter_map(Result::ok)
+            rd.filter_map(std::result::Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x == "svg"))
                 .collect()
@@ -165,7 +168,7 @@ pub fn write_report(dir: &Path) -> Result<(), String> {
         h.push_str("<h2>Charts</h2>\n");
     }
     for c in charts {
-        let svg = std::fs::read_to_string(&c).map_err(|e| format!("{}: {e}", c.display()))?;
+        let svg = std::fs::read_to_string(&c).at(&c)?;
         // Inline the markup, without the XML prolog; HTML needs no namespace declaration on
         // an inline <svg>, so the page carries no address at all.
         let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
@@ -173,7 +176,5 @@ pub fn write_report(dir: &Path) -> Result<(), String> {
         let _ = writeln!(h, "<figure>{body}</figure>");
     }
     h.push_str("</body></html>\n");
-    let tmp = dir.join(".report.html.partial");
-    std::fs::write(&tmp, h).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, dir.join("report.html")).map_err(|e| e.to_string())
+    write_atomic(&dir.join("report.html"), h.as_bytes())
 }

@@ -1,22 +1,30 @@
 //! Writers for `sidelines` outputs: tidy CSV tables and a JSON manifest.
 //!
 //! Every file is written under a temporary name in its destination folder and renamed into
-//! place when complete, so a folder never holds a truncated file that looks finished. Numbers
-//! are written with Rust's shortest round-trip formatting: the same value always gives the same
-//! bytes, and reading the text back gives the same `f64`.
+//! place when complete (`AtomicFile`), so a folder never holds a truncated file that looks
+//! finished. Numbers are written with Rust's shortest round-trip formatting: the same value
+//! always gives the same bytes, and reading the text back gives the same `f64`.
 
+mod atomic;
 pub mod batch;
 pub mod charts;
+pub mod checkpoint;
+mod error;
 pub mod html;
 pub mod sweep;
 pub mod xlsx;
 
-use std::fs;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::BufWriter;
+use std::path::Path;
 
 use sidelines_model::{RunOutput, Simulation, Value};
 use sidelines_scenario::Scenario;
+use tempfile::NamedTempFile;
+
+pub use atomic::{AtomicFile, remove_stale, write_atomic};
+pub use error::{Error, Result};
+
+use error::At;
 
 /// What a manifest records about the command that produced a folder.
 #[derive(Clone, Debug)]
@@ -25,32 +33,35 @@ pub struct Provenance {
     pub command: Vec<String>,
 }
 
-/// A file being written: `.name.partial` until `finish` renames it to `name`.
-#[derive(Debug)]
-pub struct AtomicFile {
-    tmp: PathBuf,
-    dest: PathBuf,
-    writer: BufWriter<fs::File>,
+/// A CSV table being written atomically; rows go through `row`, which names the file in any
+/// error.
+pub(crate) struct CsvOut<'a> {
+    path: &'a Path,
+    w: csv::Writer<&'a mut BufWriter<NamedTempFile>>,
 }
 
-impl AtomicFile {
-    pub fn create(dest: &Path) -> io::Result<AtomicFile> {
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = dest.with_file_name(format!(".{name}.partial"));
-        let file = fs::File::create(&tmp)?;
-        Ok(AtomicFile { tmp, dest: dest.to_path_buf(), writer: BufWriter::new(file) })
+impl CsvOut<'_> {
+    pub(crate) fn row<I, T>(&mut self, record: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.w.write_record(record).at(self.path)
     }
+}
 
-    pub fn writer(&mut self) -> &mut BufWriter<fs::File> {
-        &mut self.writer
+/// Writes the table `path` with `fill`, under a temporary name until it is whole.
+pub(crate) fn write_csv(
+    path: &Path,
+    fill: impl FnOnce(&mut CsvOut<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    {
+        let mut out = CsvOut { path, w: csv::Writer::from_writer(f.writer()) };
+        fill(&mut out)?;
+        out.w.flush().at(path)?;
     }
-
-    /// Flushes, syncs and renames into place.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.writer.flush()?;
-        self.writer.get_ref().sync_all()?;
-        fs::rename(&self.tmp, &self.dest)
-    }
+    f.finish()
 }
 
 /// Formats one outcome value for CSV: numbers round-trip, missing is empty.
@@ -94,10 +105,6 @@ pub fn format_number(x: f64) -> String {
     if x == 0.0 { String::from("0") } else { format!("{x}") }
 }
 
-pub(crate) fn csv_error(e: csv::Error) -> io::Error {
-    io::Error::other(e)
-}
-
 /// The header of run.csv and of a batch's runs.csv.
 pub fn runs_header(sim: &Simulation) -> Vec<String> {
     let mut h: Vec<String> = ["run", "point", "replicate", "seed"].map(String::from).to_vec();
@@ -118,25 +125,14 @@ pub fn runs_row(run: u64, point: u64, replicate: u64, out: &RunOutput) -> Vec<St
 }
 
 /// Writes trajectory.csv, events.csv, run.csv and manifest.json for one run into `dir`.
-pub fn write_run(
-    dir: &Path,
-    sim: &Simulation,
-    out: &RunOutput,
-    prov: &Provenance,
-) -> io::Result<()> {
+pub fn write_run(dir: &Path, sim: &Simulation, out: &RunOutput, prov: &Provenance) -> Result<()> {
     let s = sim.scenario();
     write_trajectory(&dir.join("trajectory.csv"), sim, out)?;
     write_events(&dir.join("events.csv"), sim, out)?;
-
-    let mut f = AtomicFile::create(&dir.join("run.csv"))?;
-    {
-        let mut w = csv::Writer::from_writer(f.writer());
-        w.write_record(runs_header(sim)).map_err(csv_error)?;
-        w.write_record(runs_row(0, 0, 0, out)).map_err(csv_error)?;
-        w.flush()?;
-    }
-    f.finish()?;
-
+    write_csv(&dir.join("run.csv"), |w| {
+        w.row(runs_header(sim))?;
+        w.row(runs_row(0, 0, 0, out))
+    })?;
     let manifest = serde_json::json!({
         "tool": "sidelines",
         "version": prov.version,
@@ -156,47 +152,36 @@ pub fn resolved_toml(s: &Scenario) -> String {
     toml::to_string(&s.document).unwrap_or_default()
 }
 
-pub fn write_json(path: &Path, value: &serde_json::Value) -> io::Result<()> {
-    let mut f = AtomicFile::create(path)?;
-    serde_json::to_writer_pretty(f.writer(), value).map_err(io::Error::other)?;
-    f.writer().write_all(b"\n")?;
-    f.finish()
+pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
+    let mut text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::damaged(path, e.to_string()))?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
 }
 
-fn write_trajectory(path: &Path, sim: &Simulation, out: &RunOutput) -> io::Result<()> {
+fn write_trajectory(path: &Path, sim: &Simulation, out: &RunOutput) -> Result<()> {
     let s = sim.scenario();
     let series = sim.series();
-    let mut f = AtomicFile::create(path)?;
-    {
-        let mut w = csv::Writer::from_writer(f.writer());
-        w.write_record(["day", "date", "actor", "variable", "value"]).map_err(csv_error)?;
-        if !series.is_empty() {
-            for (day, row) in out.trajectory.chunks(series.len()).enumerate() {
-                let day = day as u32;
-                let date = s.date(day);
-                let d = day.to_string();
-                for (x, se) in row.iter().zip(series) {
-                    w.write_record([
-                        d.as_str(),
-                        &date,
-                        &se.actor,
-                        &se.variable,
-                        &format_number(*x),
-                    ])
-                    .map_err(csv_error)?;
-                }
+    write_csv(path, |w| {
+        w.row(["day", "date", "actor", "variable", "value"])?;
+        if series.is_empty() {
+            return Ok(());
+        }
+        for (day, row) in out.trajectory.chunks(series.len()).enumerate() {
+            let day = day as u32;
+            let date = s.date(day);
+            let d = day.to_string();
+            for (x, se) in row.iter().zip(series) {
+                w.row([d.as_str(), &date, &se.actor, &se.variable, &format_number(*x)])?;
             }
         }
-        w.flush()?;
-    }
-    f.finish()
+        Ok(())
+    })
 }
 
-fn write_events(path: &Path, sim: &Simulation, out: &RunOutput) -> io::Result<()> {
+fn write_events(path: &Path, sim: &Simulation, out: &RunOutput) -> Result<()> {
     let s = sim.scenario();
-    let mut f = AtomicFile::create(path)?;
-    {
-        let mut w = csv::Writer::from_writer(f.writer());
+    write_csv(path, |w| {
         let mut header: Vec<String> =
             ["day", "date", "kind", "source", "target", "class", "magnitude"]
                 .map(String::from)
@@ -204,7 +189,7 @@ fn write_events(path: &Path, sim: &Simulation, out: &RunOutput) -> io::Result<()
         for &o in sim.observers() {
             header.push(format!("{}_perceived_day", s.actors[o].code.to_lowercase()));
         }
-        w.write_record(&header).map_err(csv_error)?;
+        w.row(&header)?;
         for e in &out.events {
             let kind = &s.events[e.kind];
             let mut row = vec![
@@ -220,9 +205,35 @@ fn write_events(path: &Path, sim: &Simulation, out: &RunOutput) -> io::Result<()
                 format_number(e.magnitude),
             ];
             row.extend(e.perceived.iter().map(|p| p.map(|d| d.to_string()).unwrap_or_default()));
-            w.write_record(&row).map_err(csv_error)?;
+            w.row(&row)?;
         }
-        w.flush()?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_round_trip_in_their_shortest_form() {
+        for x in [0.1, 1.0 / 3.0, 1e-300, 123456789.125, -2.5, f64::MIN_POSITIVE] {
+            let text = format_number(x);
+            assert_eq!(text.parse::<f64>().expect("number"), x, "{text}");
+        }
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(-0.0), "0");
+        assert_eq!(format_number(2.0), "2");
+        assert_eq!(format_optional(f64::NAN), "");
+        assert_eq!(format_optional(f64::INFINITY), "");
     }
-    f.finish()
+
+    #[test]
+    fn values_format_for_csv() {
+        assert_eq!(format_value(&Value::Text("ongoing")), "ongoing");
+        assert_eq!(format_value(&Value::Day(12)), "12");
+        assert_eq!(format_value(&Value::Flag(true)), "true");
+        assert_eq!(format_value(&Value::Missing), "");
+        assert_eq!(row_key(5, 1, 2, 99), ["5", "1", "2", "99"]);
+    }
 }

@@ -12,7 +12,10 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
+
+use crate::AtomicFile;
+use crate::error::{At, Error, Result};
 
 /// Excel's rows per sheet.
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
@@ -53,10 +56,6 @@ enum Column {
     Real,
 }
 
-fn xlsx_err(e: XlsxError) -> String {
-    e.to_string()
-}
-
 fn date(s: &str) -> Option<ExcelDateTime> {
     let mut parts = s.split('-');
     let (y, m, d) =
@@ -75,14 +74,13 @@ struct Survey {
 }
 
 /// Decides each column's type and width from the header and the first rows.
-fn survey(path: &Path) -> Result<Survey, String> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> =
-        r.headers().map_err(|e| e.to_string())?.iter().map(String::from).collect();
+fn survey(path: &Path) -> Result<Survey> {
+    let mut r = csv::Reader::from_path(path).at(path)?;
+    let header: Vec<String> = r.headers().at(path)?.iter().map(String::from).collect();
     let mut kind = vec![None::<Column>; header.len()];
     let mut width: Vec<f64> = header.iter().map(|h| h.len() as f64 + 2.0).collect();
     for rec in r.records().take(2000) {
-        let rec = rec.map_err(|e| e.to_string())?;
+        let rec = rec.at(path)?;
         for (i, v) in rec.iter().enumerate().take(header.len()) {
             if v.is_empty() {
                 continue;
@@ -124,31 +122,32 @@ fn add_table(
     path: &Path,
     name: &str,
     max_rows: u32,
-) -> Result<Vec<String>, String> {
+    book_path: &Path,
+) -> Result<Vec<String>> {
     let Survey { header, kinds, widths } = survey(path)?;
     let bold = Format::new().set_bold();
     let real = Format::new().set_num_format("0.0000");
     let integer = Format::new().set_num_format("0");
     let day = Format::new().set_num_format("yyyy-mm-dd");
     let per_sheet = max_rows.max(2) - 1;
-    let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    let mut reader = csv::Reader::from_path(path).at(path)?;
     let mut names = Vec::new();
     let mut records = reader.records().peekable();
     loop {
         let sheet_name =
             if names.is_empty() { name.to_string() } else { format!("{name}_{}", names.len() + 1) };
-        let sheet: &mut Worksheet = book.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
-        sheet.set_name(&sheet_name).map_err(xlsx_err)?;
+        let sheet: &mut Worksheet = book.add_worksheet_with_constant_memory().at(book_path)?;
+        sheet.set_name(&sheet_name).at(book_path)?;
         for (c, w) in widths.iter().enumerate() {
-            sheet.set_column_width(c as u16, *w).map_err(xlsx_err)?;
+            sheet.set_column_width(c as u16, *w).at(book_path)?;
         }
         for (c, h) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, h, &bold).map_err(xlsx_err)?;
+            sheet.write_string_with_format(0, c as u16, h, &bold).at(book_path)?;
         }
         let mut row = 0u32;
         while row < per_sheet {
             let Some(rec) = records.next() else { break };
-            let rec = rec.map_err(|e| e.to_string())?;
+            let rec = rec.at(path)?;
             row += 1;
             for (c, v) in rec.iter().enumerate().take(header.len()) {
                 if v.is_empty() {
@@ -157,23 +156,23 @@ fn add_table(
                 let col = c as u16;
                 match (kinds[c], v.parse::<f64>(), date(v)) {
                     (Column::Date, _, Some(d)) => {
-                        sheet.write_date_with_format(row, col, &d, &day).map_err(xlsx_err)?;
+                        sheet.write_date_with_format(row, col, &d, &day).at(book_path)?;
                     }
                     (Column::Integer, Ok(x), _) => {
-                        sheet.write_number_with_format(row, col, x, &integer).map_err(xlsx_err)?;
+                        sheet.write_number_with_format(row, col, x, &integer).at(book_path)?;
                     }
                     (Column::Real, Ok(x), _) => {
-                        sheet.write_number_with_format(row, col, x, &real).map_err(xlsx_err)?;
+                        sheet.write_number_with_format(row, col, x, &real).at(book_path)?;
                     }
                     _ => {
-                        sheet.write_string(row, col, v).map_err(xlsx_err)?;
+                        sheet.write_string(row, col, v).at(book_path)?;
                     }
                 }
             }
         }
-        sheet.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+        sheet.set_freeze_panes(1, 0).at(book_path)?;
         let last_col = header.len().saturating_sub(1) as u16;
-        sheet.autofilter(0, 0, row, last_col).map_err(xlsx_err)?;
+        sheet.autofilter(0, 0, row, last_col).at(book_path)?;
         names.push(sheet_name);
         if records.peek().is_none() {
             break;
@@ -184,13 +183,13 @@ fn add_table(
 
 /// Writes `dir/results.xlsx` from the tables in `dir`. `generated` is the date shown on the
 /// README sheet; `max_rows` is Excel's limit except in tests.
-pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<(), String> {
+pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> {
     let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| {
-            format!("{} is not a finished results folder (no manifest.json)", dir.display())
-        })?;
+        .ok_or_else(|| Error::NotResults(dir.to_path_buf()))?;
+    let book_path = dir.join("results.xlsx");
+    let xlsx_err = |e| Error::Workbook { path: book_path.clone(), source: e };
     let mut book = Workbook::new();
     let readme_rows = {
         // The README sheet must come first; its text is known only after the tables, so the
@@ -217,8 +216,7 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<(), 
             if !path.is_file() {
                 continue;
             }
-            let data_rows =
-                csv::Reader::from_path(&path).map_err(|e| e.to_string())?.records().count() as u64;
+            let data_rows = csv::Reader::from_path(&path).at(&path)?.records().count() as u64;
             let per_sheet = u64::from(max_rows.max(2) - 1);
             let sheets = data_rows.div_ceil(per_sheet).max(1);
             let note = if sheets > 1 {
@@ -249,10 +247,10 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<(), 
     for (file, sheet, _) in TABLES {
         let path = dir.join(file);
         if path.is_file() {
-            add_table(&mut book, &path, sheet, max_rows)?;
+            add_table(&mut book, &path, sheet, max_rows, &book_path)?;
         }
     }
-    let tmp = dir.join(".results.xlsx.partial");
-    book.save(&tmp).map_err(xlsx_err)?;
-    std::fs::rename(&tmp, dir.join("results.xlsx")).map_err(|e| e.to_string())
+    let mut f = AtomicFile::create(&book_path)?;
+    book.save_to_writer(f.writer()).map_err(xlsx_err)?;
+    f.finish()
 }

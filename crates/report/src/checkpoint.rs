@@ -1,0 +1,209 @@
+//! Checkpoints and the partial files they describe, for batch and sweep folders alike.
+//!
+//! While a batch or sweep runs, its tables grow as hidden partial files (`.runs.csv.partial`)
+//! and, every few seconds, a checkpoint records how long each was and whatever state the
+//! writer needs: a magic line naming the format, one line of JSON, then an optional binary
+//! body. The checkpoint is written atomically, so it is always whole. Resuming truncates each
+//! partial file to its recorded length; finishing renames the partial files to their names and
+//! removes the checkpoint last, so a folder with a checkpoint is unfinished and one without is
+//! complete.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+
+use crate::atomic::{AtomicFile, remove_stale};
+use crate::error::{At, Error, Result};
+
+/// The checkpoint's file name, in batch and sweep folders.
+pub const CHECKPOINT: &str = ".checkpoint";
+
+/// A table written while the run goes: its hidden partial name and its final name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Partial {
+    pub tmp: &'static str,
+    pub name: &'static str,
+}
+
+/// Prepares `dir` for a new run: creates it and removes `files` and what a killed writer of
+/// them left behind.
+pub fn start(dir: &Path, files: &[&str]) -> Result<()> {
+    fs::create_dir_all(dir).at(dir)?;
+    for f in files {
+        let p = dir.join(f);
+        if p.exists() {
+            fs::remove_file(&p).at(&p)?;
+        }
+    }
+    remove_stale(dir, files).at(dir)
+}
+
+/// Opens a partial file for appending, first cut to `truncate_to` bytes when resuming.
+pub fn open_append(path: &Path, truncate_to: Option<u64>) -> Result<BufWriter<File>> {
+    let file = OpenOptions::new().create(true).append(true).open(path).at(path)?;
+    if let Some(len) = truncate_to {
+        file.set_len(len).at(path)?;
+    }
+    Ok(BufWriter::new(file))
+}
+
+/// Flushes a partial table to disk, so the length a checkpoint records is really there.
+pub fn sync(path: &Path, w: &mut csv::Writer<BufWriter<File>>) -> Result<()> {
+    w.flush().at(path)?;
+    w.get_ref().get_ref().sync_all().at(path)
+}
+
+/// The length of a file in bytes (0 when it does not exist).
+pub fn len(path: &Path) -> u64 {
+    fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Writes the checkpoint: `magic`, `meta` as one line of JSON, then `body`.
+pub fn write(dir: &Path, magic: &str, meta: &serde_json::Value, body: &[Vec<u8>]) -> Result<()> {
+    let path = dir.join(CHECKPOINT);
+    let mut f = AtomicFile::create(&path)?;
+    let w = f.writer();
+    writeln!(w, "{magic}").at(&path)?;
+    writeln!(w, "{meta}").at(&path)?;
+    for b in body {
+        w.write_all(b).at(&path)?;
+    }
+    f.finish()
+}
+
+/// Reads a checkpoint written by `write`: (meta, body). `what` names the kind of run ("batch")
+/// for the message when there is none.
+pub fn read(dir: &Path, magic: &str, what: &'static str) -> Result<(serde_json::Value, Vec<u8>)> {
+    let path = dir.join(CHECKPOINT);
+    if !path.is_file() {
+        return Err(Error::NothingToResume { dir: dir.to_path_buf(), what });
+    }
+    let mut bytes = Vec::new();
+    File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).at(&path)?;
+    let mut lines = bytes.splitn(3, |b| *b == b'\n');
+    if lines.next() != Some(magic.as_bytes()) {
+        return Err(Error::damaged(&path, format!("not a sidelines {what} checkpoint")));
+    }
+    let meta = serde_json::from_slice(lines.next().unwrap_or_default())
+        .map_err(|_| Error::damaged(&path, "unreadable header"))?;
+    Ok((meta, lines.next().unwrap_or_default().to_vec()))
+}
+
+/// The fields in which the interrupted run's identity `theirs` differs from `mine`, each as
+/// "field: interrupted <what> had X, this command has Y".
+pub fn differences(
+    mine: &serde_json::Value,
+    theirs: &serde_json::Value,
+    what: &str,
+) -> Vec<String> {
+    let shown = |x: Option<&serde_json::Value>| match x {
+        Some(serde_json::Value::String(s)) if s.len() > 40 => String::from("(a different text)"),
+        Some(x) => x.to_string(),
+        None => String::from("nothing"),
+    };
+    let (Some(a), Some(b)) = (mine.as_object(), theirs.as_object()) else {
+        return vec![String::from("the checkpoint records no identity")];
+    };
+    a.iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            format!(
+                "{k}: interrupted {what} had {}, this command has {}",
+                shown(b.get(k)),
+                shown(Some(v))
+            )
+        })
+        .collect()
+}
+
+/// Interrupted while finishing, a run may have renamed some partial files already: take them
+/// back, so that resuming finds nothing left to do and finishes again.
+pub fn take_back(dir: &Path, partials: &[Partial]) -> Result<()> {
+    for p in partials {
+        let (tmp, name) = (dir.join(p.tmp), dir.join(p.name));
+        if !tmp.exists() && name.exists() {
+            fs::rename(&name, &tmp).at(&tmp)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses partial files shorter than the checkpoint recorded.
+pub fn check_lengths(dir: &Path, partials: &[Partial], lengths: &[u64]) -> Result<()> {
+    for (p, want) in partials.iter().zip(lengths) {
+        let path = dir.join(p.tmp);
+        if len(&path) < *want {
+            return Err(Error::damaged(&path, "shorter than the checkpoint says"));
+        }
+    }
+    Ok(())
+}
+
+/// Renames every partial file to its final name.
+pub fn rename_all(dir: &Path, partials: &[Partial]) -> Result<()> {
+    for p in partials {
+        let tmp = dir.join(p.tmp);
+        fs::rename(&tmp, dir.join(p.name)).at(&tmp)?;
+    }
+    Ok(())
+}
+
+/// Removes the checkpoint: the folder is complete.
+pub fn remove(dir: &Path) -> Result<()> {
+    let path = dir.join(CHECKPOINT);
+    fs::remove_file(&path).at(&path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_damage() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        let e = read(dir, "magic 1", "batch").expect_err("none yet");
+        assert!(e.to_string().ends_with("holds no unfinished batch to resume"), "{e}");
+        let meta = serde_json::json!({"next_run": 3});
+        write(dir, "magic 1", &meta, &[vec![1, 2], vec![10, 0, 255]]).expect("write");
+        let (m, body) = read(dir, "magic 1", "batch").expect("read");
+        assert_eq!((m, body), (meta, vec![1, 2, 10, 0, 255]));
+        let e = read(dir, "magic 2", "sweep").expect_err("other format");
+        assert!(e.to_string().contains("not a sidelines sweep checkpoint"), "{e}");
+        fs::write(dir.join(CHECKPOINT), "magic 1\n{broken").expect("write");
+        let e = read(dir, "magic 1", "batch").expect_err("damaged");
+        assert!(e.to_string().contains("unreadable header") && e.is_input(), "{e}");
+    }
+
+    #[test]
+    fn differences_name_each_field() {
+        let mine = serde_json::json!({"seed": 2, "runs": 10, "toml": "x".repeat(50)});
+        let theirs = serde_json::json!({"seed": 1, "runs": 10, "toml": "y".repeat(50)});
+        assert_eq!(
+            differences(&mine, &theirs, "batch"),
+            [
+                "seed: interrupted batch had 1, this command has 2",
+                "toml: interrupted batch had (a different text), this command has (a different text)"
+            ]
+        );
+        assert!(differences(&mine, &mine, "batch").is_empty());
+    }
+
+    #[test]
+    fn partials_are_checked_renamed_and_taken_back() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        let parts = [Partial { tmp: ".a.partial", name: "a.csv" }];
+        fs::write(dir.join(".a.partial"), "12345").expect("write");
+        check_lengths(dir, &parts, &[5]).expect("long enough");
+        assert!(check_lengths(dir, &parts, &[6]).is_err());
+        rename_all(dir, &parts).expect("rename");
+        assert!(dir.join("a.csv").exists() && !dir.join(".a.partial").exists());
+        take_back(dir, &parts).expect("take back");
+        assert!(!dir.join("a.csv").exists() && dir.join(".a.partial").exists());
+        let mut w = open_append(&dir.join(".a.partial"), Some(2)).expect("open");
+        w.write_all(b"x").expect("write");
+        drop(w);
+        assert_eq!(fs::read_to_string(dir.join(".a.partial")).expect("read"), "12x");
+    }
+}

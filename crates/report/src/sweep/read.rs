@@ -1,0 +1,139 @@
+//! Reading a sweep's tables back: the per-point means for sensitivity analysis, any design
+//! table an analyst brings, and a partial runs.csv on resume.
+
+use std::path::Path;
+
+use sidelines_model::{OutcomeKind, Value};
+
+use crate::error::{At, Error, Result};
+
+/// A design table: parameter columns (per row) and named outcome columns (per row).
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    pub parameters: Vec<String>,
+    pub x: Vec<Vec<f64>>,
+    pub outcomes: Vec<(String, Vec<f64>)>,
+}
+
+/// The per-point means of every numeric outcome of a finished sweep folder, with its points.
+pub fn sweep_table(dir: &Path) -> Result<Table> {
+    let path = dir.join("points.csv");
+    let mut points = csv::Reader::from_path(&path).at(&path)?;
+    let parameters: Vec<String> =
+        points.headers().at(&path)?.iter().skip(1).map(String::from).collect();
+    let mut x = Vec::new();
+    for rec in points.records() {
+        let rec = rec.at(&path)?;
+        x.push(rec.iter().skip(1).map(|v| v.parse::<f64>().unwrap_or(f64::NAN)).collect());
+    }
+    let path = dir.join("summary.csv");
+    let mut summary = csv::Reader::from_path(&path).at(&path)?;
+    let mut means: Vec<(String, Vec<f64>)> = Vec::new();
+    for (i, rec) in summary.records().enumerate() {
+        let rec = rec.at(&path)?;
+        let (point, outcome, mean) =
+            (rec.get(0).unwrap_or(""), rec.get(1).unwrap_or(""), rec.get(3).unwrap_or(""));
+        let point: usize = point.parse().map_err(|_| Error::NotANumber {
+            path: path.clone(),
+            line: i as u64 + 2,
+            column: String::from("point"),
+        })?;
+        let mean = mean.parse::<f64>().unwrap_or(f64::NAN);
+        let col = match means.iter().position(|(n, _)| n == outcome) {
+            Some(c) => c,
+            None => {
+                means.push((outcome.to_string(), vec![f64::NAN; x.len()]));
+                means.len() - 1
+            }
+        };
+        if let Some(slot) = means[col].1.get_mut(point) {
+            *slot = mean;
+        }
+    }
+    Ok(Table { parameters, x, outcomes: means })
+}
+
+/// A table produced by any model, in the design's row order: named parameter columns and one
+/// outcome column.
+pub fn csv_table(path: &Path, params: &[String], outcome: &str) -> Result<Table> {
+    let mut r = csv::Reader::from_path(path).at(path)?;
+    let header: Vec<String> = r.headers().at(path)?.iter().map(String::from).collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::NoColumn { path: path.to_path_buf(), column: name.to_string() })
+    };
+    let pcols: Vec<usize> = params.iter().map(|p| col(p)).collect::<Result<_>>()?;
+    let ycol = col(outcome)?;
+    let mut t = Table {
+        parameters: params.to_vec(),
+        x: Vec::new(),
+        outcomes: vec![(outcome.to_string(), Vec::new())],
+    };
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.at(path)?;
+        let num = |c: usize| {
+            rec.get(c).and_then(|v| v.trim().parse::<f64>().ok()).ok_or_else(|| Error::NotANumber {
+                path: path.to_path_buf(),
+                line: i as u64 + 2,
+                column: header[c].clone(),
+            })
+        };
+        t.x.push(pcols.iter().map(|c| num(*c)).collect::<Result<_>>()?);
+        t.outcomes[0].1.push(num(ycol)?);
+    }
+    Ok(t)
+}
+
+/// One cell of runs.csv back as the value that was written (numbers round-trip exactly).
+pub(crate) fn parse_value(s: &str, kind: OutcomeKind) -> Value {
+    match kind {
+        _ if s.is_empty() => Value::Missing,
+        OutcomeKind::Category(labels) => match s {
+            "true" => Value::Flag(true),
+            "false" => Value::Flag(false),
+            _ => labels.iter().find(|l| **l == s).map_or(Value::Missing, |l| Value::Text(l)),
+        },
+        OutcomeKind::Unit => s.parse().map_or(Value::Missing, Value::Number),
+        OutcomeKind::Day => s.parse().map_or(Value::Missing, Value::Day),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format_value;
+
+    #[test]
+    fn written_values_read_back_equal() {
+        let kinds = [
+            (Value::Text("settled"), OutcomeKind::Category(&["ongoing", "settled"])),
+            (Value::Flag(false), OutcomeKind::Category(&["true", "false"])),
+            (Value::Number(0.1 + 0.2), OutcomeKind::Unit),
+            (Value::Day(364), OutcomeKind::Day),
+            (Value::Missing, OutcomeKind::Day),
+        ];
+        for (v, k) in kinds {
+            assert_eq!(parse_value(&format_value(&v), k), v);
+        }
+    }
+
+    #[test]
+    fn a_design_table_names_its_faults() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("t.csv");
+        std::fs::write(&path, "a,b,y\n0.1,0.2,1\n0.3,0.4,2\n").expect("write");
+        let t = csv_table(&path, &["b".into(), "a".into()], "y").expect("table");
+        assert_eq!(t.x, [[0.2, 0.1], [0.4, 0.3]]);
+        assert_eq!(t.outcomes[0].1, [1.0, 2.0]);
+        let e = csv_table(&path, &["c".into()], "y").expect_err("no column");
+        assert_eq!(e.to_string(), format!("{}: no column `c`", path.display()));
+        std::fs::write(&path, "a,y\n0.1,1\n0.3,x\n").expect("write");
+        let e = csv_table(&path, &["a".into()], "y").expect_err("not a number");
+        assert_eq!(e.to_string(), format!("{}: line 3: `y` is not a number", path.display()));
+        std::fs::write(&path, "a,y\n0.1,1,7\n").expect("write");
+        let e = csv_table(&path, &["a".into()], "y").expect_err("ragged");
+        assert!(e.to_string().starts_with(&path.display().to_string()) && e.is_input(), "{e}");
+    }
+}
