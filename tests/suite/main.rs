@@ -11,6 +11,7 @@
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
 //! - `charts`: charts are valid PNG and SVG; the report is self-contained.
 //! - `xlsx`: the workbook read back by an independent reader.
+//! - `same_results`: every embedded scenario gives its recorded rows for 200 seeds.
 //! - `robustness`: no input reachable from a file or a parameter path makes the tool panic,
 //!   and the model's invariants hold for any valid scenario.
 
@@ -22,6 +23,7 @@ mod cli;
 mod common;
 mod determinism;
 mod robustness;
+mod same_results;
 mod schedule;
 mod sweep;
 mod validity;
