@@ -105,7 +105,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let mut progress = Progress::new(args.exec.quiet, next_run, total);
     let mut report = |done: u64| progress.update(done);
-    let control = Control { stop: &STOP, progress: &mut report, checkpoint_every };
+    let control = Control {
+        stop: &STOP,
+        progress: &mut report,
+        checkpoint_every,
+        runs_per_world: args.exec.runs_per_world,
+    };
     let outcome = execute(&plan, &pool, next_run, aggregators, &mut writer, control)
         .with_context(|| format!("running the batch in {}", dir.display()))?;
     progress.finish();

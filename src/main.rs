@@ -109,6 +109,9 @@ pub(crate) struct ExecArgs {
     /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
+    /// Runs simulated side by side in one world (tests vary it; results do not depend on it).
+    #[arg(long, default_value_t = sidelines_experiment::RUNS_PER_WORLD, hide = true)]
+    pub runs_per_world: u64,
 }
 
 /// An error the user can fix by changing their input: exit code 2.

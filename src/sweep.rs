@@ -225,7 +225,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         done_runs = done;
         bar.update(done);
     };
-    let control = Control { stop: &STOP, progress: &mut report, checkpoint_every };
+    let control = Control {
+        stop: &STOP,
+        progress: &mut report,
+        checkpoint_every,
+        runs_per_world: args.exec.runs_per_world,
+    };
     let outcome = match adaptive {
         None => execute(&plan, &pool, next_run, Vec::new(), &mut writer, control)?,
         Some(rule) => {

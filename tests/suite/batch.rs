@@ -63,11 +63,15 @@ fn assert_same_tables(a: &Path, b: &Path) {
 }
 
 #[test]
-fn thread_counts_give_identical_bytes() {
+fn thread_counts_and_runs_per_world_give_identical_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    for threads in ["1", "4"] {
-        let dir = tmp.path().join(threads);
-        let out = sidelines(&batch_args(dir.to_str().expect("utf8"), threads));
+    // The reference ran 2 threads with the default runs per world; 3000 runs are not a
+    // multiple of 7 or 64 (the default), and 1 is a world per run.
+    for (threads, per_world) in [("1", "64"), ("4", "64"), ("2", "1"), ("2", "7")] {
+        let dir = tmp.path().join(format!("{threads}-{per_world}"));
+        let mut args = batch_args(dir.to_str().expect("utf8"), threads);
+        args.extend(["--runs-per-world", per_world]);
+        let out = sidelines(&args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_same_tables(reference(), &dir);
     }

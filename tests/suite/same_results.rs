@@ -11,19 +11,25 @@ use std::path::Path;
 use std::sync::Arc;
 
 use sidelines_experiment::run_seed;
-use sidelines_model::{Record, Simulation};
+use sidelines_model::{Record, RunOutput, Simulation};
 use sidelines_report::{runs_header, runs_row};
 
 const SEEDS: u64 = 200;
 
-fn rows(name: &str) -> String {
+/// The rows of `SEEDS` runs, simulated `capacity` runs to a world.
+fn rows(name: &str, capacity: usize) -> String {
     let s = Arc::new(crate::common::embedded(name));
-    let mut sim = Simulation::new(s).expect("builds");
+    let mut sim = Simulation::with_capacity(s, capacity).expect("builds");
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(runs_header(&sim)).expect("header");
-    for r in 0..SEEDS {
-        let out = sim.run(run_seed(1, 0, r), Record::default());
-        w.write_record(runs_row(r, 0, r, &out)).expect("row");
+    let seeds: Vec<u64> = (0..SEEDS).map(|r| run_seed(1, 0, r)).collect();
+    let mut outs = vec![RunOutput::default(); capacity];
+    for (b, block) in seeds.chunks(capacity).enumerate() {
+        sim.run_block(block, Record::default(), &mut outs);
+        for (i, out) in outs.iter().take(block.len()).enumerate() {
+            let r = (b * capacity + i) as u64;
+            w.write_record(runs_row(r, 0, r, out)).expect("row");
+        }
     }
     String::from_utf8(w.into_inner().expect("flush")).expect("utf8")
 }
@@ -33,21 +39,47 @@ fn every_embedded_scenario_gives_its_recorded_rows() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/same-results");
     let record = std::env::var_os("RECORD_SAME_RESULTS").is_some();
     for (name, _, _) in sidelines_scenario::EMBEDDED {
-        let got = rows(name);
         let path = dir.join(format!("{name}.csv"));
         if record {
-            std::fs::write(&path, &got).expect("record");
+            std::fs::write(&path, rows(name, 1)).expect("record");
             continue;
         }
         let want =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        if want != got {
-            let first = want.lines().zip(got.lines()).position(|(a, b)| a != b);
-            panic!(
-                "{name}: rows differ from the recorded ones (first at line {first:?})\nwant: {}\ngot:  {}",
-                first.and_then(|i| want.lines().nth(i)).unwrap_or(""),
-                first.and_then(|i| got.lines().nth(i)).unwrap_or("")
-            );
+        // One run per world, blocks that divide the 200 runs, and blocks that do not.
+        for capacity in [1, 8, 64] {
+            let got = rows(name, capacity);
+            if want != got {
+                let first = want.lines().zip(got.lines()).position(|(a, b)| a != b);
+                panic!(
+                    "{name}, {capacity} runs per world: rows differ from the recorded ones \
+                     (first at line {first:?})\nwant: {}\ngot:  {}",
+                    first.and_then(|i| want.lines().nth(i)).unwrap_or(""),
+                    first.and_then(|i| got.lines().nth(i)).unwrap_or("")
+                );
+            }
+        }
+    }
+}
+
+/// Trajectories and event logs too: a run's whole output does not depend on the runs beside
+/// it in its world, nor on what the world ran before.
+#[test]
+fn a_run_is_the_same_alone_and_in_a_block() {
+    let s = Arc::new(crate::common::embedded("coerced-settlement"));
+    let record = Record { trajectory: true, events: true };
+    let seeds: Vec<u64> = (0..23).map(|r| run_seed(9, 0, r)).collect();
+    let mut alone = Simulation::new(s.clone()).expect("builds");
+    let want: Vec<RunOutput> = seeds.iter().map(|&x| alone.run(x, record)).collect();
+    let mut block = Simulation::with_capacity(s, 5).expect("builds");
+    let mut outs = vec![RunOutput::default(); 5];
+    // A block of 5, then the same world reused for blocks of 5, 5, 5 and a last one of 3.
+    for (b, chunk) in seeds.chunks(5).enumerate() {
+        block.run_block(chunk, record, &mut outs);
+        for (i, out) in outs.iter().take(chunk.len()).enumerate() {
+            let w = &want[b * 5 + i];
+            assert!(!w.events.is_empty() && !w.trajectory.is_empty());
+            assert_eq!(out, w, "seed {} (block {b}, place {i})", chunk[i]);
         }
     }
 }

@@ -122,10 +122,16 @@ fn grid_points_runs_and_summaries() {
 fn sobol_sweep_is_identical_across_threads_and_analyze_agrees() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = write(tmp.path(), "sobol.toml", SOBOL);
-    let run = |threads: &str| {
-        sweep_into(&file, &tmp.path().join(format!("t{threads}")), &["--threads", threads])
+    // Three threads and worlds of 2 runs, against one thread and the default (64, which a
+    // point's 3 replicates cap at 3): 2 does not divide a point's replicates.
+    let run = |threads: &str, per_world: &str| {
+        sweep_into(
+            &file,
+            &tmp.path().join(format!("t{threads}")),
+            &["--threads", threads, "--runs-per-world", per_world],
+        )
     };
-    let (a, b) = (run("1"), run("3"));
+    let (a, b) = (run("1", "64"), run("3", "2"));
     assert_same(
         &a,
         &b,

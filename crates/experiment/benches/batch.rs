@@ -1,13 +1,17 @@
-//! Runs per second of a batch on the default scenario, with 1 and with 2 threads, measured in
-//! the same process so the ratio is meaningful on a noisy machine. Each iteration runs 256 runs
-//! (aggregation of outcomes and time series included; no files).
+//! Runs per second of a batch on the default scenario, measured in the same process so ratios
+//! are meaningful on a noisy machine: with 1 and with 2 threads at the default number of runs
+//! per world, and on one thread with 1, 8, 64 and 256 runs per world (the measurement behind
+//! `RUNS_PER_WORLD`). Each iteration runs 1,024 runs (aggregation of outcomes and time series
+//! included; no files).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sidelines_experiment::{Aggregator, Control, Plan, Row, Sink, empty_aggregators, execute};
+use sidelines_experiment::{
+    Aggregator, Control, Plan, RUNS_PER_WORLD, Row, Sink, empty_aggregators, execute,
+};
 
 struct Discard;
 
@@ -21,7 +25,7 @@ impl Sink for Discard {
     }
 }
 
-const RUNS: u64 = 256;
+const RUNS: u64 = 1024;
 
 fn batch(c: &mut Criterion) {
     let scenario = match sidelines_scenario::load_embedded(sidelines_scenario::DEFAULT_SCENARIO) {
@@ -40,10 +44,11 @@ fn batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch_default_scenario");
     group.throughput(Throughput::Elements(RUNS));
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(20));
-    for threads in [1usize, 2] {
+    group.measurement_time(Duration::from_secs(10));
+    let cases = [(1usize, RUNS_PER_WORLD), (2, RUNS_PER_WORLD), (1, 1), (1, 8), (1, 256)];
+    for (threads, per_world) in cases {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-        group.bench_function(format!("{threads}_threads"), |b| {
+        group.bench_function(format!("{threads}_threads_{per_world}_per_world"), |b| {
             b.iter(|| {
                 let stop = AtomicBool::new(false);
                 let mut progress = |_| {};
@@ -51,6 +56,7 @@ fn batch(c: &mut Criterion) {
                     stop: &stop,
                     progress: &mut progress,
                     checkpoint_every: Duration::from_secs(3600),
+                    runs_per_world: per_world,
                 };
                 let aggs = empty_aggregators(&plan).expect("builds");
                 execute(&plan, &pool, 0, aggs, &mut Discard, control).expect("runs")

@@ -80,7 +80,7 @@ pub fn execute_adaptive(
     sink: &mut dyn PointSink,
     control: Control<'_>,
 ) -> Result<Outcome, Error> {
-    let Control { stop, progress, checkpoint_every } = control;
+    let Control { stop, progress, checkpoint_every, runs_per_world } = control;
     let mut rows = start.rows;
     let mut values = start.values;
     let min = rule.min.max(1);
@@ -120,7 +120,7 @@ pub fn execute_adaptive(
             };
             let done_before = rows - n;
             let mut report = |local: u64| progress(done_before + local);
-            let ctl = Control { stop, progress: &mut report, checkpoint_every };
+            let ctl = Control { stop, progress: &mut report, checkpoint_every, runs_per_world };
             match execute(&plan, pool, n, Vec::new(), &mut round, ctl)? {
                 Outcome::Interrupted { next_run } => {
                     return Ok(Outcome::Interrupted { next_run: rows + (next_run - n) });

@@ -33,6 +33,11 @@ pub use aggregate::{
 /// Runs per block: the bound on rows held in memory between the workers and the sink.
 pub const BLOCK: u64 = 512;
 
+/// Runs simulated side by side in one world (a rayon task's share of a block). The ECS's fixed
+/// cost per system call is shared by the runs of a world; `benches/batch.rs` measures the
+/// choice (see PERFORMANCE.md).
+pub const RUNS_PER_WORLD: u64 = 64;
+
 /// The seed of one run:
 /// `splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11`.
 ///
@@ -132,17 +137,21 @@ impl From<BuildError> for Error {
     }
 }
 
-/// Controls from the caller: a stop flag, a progress callback, the checkpoint interval.
+/// Controls from the caller: a stop flag, a progress callback, the checkpoint interval, and how
+/// many runs share a world (`RUNS_PER_WORLD` unless a test varies it; results do not depend
+/// on it).
 pub struct Control<'a> {
     pub stop: &'a AtomicBool,
     pub progress: &'a mut dyn FnMut(u64),
     pub checkpoint_every: Duration,
+    pub runs_per_world: u64,
 }
 
 impl std::fmt::Debug for Control<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Control")
             .field("checkpoint_every", &self.checkpoint_every)
+            .field("runs_per_world", &self.runs_per_world)
             .finish_non_exhaustive()
     }
 }
@@ -153,7 +162,7 @@ struct Worker {
     /// sweep of thousands of points holds one per thread).
     sim: Option<(usize, Simulation)>,
     aggregators: Vec<Aggregator>,
-    buffer: RunOutput,
+    outputs: Vec<RunOutput>,
     /// Trajectories not yet added to the aggregators, per point (up to `SERIES_BLOCK` runs).
     pending: Vec<Vec<f64>>,
 }
@@ -200,6 +209,7 @@ pub fn execute(
     sink: &mut dyn Sink,
     control: Control<'_>,
 ) -> Result<Outcome, Error> {
+    let runs_per_world = control.runs_per_world.max(1);
     let total = plan.total_runs();
     let blank: Vec<Aggregator> = aggregators
         .iter()
@@ -214,69 +224,39 @@ pub fn execute(
             Mutex::new(Worker {
                 sim: None,
                 aggregators: blank.clone(),
-                buffer: RunOutput::default(),
+                outputs: Vec::new(),
                 pending: plan.points.iter().map(|_| Vec::new()).collect(),
             })
         })
         .collect();
     drop(blank);
-    let Control { stop, progress, checkpoint_every } = control;
+    let Control { stop, progress, checkpoint_every, .. } = control;
     let mut last_checkpoint = Instant::now();
     let record = Record { trajectory: plan.timeseries || plan.trajectories > 0, events: false };
 
     while next_run < total {
         let end = (next_run + BLOCK).min(total);
-        let rows: Result<Vec<Row>, BuildError> = pool.install(|| {
-            (next_run..end)
+        // The block's runs in worlds of at most `runs_per_world`, never across two points.
+        let mut worlds = Vec::new();
+        let mut start = next_run;
+        while start < end {
+            let point_end = (plan.locate(start).0 + 1) * plan.replicates;
+            let stop_at = (start + runs_per_world).min(end).min(point_end);
+            worlds.push(start..stop_at);
+            start = stop_at;
+        }
+        let rows: Result<Vec<Vec<Row>>, BuildError> = pool.install(|| {
+            worlds
                 .into_par_iter()
-                .map(|run| {
+                .map(|runs| {
                     let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
                     let mut guard = workers[slot].lock().unwrap_or_else(|p| p.into_inner());
-                    let w = &mut *guard;
-                    let (point, replicate) = plan.locate(run);
-                    let p = point as usize;
-                    if w.sim.as_ref().is_none_or(|(q, _)| *q != p) {
-                        w.sim = Some((p, Simulation::new(plan.points[p].clone())?));
-                    }
-                    let point_id = plan.first_point + point;
-                    let seed_point = if plan.common_random_numbers { 0 } else { point_id };
-                    let seed = run_seed(plan.master_seed, seed_point, replicate);
-                    if let Some((_, sim)) = w.sim.as_mut() {
-                        sim.run_into(seed, record, &mut w.buffer);
-                    }
-                    // Sweeps pass no aggregators: their sink summarises each point's rows.
-                    let cells = w.aggregators.get(p).map(Aggregator::cells);
-                    if let Some(cells) = cells {
-                        w.aggregators[p].add_outcomes(&w.buffer.outcomes);
-                        if plan.timeseries {
-                            if w.buffer.trajectory.len() == cells {
-                                w.pending[p].extend_from_slice(&w.buffer.trajectory);
-                            }
-                            if w.pending[p].len() >= SERIES_BLOCK * cells.max(1) {
-                                w.flush(p);
-                            }
-                        }
-                    }
-                    let trajectory = if run < plan.trajectories {
-                        w.buffer.trajectory.clone()
-                    } else {
-                        Vec::new()
-                    };
-                    Ok(Row {
-                        run,
-                        point: point_id,
-                        replicate,
-                        output: RunOutput {
-                            seed,
-                            outcomes: w.buffer.outcomes.clone(),
-                            trajectory,
-                            events: Vec::new(),
-                        },
-                    })
+                    run_world(plan, &mut guard, runs, record, runs_per_world as usize)
                 })
                 .collect()
         });
-        sink.rows(&rows?)?;
+        let rows: Vec<Row> = rows?.into_iter().flatten().collect();
+        sink.rows(&rows)?;
         next_run = end;
         progress(next_run);
         let stopping = stop.load(Ordering::SeqCst);
@@ -297,6 +277,61 @@ pub fn execute(
         }
     }
     Ok(Outcome::Complete(aggregators))
+}
+
+/// Runs consecutive runs of one point side by side in the worker's world; returns their rows.
+fn run_world(
+    plan: &Plan,
+    w: &mut Worker,
+    runs: std::ops::Range<u64>,
+    record: Record,
+    capacity: usize,
+) -> Result<Vec<Row>, BuildError> {
+    let (point, first_replicate) = plan.locate(runs.start);
+    let p = point as usize;
+    if w.sim.as_ref().is_none_or(|(q, s)| *q != p || s.capacity() != capacity) {
+        w.sim = Some((p, Simulation::with_capacity(plan.points[p].clone(), capacity)?));
+    }
+    let point_id = plan.first_point + point;
+    let seed_point = if plan.common_random_numbers { 0 } else { point_id };
+    let n = (runs.end - runs.start) as usize;
+    let seeds: Vec<u64> = (0..n as u64)
+        .map(|i| run_seed(plan.master_seed, seed_point, first_replicate + i))
+        .collect();
+    w.outputs.resize_with(n.max(w.outputs.len()), RunOutput::default);
+    if let Some((_, sim)) = w.sim.as_mut() {
+        sim.run_block(&seeds, record, &mut w.outputs[..n]);
+    }
+    let mut rows = Vec::with_capacity(n);
+    for (i, run) in runs.enumerate() {
+        // Sweeps pass no aggregators: their sink summarises each point's rows.
+        if let Some(cells) = w.aggregators.get(p).map(Aggregator::cells) {
+            let out = &w.outputs[i];
+            w.aggregators[p].add_outcomes(&out.outcomes);
+            if plan.timeseries {
+                if out.trajectory.len() == cells {
+                    w.pending[p].extend_from_slice(&out.trajectory);
+                }
+                if w.pending[p].len() >= SERIES_BLOCK * cells.max(1) {
+                    w.flush(p);
+                }
+            }
+        }
+        let out = &w.outputs[i];
+        let trajectory = if run < plan.trajectories { out.trajectory.clone() } else { Vec::new() };
+        rows.push(Row {
+            run,
+            point: point_id,
+            replicate: first_replicate + i as u64,
+            output: RunOutput {
+                seed: seeds[i],
+                outcomes: out.outcomes.clone(),
+                trajectory,
+                events: Vec::new(),
+            },
+        });
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -50,13 +50,13 @@ pub fn follow_leverage(
     setup: Res<Setup>,
     roster: Res<Roster>,
     need: Query<&MunitionsNeed>,
-    mut q: Query<(&ActorId, &mut Leverage)>,
+    mut q: Query<(&ActorId, &RunIdx, &mut Leverage)>,
 ) {
     let s = &setup.0;
-    for (id, mut lev) in &mut q {
+    for (id, run, mut lev) in &mut q {
         let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
         let Some(al) = &o.alignment else { continue };
-        let Ok(n) = need.get(roster.0[al.leverage_from.index]) else { continue };
+        let Ok(n) = need.get(roster.get(run.get(), al.leverage_from.index)) else { continue };
         lev.0 += (n.0 - lev.0) / s.war.leverage_adjust_days;
     }
 }
@@ -66,16 +66,16 @@ pub fn reweigh_lanes(
     setup: Res<Setup>,
     roster: Res<Roster>,
     courtship: Query<&Courtship>,
-    mut q: Query<(&ActorId, &mut Lanes, &Leverage, &TypeBelief)>,
+    mut q: Query<(&ActorId, &RunIdx, &mut Lanes, &Leverage, &TypeBelief)>,
 ) {
     let s = &setup.0;
     let a = &s.alignment;
     let fade = daily_retention(a.shock_half_life_days);
-    for &ent in &roster.0 {
-        let Ok((id, mut lanes, lev, belief)) = q.get_mut(ent) else { continue };
+    for (id, run, mut lanes, lev, belief) in &mut q {
         let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
         let Some(al) = &o.alignment else { continue };
-        let courted = courtship.get(roster.0[al.courted_by.index]).map_or(0.0, |c| c.level);
+        let courted =
+            courtship.get(roster.get(run.get(), al.courted_by.index)).map_or(0.0, |c| c.level);
         let payoff: f64 =
             belief.0.iter().zip(&s.hypotheses).map(|(b, h)| b * h.engagement_payoff).sum();
         let mut u = [0.0; 4];
@@ -113,13 +113,14 @@ pub fn adjust_courtship(
     setup: Res<Setup>,
     roster: Res<Roster>,
     lanes: Query<&Lanes>,
-    mut q: Query<(&ActorId, &mut Courtship)>,
+    mut q: Query<(&ActorId, &RunIdx, &mut Courtship)>,
 ) {
     let s = &setup.0;
-    for (id, mut c) in &mut q {
+    for (id, run, mut c) in &mut q {
         let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
         let Some(p) = &o.courtship else { continue };
-        let tilt = lanes.get(roster.0[p.target.index]).map_or(0.0, |l| l.weights[LANE_US]);
+        let tilt =
+            lanes.get(roster.get(run.get(), p.target.index)).map_or(0.0, |l| l.weights[LANE_US]);
         let goal = p.base_per_day + p.per_tilt_per_day * (tilt - p.tilt_reference).max(0.0);
         c.level += (goal.min(1.0) - c.level) / p.adjust_days;
     }
@@ -130,17 +131,18 @@ pub fn accept_talks(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
-    mut q: Query<(&ActorId, &Lanes, &mut Acceptance)>,
+    mut q: Query<(&ActorId, &RunIdx, &Lanes, &mut Acceptance)>,
     mut out: MessageWriter<Occurred>,
 ) {
     let s = &setup.0;
-    for &ent in &roster.0 {
-        let Ok((id, lanes, mut acc)) = q.get_mut(ent) else { continue };
+    for &ent in roster.active_entities() {
+        let Ok((id, run, lanes, mut acc)) = q.get_mut(ent) else { continue };
         let pending = std::mem::take(&mut acc.overture_pending);
         if pending && acc.day.is_none() && lanes.weights[LANE_US] >= s.alignment.accept_talks_above
         {
             acc.day = Some(clock.day);
             out.write(Occurred {
+                run: run.0,
                 day: clock.day,
                 kind: s.kinds[ModelKind::TalksAccepted],
                 source: id.0,

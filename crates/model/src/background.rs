@@ -15,19 +15,24 @@ use sidelines_scenario::ModelKind;
 pub fn fire_background(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    mut rngs: ResMut<Rngs>,
+    roster: Res<Roster>,
+    mut rngs: ResMut<PerRun<Rngs>>,
     mut out: MessageWriter<Occurred>,
 ) {
-    for (i, b) in setup.0.background.iter().enumerate() {
-        if happens(&mut rngs.background, b.rate_per_day) {
-            out.write(Occurred {
-                day: clock.day,
-                kind: b.kind,
-                source: b.source,
-                target: b.target,
-                magnitude: 1.0,
-                uid: Occurred::uid(Origin::Background, i as u32, clock.day),
-            });
+    for run in 0..roster.active {
+        let rng = &mut rngs.0[run].background;
+        for (i, b) in setup.0.background.iter().enumerate() {
+            if happens(rng, b.rate_per_day) {
+                out.write(Occurred {
+                    run: run as u32,
+                    day: clock.day,
+                    kind: b.kind,
+                    source: b.source,
+                    target: b.target,
+                    magnitude: 1.0,
+                    uid: Occurred::uid(Origin::Background, i as u32, clock.day),
+                });
+            }
         }
     }
 }
@@ -37,17 +42,18 @@ pub fn court_target(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
-    mut rngs: ResMut<Rngs>,
-    q: Query<(&ActorId, &Courtship)>,
+    mut rngs: ResMut<PerRun<Rngs>>,
+    q: Query<(&ActorId, &RunIdx, &Courtship)>,
     mut out: MessageWriter<Occurred>,
 ) {
     let s = &setup.0;
-    for &ent in &roster.0 {
-        let Ok((id, c)) = q.get(ent) else { continue };
+    for &ent in roster.active_entities() {
+        let Ok((id, run, c)) = q.get(ent) else { continue };
         let sidelines_scenario::ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
         let Some(p) = &o.courtship else { continue };
-        if happens(&mut rngs.courtship, 1.0 - (-c.level).exp()) {
+        if happens(&mut rngs.0[run.get()].courtship, 1.0 - (-c.level).exp()) {
             out.write(Occurred {
+                run: run.0,
                 day: clock.day,
                 kind: s.kinds[ModelKind::ChinaCourtship],
                 source: id.0,

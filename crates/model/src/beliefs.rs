@@ -80,7 +80,7 @@ pub fn update_beliefs(
     mut q: Query<(&mut TypeBelief, &mut Inbox, &Transfer, Option<&mut Acceptance>)>,
 ) {
     let s = &setup.0;
-    for &ent in &roster.0 {
+    for &ent in roster.active_entities() {
         let Ok((mut belief, mut inbox, transfer, mut acceptance)) = q.get_mut(ent) else {
             continue;
         };

@@ -1,9 +1,12 @@
 //! The `sidelines` model: a bevy_ecs world of states that watch a mediator's diplomacy.
 //!
-//! One entity per actor of the scenario. Each simulated day the schedule runs its phases in a
-//! fixed, chained order (see `Phase`) under the single-threaded executor. A [`Simulation`] owns
-//! one World and one Schedule and is reset in place between runs, so a worker thread builds it
-//! once and runs thousands of seeds through it. This crate does no I/O, reads no clock and
+//! A world holds a block of runs of one scenario, side by side: one entity per actor of every
+//! run, per-run state in `PerRun` columns, one clock for all. Each simulated day the schedule
+//! runs its phases in a fixed, chained order (see `Phase`) under the single-threaded executor,
+//! and each system call serves every run of the block, so the ECS's fixed cost per system call
+//! is shared by the block. A [`Simulation`] owns one World and one Schedule and is reset in
+//! place between blocks, so a worker thread builds it once and runs thousands of seeds
+//! through it. This crate does no I/O, reads no clock and
 //! calls no global random generator: a run is a pure function of (scenario, seed).
 
 mod alignment;
@@ -25,11 +28,11 @@ pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evide
 pub use negotiation::{Attention, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War};
 pub use propagation::{EventRecord, Inbox};
 pub use recording::{Series, WAR_ACTOR};
-pub use shared::{ActorId, Clock, Occurred, splitmix64};
+pub use shared::{ActorId, Clock, Occurred, RunIdx, splitmix64};
 
 use propagation::EventLog;
 use recording::Trajectory;
-use shared::{Rngs, Roster, Setup};
+use shared::{PerRun, Rngs, Roster, Setup};
 
 /// The phases of one simulated day, in order.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -202,12 +205,13 @@ impl std::fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// One World and one Schedule, reset and reused between runs.
+/// One World and one Schedule holding a block of runs, reset and reused between blocks.
 pub struct Simulation {
     scenario: Arc<Scenario>,
     world: World,
     schedule: Schedule,
-    roster: Vec<Entity>,
+    /// Runs the world holds.
+    capacity: usize,
     series: Vec<Series>,
     initial: Vec<f64>,
     outcome_names: Vec<String>,
@@ -217,42 +221,60 @@ pub struct Simulation {
 
 impl std::fmt::Debug for Simulation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulation").field("scenario", &self.scenario.name).finish_non_exhaustive()
+        f.debug_struct("Simulation")
+            .field("scenario", &self.scenario.name)
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
     }
 }
 
 impl Simulation {
+    /// A simulation that runs one run at a time.
     pub fn new(scenario: Arc<Scenario>) -> Result<Simulation, BuildError> {
+        Simulation::with_capacity(scenario, 1)
+    }
+
+    /// A simulation whose world holds up to `capacity` runs at once (at least one).
+    pub fn with_capacity(
+        scenario: Arc<Scenario>,
+        capacity: usize,
+    ) -> Result<Simulation, BuildError> {
+        let capacity = capacity.max(1);
+        let actors = scenario.actors.len();
         let mut world = World::new();
         world.insert_resource(Setup(scenario.clone()));
         world.init_resource::<Messages<Occurred>>();
         world.init_resource::<Clock>();
-        world.init_resource::<Talks>();
-        world.init_resource::<War>();
-        world.init_resource::<EventLog>();
-        world.init_resource::<Trajectory>();
-        world.insert_resource(Rngs::new(0));
-        let roster: Vec<Entity> =
-            (0..scenario.actors.len()).map(|i| world.spawn(ActorId(i)).id()).collect();
-        world.insert_resource(Roster(roster.clone()));
+        world.insert_resource(PerRun(vec![Talks::default(); capacity]));
+        world.insert_resource(PerRun(vec![War::default(); capacity]));
+        world.insert_resource(PerRun(vec![EventLog::default(); capacity]));
+        world.insert_resource(PerRun(vec![Trajectory::default(); capacity]));
+        world.insert_resource(PerRun(vec![Rngs::new(0); capacity]));
+        // Run-major, so that a run's actors are neighbours in storage.
+        let entities: Vec<Entity> = (0..capacity)
+            .flat_map(|r| (0..actors).map(move |i| (r, i)))
+            .map(|(r, i)| world.spawn((ActorId(i), RunIdx(r as u32))).id())
+            .collect();
+        world.insert_resource(Roster { actors, entities, active: capacity });
         let mut schedule = build_schedule(LogLevel::Error);
         schedule.initialize(&mut world).map_err(|e| BuildError(format!("{e:?}")))?;
         let mut sim = Simulation {
             scenario: scenario.clone(),
             world,
             schedule,
-            roster,
+            capacity,
             series: Vec::new(),
             initial: Vec::new(),
             outcome_names: Vec::new(),
             outcome_kinds: Vec::new(),
             observers: scenario.observers().map(|(i, _, _)| i).collect(),
         };
-        sim.reset(0, Record::default());
-        (sim.series, sim.initial) = recording::series(&mut sim.world, &scenario, &sim.roster);
+        sim.reset(&[0], Record::default());
+        let first: Vec<Entity> = sim.world.resource::<Roster>().run(0).to_vec();
+        (sim.series, sim.initial) = recording::series(&mut sim.world, &scenario, &first);
         sim.outcome_names = sim.compute_outcome_names();
         let mut first = Vec::new();
-        sim.collect_outcomes(&mut first);
+        sim.collect_outcomes(0, &mut first);
         sim.outcome_kinds = first
             .iter()
             .enumerate()
@@ -268,6 +290,11 @@ impl Simulation {
 
     pub fn scenario(&self) -> &Arc<Scenario> {
         &self.scenario
+    }
+
+    /// How many runs the world holds at once.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// The recorded series, in trajectory column order.
@@ -297,65 +324,88 @@ impl Simulation {
 
     /// Runs one seed from the scenario's initial state to its horizon.
     pub fn run(&mut self, seed: u64, record: Record) -> RunOutput {
-        let mut out = RunOutput::default();
-        self.run_into(seed, record, &mut out);
-        out
+        let mut out = vec![RunOutput::default()];
+        self.run_block(&[seed], record, &mut out);
+        out.pop().unwrap_or_default()
     }
 
     /// Like `run`, reusing `out`'s buffers.
     pub fn run_into(&mut self, seed: u64, record: Record, out: &mut RunOutput) {
-        self.reset(seed, record);
+        self.run_block(&[seed], record, std::slice::from_mut(out));
+    }
+
+    /// Runs up to `capacity` seeds side by side, one per run of the block, each from the
+    /// scenario's initial state to its horizon; `outs[i]` receives seed `i`'s output (its
+    /// buffers are reused). A run's result does not depend on the others in its block.
+    pub fn run_block(&mut self, seeds: &[u64], record: Record, outs: &mut [RunOutput]) {
+        let seeds = &seeds[..seeds.len().min(self.capacity).min(outs.len())];
+        if seeds.is_empty() {
+            return;
+        }
+        self.reset(seeds, record);
         if let Some(ticks) = self.world.check_change_ticks() {
             self.schedule.check_change_ticks(ticks);
         }
         for _ in 0..self.scenario.horizon_days {
             self.schedule.run(&mut self.world);
         }
-        out.seed = seed;
-        out.outcomes.clear();
-        self.collect_outcomes(&mut out.outcomes);
-        out.trajectory.clear();
-        out.events.clear();
-        let mut traj = self.world.resource_mut::<Trajectory>();
-        std::mem::swap(&mut out.trajectory, &mut traj.values);
-        let mut log = self.world.resource_mut::<EventLog>();
-        std::mem::swap(&mut out.events, &mut log.records);
+        for (run, (seed, out)) in seeds.iter().zip(outs.iter_mut()).enumerate() {
+            out.seed = *seed;
+            out.outcomes.clear();
+            self.collect_outcomes(run, &mut out.outcomes);
+            out.trajectory.clear();
+            out.events.clear();
+            let mut traj = self.world.resource_mut::<PerRun<Trajectory>>();
+            std::mem::swap(&mut out.trajectory, &mut traj.0[run].values);
+            let mut log = self.world.resource_mut::<PerRun<EventLog>>();
+            std::mem::swap(&mut out.events, &mut log.0[run].records);
+        }
     }
 
-    /// Puts every component and resource back to the scenario's initial state.
-    fn reset(&mut self, seed: u64, record: Record) {
+    /// Puts the first `seeds.len()` runs of the block back to the scenario's initial state.
+    fn reset(&mut self, seeds: &[u64], record: Record) {
         let s = self.scenario.clone();
-        for (i, &e) in self.roster.iter().enumerate() {
-            initial_components(&mut self.world, e, &s, i);
+        let n = seeds.len();
+        let mut roster = self.world.resource_mut::<Roster>();
+        roster.active = n;
+        let entities: Vec<Entity> = roster.active_entities().to_vec();
+        let actors = roster.actors;
+        for (k, &e) in entities.iter().enumerate() {
+            initial_components(&mut self.world, e, &s, k % actors);
         }
         *self.world.resource_mut::<Clock>() = Clock { day: 0 };
-        *self.world.resource_mut::<Talks>() =
-            Talks { progress: s.negotiation.initial_progress, ..Talks::default() };
-        *self.world.resource_mut::<War>() = War { intensity: s.war.intensity };
-        *self.world.resource_mut::<Rngs>() = Rngs::new(seed);
+        let talks = Talks { progress: s.negotiation.initial_progress, ..Talks::default() };
+        self.world.resource_mut::<PerRun<Talks>>().0[..n].fill(talks);
+        let war = War { intensity: s.war.intensity };
+        self.world.resource_mut::<PerRun<War>>().0[..n].fill(war);
+        for (r, seed) in self.world.resource_mut::<PerRun<Rngs>>().0.iter_mut().zip(seeds) {
+            *r = Rngs::new(*seed);
+        }
         self.world.resource_mut::<Messages<Occurred>>().clear();
-        let mut log = self.world.resource_mut::<EventLog>();
-        log.enabled = record.events;
-        log.records.clear();
+        for log in &mut self.world.resource_mut::<PerRun<EventLog>>().0[..n] {
+            log.enabled = record.events;
+            log.records.clear();
+        }
         let days = s.horizon_days as usize;
         let width = self.series.len();
-        let mut traj = self.world.resource_mut::<Trajectory>();
-        traj.enabled = record.trajectory;
-        traj.values.clear();
-        if record.trajectory {
-            traj.values.reserve(days * width);
+        for traj in &mut self.world.resource_mut::<PerRun<Trajectory>>().0[..n] {
+            traj.enabled = record.trajectory;
+            traj.values.clear();
+            if record.trajectory {
+                traj.values.reserve(days * width);
+            }
         }
     }
 
     fn compute_outcome_names(&mut self) -> Vec<String> {
         let mut names = vec![String::from("talks_outcome"), String::from("talks_end_day")];
         let mut values = Vec::new();
-        self.visit_outcomes(Some(&mut names), &mut values);
+        self.visit_outcomes(0, Some(&mut names), &mut values);
         names
     }
 
-    fn collect_outcomes(&mut self, out: &mut Vec<Value>) {
-        let talks = self.world.resource::<Talks>();
+    fn collect_outcomes(&mut self, run: usize, out: &mut Vec<Value>) {
+        let talks = &self.world.resource::<PerRun<Talks>>().0[run];
         match talks.outcome {
             Some((o, day)) => {
                 out.push(Value::Text(o.name()));
@@ -366,12 +416,17 @@ impl Simulation {
                 out.push(Value::Missing);
             }
         }
-        self.visit_outcomes(None, out);
+        self.visit_outcomes(run, None, out);
     }
 
-    /// Per-actor outcomes: acceptance of talks, then the final value of every observer
-    /// variable and of the adversary's munitions need.
-    fn visit_outcomes(&mut self, mut names: Option<&mut Vec<String>>, out: &mut Vec<Value>) {
+    /// Per-actor outcomes of one run: acceptance of talks, then the final value of every
+    /// observer variable and of the adversary's munitions need.
+    fn visit_outcomes(
+        &mut self,
+        run: usize,
+        mut names: Option<&mut Vec<String>>,
+        out: &mut Vec<Value>,
+    ) {
         // Names are built only when asked for, not on every run.
         let mut name = |n: &dyn Fn() -> String| {
             if let Some(names) = names.as_deref_mut() {
@@ -379,8 +434,9 @@ impl Simulation {
             }
         };
         let s = self.scenario.clone();
+        let entities: Vec<Entity> = self.world.resource::<Roster>().run(run).to_vec();
         let mut acc = self.world.query::<(&ActorId, &Acceptance)>();
-        for &e in &self.roster {
+        for &e in &entities {
             if let Ok((id, a)) = acc.get(&self.world, e) {
                 let code = s.actors[id.0].code.to_lowercase();
                 name(&|| format!("{code}_accepts_talks"));
@@ -390,7 +446,7 @@ impl Simulation {
             }
         }
         let mut q = self.world.query::<recording::ActorState<'_>>();
-        for &e in &self.roster {
+        for &e in &entities {
             let Ok(state) = q.get(&self.world, e) else { continue };
             let actor = &s.actors[state.0.0];
             let keep = match &actor.kind {

@@ -14,7 +14,7 @@
 //! change state, whether the model or a scripted timeline produced them.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, ModelKind, Variable};
+use sidelines_scenario::{ActorKind, ModelKind, Scenario, Variable};
 
 use crate::alignment::{Courtship, Lanes, Leverage};
 use crate::shared::*;
@@ -62,8 +62,8 @@ impl TalksOutcome {
     }
 }
 
-/// The state of the talks.
-#[derive(Resource, Clone, Debug, Default, PartialEq)]
+/// The state of one run's talks.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Talks {
     pub progress: f64,
     pub partner_concessions: u32,
@@ -94,14 +94,15 @@ impl Talks {
     }
 }
 
-/// The war's intensity, in [0, 1].
-#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
+/// One run's war intensity, in [0, 1].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct War {
     pub intensity: f64,
 }
 
 fn negotiation_event(
     talks: &mut Talks,
+    run: usize,
     day: u32,
     kind: usize,
     source: usize,
@@ -109,6 +110,7 @@ fn negotiation_event(
 ) -> Occurred {
     talks.emitted += 1;
     Occurred {
+        run: run as u32,
         day,
         kind,
         source,
@@ -118,18 +120,26 @@ fn negotiation_event(
     }
 }
 
-/// Scripted timeline events for today, in file order.
-pub fn emit_scripted(setup: Res<Setup>, clock: Res<Clock>, mut out: MessageWriter<Occurred>) {
-    for (i, s) in setup.0.timeline.iter().enumerate() {
-        if s.day == clock.day {
-            out.write(Occurred {
-                day: clock.day,
-                kind: s.kind,
-                source: s.source,
-                target: s.target,
-                magnitude: s.magnitude,
-                uid: Occurred::uid(Origin::Script, i as u32, clock.day),
-            });
+/// Scripted timeline events for today, in file order, in every run.
+pub fn emit_scripted(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    roster: Res<Roster>,
+    mut out: MessageWriter<Occurred>,
+) {
+    for run in 0..roster.active {
+        for (i, s) in setup.0.timeline.iter().enumerate() {
+            if s.day == clock.day {
+                out.write(Occurred {
+                    run: run as u32,
+                    day: clock.day,
+                    kind: s.kind,
+                    source: s.source,
+                    target: s.target,
+                    magnitude: s.magnitude,
+                    uid: Occurred::uid(Origin::Script, i as u32, clock.day),
+                });
+            }
         }
     }
 }
@@ -142,25 +152,53 @@ pub fn decay_attention(setup: Res<Setup>, mut q: Query<&mut Attention>) {
     }
 }
 
-/// The mediator's daily moves: walk away, hold a round, press a side, offer relief, restore aid.
+/// The mediator's daily moves in every run: walk away, hold a round, press a side, offer
+/// relief, restore aid.
 pub fn choose_mediator_moves(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    mut talks: ResMut<Talks>,
-    mut rngs: ResMut<Rngs>,
+    mut talks: ResMut<PerRun<Talks>>,
+    mut rngs: ResMut<PerRun<Rngs>>,
     roster: Res<Roster>,
     attention: Query<&Attention>,
     stalling: Query<&Stalling>,
     mut out: MessageWriter<Occurred>,
 ) {
+    for run in 0..roster.active {
+        let att = attention.get(roster.get(run, setup.0.mediator.actor.index)).map_or(0.0, |a| a.0);
+        let adv_stalling =
+            stalling.get(roster.get(run, setup.0.mediator.adversary)).map_or(0.0, |x| x.0);
+        mediator_moves(
+            &setup.0,
+            run,
+            clock.day,
+            &mut talks.0[run],
+            &mut rngs.0[run],
+            att,
+            adv_stalling,
+            &mut |e| {
+                out.write(e);
+            },
+        );
+    }
+}
+
+/// One run's mediator moves: five draws a day from the negotiation stream, whatever happens.
+fn mediator_moves(
+    s: &Scenario,
+    run: usize,
+    day: u32,
+    talks: &mut Talks,
+    rngs: &mut Rngs,
+    att: f64,
+    adv_stalling: f64,
+    out: &mut dyn FnMut(Occurred),
+) {
     if !talks.is_open() {
         return;
     }
-    let s = &setup.0;
     let m = &s.mediator;
     let k = &s.kinds;
-    let day = clock.day;
-    let att = attention.get(roster.0[m.actor.index]).map_or(0.0, |a| a.0);
     let rng = &mut rngs.negotiation;
     // Fixed number of draws per day, whatever happens.
     let u_round = uniform(rng);
@@ -168,34 +206,20 @@ pub fn choose_mediator_moves(
     let u_partner = uniform(rng);
     let u_adversary = uniform(rng);
     let u_relief = uniform(rng);
+    let me = m.actor.index;
 
     if att < m.disengage_below {
-        let e = negotiation_event(
-            &mut talks,
-            day,
-            k[ModelKind::UsDisengages],
-            m.actor.index,
-            Some(m.partner),
-        );
-        out.write(e);
+        out(negotiation_event(talks, run, day, k[ModelKind::UsDisengages], me, Some(m.partner)));
         return;
     }
     if u_round < m.talks_round_rate_per_day * att {
-        let e = negotiation_event(&mut talks, day, k[ModelKind::TalksRound], m.actor.index, None);
-        out.write(e);
+        out(negotiation_event(talks, run, day, k[ModelKind::TalksRound], me, None));
         // A round can break down: more likely the more maximalist the mediator and the more
         // the adversary stalls.
-        let adv_stalling = stalling.get(roster.0[m.adversary]).map_or(0.0, |x| x.0);
         let p = s.negotiation.collapse_hazard_per_round * m.maximalism * adv_stalling;
         if u_collapse < p {
-            let e = negotiation_event(
-                &mut talks,
-                day,
-                k[ModelKind::TalksCollapse],
-                m.actor.index,
-                Some(m.adversary),
-            );
-            out.write(e);
+            let kind = k[ModelKind::TalksCollapse];
+            out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
             return;
         }
     }
@@ -206,8 +230,7 @@ pub fn choose_mediator_moves(
         } else {
             k[ModelKind::PublicRebuke]
         };
-        let e = negotiation_event(&mut talks, day, kind, m.actor.index, Some(m.partner));
-        out.write(e);
+        out(negotiation_event(talks, run, day, kind, me, Some(m.partner)));
     }
     if u_adversary < drive * m.pressure_on_adversary {
         let kind = if talks.threats >= m.escalate_after {
@@ -215,8 +238,7 @@ pub fn choose_mediator_moves(
         } else {
             k[ModelKind::SanctionsThreat]
         };
-        let e = negotiation_event(&mut talks, day, kind, m.actor.index, Some(m.adversary));
-        out.write(e);
+        out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
     }
     if let ActorKind::Belligerent(adv) = &s.actors[m.adversary].kind {
         let p = m.relief_rate_per_day
@@ -225,25 +247,12 @@ pub fn choose_mediator_moves(
             * (1.0 - m.maximalism)
             * adv.sanctions_relief_demand;
         if !talks.relief_given && u_relief < p {
-            let e = negotiation_event(
-                &mut talks,
-                day,
-                k[ModelKind::SanctionsRelief],
-                m.actor.index,
-                Some(m.adversary),
-            );
-            out.write(e);
+            let kind = k[ModelKind::SanctionsRelief];
+            out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
         }
     }
     if talks.aid_cut_since.is_some() && talks.conceded_under_cut {
-        let e = negotiation_event(
-            &mut talks,
-            day,
-            k[ModelKind::AidRestored],
-            m.actor.index,
-            Some(m.partner),
-        );
-        out.write(e);
+        out(negotiation_event(talks, run, day, k[ModelKind::AidRestored], me, Some(m.partner)));
     }
 }
 
@@ -252,19 +261,23 @@ pub fn choose_mediator_moves(
 pub fn make_overtures(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    mut rngs: ResMut<Rngs>,
+    roster: Res<Roster>,
+    mut rngs: ResMut<PerRun<Rngs>>,
     mut out: MessageWriter<Occurred>,
 ) {
     let m = &setup.0.mediator;
-    if happens(&mut rngs.overture, m.overture_rate_per_day) {
-        out.write(Occurred {
-            day: clock.day,
-            kind: setup.0.kinds[ModelKind::SummitOverture],
-            source: m.actor.index,
-            target: Some(m.overture_target.index),
-            magnitude: 1.0,
-            uid: Occurred::uid(Origin::Overture, 0, clock.day),
-        });
+    for run in 0..roster.active {
+        if happens(&mut rngs.0[run].overture, m.overture_rate_per_day) {
+            out.write(Occurred {
+                run: run as u32,
+                day: clock.day,
+                kind: setup.0.kinds[ModelKind::SummitOverture],
+                source: m.actor.index,
+                target: Some(m.overture_target.index),
+                magnitude: 1.0,
+                uid: Occurred::uid(Origin::Overture, 0, clock.day),
+            });
+        }
     }
 }
 
@@ -273,8 +286,8 @@ pub fn make_overtures(
 pub fn respond_to_pressure(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    mut talks: ResMut<Talks>,
-    mut rngs: ResMut<Rngs>,
+    mut talks: ResMut<PerRun<Talks>>,
+    mut rngs: ResMut<PerRun<Rngs>>,
     roster: Res<Roster>,
     mut q: Query<(&mut Resolve, &Stalling)>,
     mut out: MessageWriter<Occurred>,
@@ -282,38 +295,36 @@ pub fn respond_to_pressure(
     let s = &setup.0;
     let n = &s.negotiation;
     let m = &s.mediator;
-    for (who, is_partner) in [(m.partner, true), (m.adversary, false)] {
-        let u = uniform(&mut rngs.negotiation);
-        let Ok((mut resolve, stalling)) = q.get_mut(roster.0[who]) else { continue };
-        resolve.value += (resolve.baseline - resolve.value) / n.resolve_recovery_days;
-        resolve.value = resolve.value.clamp(0.0, 1.0);
-        if !talks.is_open() {
-            continue;
-        }
-        let ActorKind::Belligerent(b) = &s.actors[who].kind else { continue };
-        let pressure = if is_partner {
-            if talks.aid_cut_since.is_some() {
-                b.aid_dependence * n.aid_cut_concession_rate_per_day
-            } else {
-                0.0
+    for run in 0..roster.active {
+        let talks = &mut talks.0[run];
+        for (who, is_partner) in [(m.partner, true), (m.adversary, false)] {
+            let u = uniform(&mut rngs.0[run].negotiation);
+            let Ok((mut resolve, stalling)) = q.get_mut(roster.get(run, who)) else { continue };
+            resolve.value += (resolve.baseline - resolve.value) / n.resolve_recovery_days;
+            resolve.value = resolve.value.clamp(0.0, 1.0);
+            if !talks.is_open() {
+                continue;
             }
-        } else {
-            let relief = if talks.relief_given { b.sanctions_relief_demand } else { 0.0 };
-            talks.sanctions_level() * n.sanctions_concession_rate_per_day
-                + relief * n.relief_concession_rate_per_day
-        };
-        let hazard = (1.0 - resolve.value)
-            * (1.0 - stalling.0)
-            * (n.base_concession_rate_per_day + pressure);
-        if u < hazard {
-            let e = negotiation_event(
-                &mut talks,
-                clock.day,
-                s.kinds[ModelKind::Concession],
-                who,
-                Some(m.actor.index),
-            );
-            out.write(e);
+            let ActorKind::Belligerent(b) = &s.actors[who].kind else { continue };
+            let pressure = if is_partner {
+                if talks.aid_cut_since.is_some() {
+                    b.aid_dependence * n.aid_cut_concession_rate_per_day
+                } else {
+                    0.0
+                }
+            } else {
+                let relief = if talks.relief_given { b.sanctions_relief_demand } else { 0.0 };
+                talks.sanctions_level() * n.sanctions_concession_rate_per_day
+                    + relief * n.relief_concession_rate_per_day
+            };
+            let hazard = (1.0 - resolve.value)
+                * (1.0 - stalling.0)
+                * (n.base_concession_rate_per_day + pressure);
+            if u < hazard {
+                let kind = s.kinds[ModelKind::Concession];
+                let e = negotiation_event(talks, run, clock.day, kind, who, Some(m.actor.index));
+                out.write(e);
+            }
         }
     }
 }
@@ -322,34 +333,39 @@ pub fn respond_to_pressure(
 pub fn advance_talks(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    mut talks: ResMut<Talks>,
+    roster: Res<Roster>,
+    mut talks: ResMut<PerRun<Talks>>,
     mut out: MessageWriter<Occurred>,
 ) {
-    if !talks.is_open() {
-        return;
-    }
     let s = &setup.0;
     let n = &s.negotiation;
     let k = &s.kinds;
-    let m = &s.mediator;
-    let kind = if !talks.black_sea && talks.progress >= n.black_sea_at {
-        k[ModelKind::BlackSeaDeal]
-    } else if !talks.comprehensive && talks.progress >= n.comprehensive_at {
-        k[ModelKind::ComprehensiveCeasefire]
-    } else if talks.progress >= 1.0 - 1e-12 {
-        let total = talks.partner_concessions + talks.adversary_concessions;
-        let share =
-            if total == 0 { 0.0 } else { f64::from(talks.partner_concessions) / f64::from(total) };
-        if share >= n.russian_terms_share {
-            k[ModelKind::SettlementRussianTerms]
-        } else {
-            k[ModelKind::SettlementBalanced]
+    for run in 0..roster.active {
+        let talks = &mut talks.0[run];
+        if !talks.is_open() {
+            continue;
         }
-    } else {
-        return;
-    };
-    let e = negotiation_event(&mut talks, clock.day, kind, m.actor.index, None);
-    out.write(e);
+        let kind = if !talks.black_sea && talks.progress >= n.black_sea_at {
+            k[ModelKind::BlackSeaDeal]
+        } else if !talks.comprehensive && talks.progress >= n.comprehensive_at {
+            k[ModelKind::ComprehensiveCeasefire]
+        } else if talks.progress >= 1.0 - 1e-12 {
+            let total = talks.partner_concessions + talks.adversary_concessions;
+            let share = if total == 0 {
+                0.0
+            } else {
+                f64::from(talks.partner_concessions) / f64::from(total)
+            };
+            if share >= n.russian_terms_share {
+                k[ModelKind::SettlementRussianTerms]
+            } else {
+                k[ModelKind::SettlementBalanced]
+            }
+        } else {
+            continue;
+        };
+        out.write(negotiation_event(talks, run, clock.day, kind, s.mediator.actor.index, None));
+    }
 }
 
 /// The one place events change the world: the talks' bookkeeping, then each kind's declared
@@ -357,7 +373,7 @@ pub fn advance_talks(
 pub fn apply_events(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    mut talks: ResMut<Talks>,
+    mut talks: ResMut<PerRun<Talks>>,
     roster: Res<Roster>,
     mut events: MessageReader<Occurred>,
     mut attention: Query<&mut Attention>,
@@ -370,6 +386,8 @@ pub fn apply_events(
     let m = &s.mediator;
     let n = &s.negotiation;
     for e in events.read() {
+        let run = e.run as usize;
+        let talks = &mut talks.0[run];
         let open = talks.is_open();
         let end = |t: &mut Talks, o: TalksOutcome| {
             if t.outcome.is_none() {
@@ -415,20 +433,20 @@ pub fn apply_events(
             x if x == k[ModelKind::SanctionsRelief] => talks.relief_given = true,
             x if x == k[ModelKind::SettlementRussianTerms] => {
                 talks.progress = 1.0;
-                end(&mut talks, TalksOutcome::SettlementRussianTerms);
+                end(talks, TalksOutcome::SettlementRussianTerms);
             }
             x if x == k[ModelKind::SettlementBalanced] => {
                 talks.progress = 1.0;
-                end(&mut talks, TalksOutcome::SettlementBalanced);
+                end(talks, TalksOutcome::SettlementBalanced);
             }
-            x if x == k[ModelKind::TalksCollapse] => end(&mut talks, TalksOutcome::TalksCollapse),
-            x if x == k[ModelKind::UsDisengages] => end(&mut talks, TalksOutcome::UsDisengaged),
+            x if x == k[ModelKind::TalksCollapse] => end(talks, TalksOutcome::TalksCollapse),
+            x if x == k[ModelKind::UsDisengages] => end(talks, TalksOutcome::UsDisengaged),
             _ => {}
         }
         for fx in &s.events[e.kind].effects {
             let delta = fx.delta * e.magnitude;
             for &who in &fx.actors {
-                let ent = roster.0[who];
+                let ent = roster.get(run, who);
                 match fx.variable {
                     Variable::Attention => {
                         if let Ok(mut a) = attention.get_mut(ent) {
@@ -470,21 +488,25 @@ pub fn apply_events(
 /// follows it (the article: the war is what makes Pyongyang valuable to Moscow).
 pub fn update_war(
     setup: Res<Setup>,
-    talks: Res<Talks>,
+    talks: Res<PerRun<Talks>>,
     roster: Res<Roster>,
-    mut war: ResMut<War>,
+    mut war: ResMut<PerRun<War>>,
     mut need: Query<&mut MunitionsNeed>,
 ) {
     let w = &setup.0.war;
-    let target = match talks.outcome {
-        Some((o, _)) if o.is_settlement() => w.intensity_settled,
-        Some(_) => w.intensity_fighting,
-        None if talks.comprehensive => w.intensity_ceasefire,
-        None => w.intensity_fighting,
-    };
-    war.intensity += (target - war.intensity) / w.relaxation_days;
-    if let Ok(mut nd) = need.get_mut(roster.0[setup.0.mediator.adversary]) {
-        let goal = (w.munitions_per_intensity * war.intensity).clamp(0.0, 1.0);
-        nd.0 += (goal - nd.0) / w.relaxation_days;
+    for run in 0..roster.active {
+        let talks = &talks.0[run];
+        let war = &mut war.0[run];
+        let target = match talks.outcome {
+            Some((o, _)) if o.is_settlement() => w.intensity_settled,
+            Some(_) => w.intensity_fighting,
+            None if talks.comprehensive => w.intensity_ceasefire,
+            None => w.intensity_fighting,
+        };
+        war.intensity += (target - war.intensity) / w.relaxation_days;
+        if let Ok(mut nd) = need.get_mut(roster.get(run, setup.0.mediator.adversary)) {
+            let goal = (w.munitions_per_intensity * war.intensity).clamp(0.0, 1.0);
+            nd.0 += (goal - nd.0) / w.relaxation_days;
+        }
     }
 }

@@ -40,8 +40,8 @@ pub struct EventRecord {
     pub perceived: Vec<Option<u32>>,
 }
 
-/// Every event of the run, when recording is on.
-#[derive(Resource, Clone, Debug, Default)]
+/// Every event of one run, when recording is on.
+#[derive(Clone, Debug, Default)]
 pub struct EventLog {
     pub enabled: bool,
     pub records: Vec<EventRecord>,
@@ -51,14 +51,17 @@ pub struct EventLog {
 pub fn propagate_events(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    rngs: Res<Rngs>,
+    rngs: Res<PerRun<Rngs>>,
     roster: Res<Roster>,
-    mut log: ResMut<EventLog>,
+    mut logs: ResMut<PerRun<EventLog>>,
     mut events: MessageReader<Occurred>,
     mut inboxes: Query<&mut Inbox>,
 ) {
     let s = &setup.0;
     for e in events.read() {
+        let run = e.run as usize;
+        let rngs = &rngs.0[run];
+        let log = &mut logs.0[run];
         let kind = &s.events[e.kind];
         let mut perceived = Vec::new();
         for (i, actor) in s.actors.iter().enumerate() {
@@ -91,7 +94,7 @@ pub fn propagate_events(
                     seen_on = Some(due);
                     let factor =
                         if noise > 0.0 { (noise * z - 0.5 * noise * noise).exp() } else { 1.0 };
-                    if let Ok(mut inbox) = inboxes.get_mut(roster.0[i]) {
+                    if let Ok(mut inbox) = inboxes.get_mut(roster.get(run, i)) {
                         inbox.0.push(Percept {
                             due_day: due,
                             kind: e.kind,

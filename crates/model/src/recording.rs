@@ -22,8 +22,8 @@ pub struct Series {
     pub variable: String,
 }
 
-/// The day-major value matrix, when recording is on.
-#[derive(Resource, Clone, Debug, Default)]
+/// One run's day-major value matrix, when recording is on.
+#[derive(Clone, Debug, Default)]
 pub struct Trajectory {
     pub enabled: bool,
     pub values: Vec<f64>,
@@ -110,7 +110,7 @@ fn war_values(war: &War, talks: &Talks, visit: &mut dyn FnMut(Var<'_>, f64)) {
     visit(Var::Named("talks_progress"), talks.progress);
 }
 
-/// Names every series, in recording order, with its current value.
+/// Names every series, in recording order, with its current value in the block's first run.
 pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series>, Vec<f64>) {
     let mut names = Vec::new();
     let mut values = Vec::new();
@@ -124,8 +124,8 @@ pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series
             });
         }
     }
-    let war = world.resource::<War>();
-    let talks = world.resource::<Talks>();
+    let war = &world.resource::<PerRun<War>>().0[0];
+    let talks = &world.resource::<PerRun<Talks>>().0[0];
     war_values(war, talks, &mut |v, x| {
         names.push(Series { actor: WAR_ACTOR.to_string(), variable: v.name() });
         values.push(x);
@@ -137,20 +137,23 @@ pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series
 pub fn record_day(
     setup: Res<Setup>,
     roster: Res<Roster>,
-    war: Res<War>,
-    talks: Res<Talks>,
-    mut traj: ResMut<Trajectory>,
+    war: Res<PerRun<War>>,
+    talks: Res<PerRun<Talks>>,
+    mut traj: ResMut<PerRun<Trajectory>>,
     q: Query<ActorState<'_>>,
 ) {
-    if !traj.enabled {
-        return;
-    }
     let s = &setup.0;
-    let values = &mut traj.values;
-    for &e in &roster.0 {
-        if let Ok(state) = q.get(e) {
-            actor_values(s, state, &mut |_, x| values.push(x));
+    for run in 0..roster.active {
+        let traj = &mut traj.0[run];
+        if !traj.enabled {
+            continue;
         }
+        let values = &mut traj.values;
+        for &e in roster.run(run) {
+            if let Ok(state) = q.get(e) {
+                actor_values(s, state, &mut |_, x| values.push(x));
+            }
+        }
+        war_values(&war.0[run], &talks.0[run], &mut |_, x| values.push(x));
     }
-    war_values(&war, &talks, &mut |_, x| values.push(x));
 }

@@ -1,5 +1,10 @@
-//! What every mechanism shares: the actor marker, the clock, the day's events, the run's random
+//! What every mechanism shares: the actor marker, the clock, the day's events, the runs' random
 //! streams and the scenario itself.
+//!
+//! A world holds a block of runs of one scenario that advance in lockstep under one clock. Every
+//! actor of every run is an entity with its `ActorId` and `RunIdx`; what belongs to a run as a
+//! whole (the talks, the war, its random streams, its event log and trajectory) sits in a
+//! `PerRun` column indexed by the run's place in the block. Messages carry their run.
 //!
 //! Randomness is split into named streams so that one process's draws never shift another's:
 //! with the same seed, the background events (exercises, missile tests) of two branches that
@@ -17,13 +22,51 @@ use sidelines_scenario::Scenario;
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActorId(pub usize);
 
+/// The run, within the world's block, that an actor entity belongs to.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunIdx(pub u32);
+
+impl RunIdx {
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Per-run state of the block, indexed by run (`RunIdx`).
+#[derive(Resource, Clone, Debug, Default)]
+pub struct PerRun<T>(pub Vec<T>);
+
 /// The scenario being run (shared, read-only).
 #[derive(Resource, Clone, Debug)]
 pub struct Setup(pub Arc<Scenario>);
 
-/// Entities by actor index: systems iterate actors in this fixed order, never in query order.
+/// Entities by (run, actor index), run-major, and how many runs of the block are in use.
+/// Systems that draw random numbers or emit messages visit runs in order and, within a run,
+/// actors in scenario order through it.
 #[derive(Resource, Clone, Debug, Default)]
-pub struct Roster(pub Vec<Entity>);
+pub struct Roster {
+    pub actors: usize,
+    pub entities: Vec<Entity>,
+    /// Runs `0..active` are being simulated; the rest of the block idles.
+    pub active: usize,
+}
+
+impl Roster {
+    /// The entity of actor `actor` in run `run`.
+    pub fn get(&self, run: usize, actor: usize) -> Entity {
+        self.entities[run * self.actors + actor]
+    }
+
+    /// The entities of one run, in scenario order.
+    pub fn run(&self, run: usize) -> &[Entity] {
+        &self.entities[run * self.actors..(run + 1) * self.actors]
+    }
+
+    /// The active runs' entities, run by run.
+    pub fn active_entities(&self) -> &[Entity] {
+        &self.entities[..self.active * self.actors]
+    }
+}
 
 /// The simulated day, counted from the scenario's start date.
 #[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,9 +86,10 @@ pub enum Origin {
     Acceptance = 6,
 }
 
-/// Something that happened in the world on one day.
+/// Something that happened in one run on one day.
 #[derive(Message, Clone, Copy, Debug, PartialEq)]
 pub struct Occurred {
+    pub run: u32,
     pub day: u32,
     pub kind: usize,
     pub source: usize,
@@ -65,8 +109,8 @@ impl Occurred {
     }
 }
 
-/// The run's random streams (Pcg64, one stream constant per process).
-#[derive(Resource, Clone, Debug)]
+/// One run's random streams (Pcg64, one stream constant per process).
+#[derive(Clone, Debug)]
 pub struct Rngs {
     pub seed: u64,
     pub negotiation: Pcg64,
