@@ -16,7 +16,7 @@
 use bevy_ecs::prelude::*;
 use sidelines_scenario::{ActorKind, LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind};
 
-use crate::beliefs::TypeBelief;
+use crate::beliefs::{Heard, TypeBelief};
 use crate::negotiation::MunitionsNeed;
 use crate::shared::*;
 
@@ -35,8 +35,6 @@ pub struct Lanes {
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
 pub struct Acceptance {
     pub day: Option<u32>,
-    /// An overture reached the observer today.
-    pub overture_pending: bool,
 }
 
 /// A courting observer's rate of courting gestures per day.
@@ -131,13 +129,14 @@ pub fn accept_talks(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
-    mut q: Query<(&ActorId, &RunIdx, &Lanes, &mut Acceptance)>,
+    mut q: Query<(&ActorId, &RunIdx, &Lanes, &Heard, &mut Acceptance)>,
     mut out: MessageWriter<Occurred>,
 ) {
     let s = &setup.0;
+    let overture = s.kinds[ModelKind::SummitOverture];
     for &ent in roster.active_entities() {
-        let Ok((id, run, lanes, mut acc)) = q.get_mut(ent) else { continue };
-        let pending = std::mem::take(&mut acc.overture_pending);
+        let Ok((id, run, lanes, heard, mut acc)) = q.get_mut(ent) else { continue };
+        let pending = heard.0.contains(&overture);
         if pending && acc.day.is_none() && lanes.weights[LANE_US] >= s.alignment.accept_talks_above
         {
             acc.day = Some(clock.day);

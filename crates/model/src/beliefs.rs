@@ -12,9 +12,8 @@
 //! hypothesis's loadings.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{Class, Hypothesis, ModelKind};
+use sidelines_scenario::{Class, Hypothesis};
 
-use crate::alignment::Acceptance;
 use crate::propagation::Inbox;
 use crate::shared::*;
 
@@ -29,6 +28,12 @@ pub struct Prior(pub Vec<f64>);
 /// How much the observer generalises from events it is not party to, in [0, 1].
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Transfer(pub f64);
+
+/// What the observer took in today as a party to it (event kinds, in the order taken in): the
+/// data other mechanisms read to react to what was said or done to the observer itself (an
+/// overture reaching Pyongyang). Cleared at each day's update.
+#[derive(Component, Clone, Debug, Default, PartialEq)]
+pub struct Heard(pub Vec<usize>);
 
 /// Trust in the mediator, in [0, 1]: the belief-weighted `trust` loading.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
@@ -77,13 +82,14 @@ pub fn update_beliefs(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
-    mut q: Query<(&mut TypeBelief, &mut Inbox, &Transfer, Option<&mut Acceptance>)>,
+    mut q: Query<(&mut TypeBelief, &mut Inbox, &Transfer, &mut Heard)>,
 ) {
     let s = &setup.0;
     for &ent in roster.active_entities() {
-        let Ok((mut belief, mut inbox, transfer, mut acceptance)) = q.get_mut(ent) else {
+        let Ok((mut belief, mut inbox, transfer, mut heard)) = q.get_mut(ent) else {
             continue;
         };
+        heard.0.clear();
         let mut i = 0;
         while i < inbox.0.len() {
             let p = inbox.0[i];
@@ -101,11 +107,8 @@ pub fn update_beliefs(
                 p.strength,
             );
             bayes_update(&mut belief.0, &kind.likelihood, w);
-            if let (true, Some(a)) = (
-                p.kind == s.kinds[ModelKind::SummitOverture] && p.involves_self,
-                acceptance.as_deref_mut(),
-            ) {
-                a.overture_pending = true;
+            if p.involves_self {
+                heard.0.push(p.kind);
             }
         }
     }

@@ -12,6 +12,7 @@
 mod alignment;
 mod background;
 mod beliefs;
+mod consequences;
 mod negotiation;
 mod propagation;
 mod recording;
@@ -105,7 +106,7 @@ pub fn build_schedule(ambiguity: LogLevel) -> Schedule {
     schedule.add_systems(
         (background::fire_background, background::court_target).chain().in_set(Background),
     );
-    schedule.add_systems(negotiation::apply_events.in_set(Consequences));
+    schedule.add_systems(consequences::apply_events.in_set(Consequences));
     schedule.add_systems((negotiation::update_war, alignment::follow_leverage).chain().in_set(War));
     schedule.add_systems(propagation::propagate_events.in_set(Propagation));
     schedule.add_systems(
@@ -488,6 +489,12 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
                 Some(mut inbox) => inbox.0.clear(),
                 None => {
                     ent.insert(Inbox::default());
+                }
+            }
+            match ent.get_mut::<beliefs::Heard>() {
+                Some(mut heard) => heard.0.clear(),
+                None => {
+                    ent.insert(beliefs::Heard::default());
                 }
             }
             let prior = o.prior.values();

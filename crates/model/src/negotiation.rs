@@ -10,13 +10,12 @@
 //! comprehensive ceasefire (the Easter 2025-04-20 target), a settlement whose terms are
 //! Russia's when Kyiv made most of the concessions.
 //!
-//! Deciding systems only emit `Occurred` messages; `apply_events` is the one place where events
-//! change state, whether the model or a scripted timeline produced them.
+//! Deciding systems only emit `Occurred` messages; `consequences::apply_events` is the one place
+//! where events change state, whether the model or a scripted timeline produced them.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, ModelKind, Scenario, Variable};
+use sidelines_scenario::{ActorKind, ModelKind, Scenario};
 
-use crate::alignment::{Courtship, Lanes, Leverage};
 use crate::shared::*;
 
 /// The mediator's interest in the talks, in [0, 1].
@@ -365,122 +364,6 @@ pub fn advance_talks(
             continue;
         };
         out.write(negotiation_event(talks, run, clock.day, kind, s.mediator.actor.index, None));
-    }
-}
-
-/// The one place events change the world: the talks' bookkeeping, then each kind's declared
-/// direct effects.
-pub fn apply_events(
-    setup: Res<Setup>,
-    clock: Res<Clock>,
-    mut talks: ResMut<PerRun<Talks>>,
-    roster: Res<Roster>,
-    mut events: MessageReader<Occurred>,
-    mut attention: Query<&mut Attention>,
-    mut belligerents: Query<(&mut Resolve, &mut Stalling)>,
-    mut lanes: Query<(&mut Lanes, &mut Leverage)>,
-    mut courtship: Query<&mut Courtship>,
-) {
-    let s = &setup.0;
-    let k = &s.kinds;
-    let m = &s.mediator;
-    let n = &s.negotiation;
-    for e in events.read() {
-        let run = e.run as usize;
-        let talks = &mut talks.0[run];
-        let open = talks.is_open();
-        let end = |t: &mut Talks, o: TalksOutcome| {
-            if t.outcome.is_none() {
-                t.outcome = Some((o, clock.day));
-            }
-        };
-        match e.kind {
-            x if x == k[ModelKind::Concession] && open => {
-                if e.source == m.partner {
-                    talks.partner_concessions += 1;
-                    if talks.aid_cut_since.is_some() {
-                        talks.conceded_under_cut = true;
-                    }
-                } else if e.source == m.adversary {
-                    talks.adversary_concessions += 1;
-                }
-                let mut next = talks.progress + n.progress_per_concession * e.magnitude;
-                let demand = match &s.actors[m.adversary].kind {
-                    ActorKind::Belligerent(b) => b.sanctions_relief_demand,
-                    _ => 0.0,
-                };
-                // Moscow tied the Black Sea pause to sanctions relief (2025-03-25): without it,
-                // progress stops short of that milestone.
-                if !talks.black_sea && !talks.relief_given && demand > n.relief_required_above {
-                    next = next.min(n.black_sea_at - 1e-9);
-                }
-                talks.progress = next.min(1.0);
-            }
-            x if x == k[ModelKind::BlackSeaDeal] => talks.black_sea = true,
-            x if x == k[ModelKind::ComprehensiveCeasefire] => talks.comprehensive = true,
-            x if x == k[ModelKind::AidSuspended] => {
-                talks.aid_cut_since = Some(e.day);
-                talks.conceded_under_cut = false;
-            }
-            x if x == k[ModelKind::AidRestored] => {
-                talks.aid_cut_since = None;
-                talks.conceded_under_cut = false;
-                talks.rebukes = 0;
-            }
-            x if x == k[ModelKind::PublicRebuke] => talks.rebukes += 1,
-            x if x == k[ModelKind::SanctionsThreat] => talks.threats += 1,
-            x if x == k[ModelKind::SanctionsImposed] => talks.sanctions_imposed += 1,
-            x if x == k[ModelKind::SanctionsRelief] => talks.relief_given = true,
-            x if x == k[ModelKind::SettlementRussianTerms] => {
-                talks.progress = 1.0;
-                end(talks, TalksOutcome::SettlementRussianTerms);
-            }
-            x if x == k[ModelKind::SettlementBalanced] => {
-                talks.progress = 1.0;
-                end(talks, TalksOutcome::SettlementBalanced);
-            }
-            x if x == k[ModelKind::TalksCollapse] => end(talks, TalksOutcome::TalksCollapse),
-            x if x == k[ModelKind::UsDisengages] => end(talks, TalksOutcome::UsDisengaged),
-            _ => {}
-        }
-        for fx in &s.events[e.kind].effects {
-            let delta = fx.delta * e.magnitude;
-            for &who in &fx.actors {
-                let ent = roster.get(run, who);
-                match fx.variable {
-                    Variable::Attention => {
-                        if let Ok(mut a) = attention.get_mut(ent) {
-                            a.0 = (a.0 + delta).clamp(0.0, 1.0);
-                        }
-                    }
-                    Variable::Resolve => {
-                        if let Ok((mut r, _)) = belligerents.get_mut(ent) {
-                            r.value = (r.value + delta).clamp(0.0, 1.0);
-                        }
-                    }
-                    Variable::Stalling => {
-                        if let Ok((_, mut st)) = belligerents.get_mut(ent) {
-                            st.0 = (st.0 + delta).clamp(0.0, 1.0);
-                        }
-                    }
-                    Variable::Utility(lane) => {
-                        if let Ok((mut l, _)) = lanes.get_mut(ent) {
-                            l.shocks[lane] += delta;
-                        }
-                    }
-                    Variable::Leverage => {
-                        if let Ok((_, mut lev)) = lanes.get_mut(ent) {
-                            lev.0 = (lev.0 + delta).clamp(0.0, 1.0);
-                        }
-                    }
-                    Variable::Courtship => {
-                        if let Ok(mut c) = courtship.get_mut(ent) {
-                            c.level = (c.level + delta).clamp(0.0, 1.0);
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
