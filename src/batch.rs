@@ -145,6 +145,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 "resumed_from_run": next_run,
                 "elapsed_seconds": elapsed,
                 "runs_per_second": if elapsed > 0.0 { done_here as f64 / elapsed } else { 0.0 },
+                "outcomes": sidelines_report::outcomes_json(&sim),
                 "resolved_scenario_toml": sidelines_report::resolved_toml(&scenario),
             });
             writer
@@ -156,7 +157,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if args.exec.charts {
                 crate::chart(&dir)?;
             }
-            print_table(&aggregators[0], total, elapsed, done_here, &dir)?;
+            print_table(&sim, &aggregators[0], total, elapsed, done_here, &dir)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -241,7 +242,14 @@ impl Progress {
 }
 
 /// The headline outcomes as a compact table on stdout.
-fn print_table(agg: &Aggregator, total: u64, elapsed: f64, done: u64, dir: &Path) -> Result<()> {
+fn print_table(
+    sim: &Simulation,
+    agg: &Aggregator,
+    total: u64,
+    elapsed: f64,
+    done: u64,
+    dir: &Path,
+) -> Result<()> {
     let mut text =
         format!("{total} runs ({:.0} runs/s this session)\n", done as f64 / elapsed.max(1e-9));
     text.push_str("how the talks ended            share   95% interval\n");
@@ -254,18 +262,8 @@ fn print_table(agg: &Aggregator, total: u64, elapsed: f64, done: u64, dir: &Path
         ));
     }
     text.push_str("final values                   mean    95% CI of mean     p05    p95\n");
-    let headline = [
-        "kp_belief_deal_seeker",
-        "kp_belief_hard_bargainer",
-        "kp_belief_unserious",
-        "kp_belief_reliable",
-        "kp_alliance_russia",
-        "kp_alliance_us_engagement",
-        "kp_leverage",
-        "kr_trust_us",
-        "kr_fear_coercion",
-        "kr_fear_abandonment",
-    ];
+    let headline: Vec<&str> =
+        sim.outcomes().iter().filter(|o| o.headline).map(|o| o.name.as_str()).collect();
     for s in agg.summaries().iter().filter(|s| headline.contains(&s.outcome.as_str())) {
         text.push_str(&format!(
             "  {:<28}{:>6.3}   [{:.3}, {:.3}]   {:.3}  {:.3}\n",

@@ -374,21 +374,29 @@ fn summary(sim: &Simulation, out: &RunOutput, dir: &Path) -> String {
     } else {
         start
     };
-    for code in ["KP", "KR"] {
-        let Some(i) = s.actor_index(code) else { continue };
-        let _ = writeln!(text, "{} ({}): start -> end", s.actors[i].name, code);
-        for (j, se) in series.iter().enumerate() {
-            let headline = se.variable.starts_with("belief_")
-                || se.variable.starts_with("trust_")
-                || se.variable == "fear_coercion";
-            if se.actor == code && headline {
-                let _ = writeln!(text, "  {:<26}{:>6.3} -> {:.3}", se.variable, start[j], end[j]);
-            }
+    // The headline outcomes' series, actor by actor: start -> end.
+    let headline: Vec<&str> =
+        sim.outcomes().iter().filter(|o| o.headline).map(|o| o.name.as_str()).collect();
+    for actor in &s.actors {
+        let code = actor.code.to_lowercase();
+        let rows: Vec<usize> = (0..series.len())
+            .filter(|&j| {
+                series[j].actor == actor.code
+                    && headline.contains(&format!("{code}_{}", series[j].variable).as_str())
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
         }
-    }
-    if let Some(Value::Day(d)) = get("kp_accepts_talks_day") {
-        let _ =
-            writeln!(text, "Pyongyang accepted talks with Washington on day {d} ({})", s.date(*d));
+        let _ = writeln!(text, "{} ({}): start -> end", actor.name, actor.code);
+        for j in rows {
+            let _ =
+                writeln!(text, "  {:<26}{:>6.3} -> {:.3}", series[j].variable, start[j], end[j]);
+        }
+        if let Some(Value::Day(d)) = get(&format!("{code}_accepts_talks_day")) {
+            let mediator = &s.actors[s.mediator.actor.index].name;
+            let _ = writeln!(text, "  accepted talks with {mediator} on day {d} ({})", s.date(*d));
+        }
     }
     let _ = writeln!(text, "wrote {}", dir.display());
     text

@@ -273,6 +273,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "scenario": sweep.scenario.name,
         "sampler": sampler_json(&sweep.sampler),
         "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
+        "outcomes": sidelines_report::outcomes_json(&sim),
         "points": points.len(),
         "replicates": match &sweep.replicates {
             Replication::Fixed(n) => serde_json::json!(n),

@@ -36,3 +36,44 @@ fn reused_simulation_equals_fresh() {
         assert!(!fresh.events.is_empty() && !fresh.trajectory.is_empty());
     }
 }
+
+/// The outcome table declares each column's kind and headline from the scenario's structure:
+/// the hedging observer's beliefs, lanes and leverage; the allies' trust and fears.
+#[test]
+fn the_outcome_table_declares_kinds_and_headlines() {
+    use sidelines_model::{FLAG_VALUES, OutcomeKind, TALKS_OUTCOMES};
+    let sim = sidelines_model::Simulation::new(std::sync::Arc::new(crate::common::embedded(
+        "ukraine-watch",
+    )))
+    .expect("builds");
+    let headline: Vec<&str> =
+        sim.outcomes().iter().filter(|o| o.headline).map(|o| o.name.as_str()).collect();
+    assert_eq!(
+        headline,
+        [
+            "talks_outcome",
+            "kp_accepts_talks",
+            "kp_belief_deal_seeker",
+            "kp_belief_hard_bargainer",
+            "kp_belief_unserious",
+            "kp_belief_reliable",
+            "kp_leverage",
+            "kp_alliance_russia",
+            "kp_alliance_us_engagement",
+            "kr_trust_us",
+            "kr_fear_coercion",
+            "kr_fear_abandonment",
+            "jp_trust_us",
+            "jp_fear_coercion",
+            "jp_fear_abandonment",
+        ]
+    );
+    let kind = |n: &str| sim.outcomes().iter().find(|o| o.name == n).map(|o| o.kind);
+    assert_eq!(kind("talks_outcome"), Some(OutcomeKind::Category(TALKS_OUTCOMES)));
+    assert_eq!(kind("kp_accepts_talks"), Some(OutcomeKind::Category(FLAG_VALUES)));
+    assert_eq!(kind("kp_accepts_talks_day"), Some(OutcomeKind::Day));
+    assert_eq!(kind("talks_end_day"), Some(OutcomeKind::Day));
+    assert_eq!(kind("cn_courtship"), Some(OutcomeKind::Unit));
+    assert_eq!(kind("ru_munitions_need"), Some(OutcomeKind::Unit));
+    assert_eq!(sim.outcome_names().len(), sim.outcomes().len());
+}

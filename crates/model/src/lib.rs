@@ -14,6 +14,7 @@ mod background;
 mod beliefs;
 mod consequences;
 mod negotiation;
+mod outcomes;
 mod propagation;
 mod recording;
 mod shared;
@@ -27,6 +28,7 @@ use sidelines_scenario::{ActorKind, Scenario};
 pub use alignment::{Acceptance, Courtship, Lanes, Leverage};
 pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evidence_weight};
 pub use negotiation::{Attention, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War};
+pub use outcomes::{FLAG_VALUES, Outcome, OutcomeKind, TALKS_OUTCOMES};
 pub use propagation::{EventRecord, Inbox};
 pub use recording::{Series, WAR_ACTOR};
 pub use shared::{ActorId, Clock, Occurred, RunIdx, splitmix64};
@@ -159,30 +161,6 @@ impl Value {
     }
 }
 
-/// The values an outcome column can take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutcomeKind {
-    /// One of a fixed set of labels.
-    Category(&'static [&'static str]),
-    /// A real number in [0, 1] (every numeric outcome of the model is a share, a probability,
-    /// a weight or a rate in [0, 1]).
-    Unit,
-    /// A day in [0, horizon_days), or missing.
-    Day,
-}
-
-/// The labels of `talks_outcome`.
-pub const TALKS_OUTCOMES: &[&str] = &[
-    "settlement_russian_terms",
-    "settlement_balanced",
-    "talks_collapse",
-    "us_disengaged",
-    "ongoing",
-];
-
-/// The labels of a flag outcome.
-pub const FLAG_VALUES: &[&str] = &["false", "true"];
-
 /// What one run produced.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunOutput {
@@ -215,6 +193,7 @@ pub struct Simulation {
     capacity: usize,
     series: Vec<Series>,
     initial: Vec<f64>,
+    outcomes: Vec<Outcome>,
     outcome_names: Vec<String>,
     outcome_kinds: Vec<OutcomeKind>,
     observers: Vec<usize>,
@@ -266,6 +245,7 @@ impl Simulation {
             capacity,
             series: Vec::new(),
             initial: Vec::new(),
+            outcomes: Vec::new(),
             outcome_names: Vec::new(),
             outcome_kinds: Vec::new(),
             observers: scenario.observers().map(|(i, _, _)| i).collect(),
@@ -273,20 +253,15 @@ impl Simulation {
         sim.reset(&[0], Record::default());
         let first: Vec<Entity> = sim.world.resource::<Roster>().run(0).to_vec();
         (sim.series, sim.initial) = recording::series(&mut sim.world, &scenario, &first);
-        sim.outcome_names = sim.compute_outcome_names();
-        let mut first = Vec::new();
-        sim.collect_outcomes(0, &mut first);
-        sim.outcome_kinds = first
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                _ if i == 0 => OutcomeKind::Category(TALKS_OUTCOMES),
-                Value::Flag(_) => OutcomeKind::Category(FLAG_VALUES),
-                Value::Number(_) => OutcomeKind::Unit,
-                Value::Day(_) | Value::Missing | Value::Text(_) => OutcomeKind::Day,
-            })
-            .collect();
+        sim.outcomes = outcomes::table(&mut sim.world, &scenario, &first);
+        sim.outcome_names = sim.outcomes.iter().map(|o| o.name.clone()).collect();
+        sim.outcome_kinds = sim.outcomes.iter().map(|o| o.kind).collect();
         Ok(sim)
+    }
+
+    /// The outcome table: every outcome column with its kind and whether it is a headline.
+    pub fn outcomes(&self) -> &[Outcome] {
+        &self.outcomes
     }
 
     pub fn scenario(&self) -> &Arc<Scenario> {
@@ -353,7 +328,7 @@ impl Simulation {
         for (run, (seed, out)) in seeds.iter().zip(outs.iter_mut()).enumerate() {
             out.seed = *seed;
             out.outcomes.clear();
-            self.collect_outcomes(run, &mut out.outcomes);
+            outcomes::collect(&mut self.world, &self.outcomes, run, &mut out.outcomes);
             out.trajectory.clear();
             out.events.clear();
             let mut traj = self.world.resource_mut::<PerRun<Trajectory>>();
@@ -395,77 +370,6 @@ impl Simulation {
             if record.trajectory {
                 traj.values.reserve(days * width);
             }
-        }
-    }
-
-    fn compute_outcome_names(&mut self) -> Vec<String> {
-        let mut names = vec![String::from("talks_outcome"), String::from("talks_end_day")];
-        let mut values = Vec::new();
-        self.visit_outcomes(0, Some(&mut names), &mut values);
-        names
-    }
-
-    fn collect_outcomes(&mut self, run: usize, out: &mut Vec<Value>) {
-        let talks = &self.world.resource::<PerRun<Talks>>().0[run];
-        match talks.outcome {
-            Some((o, day)) => {
-                out.push(Value::Text(o.name()));
-                out.push(Value::Day(day));
-            }
-            None => {
-                out.push(Value::Text("ongoing"));
-                out.push(Value::Missing);
-            }
-        }
-        self.visit_outcomes(run, None, out);
-    }
-
-    /// Per-actor outcomes of one run: acceptance of talks, then the final value of every
-    /// observer variable and of the adversary's munitions need.
-    fn visit_outcomes(
-        &mut self,
-        run: usize,
-        mut names: Option<&mut Vec<String>>,
-        out: &mut Vec<Value>,
-    ) {
-        // Names are built only when asked for, not on every run.
-        let mut name = |n: &dyn Fn() -> String| {
-            if let Some(names) = names.as_deref_mut() {
-                names.push(n());
-            }
-        };
-        let s = self.scenario.clone();
-        let entities: Vec<Entity> = self.world.resource::<Roster>().run(run).to_vec();
-        let mut acc = self.world.query::<(&ActorId, &Acceptance)>();
-        for &e in &entities {
-            if let Ok((id, a)) = acc.get(&self.world, e) {
-                let code = s.actors[id.0].code.to_lowercase();
-                name(&|| format!("{code}_accepts_talks"));
-                name(&|| format!("{code}_accepts_talks_day"));
-                out.push(Value::Flag(a.day.is_some()));
-                out.push(a.day.map_or(Value::Missing, Value::Day));
-            }
-        }
-        let mut q = self.world.query::<recording::ActorState<'_>>();
-        for &e in &entities {
-            let Ok(state) = q.get(&self.world, e) else { continue };
-            let actor = &s.actors[state.0.0];
-            let keep = match &actor.kind {
-                ActorKind::Observer(_) => true,
-                ActorKind::Belligerent(b) => b.munitions_need.is_some(),
-                ActorKind::Mediator => false,
-            };
-            if !keep {
-                continue;
-            }
-            let code = actor.code.to_lowercase();
-            let is_observer = matches!(actor.kind, ActorKind::Observer(_));
-            recording::actor_values(&s, state, &mut |v, x| {
-                if is_observer || v == recording::Var::Named("munitions_need") {
-                    name(&|| format!("{code}_{}", v.name()));
-                    out.push(Value::Number(x));
-                }
-            });
         }
     }
 }

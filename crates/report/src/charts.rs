@@ -21,16 +21,6 @@ use plotters::prelude::*;
 
 use crate::error::{At, Error, Result};
 
-/// Outcomes charted when present (tornados and grids).
-const HEADLINE: [&str; 6] = [
-    "kr_trust_us",
-    "kr_fear_coercion",
-    "kp_belief_deal_seeker",
-    "kp_belief_hard_bargainer",
-    "kp_alliance_us_engagement",
-    "kp_leverage",
-];
-
 const WIDTH: u32 = 960;
 const HEIGHT: u32 = 540;
 
@@ -355,6 +345,12 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
     register_fonts();
     let out = dir.join("charts");
     std::fs::create_dir_all(&out).at(&out)?;
+    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    // The headline outcomes of the model's outcome table (tornados and grids).
+    let headline = crate::headline_numeric(&manifest);
     let mut written = Vec::new();
 
     if dir.join("timeseries.csv").is_file() {
@@ -430,10 +426,10 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
         } else {
             ("mu_star", "mu_star_conf", "Morris mu* (mean absolute elementary effect)")
         };
-        for outcome in HEADLINE {
+        for outcome in &headline {
             let mut bars: Vec<(String, f64, f64, f64)> = rows
                 .iter()
-                .filter(|r| r["outcome"] == outcome)
+                .filter(|r| r["outcome"] == *outcome)
                 .map(|r| {
                     let (v, c) = (num(r, value), num(r, conf));
                     (r["parameter"].clone(), v, v - c, v + c)
@@ -462,10 +458,6 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
 
-    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
     if manifest["sampler"]["kind"] == "grid"
         && dir.join("points.csv").is_file()
         && dir.join("summary.csv").is_file()
@@ -477,7 +469,7 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
             .unwrap_or_default();
         let summary = read_csv(&dir.join("summary.csv"))?;
         if (1..=2).contains(&params.len()) {
-            for outcome in HEADLINE.iter().take(3) {
+            for outcome in &headline {
                 let cells: Vec<(f64, f64, f64)> = summary
                     .iter()
                     .filter(|r| r["outcome"] == *outcome)

@@ -135,10 +135,8 @@ pub fn write_report(dir: &Path) -> Result<()> {
             let _ = write!(h, "<th>{}</th>", esc(c));
         }
         h.push_str("</tr>\n");
-        for r in sens
-            .iter()
-            .filter(|r| r["outcome"].starts_with("kr_") || r["outcome"].starts_with("kp_belief"))
-        {
+        let headline = crate::headline_numeric(&manifest);
+        for r in sens.iter().filter(|r| headline.contains(&r["outcome"])) {
             let _ =
                 write!(h, "<tr><td>{}</td><td>{}</td>", esc(&r["outcome"]), esc(&r["parameter"]));
             for c in &cols {
@@ -156,12 +154,19 @@ pub fn write_report(dir: &Path) -> Result<()> {
                 .collect()
         })
         .unwrap_or_else(|_| Vec::new());
-    // The overview first, then Pyongyang and Seoul, whose views the analysis is about.
+    // The overview first, then the fans of the actors whose outcomes are headlines (in the
+    // default scenario Pyongyang and Seoul, whose views the analysis is about), then the rest.
+    let headline = crate::headline_numeric(&manifest);
     let rank = |p: &std::path::PathBuf| {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let order =
-            ["outcome_shares", "tornado_", "grid_", "fan_kp_", "fan_kr_", "fan_jp_", "fan_cn_"];
-        (order.iter().position(|o| name.starts_with(o)).unwrap_or(order.len()), name)
+        let order = ["outcome_shares", "tornado_", "grid_"];
+        let group = order.iter().position(|o| name.starts_with(o)).unwrap_or_else(|| {
+            let actor = name.strip_prefix("fan_").and_then(|r| r.split_once('_')).map(|x| x.0);
+            let leading =
+                actor.is_some_and(|a| headline.iter().any(|h| h.starts_with(&format!("{a}_"))));
+            if leading { order.len() } else { order.len() + 1 }
+        });
+        (group, name)
     };
     charts.sort_by_key(rank);
     if !charts.is_empty() {

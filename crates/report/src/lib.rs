@@ -105,6 +105,40 @@ pub fn format_number(x: f64) -> String {
     if x == 0.0 { String::from("0") } else { format!("{x}") }
 }
 
+/// The outcome table for a manifest: each column's name, kind (with its labels) and whether it
+/// is a headline, which `chart` and `report` draw first.
+pub fn outcomes_json(sim: &Simulation) -> serde_json::Value {
+    use sidelines_model::OutcomeKind;
+    let rows: Vec<serde_json::Value> = sim
+        .outcomes()
+        .iter()
+        .map(|o| {
+            let (kind, labels): (&str, &[&str]) = match o.kind {
+                OutcomeKind::Category(labels) => ("category", labels),
+                OutcomeKind::Unit => ("unit", &[]),
+                OutcomeKind::Day => ("day", &[]),
+            };
+            serde_json::json!({
+                "name": o.name, "kind": kind, "labels": labels, "headline": o.headline,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows)
+}
+
+/// The headline numeric outcomes a results folder's manifest names, in table order.
+pub fn headline_numeric(manifest: &serde_json::Value) -> Vec<String> {
+    manifest["outcomes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|o| o["headline"] == true && o["kind"] == "unit")
+                .filter_map(|o| o["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The header of run.csv and of a batch's runs.csv.
 pub fn runs_header(sim: &Simulation) -> Vec<String> {
     let mut h: Vec<String> = ["run", "point", "replicate", "seed"].map(String::from).to_vec();
