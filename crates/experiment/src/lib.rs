@@ -254,7 +254,10 @@ pub fn execute(
                 .map(|runs| {
                     let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
                     let mut guard = workers[slot].lock().unwrap_or_else(|p| p.into_inner());
-                    run_world(plan, &mut guard, runs, record, runs_per_world as usize)
+                    // A point with fewer replicates than a world holds gets a smaller world:
+                    // idle runs would still cost every query-order system.
+                    let capacity = runs_per_world.min(plan.replicates.max(1)) as usize;
+                    run_world(plan, &mut guard, runs, record, capacity)
                 })
                 .collect()
         });

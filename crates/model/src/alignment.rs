@@ -14,7 +14,7 @@
 //! talks when an overture reaches it while its US weight is at least `accept_talks_above`.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind};
+use sidelines_scenario::{LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind};
 
 use crate::beliefs::{Heard, TypeBelief};
 use crate::negotiation::MunitionsNeed;
@@ -37,6 +37,24 @@ pub struct Acceptance {
     pub day: Option<u32>,
 }
 
+/// A hedging observer's ties (`[actors.alignment]`): the belligerent whose munitions need is
+/// its leverage, and the observer that courts it (actor indices).
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ties {
+    pub leverage_from: usize,
+    pub courted_by: usize,
+}
+
+/// A courting observer's parameters (`[actors.courtship]`); the target is an actor index.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Courting {
+    pub target: usize,
+    pub base_per_day: f64,
+    pub per_tilt_per_day: f64,
+    pub tilt_reference: f64,
+    pub adjust_days: f64,
+}
+
 /// A courting observer's rate of courting gestures per day.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Courtship {
@@ -48,13 +66,11 @@ pub fn follow_leverage(
     setup: Res<Setup>,
     roster: Res<Roster>,
     need: Query<&MunitionsNeed>,
-    mut q: Query<(&ActorId, &RunIdx, &mut Leverage)>,
+    mut q: Query<(&RunIdx, &Ties, &mut Leverage)>,
 ) {
     let s = &setup.0;
-    for (id, run, mut lev) in &mut q {
-        let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
-        let Some(al) = &o.alignment else { continue };
-        let Ok(n) = need.get(roster.get(run.get(), al.leverage_from.index)) else { continue };
+    for (run, ties, mut lev) in &mut q {
+        let Ok(n) = need.get(roster.get(run.get(), ties.leverage_from)) else { continue };
         lev.0 += (n.0 - lev.0) / s.war.leverage_adjust_days;
     }
 }
@@ -64,16 +80,14 @@ pub fn reweigh_lanes(
     setup: Res<Setup>,
     roster: Res<Roster>,
     courtship: Query<&Courtship>,
-    mut q: Query<(&ActorId, &RunIdx, &mut Lanes, &Leverage, &TypeBelief)>,
+    mut q: Query<(&RunIdx, &Ties, &mut Lanes, &Leverage, &TypeBelief)>,
 ) {
     let s = &setup.0;
     let a = &s.alignment;
     let fade = daily_retention(a.shock_half_life_days);
-    for (id, run, mut lanes, lev, belief) in &mut q {
-        let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
-        let Some(al) = &o.alignment else { continue };
+    for (run, ties, mut lanes, lev, belief) in &mut q {
         let courted =
-            courtship.get(roster.get(run.get(), al.courted_by.index)).map_or(0.0, |c| c.level);
+            courtship.get(roster.get(run.get(), ties.courted_by)).map_or(0.0, |c| c.level);
         let payoff: f64 =
             belief.0.iter().zip(&s.hypotheses).map(|(b, h)| b * h.engagement_payoff).sum();
         let mut u = [0.0; 4];
@@ -108,17 +122,12 @@ pub fn softmax(u: &[f64; 4], temperature: f64) -> [f64; 4] {
 /// Beijing's courtship rate moves toward `base + per_tilt × max(0, w_us - reference)` of its
 /// target, with `adjust_days`.
 pub fn adjust_courtship(
-    setup: Res<Setup>,
     roster: Res<Roster>,
     lanes: Query<&Lanes>,
-    mut q: Query<(&ActorId, &RunIdx, &mut Courtship)>,
+    mut q: Query<(&RunIdx, &Courting, &mut Courtship)>,
 ) {
-    let s = &setup.0;
-    for (id, run, mut c) in &mut q {
-        let ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
-        let Some(p) = &o.courtship else { continue };
-        let tilt =
-            lanes.get(roster.get(run.get(), p.target.index)).map_or(0.0, |l| l.weights[LANE_US]);
+    for (run, p, mut c) in &mut q {
+        let tilt = lanes.get(roster.get(run.get(), p.target)).map_or(0.0, |l| l.weights[LANE_US]);
         let goal = p.base_per_day + p.per_tilt_per_day * (tilt - p.tilt_reference).max(0.0);
         c.level += (goal.min(1.0) - c.level) / p.adjust_days;
     }

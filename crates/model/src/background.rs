@@ -7,7 +7,7 @@
 
 use bevy_ecs::prelude::*;
 
-use crate::alignment::Courtship;
+use crate::alignment::{Courting, Courtship};
 use crate::shared::*;
 use sidelines_scenario::ModelKind;
 
@@ -43,21 +43,19 @@ pub fn court_target(
     clock: Res<Clock>,
     roster: Res<Roster>,
     mut rngs: ResMut<PerRun<Rngs>>,
-    q: Query<(&ActorId, &RunIdx, &Courtship)>,
+    q: Query<(&ActorId, &RunIdx, &Courting, &Courtship)>,
     mut out: MessageWriter<Occurred>,
 ) {
     let s = &setup.0;
     for &ent in roster.active_entities() {
-        let Ok((id, run, c)) = q.get(ent) else { continue };
-        let sidelines_scenario::ActorKind::Observer(o) = &s.actors[id.0].kind else { continue };
-        let Some(p) = &o.courtship else { continue };
+        let Ok((id, run, p, c)) = q.get(ent) else { continue };
         if happens(&mut rngs.0[run.get()].courtship, 1.0 - (-c.level).exp()) {
             out.write(Occurred {
                 run: run.0,
                 day: clock.day,
                 kind: s.kinds[ModelKind::ChinaCourtship],
                 source: id.0,
-                target: Some(p.target.index),
+                target: Some(p.target),
                 magnitude: 1.0,
                 uid: Occurred::uid(Origin::Courtship, id.0 as u32, clock.day),
             });

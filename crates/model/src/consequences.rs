@@ -7,10 +7,10 @@
 //! them needs another's.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, ModelKind, Variable};
+use sidelines_scenario::{ModelKind, Variable};
 
 use crate::alignment::{Courtship, Lanes, Leverage};
-use crate::negotiation::{Attention, Resolve, Stalling, Talks, TalksOutcome};
+use crate::negotiation::{Attention, Disposition, Resolve, Stalling, Talks, TalksOutcome};
 use crate::shared::*;
 
 /// The one place events change the world: the talks' bookkeeping, then each kind's declared
@@ -25,6 +25,7 @@ pub fn apply_events(
     mut belligerents: Query<(&mut Resolve, &mut Stalling)>,
     mut lanes: Query<(&mut Lanes, &mut Leverage)>,
     mut courtship: Query<&mut Courtship>,
+    dispositions: Query<&Disposition>,
 ) {
     let s = &setup.0;
     let k = &s.kinds;
@@ -50,10 +51,9 @@ pub fn apply_events(
                     talks.adversary_concessions += 1;
                 }
                 let mut next = talks.progress + n.progress_per_concession * e.magnitude;
-                let demand = match &s.actors[m.adversary].kind {
-                    ActorKind::Belligerent(b) => b.sanctions_relief_demand,
-                    _ => 0.0,
-                };
+                let demand = dispositions
+                    .get(roster.get(run, m.adversary))
+                    .map_or(0.0, |d| d.sanctions_relief_demand);
                 // Moscow tied the Black Sea pause to sanctions relief (2025-03-25): without it,
                 // progress stops short of that milestone.
                 if !talks.black_sea && !talks.relief_given && demand > n.relief_required_above {

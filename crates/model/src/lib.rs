@@ -25,11 +25,13 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor};
 use sidelines_scenario::{ActorKind, Scenario};
 
-pub use alignment::{Acceptance, Courtship, Lanes, Leverage};
+pub use alignment::{Acceptance, Courting, Courtship, Lanes, Leverage, Ties};
 pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evidence_weight};
-pub use negotiation::{Attention, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War};
+pub use negotiation::{
+    Attention, Disposition, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War,
+};
 pub use outcomes::{FLAG_VALUES, Outcome, OutcomeKind, TALKS_OUTCOMES};
-pub use propagation::{EventRecord, Inbox};
+pub use propagation::{Channels, EventRecord, Inbox};
 pub use recording::{Series, WAR_ACTOR};
 pub use shared::{ActorId, Clock, Occurred, RunIdx, splitmix64};
 
@@ -382,7 +384,14 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
             ent.insert(Attention(s.mediator.initial_attention));
         }
         ActorKind::Belligerent(b) => {
-            ent.insert((Resolve { value: b.resolve, baseline: b.resolve }, Stalling(b.stalling)));
+            ent.insert((
+                Resolve { value: b.resolve, baseline: b.resolve },
+                Stalling(b.stalling),
+                Disposition {
+                    aid_dependence: b.aid_dependence,
+                    sanctions_relief_demand: b.sanctions_relief_demand,
+                },
+            ));
             if let Some(n) = b.munitions_need {
                 ent.insert(MunitionsNeed(n));
             }
@@ -410,15 +419,34 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
                 trust,
                 fears,
             ));
+            match ent.get_mut::<Channels>() {
+                Some(mut c) => c.0.clone_from(&o.watches),
+                None => {
+                    ent.insert(Channels(o.watches.clone()));
+                }
+            }
             if let Some(al) = &o.alignment {
                 ent.insert((
                     Leverage(al.leverage),
                     Lanes { weights: al.lane_weights(), shocks: [0.0; 4] },
                     Acceptance::default(),
+                    alignment::Ties {
+                        leverage_from: al.leverage_from.index,
+                        courted_by: al.courted_by.index,
+                    },
                 ));
             }
             if let Some(c) = &o.courtship {
-                ent.insert(Courtship { level: c.base_per_day });
+                ent.insert((
+                    Courtship { level: c.base_per_day },
+                    alignment::Courting {
+                        target: c.target.index,
+                        base_per_day: c.base_per_day,
+                        per_tilt_per_day: c.per_tilt_per_day,
+                        tilt_reference: c.tilt_reference,
+                        adjust_days: c.adjust_days,
+                    },
+                ));
             }
         }
     }

@@ -14,7 +14,7 @@
 //! where events change state, whether the model or a scripted timeline produced them.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, ModelKind, Scenario};
+use sidelines_scenario::{ModelKind, Scenario};
 
 use crate::shared::*;
 
@@ -32,6 +32,14 @@ pub struct Resolve {
 /// A belligerent's tendency to slow-walk the talks, in [0, 1].
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Stalling(pub f64);
+
+/// A belligerent's fixed disposition: how much an aid cut moves it, how firmly it ties
+/// progress to sanctions relief (`[[actors]]` of role belligerent).
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Disposition {
+    pub aid_dependence: f64,
+    pub sanctions_relief_demand: f64,
+}
 
 /// The need for North Korean munitions, in [0, 1]; follows the war's intensity.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
@@ -160,13 +168,12 @@ pub fn choose_mediator_moves(
     mut rngs: ResMut<PerRun<Rngs>>,
     roster: Res<Roster>,
     attention: Query<&Attention>,
-    stalling: Query<&Stalling>,
+    adversary: Query<(&Stalling, &Disposition)>,
     mut out: MessageWriter<Occurred>,
 ) {
     for run in 0..roster.active {
         let att = attention.get(roster.get(run, setup.0.mediator.actor.index)).map_or(0.0, |a| a.0);
-        let adv_stalling =
-            stalling.get(roster.get(run, setup.0.mediator.adversary)).map_or(0.0, |x| x.0);
+        let adv = adversary.get(roster.get(run, setup.0.mediator.adversary)).ok();
         mediator_moves(
             &setup.0,
             run,
@@ -174,7 +181,8 @@ pub fn choose_mediator_moves(
             &mut talks.0[run],
             &mut rngs.0[run],
             att,
-            adv_stalling,
+            adv.map_or(0.0, |(s, _)| s.0),
+            adv.map(|(_, d)| d.sanctions_relief_demand),
             &mut |e| {
                 out.write(e);
             },
@@ -191,6 +199,7 @@ fn mediator_moves(
     rngs: &mut Rngs,
     att: f64,
     adv_stalling: f64,
+    adv_relief_demand: Option<f64>,
     out: &mut dyn FnMut(Occurred),
 ) {
     if !talks.is_open() {
@@ -239,12 +248,8 @@ fn mediator_moves(
         };
         out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
     }
-    if let ActorKind::Belligerent(adv) = &s.actors[m.adversary].kind {
-        let p = m.relief_rate_per_day
-            * m.deal_urgency
-            * att
-            * (1.0 - m.maximalism)
-            * adv.sanctions_relief_demand;
+    if let Some(demand) = adv_relief_demand {
+        let p = m.relief_rate_per_day * m.deal_urgency * att * (1.0 - m.maximalism) * demand;
         if !talks.relief_given && u_relief < p {
             let kind = k[ModelKind::SanctionsRelief];
             out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
@@ -288,7 +293,7 @@ pub fn respond_to_pressure(
     mut talks: ResMut<PerRun<Talks>>,
     mut rngs: ResMut<PerRun<Rngs>>,
     roster: Res<Roster>,
-    mut q: Query<(&mut Resolve, &Stalling)>,
+    mut q: Query<(&mut Resolve, &Stalling, &Disposition)>,
     mut out: MessageWriter<Occurred>,
 ) {
     let s = &setup.0;
@@ -298,13 +303,14 @@ pub fn respond_to_pressure(
         let talks = &mut talks.0[run];
         for (who, is_partner) in [(m.partner, true), (m.adversary, false)] {
             let u = uniform(&mut rngs.0[run].negotiation);
-            let Ok((mut resolve, stalling)) = q.get_mut(roster.get(run, who)) else { continue };
+            let Ok((mut resolve, stalling, b)) = q.get_mut(roster.get(run, who)) else {
+                continue;
+            };
             resolve.value += (resolve.baseline - resolve.value) / n.resolve_recovery_days;
             resolve.value = resolve.value.clamp(0.0, 1.0);
             if !talks.is_open() {
                 continue;
             }
-            let ActorKind::Belligerent(b) = &s.actors[who].kind else { continue };
             let pressure = if is_partner {
                 if talks.aid_cut_since.is_some() {
                     b.aid_dependence * n.aid_cut_concession_rate_per_day

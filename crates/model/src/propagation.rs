@@ -9,7 +9,7 @@
 
 use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
-use sidelines_scenario::ActorKind;
+use sidelines_scenario::Channel;
 
 use crate::shared::*;
 
@@ -23,6 +23,11 @@ pub struct Percept {
     /// Magnitude times the misreading factor.
     pub strength: f64,
 }
+
+/// An observer's channels (`watches`): whose conduct it follows, how attentively, with what
+/// delay and noise.
+#[derive(Component, Clone, Debug, Default, PartialEq)]
+pub struct Channels(pub Vec<Channel>);
 
 /// Perceived events waiting for their due day.
 #[derive(Component, Clone, Debug, Default, PartialEq)]
@@ -55,7 +60,7 @@ pub fn propagate_events(
     roster: Res<Roster>,
     mut logs: ResMut<PerRun<EventLog>>,
     mut events: MessageReader<Occurred>,
-    mut inboxes: Query<&mut Inbox>,
+    mut observers: Query<(&ActorId, &Channels, &mut Inbox)>,
 ) {
     let s = &setup.0;
     for e in events.read() {
@@ -64,8 +69,9 @@ pub fn propagate_events(
         let log = &mut logs.0[run];
         let kind = &s.events[e.kind];
         let mut perceived = Vec::new();
-        for (i, actor) in s.actors.iter().enumerate() {
-            let ActorKind::Observer(obs) = &actor.kind else { continue };
+        for &ent in roster.run(run) {
+            let Ok((id, channels, mut inbox)) = observers.get_mut(ent) else { continue };
+            let i = id.0;
             let mut rng = rngs.perception(e.uid, i);
             // Always three draws, whatever the outcome.
             let u_seen = uniform(&mut rng);
@@ -74,8 +80,8 @@ pub fn propagate_events(
             let percept = if e.involves(i) {
                 Some((e.day, 0.0, true))
             } else {
-                let channel = obs
-                    .watches
+                let channel = channels
+                    .0
                     .iter()
                     .filter(|c| c.actor.index == e.source || Some(c.actor.index) == e.target)
                     .max_by(|a, b| a.attention.total_cmp(&b.attention));
@@ -94,14 +100,12 @@ pub fn propagate_events(
                     seen_on = Some(due);
                     let factor =
                         if noise > 0.0 { (noise * z - 0.5 * noise * noise).exp() } else { 1.0 };
-                    if let Ok(mut inbox) = inboxes.get_mut(roster.get(run, i)) {
-                        inbox.0.push(Percept {
-                            due_day: due,
-                            kind: e.kind,
-                            involves_self,
-                            strength: e.magnitude * factor,
-                        });
-                    }
+                    inbox.0.push(Percept {
+                        due_day: due,
+                        kind: e.kind,
+                        involves_self,
+                        strength: e.magnitude * factor,
+                    });
                 }
             }
             perceived.push(seen_on);
