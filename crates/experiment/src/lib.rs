@@ -237,11 +237,15 @@ pub fn execute(
     let mut last_checkpoint = Instant::now();
     let record = Record { trajectory: plan.timeseries || plan.trajectories > 0, events: false };
 
-    while next_run < total {
-        let end = (next_run + BLOCK).min(total);
-        // The block's runs in worlds of at most `runs_per_world`, never across two points.
+    let capacity = runs_per_world.min(plan.replicates.max(1)) as usize;
+    // The block starting at `from`: its end and its rows, in run order.
+    let compute = |from: u64| -> (u64, Result<Vec<Row>, BuildError>) {
+        let end = (from + BLOCK).min(total);
+        // The block's runs in worlds of at most `runs_per_world`, never across two points. A
+        // point with fewer replicates than a world holds gets a smaller world: idle runs
+        // would still cost every query-order system.
         let mut worlds = Vec::new();
-        let mut start = next_run;
+        let mut start = from;
         while start < end {
             let point_end = (plan.locate(start).0 + 1) * plan.replicates;
             let stop_at = (start + runs_per_world).min(end).min(point_end);
@@ -254,19 +258,30 @@ pub fn execute(
                 .map(|runs| {
                     let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
                     let mut guard = workers[slot].lock().unwrap_or_else(|p| p.into_inner());
-                    // A point with fewer replicates than a world holds gets a smaller world:
-                    // idle runs would still cost every query-order system.
-                    let capacity = runs_per_world.min(plan.replicates.max(1)) as usize;
                     run_world(plan, &mut guard, runs, record, capacity)
                 })
                 .collect()
         });
-        let rows: Vec<Row> = rows?.into_iter().flatten().collect();
-        sink.rows(&rows)?;
-        next_run = end;
-        progress(next_run);
+        (end, rows.map(|r| r.into_iter().flatten().collect()))
+    };
+
+    // The pool computes a block while this thread writes the one before. A checkpoint needs
+    // every computed run written and in the aggregators, so no block is in flight then.
+    let mut ready: Option<(u64, Vec<Row>)> = None;
+    loop {
+        let (end, rows) = match ready.take() {
+            Some(block) => block,
+            None if next_run < total => {
+                let (end, rows) = compute(next_run);
+                (end, rows?)
+            }
+            None => break,
+        };
         let stopping = stop.load(Ordering::SeqCst);
-        if stopping || next_run == total || last_checkpoint.elapsed() >= checkpoint_every {
+        if stopping || end == total || last_checkpoint.elapsed() >= checkpoint_every {
+            sink.rows(&rows)?;
+            next_run = end;
+            progress(next_run);
             for w in &workers {
                 let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
                 for (p, global) in aggregators.iter_mut().enumerate() {
@@ -279,6 +294,18 @@ pub fn execute(
             last_checkpoint = Instant::now();
             if stopping && next_run < total {
                 return Ok(Outcome::Interrupted { next_run });
+            }
+        } else {
+            let mut computed = None;
+            let written = pool.in_place_scope(|scope| {
+                scope.spawn(|_| computed = Some(compute(end)));
+                sink.rows(&rows)
+            });
+            written?;
+            next_run = end;
+            progress(next_run);
+            if let Some((after, rows)) = computed {
+                ready = Some((after, rows?));
             }
         }
     }
