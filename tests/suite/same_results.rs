@@ -83,3 +83,28 @@ fn a_run_is_the_same_alone_and_in_a_block() {
         }
     }
 }
+
+/// Runs of different design points share a world and give what each gives alone.
+#[test]
+fn design_points_share_a_world_without_touching_each_other() {
+    let base = crate::common::embedded("ukraine-watch");
+    let points: Vec<Arc<sidelines_scenario::Scenario>> = [0.1, 0.5, 0.9]
+        .iter()
+        .map(|x| {
+            Arc::new(base.with_parameters(&[("mediator.pressure_on_partner", *x)]).expect("valid"))
+        })
+        .collect();
+    let record = Record { trajectory: true, events: true };
+    let jobs: Vec<(Arc<sidelines_scenario::Scenario>, u64)> =
+        (0..9).map(|i| (points[i % 3].clone(), run_seed(4, 0, i as u64))).collect();
+    let mut world = Simulation::with_capacity(points[0].clone(), 9).expect("builds");
+    let mut outs = vec![RunOutput::default(); 9];
+    world.run_mixed(&jobs, record, &mut outs).expect("same shape");
+    for ((s, seed), out) in jobs.iter().zip(&outs) {
+        let alone = Simulation::new(s.clone()).expect("builds").run(*seed, record);
+        assert_eq!(out, &alone, "seed {seed}");
+    }
+    // Another horizon cannot share the world.
+    let other = Arc::new(base.with_parameters(&[("horizon_days", 100.0)]).expect("valid"));
+    assert!(world.run_mixed(&[(other, 1)], record, &mut outs).is_err());
+}

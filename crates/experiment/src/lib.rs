@@ -158,9 +158,9 @@ impl std::fmt::Debug for Control<'_> {
 
 /// One worker thread's reusable state.
 struct Worker {
-    /// The simulation of the point this worker ran last (rebuilt when the point changes, so a
-    /// sweep of thousands of points holds one per thread).
-    sim: Option<(usize, Simulation)>,
+    /// The worker's world, reused for every block whose runs fit it (all the points of a
+    /// sweep fit the same world, so a sweep of thousands of points builds one per thread).
+    sim: Option<Simulation>,
     aggregators: Vec<Aggregator>,
     outputs: Vec<RunOutput>,
     /// Trajectories not yet added to the aggregators, per point (up to `SERIES_BLOCK` runs).
@@ -237,18 +237,25 @@ pub fn execute(
     let mut last_checkpoint = Instant::now();
     let record = Record { trajectory: plan.timeseries || plan.trajectories > 0, events: false };
 
-    let capacity = runs_per_world.min(plan.replicates.max(1)) as usize;
+    // A world may hold runs of several design points, which differ only in numbers; it
+    // breaks where a point would not fit (another horizon). A plan smaller than a world gets
+    // a smaller world: idle runs would still cost every query-order system.
+    let capacity = runs_per_world.min(total.max(1)) as usize;
+    let fits = |a: u64, b: u64| {
+        let (s, t) =
+            (&plan.points[plan.locate(a).0 as usize], &plan.points[plan.locate(b).0 as usize]);
+        Arc::ptr_eq(s, t) || s.same_shape(t)
+    };
     // The block starting at `from`: its end and its rows, in run order.
     let compute = |from: u64| -> (u64, Result<Vec<Row>, BuildError>) {
         let end = (from + BLOCK).min(total);
-        // The block's runs in worlds of at most `runs_per_world`, never across two points. A
-        // point with fewer replicates than a world holds gets a smaller world: idle runs
-        // would still cost every query-order system.
         let mut worlds = Vec::new();
         let mut start = from;
         while start < end {
-            let point_end = (plan.locate(start).0 + 1) * plan.replicates;
-            let stop_at = (start + runs_per_world).min(end).min(point_end);
+            let mut stop_at = (start + runs_per_world).min(end);
+            if let Some(k) = (start + 1..stop_at).find(|&r| !fits(start, r)) {
+                stop_at = k;
+            }
             worlds.push(start..stop_at);
             start = stop_at;
         }
@@ -312,7 +319,8 @@ pub fn execute(
     Ok(Outcome::Complete(aggregators))
 }
 
-/// Runs consecutive runs of one point side by side in the worker's world; returns their rows.
+/// Runs consecutive runs (of one or more design points) side by side in the worker's world;
+/// returns their rows.
 fn run_world(
     plan: &Plan,
     w: &mut Worker,
@@ -320,23 +328,28 @@ fn run_world(
     record: Record,
     capacity: usize,
 ) -> Result<Vec<Row>, BuildError> {
-    let (point, first_replicate) = plan.locate(runs.start);
-    let p = point as usize;
-    if w.sim.as_ref().is_none_or(|(q, s)| *q != p || s.capacity() != capacity) {
-        w.sim = Some((p, Simulation::with_capacity(plan.points[p].clone(), capacity)?));
+    let first = plan.points[plan.locate(runs.start).0 as usize].clone();
+    if w.sim.as_ref().is_none_or(|s| s.capacity() != capacity || !s.fits(&first)) {
+        w.sim = Some(Simulation::with_capacity(first, capacity)?);
     }
-    let point_id = plan.first_point + point;
-    let seed_point = if plan.common_random_numbers { 0 } else { point_id };
-    let n = (runs.end - runs.start) as usize;
-    let seeds: Vec<u64> = (0..n as u64)
-        .map(|i| run_seed(plan.master_seed, seed_point, first_replicate + i))
+    let keys: Vec<(usize, u64, u64, u64)> = runs
+        .clone()
+        .map(|run| {
+            let (point, replicate) = plan.locate(run);
+            let point_id = plan.first_point + point;
+            let seed_point = if plan.common_random_numbers { 0 } else { point_id };
+            (point as usize, point_id, replicate, run_seed(plan.master_seed, seed_point, replicate))
+        })
         .collect();
+    let n = keys.len();
+    let jobs: Vec<(Arc<Scenario>, u64)> =
+        keys.iter().map(|(p, _, _, seed)| (plan.points[*p].clone(), *seed)).collect();
     w.outputs.resize_with(n.max(w.outputs.len()), RunOutput::default);
-    if let Some((_, sim)) = w.sim.as_mut() {
-        sim.run_block(&seeds, record, &mut w.outputs[..n]);
+    if let Some(sim) = w.sim.as_mut() {
+        sim.run_mixed(&jobs, record, &mut w.outputs[..n])?;
     }
     let mut rows = Vec::with_capacity(n);
-    for (i, run) in runs.enumerate() {
+    for (i, (run, (p, point_id, replicate, seed))) in runs.zip(keys).enumerate() {
         // Sweeps pass no aggregators: their sink summarises each point's rows.
         if let Some(cells) = w.aggregators.get(p).map(Aggregator::cells) {
             let out = &w.outputs[i];
@@ -355,9 +368,9 @@ fn run_world(
         rows.push(Row {
             run,
             point: point_id,
-            replicate: first_replicate + i as u64,
+            replicate,
             output: RunOutput {
-                seed: seeds[i],
+                seed,
                 outcomes: out.outcomes.clone(),
                 trajectory,
                 events: Vec::new(),

@@ -68,8 +68,8 @@ pub fn follow_leverage(
     need: Query<&MunitionsNeed>,
     mut q: Query<(&RunIdx, &Ties, &mut Leverage)>,
 ) {
-    let s = &setup.0;
     for (run, ties, mut lev) in &mut q {
+        let s = setup.of(run.get());
         let Ok(n) = need.get(roster.get(run.get(), ties.leverage_from)) else { continue };
         lev.0 += (n.0 - lev.0) / s.war.leverage_adjust_days;
     }
@@ -82,10 +82,10 @@ pub fn reweigh_lanes(
     courtship: Query<&Courtship>,
     mut q: Query<(&RunIdx, &Ties, &mut Lanes, &Leverage, &TypeBelief)>,
 ) {
-    let s = &setup.0;
-    let a = &s.alignment;
-    let fade = daily_retention(a.shock_half_life_days);
     for (run, ties, mut lanes, lev, belief) in &mut q {
+        let s = setup.of(run.get());
+        let a = &s.alignment;
+        let fade = daily_retention(a.shock_half_life_days);
         let courted =
             courtship.get(roster.get(run.get(), ties.courted_by)).map_or(0.0, |c| c.level);
         let payoff: f64 =
@@ -141,10 +141,10 @@ pub fn accept_talks(
     mut q: Query<(&ActorId, &RunIdx, &Lanes, &Heard, &mut Acceptance)>,
     mut out: MessageWriter<Occurred>,
 ) {
-    let s = &setup.0;
-    let overture = s.kinds[ModelKind::SummitOverture];
     for &ent in roster.active_entities() {
         let Ok((id, run, lanes, heard, mut acc)) = q.get_mut(ent) else { continue };
+        let s = setup.of(run.get());
+        let overture = s.kinds[ModelKind::SummitOverture];
         let pending = heard.0.contains(&overture);
         if pending && acc.day.is_none() && lanes.weights[LANE_US] >= s.alignment.accept_talks_above
         {

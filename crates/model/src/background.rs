@@ -21,7 +21,7 @@ pub fn fire_background(
 ) {
     for run in 0..roster.active {
         let rng = &mut rngs.0[run].background;
-        for (i, b) in setup.0.background.iter().enumerate() {
+        for (i, b) in setup.of(run).background.iter().enumerate() {
             if happens(rng, b.rate_per_day) {
                 out.write(Occurred {
                     run: run as u32,
@@ -46,9 +46,9 @@ pub fn court_target(
     q: Query<(&ActorId, &RunIdx, &Courting, &Courtship)>,
     mut out: MessageWriter<Occurred>,
 ) {
-    let s = &setup.0;
     for &ent in roster.active_entities() {
         let Ok((id, run, p, c)) = q.get(ent) else { continue };
+        let s = setup.of(run.get());
         if happens(&mut rngs.0[run.get()].courtship, 1.0 - (-c.level).exp()) {
             out.write(Occurred {
                 run: run.0,

@@ -82,13 +82,13 @@ pub fn update_beliefs(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
-    mut q: Query<(&mut TypeBelief, &mut Inbox, &Transfer, &mut Heard)>,
+    mut q: Query<(&RunIdx, &mut TypeBelief, &mut Inbox, &Transfer, &mut Heard)>,
 ) {
-    let s = &setup.0;
     for &ent in roster.active_entities() {
-        let Ok((mut belief, mut inbox, transfer, mut heard)) = q.get_mut(ent) else {
+        let Ok((run, mut belief, mut inbox, transfer, mut heard)) = q.get_mut(ent) else {
             continue;
         };
+        let s = setup.of(run.get());
         heard.0.clear();
         let mut i = 0;
         while i < inbox.0.len() {
@@ -115,12 +115,12 @@ pub fn update_beliefs(
 }
 
 /// Beliefs relax toward the prior: `b ← (1 - f) b + f prior`.
-pub fn forget_toward_prior(setup: Res<Setup>, mut q: Query<(&mut TypeBelief, &Prior)>) {
-    let f = setup.0.beliefs.forgetting_per_day;
-    if f == 0.0 {
-        return;
-    }
-    for (mut belief, prior) in &mut q {
+pub fn forget_toward_prior(setup: Res<Setup>, mut q: Query<(&RunIdx, &mut TypeBelief, &Prior)>) {
+    for (run, mut belief, prior) in &mut q {
+        let f = setup.of(run.get()).beliefs.forgetting_per_day;
+        if f == 0.0 {
+            continue;
+        }
         for (b, p) in belief.0.iter_mut().zip(&prior.0) {
             *b = (1.0 - f) * *b + f * p;
         }
@@ -143,10 +143,10 @@ pub fn trust_and_fears(belief: &[f64], hyps: &[Hypothesis]) -> (Trust, Fears) {
 /// Trust and fears as belief-weighted averages of the hypotheses' loadings.
 pub fn derive_trust_and_fears(
     setup: Res<Setup>,
-    mut q: Query<(&TypeBelief, &mut Trust, &mut Fears)>,
+    mut q: Query<(&RunIdx, &TypeBelief, &mut Trust, &mut Fears)>,
 ) {
-    for (belief, mut trust, mut fears) in &mut q {
-        (*trust, *fears) = trust_and_fears(&belief.0, &setup.0.hypotheses);
+    for (run, belief, mut trust, mut fears) in &mut q {
+        (*trust, *fears) = trust_and_fears(&belief.0, &setup.of(run.get()).hypotheses);
     }
 }
 

@@ -27,12 +27,12 @@ pub fn apply_events(
     mut courtship: Query<&mut Courtship>,
     dispositions: Query<&Disposition>,
 ) {
-    let s = &setup.0;
-    let k = &s.kinds;
-    let m = &s.mediator;
-    let n = &s.negotiation;
     for e in events.read() {
         let run = e.run as usize;
+        let s = setup.of(run);
+        let k = &s.kinds;
+        let m = &s.mediator;
+        let n = &s.negotiation;
         let talks = &mut talks.0[run];
         let open = talks.is_open();
         let end = |t: &mut Talks, o: TalksOutcome| {

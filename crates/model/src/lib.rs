@@ -224,7 +224,7 @@ impl Simulation {
         let capacity = capacity.max(1);
         let actors = scenario.actors.len();
         let mut world = World::new();
-        world.insert_resource(Setup(scenario.clone()));
+        world.insert_resource(Setup(vec![scenario.clone(); capacity]));
         world.init_resource::<Messages<Occurred>>();
         world.init_resource::<Clock>();
         world.insert_resource(PerRun(vec![Talks::default(); capacity]));
@@ -252,7 +252,7 @@ impl Simulation {
             outcome_kinds: Vec::new(),
             observers: scenario.observers().map(|(i, _, _)| i).collect(),
         };
-        sim.reset(&[0], Record::default());
+        sim.reset(&[(scenario.clone(), 0)], Record::default());
         let first: Vec<Entity> = sim.world.resource::<Roster>().run(0).to_vec();
         (sim.series, sim.initial) = recording::series(&mut sim.world, &scenario, &first);
         sim.outcomes = outcomes::table(&mut sim.world, &scenario, &first);
@@ -268,6 +268,12 @@ impl Simulation {
 
     pub fn scenario(&self) -> &Arc<Scenario> {
         &self.scenario
+    }
+
+    /// Whether runs of `s` can share this world: the same actors (codes and roles), event
+    /// kinds and horizon, so that only numbers differ.
+    pub fn fits(&self, s: &Scenario) -> bool {
+        self.scenario.same_shape(s)
     }
 
     /// How many runs the world holds at once.
@@ -316,11 +322,41 @@ impl Simulation {
     /// scenario's initial state to its horizon; `outs[i]` receives seed `i`'s output (its
     /// buffers are reused). A run's result does not depend on the others in its block.
     pub fn run_block(&mut self, seeds: &[u64], record: Record, outs: &mut [RunOutput]) {
-        let seeds = &seeds[..seeds.len().min(self.capacity).min(outs.len())];
-        if seeds.is_empty() {
+        let scenario = self.scenario.clone();
+        let runs: Vec<(Arc<Scenario>, u64)> =
+            seeds.iter().map(|s| (scenario.clone(), *s)).collect();
+        self.run_runs(&runs, record, outs);
+    }
+
+    /// Like `run_block`, each run with its own scenario: design points of one sweep, which
+    /// differ from this simulation's scenario only in numbers. A scenario with other actors,
+    /// event kinds or another horizon cannot share the world and is refused.
+    pub fn run_mixed(
+        &mut self,
+        runs: &[(Arc<Scenario>, u64)],
+        record: Record,
+        outs: &mut [RunOutput],
+    ) -> Result<(), BuildError> {
+        for (s, _) in runs {
+            if !self.fits(s) {
+                return Err(BuildError(format!(
+                    "scenario {} cannot share a world with {}: other actors, event kinds or horizon",
+                    s.name, self.scenario.name
+                )));
+            }
+        }
+        self.run_runs(runs, record, outs);
+        Ok(())
+    }
+
+    fn run_runs(&mut self, runs: &[(Arc<Scenario>, u64)], record: Record, outs: &mut [RunOutput]) {
+        let runs = &runs[..runs.len().min(self.capacity).min(outs.len())];
+        if runs.is_empty() {
             return;
         }
-        self.reset(seeds, record);
+        let seeds: Vec<u64> = runs.iter().map(|(_, s)| *s).collect();
+        let seeds = &seeds[..];
+        self.reset(runs, record);
         if let Some(ticks) = self.world.check_change_ticks() {
             self.schedule.check_change_ticks(ticks);
         }
@@ -340,23 +376,28 @@ impl Simulation {
         }
     }
 
-    /// Puts the first `seeds.len()` runs of the block back to the scenario's initial state.
-    fn reset(&mut self, seeds: &[u64], record: Record) {
+    /// Puts the first `runs.len()` runs of the block back to their scenario's initial state.
+    fn reset(&mut self, runs: &[(Arc<Scenario>, u64)], record: Record) {
         let s = self.scenario.clone();
-        let n = seeds.len();
+        let n = runs.len();
         let mut roster = self.world.resource_mut::<Roster>();
         roster.active = n;
         let entities: Vec<Entity> = roster.active_entities().to_vec();
         let actors = roster.actors;
         for (k, &e) in entities.iter().enumerate() {
-            initial_components(&mut self.world, e, &s, k % actors);
+            initial_components(&mut self.world, e, &runs[k / actors].0, k % actors);
         }
         *self.world.resource_mut::<Clock>() = Clock { day: 0 };
-        let talks = Talks { progress: s.negotiation.initial_progress, ..Talks::default() };
-        self.world.resource_mut::<PerRun<Talks>>().0[..n].fill(talks);
-        let war = War { intensity: s.war.intensity };
-        self.world.resource_mut::<PerRun<War>>().0[..n].fill(war);
-        for (r, seed) in self.world.resource_mut::<PerRun<Rngs>>().0.iter_mut().zip(seeds) {
+        for (slot, (scenario, _)) in self.world.resource_mut::<Setup>().0.iter_mut().zip(runs) {
+            slot.clone_from(scenario);
+        }
+        for (t, (r, _)) in self.world.resource_mut::<PerRun<Talks>>().0.iter_mut().zip(runs) {
+            *t = Talks { progress: r.negotiation.initial_progress, ..Talks::default() };
+        }
+        for (w, (r, _)) in self.world.resource_mut::<PerRun<War>>().0.iter_mut().zip(runs) {
+            *w = War { intensity: r.war.intensity };
+        }
+        for (r, (_, seed)) in self.world.resource_mut::<PerRun<Rngs>>().0.iter_mut().zip(runs) {
             *r = Rngs::new(*seed);
         }
         self.world.resource_mut::<Messages<Occurred>>().clear();

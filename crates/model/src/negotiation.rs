@@ -135,7 +135,7 @@ pub fn emit_scripted(
     mut out: MessageWriter<Occurred>,
 ) {
     for run in 0..roster.active {
-        for (i, s) in setup.0.timeline.iter().enumerate() {
+        for (i, s) in setup.of(run).timeline.iter().enumerate() {
             if s.day == clock.day {
                 out.write(Occurred {
                     run: run as u32,
@@ -152,9 +152,9 @@ pub fn emit_scripted(
 }
 
 /// Interest decays with `attention_half_life_days` (the article: will Washington stay patient?).
-pub fn decay_attention(setup: Res<Setup>, mut q: Query<&mut Attention>) {
-    let keep = daily_retention(setup.0.mediator.attention_half_life_days);
-    for mut a in &mut q {
+pub fn decay_attention(setup: Res<Setup>, mut q: Query<(&RunIdx, &mut Attention)>) {
+    for (run, mut a) in &mut q {
+        let keep = daily_retention(setup.of(run.get()).mediator.attention_half_life_days);
         a.0 *= keep;
     }
 }
@@ -172,10 +172,11 @@ pub fn choose_mediator_moves(
     mut out: MessageWriter<Occurred>,
 ) {
     for run in 0..roster.active {
-        let att = attention.get(roster.get(run, setup.0.mediator.actor.index)).map_or(0.0, |a| a.0);
-        let adv = adversary.get(roster.get(run, setup.0.mediator.adversary)).ok();
+        let s = setup.of(run);
+        let att = attention.get(roster.get(run, s.mediator.actor.index)).map_or(0.0, |a| a.0);
+        let adv = adversary.get(roster.get(run, s.mediator.adversary)).ok();
         mediator_moves(
-            &setup.0,
+            s,
             run,
             clock.day,
             &mut talks.0[run],
@@ -269,13 +270,14 @@ pub fn make_overtures(
     mut rngs: ResMut<PerRun<Rngs>>,
     mut out: MessageWriter<Occurred>,
 ) {
-    let m = &setup.0.mediator;
     for run in 0..roster.active {
+        let s = setup.of(run);
+        let m = &s.mediator;
         if happens(&mut rngs.0[run].overture, m.overture_rate_per_day) {
             out.write(Occurred {
                 run: run as u32,
                 day: clock.day,
-                kind: setup.0.kinds[ModelKind::SummitOverture],
+                kind: s.kinds[ModelKind::SummitOverture],
                 source: m.actor.index,
                 target: Some(m.overture_target.index),
                 magnitude: 1.0,
@@ -296,10 +298,10 @@ pub fn respond_to_pressure(
     mut q: Query<(&mut Resolve, &Stalling, &Disposition)>,
     mut out: MessageWriter<Occurred>,
 ) {
-    let s = &setup.0;
-    let n = &s.negotiation;
-    let m = &s.mediator;
     for run in 0..roster.active {
+        let s = setup.of(run);
+        let n = &s.negotiation;
+        let m = &s.mediator;
         let talks = &mut talks.0[run];
         for (who, is_partner) in [(m.partner, true), (m.adversary, false)] {
             let u = uniform(&mut rngs.0[run].negotiation);
@@ -342,10 +344,10 @@ pub fn advance_talks(
     mut talks: ResMut<PerRun<Talks>>,
     mut out: MessageWriter<Occurred>,
 ) {
-    let s = &setup.0;
-    let n = &s.negotiation;
-    let k = &s.kinds;
     for run in 0..roster.active {
+        let s = setup.of(run);
+        let n = &s.negotiation;
+        let k = &s.kinds;
         let talks = &mut talks.0[run];
         if !talks.is_open() {
             continue;
@@ -382,8 +384,9 @@ pub fn update_war(
     mut war: ResMut<PerRun<War>>,
     mut need: Query<&mut MunitionsNeed>,
 ) {
-    let w = &setup.0.war;
     for run in 0..roster.active {
+        let s = setup.of(run);
+        let w = &s.war;
         let talks = &talks.0[run];
         let war = &mut war.0[run];
         let target = match talks.outcome {
@@ -393,7 +396,7 @@ pub fn update_war(
             None => w.intensity_fighting,
         };
         war.intensity += (target - war.intensity) / w.relaxation_days;
-        if let Ok(mut nd) = need.get_mut(roster.get(run, setup.0.mediator.adversary)) {
+        if let Ok(mut nd) = need.get_mut(roster.get(run, s.mediator.adversary)) {
             let goal = (w.munitions_per_intensity * war.intensity).clamp(0.0, 1.0);
             nd.0 += (goal - nd.0) / w.relaxation_days;
         }

@@ -135,7 +135,7 @@ fn outcome(name: &str, kind: OutcomeKind, headline: bool, extract: Extract) -> O
 /// Appends the values of `table`'s outcomes for one run of the block.
 pub fn collect(world: &mut World, table: &[Outcome], run: usize, out: &mut Vec<Value>) {
     let roster = world.resource::<Roster>().clone();
-    let setup = world.resource::<Setup>().0.clone();
+    let setup = world.resource::<Setup>().0[run].clone();
     let talks = world.resource::<PerRun<Talks>>().0[run].clone();
     let mut acc = world.query::<&Acceptance>();
     let mut states = world.query::<ActorState<'_>>();

@@ -62,9 +62,9 @@ pub fn propagate_events(
     mut events: MessageReader<Occurred>,
     mut observers: Query<(&ActorId, &Channels, &mut Inbox)>,
 ) {
-    let s = &setup.0;
     for e in events.read() {
         let run = e.run as usize;
+        let s = setup.of(run);
         let rngs = &rngs.0[run];
         let log = &mut logs.0[run];
         let kind = &s.events[e.kind];

@@ -142,8 +142,8 @@ pub fn record_day(
     mut traj: ResMut<PerRun<Trajectory>>,
     q: Query<ActorState<'_>>,
 ) {
-    let s = &setup.0;
     for run in 0..roster.active {
+        let s = setup.of(run);
         let traj = &mut traj.0[run];
         if !traj.enabled {
             continue;

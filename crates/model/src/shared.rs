@@ -36,9 +36,18 @@ impl RunIdx {
 #[derive(Resource, Clone, Debug, Default)]
 pub struct PerRun<T>(pub Vec<T>);
 
-/// The scenario being run (shared, read-only).
+/// The scenario of each run of the block (shared, read-only). Runs of one world may come from
+/// different design points of a sweep: their scenarios then differ only in numbers, never in
+/// actors, event kinds or horizon.
 #[derive(Resource, Clone, Debug)]
-pub struct Setup(pub Arc<Scenario>);
+pub struct Setup(pub Vec<Arc<Scenario>>);
+
+impl Setup {
+    /// The scenario of run `run`.
+    pub fn of(&self, run: usize) -> &Scenario {
+        &self.0[run]
+    }
+}
 
 /// Entities by (run, actor index), run-major, and how many runs of the block are in use.
 /// Systems that draw random numbers or emit messages visit runs in order and, within a run,

@@ -59,6 +59,21 @@ impl Scenario {
         self.events.iter().position(|e| e.name == name)
     }
 
+    /// Whether `other` has the same actors (codes and roles), event kinds and horizon, so that
+    /// the two differ only in numbers (design points of one sweep) and their runs can share a
+    /// world.
+    pub fn same_shape(&self, other: &Scenario) -> bool {
+        self.horizon_days == other.horizon_days
+            && self.actors.len() == other.actors.len()
+            && self
+                .actors
+                .iter()
+                .zip(&other.actors)
+                .all(|(a, b)| a.code == b.code && a.role == b.role)
+            && self.events.len() == other.events.len()
+            && self.events.iter().zip(&other.events).all(|(a, b)| a.name == b.name)
+    }
+
     /// Observers, in file order.
     pub fn observers(&self) -> impl Iterator<Item = (usize, &Actor, &ObserverParams)> {
         self.actors.iter().enumerate().filter_map(|(i, a)| match &a.kind {
