@@ -213,9 +213,12 @@ class Talks:
         self.threats = 0
         self.sanctions_imposed = 0
         self.outcome = None  # (name, day)
+        # An event that ends the talks was emitted today: nothing that needs them open
+        # happens after it (`closing` in negotiation.rs).
+        self.closing = False
 
     def is_open(self):
-        return self.outcome is None
+        return self.outcome is None and not self.closing
 
     def sanctions_level(self):
         return 0.0 if self.relief_given else 1.0 - 0.5 ** self.sanctions_imposed
@@ -267,12 +270,14 @@ class Mediator(Actor):
         emit = model.messages.write
         adversary = model.by_index[s.adversary]
         if att < m["disengage_below"]:
+            talks.closing = True
             emit((day, k["us_disengages"], me, s.partner, 1.0))
             return
         if u_round < m["talks_round_rate_per_day"] * att:
             emit((day, k["talks_round"], me, None, 1.0))
             p = s.negotiation["collapse_hazard_per_round"] * m["maximalism"] * adversary.stalling
             if u_collapse < p:
+                talks.closing = True
                 emit((day, k["talks_collapse"], me, s.adversary, 1.0))
                 return
         drive = m["pressure_rate_per_day"] * m["deal_urgency"] * att
@@ -553,8 +558,13 @@ class SidelinesModel(mesa.Model):
     # Phases --------------------------------------------------------------------------------
 
     def emit_scripted(self):
+        k = self.scenario.k
+        ending = (k["talks_collapse"], k["us_disengages"], k["settlement_russian_terms"],
+                  k["settlement_balanced"])
         for day, kind, source, target, magnitude in self.scenario.timeline:
             if day == self.day:
+                if kind in ending:
+                    self.talks.closing = True
                 self.messages.write((self.day, kind, source, target, magnitude))
 
     def advance_talks(self):

@@ -86,13 +86,18 @@ pub struct Talks {
     pub threats: u32,
     pub sanctions_imposed: u32,
     pub outcome: Option<(TalksOutcome, u32)>,
+    /// An event that ends the talks (a walk-out, a breakdown, a scripted settlement) was
+    /// emitted today: they end when it is applied, but nothing that needs them open (a
+    /// concession, a milestone, a settlement) happens after it. Without this, a round that broke
+    /// down could still be followed the same day by a settlement (seed 4039, day 362, before).
+    pub closing: bool,
     /// Counter for negotiation events' identities.
     pub emitted: u32,
 }
 
 impl Talks {
     pub fn is_open(&self) -> bool {
-        self.outcome.is_none()
+        self.outcome.is_none() && !self.closing
     }
 
     /// Sanctions pressure in [0, 1): each imposition halves what is left to impose.
@@ -132,11 +137,23 @@ pub fn emit_scripted(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
+    mut talks: ResMut<PerRun<Talks>>,
     mut out: MessageWriter<Occurred>,
 ) {
     for run in 0..roster.active {
-        for (i, s) in setup.of(run).timeline.iter().enumerate() {
+        let scenario = setup.of(run);
+        let k = &scenario.kinds;
+        let ending = [
+            ModelKind::TalksCollapse,
+            ModelKind::UsDisengages,
+            ModelKind::SettlementRussianTerms,
+            ModelKind::SettlementBalanced,
+        ];
+        for (i, s) in scenario.timeline.iter().enumerate() {
             if s.day == clock.day {
+                if ending.iter().any(|e| k[*e] == s.kind) {
+                    talks.0[run].closing = true;
+                }
                 out.write(Occurred {
                     run: run as u32,
                     day: clock.day,
@@ -218,6 +235,7 @@ fn mediator_moves(
     let me = m.actor.index;
 
     if att < m.disengage_below {
+        talks.closing = true;
         out(negotiation_event(talks, run, day, k[ModelKind::UsDisengages], me, Some(m.partner)));
         return;
     }
@@ -227,6 +245,7 @@ fn mediator_moves(
         // the adversary stalls.
         let p = s.negotiation.collapse_hazard_per_round * m.maximalism * adv_stalling;
         if u_collapse < p {
+            talks.closing = true;
             let kind = k[ModelKind::TalksCollapse];
             out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
             return;
