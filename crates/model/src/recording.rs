@@ -65,7 +65,7 @@ impl Var<'_> {
 }
 
 /// Visits one actor's variables in the fixed order: `visit(variable, value)`.
-pub fn actor_values(s: &Scenario, state: ActorState<'_>, visit: &mut dyn FnMut(Var<'_>, f64)) {
+pub fn actor_values(s: &Scenario, state: ActorState<'_>, visit: &mut impl FnMut(Var<'_>, f64)) {
     let (_, attention, resolve, stalling, need, belief, trust, fears, leverage, lanes, courtship) =
         state;
     if let Some(a) = attention {
@@ -105,7 +105,7 @@ pub fn actor_values(s: &Scenario, state: ActorState<'_>, visit: &mut dyn FnMut(V
     }
 }
 
-fn war_values(war: &War, talks: &Talks, visit: &mut dyn FnMut(Var<'_>, f64)) {
+fn war_values(war: &War, talks: &Talks, visit: &mut impl FnMut(Var<'_>, f64)) {
     visit(Var::Named("intensity"), war.intensity);
     visit(Var::Named("talks_progress"), talks.progress);
 }
