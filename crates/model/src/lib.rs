@@ -238,6 +238,7 @@ impl Simulation {
             .map(|(r, i)| world.spawn((ActorId(i), RunIdx(r as u32))).id())
             .collect();
         world.insert_resource(Roster { actors, entities, active: capacity });
+        world.init_resource::<recording::Layout>();
         let mut schedule = build_schedule(LogLevel::Error);
         schedule.initialize(&mut world).map_err(|e| BuildError(format!("{e:?}")))?;
         let mut sim = Simulation {
@@ -254,7 +255,9 @@ impl Simulation {
         };
         sim.reset(&[(scenario.clone(), 0)], Record::default());
         let first: Vec<Entity> = sim.world.resource::<Roster>().run(0).to_vec();
-        (sim.series, sim.initial) = recording::series(&mut sim.world, &scenario, &first);
+        let (series, initial, layout) = recording::series(&mut sim.world, &scenario, &first);
+        (sim.series, sim.initial) = (series, initial);
+        sim.world.insert_resource(layout);
         sim.outcomes = outcomes::table(&mut sim.world, &scenario, &first);
         sim.outcome_names = sim.outcomes.iter().map(|o| o.name.clone()).collect();
         sim.outcome_kinds = sim.outcomes.iter().map(|o| o.kind).collect();
@@ -411,7 +414,7 @@ impl Simulation {
             traj.enabled = record.trajectory;
             traj.values.clear();
             if record.trajectory {
-                traj.values.reserve(days * width);
+                traj.values.resize(days * width, 0.0);
             }
         }
     }

@@ -22,7 +22,16 @@ pub struct Series {
     pub variable: String,
 }
 
-/// One run's day-major value matrix, when recording is on.
+/// Where each actor's values start in a day's row of the trajectory (by actor index), and the
+/// row's width: the recorder writes each actor's values in place, visiting actors in storage
+/// order rather than looking each one up.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Layout {
+    pub offsets: Vec<usize>,
+    pub width: usize,
+}
+
+/// One run's day-major value matrix, when recording is on (sized `days × width` at reset).
 #[derive(Clone, Debug, Default)]
 pub struct Trajectory {
     pub enabled: bool,
@@ -110,13 +119,20 @@ fn war_values(war: &War, talks: &Talks, visit: &mut impl FnMut(Var<'_>, f64)) {
     visit(Var::Named("talks_progress"), talks.progress);
 }
 
-/// Names every series, in recording order, with its current value in the block's first run.
-pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series>, Vec<f64>) {
+/// Names every series, in recording order, with its current value in the block's first run,
+/// and the layout of a day's row.
+pub fn series(
+    world: &mut World,
+    s: &Scenario,
+    roster: &[Entity],
+) -> (Vec<Series>, Vec<f64>, Layout) {
     let mut names = Vec::new();
     let mut values = Vec::new();
+    let mut offsets = vec![0; s.actors.len()];
     let mut q = world.query::<ActorState<'_>>();
     for &e in roster {
         if let Ok(state) = q.get(world, e) {
+            offsets[state.0.0] = values.len();
             let code = s.actors[state.0.0].code.clone();
             actor_values(s, state, &mut |v, x| {
                 names.push(Series { actor: code.clone(), variable: v.name() });
@@ -130,30 +146,42 @@ pub fn series(world: &mut World, s: &Scenario, roster: &[Entity]) -> (Vec<Series
         names.push(Series { actor: WAR_ACTOR.to_string(), variable: v.name() });
         values.push(x);
     });
-    (names, values)
+    let layout = Layout { offsets, width: values.len() };
+    (names, values, layout)
 }
 
-/// Appends today's value of every series.
+/// Writes today's value of every series into each recording run's row for today.
 pub fn record_day(
     setup: Res<Setup>,
+    clock: Res<Clock>,
     roster: Res<Roster>,
+    layout: Res<Layout>,
     war: Res<PerRun<War>>,
     talks: Res<PerRun<Talks>>,
     mut traj: ResMut<PerRun<Trajectory>>,
-    q: Query<ActorState<'_>>,
+    q: Query<(&RunIdx, ActorState<'_>)>,
 ) {
-    for run in 0..roster.active {
-        let s = setup.of(run);
-        let traj = &mut traj.0[run];
-        if !traj.enabled {
+    let row = clock.day as usize * layout.width;
+    for (run, state) in &q {
+        let run = run.get();
+        let Some(traj) = traj.0.get_mut(run).filter(|t| t.enabled && run < roster.active) else {
             continue;
+        };
+        let mut at = row + layout.offsets[state.0.0];
+        actor_values(setup.of(run), state, &mut |_, x| {
+            traj.values[at] = x;
+            at += 1;
+        });
+    }
+    let war_at = row + layout.width - 2;
+    for run in 0..roster.active {
+        let traj = &mut traj.0[run];
+        if traj.enabled {
+            let mut at = war_at;
+            war_values(&war.0[run], &talks.0[run], &mut |_, x| {
+                traj.values[at] = x;
+                at += 1;
+            });
         }
-        let values = &mut traj.values;
-        for &e in roster.run(run) {
-            if let Ok(state) = q.get(e) {
-                actor_values(s, state, &mut |_, x| values.push(x));
-            }
-        }
-        war_values(&war.0[run], &talks.0[run], &mut |_, x| values.push(x));
     }
 }
