@@ -109,14 +109,19 @@ impl Patched {
     }
 }
 
+/// The case's table when it is a patch (TOML with a `patch` key); None for a whole file.
+fn patch_case(bytes: &[u8]) -> Option<toml::Table> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .filter(|t| t.contains_key("patch"))
+}
+
 /// Loads one case in-process and renders its diagnostics, one per line.
 fn render(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = format!("tests/bad/{}", path.file_name().unwrap_or_default().to_string_lossy());
-    let patch_case = std::str::from_utf8(&bytes)
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .filter(|t| t.contains_key("patch"));
+    let patch_case = patch_case(&bytes);
     let read = |p: &Path| std::fs::read(p).map_err(|e| e.to_string());
     let resolve = |r: &str, from: &str| sidelines_scenario::resolve_base(r, from, &read);
     let (result, patched) = match patch_case {
@@ -219,15 +224,14 @@ fn the_binary_exits_2_with_the_same_diagnostics() {
         let case = Path::new(DIR).join(format!("{name}.toml"));
         let want = std::fs::read_to_string(case.with_extension("stderr")).expect("expectation");
         let bytes = std::fs::read(&case).expect("case");
-        let file =
-            match std::str::from_utf8(&bytes).ok().and_then(|t| t.parse::<toml::Table>().ok()) {
-                Some(t) if t.contains_key("patch") => {
-                    let f = tmp.path().join(format!("{name}.toml"));
-                    std::fs::write(&f, patch(&t).expect("patch").text).expect("write");
-                    f
-                }
-                _ => case.clone(),
-            };
+        let file = match patch_case(&bytes) {
+            Some(t) => {
+                let f = tmp.path().join(format!("{name}.toml"));
+                std::fs::write(&f, patch(&t).expect("patch").text).expect("write");
+                f
+            }
+            None => case.clone(),
+        };
         let f = file.to_str().expect("utf8");
         let rel = format!("tests/bad/{name}.toml");
         let shown = if file == case { rel.as_str() } else { f };

@@ -316,11 +316,6 @@ impl Simulation {
         out.pop().unwrap_or_default()
     }
 
-    /// Like `run`, reusing `out`'s buffers.
-    pub fn run_into(&mut self, seed: u64, record: Record, out: &mut RunOutput) {
-        self.run_block(&[seed], record, std::slice::from_mut(out));
-    }
-
     /// Runs up to `capacity` seeds side by side, one per run of the block, each from the
     /// scenario's initial state to its horizon; `outs[i]` receives seed `i`'s output (its
     /// buffers are reused). A run's result does not depend on the others in its block.
@@ -357,8 +352,6 @@ impl Simulation {
         if runs.is_empty() {
             return;
         }
-        let seeds: Vec<u64> = runs.iter().map(|(_, s)| *s).collect();
-        let seeds = &seeds[..];
         self.reset(runs, record);
         if let Some(ticks) = self.world.check_change_ticks() {
             self.schedule.check_change_ticks(ticks);
@@ -366,7 +359,7 @@ impl Simulation {
         for _ in 0..self.scenario.horizon_days {
             self.schedule.run(&mut self.world);
         }
-        for (run, (seed, out)) in seeds.iter().zip(outs.iter_mut()).enumerate() {
+        for (run, ((_, seed), out)) in runs.iter().zip(outs.iter_mut()).enumerate() {
             out.seed = *seed;
             out.outcomes.clear();
             outcomes::collect(&mut self.world, &self.outcomes, run, &mut out.outcomes);

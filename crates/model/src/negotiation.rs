@@ -132,6 +132,14 @@ fn negotiation_event(
     }
 }
 
+/// The event kinds that end the talks when applied (see `Talks::closing`).
+const ENDS_TALKS: [ModelKind; 4] = [
+    ModelKind::TalksCollapse,
+    ModelKind::UsDisengages,
+    ModelKind::SettlementRussianTerms,
+    ModelKind::SettlementBalanced,
+];
+
 /// Scripted timeline events for today, in file order, in every run.
 pub fn emit_scripted(
     setup: Res<Setup>,
@@ -143,15 +151,9 @@ pub fn emit_scripted(
     for run in 0..roster.active {
         let scenario = setup.of(run);
         let k = &scenario.kinds;
-        let ending = [
-            ModelKind::TalksCollapse,
-            ModelKind::UsDisengages,
-            ModelKind::SettlementRussianTerms,
-            ModelKind::SettlementBalanced,
-        ];
         for (i, s) in scenario.timeline.iter().enumerate() {
             if s.day == clock.day {
-                if ending.iter().any(|e| k[*e] == s.kind) {
+                if ENDS_TALKS.iter().any(|e| k[*e] == s.kind) {
                     talks.0[run].closing = true;
                 }
                 out.write(Occurred {

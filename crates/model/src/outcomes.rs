@@ -134,11 +134,13 @@ fn outcome(name: &str, kind: OutcomeKind, headline: bool, extract: Extract) -> O
 
 /// Appends the values of `table`'s outcomes for one run of the block.
 pub fn collect(world: &mut World, table: &[Outcome], run: usize, out: &mut Vec<Value>) {
-    let roster = world.resource::<Roster>().clone();
-    let setup = world.resource::<Setup>().0[run].clone();
-    let talks = world.resource::<PerRun<Talks>>().0[run].clone();
     let mut acc = world.query::<&Acceptance>();
     let mut states = world.query::<ActorState<'_>>();
+    // From here the world is only read: the roster, the run's scenario and talks are borrowed.
+    let world: &World = world;
+    let roster = world.resource::<Roster>();
+    let setup = world.resource::<Setup>().of(run);
+    let talks = &world.resource::<PerRun<Talks>>().0[run];
     // The visited values of the actor last asked for: an actor's outcomes are consecutive.
     let mut cached: Option<(usize, Vec<f64>)> = None;
     for o in table {
@@ -159,7 +161,7 @@ pub fn collect(world: &mut World, table: &[Outcome], run: usize, out: &mut Vec<V
                 if cached.as_ref().is_none_or(|(a, _)| *a != actor) {
                     let mut values = Vec::new();
                     if let Ok(state) = states.get(world, roster.get(run, actor)) {
-                        recording::actor_values(&setup, state, &mut |_, x| values.push(x));
+                        recording::actor_values(setup, state, &mut |_, x| values.push(x));
                     }
                     cached = Some((actor, values));
                 }

@@ -30,6 +30,11 @@ const TRAJECTORIES: Partial =
     Partial { tmp: ".trajectories.csv.partial", name: "trajectories.csv" };
 const MAGIC: &str = "sidelines-checkpoint 1";
 
+/// The partial tables of a batch that keeps `trajectories` runs' trajectories.
+fn partials(trajectories: u64) -> &'static [Partial] {
+    if trajectories > 0 { &[RUNS, TRAJECTORIES] } else { &[RUNS] }
+}
+
 /// Every file a batch writes; a folder holding any of them is not overwritten without --force.
 pub const BATCH_FILES: [&str; 9] = [
     "runs.csv",
@@ -143,10 +148,6 @@ impl BatchWriter {
         })
     }
 
-    fn partials(&self) -> Vec<Partial> {
-        if self.identity.trajectories > 0 { vec![RUNS, TRAJECTORIES] } else { vec![RUNS] }
-    }
-
     /// Reopens an interrupted batch: checks the identity, truncates the partial files to the
     /// checkpoint and restores the aggregators (`aggregators` come in empty and leave loaded).
     /// Returns the writer and the next run to do.
@@ -178,8 +179,7 @@ impl BatchWriter {
             agg.load_bytes(&body[at..at + size]).map_err(|e| Error::state(&path, e))?;
             at += size;
         }
-        let partials: &[Partial] =
-            if identity.trajectories > 0 { &[RUNS, TRAJECTORIES] } else { &[RUNS] };
+        let partials = partials(identity.trajectories);
         checkpoint::take_back(dir, partials)?;
         checkpoint::check_lengths(dir, partials, &[runs_len, traj_len])?;
         let w = BatchWriter::open(dir, identity, sim, Some((runs_len, traj_len)))?;
@@ -196,7 +196,7 @@ impl BatchWriter {
         self.flush_all()?;
         drop(self.trajectories.take());
         write_tables(&self.dir, sim, aggregators)?;
-        checkpoint::rename_all(&self.dir, &self.partials())?;
+        checkpoint::rename_all(&self.dir, partials(self.identity.trajectories))?;
         write_json(&self.dir.join("manifest.json"), &manifest)?;
         checkpoint::remove(&self.dir)
     }
