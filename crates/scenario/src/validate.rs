@@ -437,21 +437,23 @@ impl Checker {
 
     /// Resolves an actor reference to its index; false (and a problem) for an unknown code.
     fn reference(&mut self, path: &str, r: &mut ActorRef, codes: &[String]) -> bool {
-        match codes.iter().position(|c| *c == r.code) {
+        match self.find(path, &r.code, codes.iter().map(String::as_str)) {
             Some(i) => {
                 r.index = i;
                 true
             }
-            None => {
-                self.problem(path, format!("unknown actor code `{}`", r.code));
-                false
-            }
+            None => false,
         }
     }
 
     /// The index of an actor named by code; None (and a problem) for an unknown code.
-    fn find(&mut self, path: &str, code: &str, actors: &[Actor]) -> Option<usize> {
-        let r = actors.iter().position(|a| a.code == code);
+    fn find<'a>(
+        &mut self,
+        path: &str,
+        code: &str,
+        mut codes: impl Iterator<Item = &'a str>,
+    ) -> Option<usize> {
+        let r = codes.position(|c| c == code);
         if r.is_none() {
             self.problem(path, format!("unknown actor code `{code}`"));
         }
@@ -586,10 +588,11 @@ impl Checker {
         target: Option<&str>,
         actors: &[Actor],
     ) -> Option<(usize, Option<usize>)> {
-        let s = self.find(&format!("{p}.source"), source, actors);
+        let codes = || actors.iter().map(|a| a.code.as_str());
+        let s = self.find(&format!("{p}.source"), source, codes());
         let t = match target {
             None => Some(None),
-            Some(t) => self.find(&format!("{p}.target"), t, actors).map(Some),
+            Some(t) => self.find(&format!("{p}.target"), t, codes()).map(Some),
         };
         Some((s?, t?))
     }
