@@ -38,9 +38,32 @@ pub struct Args {
 static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let scenario = Arc::new(load_scenario(&args.scenario)?);
+    let job = Job { kind: "batch", command: String::from("batch"), extra: serde_json::json!({}) };
+    run_with(&args, scenario, job, &mut |_, _, _| Ok(String::new()))
+}
+
+/// What kind of batch this is: its name in the manifest, the command that continues it, and
+/// more manifest fields.
+pub struct Job {
+    pub kind: &'static str,
+    /// How `sidelines <command> ...` continues an interrupted one (the part after the binary).
+    pub command: String,
+    pub extra: serde_json::Value,
+}
+
+/// Files written into the folder before it is finished, and text printed after the table.
+pub type Finish<'a> = dyn FnMut(&Path, &Simulation, &Aggregator) -> Result<String> + 'a;
+
+/// Runs `scenario` as a batch: `args` say how many runs and where.
+pub fn run_with(
+    args: &Args,
+    scenario: Arc<sidelines_scenario::Scenario>,
+    job: Job,
+    finish: &mut Finish<'_>,
+) -> Result<ExitCode> {
     let checkpoint_every = Duration::try_from_secs_f64(args.exec.checkpoint_every.max(0.0))
         .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
-    let scenario = Arc::new(load_scenario(&args.scenario)?);
     let threads = match args.exec.threads {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -119,7 +142,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match outcome {
         Outcome::Interrupted { next_run } => {
             eprintln!(
-                "interrupted after {next_run} of {total} runs; continue with:\n  sidelines batch {} --runs {} --seed {} --trajectories {} --out {} --resume",
+                "interrupted after {next_run} of {total} runs; continue with:\n  sidelines {} {} --runs {} --seed {} --trajectories {} --out {} --resume",
+                job.command,
                 args.scenario,
                 args.runs,
                 args.seed,
@@ -130,11 +154,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Outcome::Complete(aggregators) => {
             let done_here = total - next_run;
-            let manifest = serde_json::json!({
+            let mut manifest = serde_json::json!({
                 "tool": "sidelines",
                 "version": env!("CARGO_PKG_VERSION"),
                 "command": std::env::args().collect::<Vec<_>>(),
-                "kind": "batch",
+                "kind": job.kind,
                 "scenario": scenario.name,
                 "seed": args.seed,
                 "runs": total,
@@ -148,6 +172,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 "outcomes": sidelines_report::outcomes_json(&sim),
                 "resolved_scenario_toml": sidelines_report::resolved_toml(&scenario),
             });
+            if let (Some(m), Some(extra)) = (manifest.as_object_mut(), job.extra.as_object()) {
+                m.extend(extra.clone());
+            }
+            let more = finish(&dir, &sim, &aggregators[0])?;
             writer
                 .finish(&sim, &aggregators, manifest)
                 .with_context(|| format!("finishing the batch in {}", dir.display()))?;
@@ -157,7 +185,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if args.exec.charts {
                 crate::chart(&dir)?;
             }
-            print_table(&sim, &aggregators[0], total, elapsed, done_here, &dir)?;
+            print_table(&sim, &aggregators[0], total, elapsed, done_here, &dir, &more)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -249,11 +277,18 @@ fn print_table(
     elapsed: f64,
     done: u64,
     dir: &Path,
+    more: &str,
 ) -> Result<()> {
     let mut text =
         format!("{total} runs ({:.0} runs/s this session)\n", done as f64 / elapsed.max(1e-9));
     text.push_str("how the talks ended            share   95% interval\n");
-    for s in agg.shares().iter().filter(|s| s.outcome == "talks_outcome" || s.value == "true") {
+    let headline: Vec<&str> =
+        sim.outcomes().iter().filter(|o| o.headline).map(|o| o.name.as_str()).collect();
+    let shown = |s: &&sidelines_experiment::Share| {
+        s.outcome == "talks_outcome"
+            || (s.value == "true" && headline.contains(&s.outcome.as_str()))
+    };
+    for s in agg.shares().iter().filter(shown) {
         let label =
             if s.outcome == "talks_outcome" { s.value.to_string() } else { s.outcome.clone() };
         text.push_str(&format!(
@@ -262,14 +297,13 @@ fn print_table(
         ));
     }
     text.push_str("final values                   mean    95% CI of mean     p05    p95\n");
-    let headline: Vec<&str> =
-        sim.outcomes().iter().filter(|o| o.headline).map(|o| o.name.as_str()).collect();
     for s in agg.summaries().iter().filter(|s| headline.contains(&s.outcome.as_str())) {
         text.push_str(&format!(
             "  {:<28}{:>6.3}   [{:.3}, {:.3}]   {:.3}  {:.3}\n",
             s.outcome, s.mean, s.ci95_low, s.ci95_high, s.quantiles[0], s.quantiles[4]
         ));
     }
+    text.push_str(more);
     text.push_str(&format!("wrote {}\n", dir.display()));
     say(&text)
 }

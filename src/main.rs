@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod batch;
+mod replay;
 mod sweep;
 
 use anyhow::{Context, Result};
@@ -46,6 +47,9 @@ enum Command {
     },
     /// Run a Monte Carlo batch: many seeded runs, streamed to runs.csv and summarised.
     Batch(batch::Args),
+    /// Replay a dated record of events through the model, check the runs against what was
+    /// observed (record_check.csv), and with --then forecast on from the record's end.
+    Replay(replay::Args),
     /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
     Sweep(sweep::Args),
     /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
@@ -193,6 +197,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { scenario, seed, out, force } => run(&scenario, seed, out, force),
         Command::Batch(args) => batch::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Analyze(args) => sweep::analyze(args),
         Command::Export { format: _, dir } => {

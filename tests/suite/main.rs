@@ -17,11 +17,13 @@
 
 mod analytic;
 mod bad;
+mod bad_timelines;
 mod batch;
 mod charts;
 mod cli;
 mod common;
 mod determinism;
+mod replay;
 mod robustness;
 mod same_results;
 mod schedule;

@@ -20,6 +20,9 @@ pub fn fire_background(
     mut out: MessageWriter<Occurred>,
 ) {
     for run in 0..roster.active {
+        if setup.of(run).replayed(clock.day) {
+            continue;
+        }
         let rng = &mut rngs.0[run].background;
         for (i, b) in setup.of(run).background.iter().enumerate() {
             if happens(rng, b.rate_per_day) {

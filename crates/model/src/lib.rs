@@ -122,7 +122,7 @@ pub fn build_schedule(ambiguity: LogLevel) -> Schedule {
             .chain()
             .in_set(Alignment),
     );
-    schedule.add_systems(recording::record_day.in_set(Record));
+    schedule.add_systems((recording::record_day, outcomes::observe).chain().in_set(Record));
     schedule.add_systems(advance_clock.in_set(Advance));
     schedule
 }
@@ -199,6 +199,8 @@ pub struct Simulation {
     outcome_names: Vec<String>,
     outcome_kinds: Vec<OutcomeKind>,
     observers: Vec<usize>,
+    /// Observations that name no outcome or expect what it cannot take: (index, message).
+    observation_problems: Vec<(usize, String)>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -232,6 +234,8 @@ impl Simulation {
         world.insert_resource(PerRun(vec![EventLog::default(); capacity]));
         world.insert_resource(PerRun(vec![Trajectory::default(); capacity]));
         world.insert_resource(PerRun(vec![Rngs::new(0); capacity]));
+        world.insert_resource(PerRun(vec![outcomes::Observations::default(); capacity]));
+        world.init_resource::<outcomes::Observing>();
         // Run-major, so that a run's actors are neighbours in storage.
         let entities: Vec<Entity> = (0..capacity)
             .flat_map(|r| (0..actors).map(move |i| (r, i)))
@@ -252,6 +256,7 @@ impl Simulation {
             outcome_names: Vec::new(),
             outcome_kinds: Vec::new(),
             observers: scenario.observers().map(|(i, _, _)| i).collect(),
+            observation_problems: Vec::new(),
         };
         sim.reset(&[(scenario.clone(), 0)], Record::default());
         let first: Vec<Entity> = sim.world.resource::<Roster>().run(0).to_vec();
@@ -259,6 +264,10 @@ impl Simulation {
         (sim.series, sim.initial) = (series, initial);
         sim.world.insert_resource(layout);
         sim.outcomes = outcomes::table(&mut sim.world, &scenario, &first);
+        let (observing, columns, problems) = outcomes::Observing::new(&scenario, &sim.outcomes);
+        sim.outcomes.extend(columns);
+        sim.observation_problems = problems;
+        sim.world.insert_resource(observing);
         sim.outcome_names = sim.outcomes.iter().map(|o| o.name.clone()).collect();
         sim.outcome_kinds = sim.outcomes.iter().map(|o| o.kind).collect();
         Ok(sim)
@@ -302,6 +311,12 @@ impl Simulation {
     /// What values each outcome column takes, in `outcome_names` order.
     pub fn outcome_kinds(&self) -> &[OutcomeKind] {
         &self.outcome_kinds
+    }
+
+    /// The scenario's observations that name no outcome of this model, or expect what their
+    /// outcome cannot take: (index into `Scenario::observed`, message). Empty when all fit.
+    pub fn observation_problems(&self) -> &[(usize, String)] {
+        &self.observation_problems
     }
 
     /// Observer actor indices, in the order of `EventRecord::perceived`.
@@ -353,6 +368,7 @@ impl Simulation {
             return;
         }
         self.reset(runs, record);
+        outcomes::Observing::start(&mut self.world, runs.len());
         if let Some(ticks) = self.world.check_change_ticks() {
             self.schedule.check_change_ticks(ticks);
         }

@@ -192,6 +192,9 @@ pub fn choose_mediator_moves(
 ) {
     for run in 0..roster.active {
         let s = setup.of(run);
+        if s.replayed(clock.day) {
+            continue;
+        }
         let att = attention.get(roster.get(run, s.mediator.actor.index)).map_or(0.0, |a| a.0);
         let adv = adversary.get(roster.get(run, s.mediator.adversary)).ok();
         mediator_moves(
@@ -294,6 +297,9 @@ pub fn make_overtures(
     for run in 0..roster.active {
         let s = setup.of(run);
         let m = &s.mediator;
+        if s.replayed(clock.day) {
+            continue;
+        }
         if happens(&mut rngs.0[run].overture, m.overture_rate_per_day) {
             out.write(Occurred {
                 run: run as u32,
@@ -331,7 +337,7 @@ pub fn respond_to_pressure(
             };
             resolve.value += (resolve.baseline - resolve.value) / n.resolve_recovery_days;
             resolve.value = resolve.value.clamp(0.0, 1.0);
-            if !talks.is_open() {
+            if !talks.is_open() || s.replayed(clock.day) {
                 continue;
             }
             let pressure = if is_partner {
@@ -370,7 +376,7 @@ pub fn advance_talks(
         let n = &s.negotiation;
         let k = &s.kinds;
         let talks = &mut talks.0[run];
-        if !talks.is_open() {
+        if !talks.is_open() || s.replayed(clock.day) {
             continue;
         }
         let kind = if !talks.black_sea && talks.progress >= n.black_sea_at {

@@ -16,7 +16,7 @@
 //! Seoul's and Tokyo's).
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, Scenario};
+use sidelines_scenario::{ActorKind, Expect, Scenario};
 
 use crate::Value;
 use crate::alignment::Acceptance;
@@ -71,6 +71,160 @@ enum Extract {
         actor: usize,
         slot: usize,
     },
+    /// Observation `k`'s outcome on its day (`flag`: whether it was as observed).
+    Observed {
+        k: usize,
+        flag: bool,
+    },
+}
+
+/// The scenario's observations, ready to be taken on their days: each with the outcome it
+/// reads and, for `highest`, the actor's other beliefs.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Observing {
+    items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+struct Item {
+    day: u32,
+    base: Outcome,
+    expect: Expect,
+    siblings: Vec<Outcome>,
+}
+
+/// Each run's observed values and whether each was as observed, by observation.
+#[derive(Clone, Debug, Default)]
+pub struct Observations {
+    initial: Vec<Value>,
+    values: Vec<Value>,
+    flags: Vec<bool>,
+}
+
+impl Observing {
+    /// The observations of `s` against the outcome table `table`: the resource, the columns to
+    /// add to the table, and a problem for each observation that names no outcome or expects
+    /// what it cannot take (observation index, message).
+    pub fn new(s: &Scenario, table: &[Outcome]) -> (Observing, Vec<Outcome>, Vec<(usize, String)>) {
+        let mut items = Vec::new();
+        let mut columns: Vec<Outcome> = Vec::new();
+        let mut problems = Vec::new();
+        for (k, o) in s.observed.iter().enumerate() {
+            let Some(base) = table.iter().find(|t| t.name == o.outcome) else {
+                let names = table.iter().map(|t| t.name.as_str());
+                let hint = sidelines_scenario::did_you_mean(&o.outcome, names);
+                problems
+                    .push((k, format!("`{}` is not an outcome of this scenario{hint}", o.outcome)));
+                continue;
+            };
+            let fits = match (&o.expect, base.kind) {
+                (Expect::Label(l), OutcomeKind::Category(labels)) => labels.contains(&l.as_str()),
+                (Expect::Up | Expect::Down | Expect::Range(..), OutcomeKind::Unit) => true,
+                (Expect::Highest, OutcomeKind::Unit) => base.name.contains("_belief_"),
+                _ => false,
+            };
+            if !fits {
+                let takes = match base.kind {
+                    OutcomeKind::Category(labels) => format!("one of {}", labels.join(", ")),
+                    OutcomeKind::Unit if base.name.contains("_belief_") => {
+                        String::from("up, down, highest or LOW..HIGH")
+                    }
+                    OutcomeKind::Unit => String::from("up, down or LOW..HIGH"),
+                    OutcomeKind::Day => String::from("nothing yet (days are not observed)"),
+                };
+                problems.push((
+                    k,
+                    format!(
+                        "`{}` cannot be observed as `{}`: it takes {takes}",
+                        o.outcome, o.expect
+                    ),
+                ));
+                continue;
+            }
+            let date = s.date(o.day).replace('-', "_");
+            let name = format!("{}_{date}", o.outcome);
+            if columns.iter().any(|c| c.name == name) {
+                problems
+                    .push((k, format!("`{}` is observed twice on {}", o.outcome, s.date(o.day))));
+                continue;
+            }
+            let prefix = base.name.split("_belief_").next().unwrap_or_default();
+            let siblings = table
+                .iter()
+                .filter(|t| t.name.starts_with(&format!("{prefix}_belief_")) && t.name != base.name)
+                .cloned()
+                .collect();
+            columns.push(outcome(
+                &name,
+                base.kind,
+                false,
+                Extract::Observed { k: items.len(), flag: false },
+            ));
+            let flag = OutcomeKind::Category(FLAG_VALUES);
+            let as_observed = Extract::Observed { k: items.len(), flag: true };
+            columns.push(outcome(&format!("{name}_as_observed"), flag, false, as_observed));
+            items.push(Item { day: o.day, base: base.clone(), expect: o.expect.clone(), siblings });
+        }
+        (Observing { items }, columns, problems)
+    }
+
+    /// Clears each run's observations and takes the values they are compared with.
+    pub fn start(world: &mut World, runs: usize) {
+        world.resource_scope::<Observing, _>(|world, obs| {
+            if obs.items.is_empty() {
+                return;
+            }
+            for run in 0..runs {
+                let mut initial = Vec::with_capacity(obs.items.len());
+                for item in &obs.items {
+                    collect(world, std::slice::from_ref(&item.base), run, &mut initial);
+                }
+                let n = obs.items.len();
+                let mut per = world.resource_mut::<PerRun<Observations>>();
+                let o = &mut per.0[run];
+                o.initial = initial;
+                o.values.clear();
+                o.values.resize(n, Value::Missing);
+                o.flags.clear();
+                o.flags.resize(n, false);
+            }
+        });
+    }
+}
+
+/// Takes today's observations in every run, at the end of the day.
+pub fn observe(world: &mut World) {
+    let day = world.resource::<Clock>().day;
+    if !world.resource::<Observing>().items.iter().any(|i| i.day == day) {
+        return;
+    }
+    world.resource_scope::<Observing, _>(|world, obs| {
+        let runs = world.resource::<Roster>().active;
+        for run in 0..runs {
+            for (k, item) in obs.items.iter().enumerate().filter(|(_, i)| i.day == day) {
+                let mut v = Vec::with_capacity(1 + item.siblings.len());
+                collect(world, std::slice::from_ref(&item.base), run, &mut v);
+                collect(world, &item.siblings, run, &mut v);
+                let mut per = world.resource_mut::<PerRun<Observations>>();
+                let o = &mut per.0[run];
+                let x = v[0].as_number();
+                o.flags[k] = match &item.expect {
+                    Expect::Label(l) => match &v[0] {
+                        Value::Text(t) => t == l,
+                        Value::Flag(b) => FLAG_VALUES[usize::from(*b)] == l,
+                        _ => false,
+                    },
+                    Expect::Up => x.zip(o.initial[k].as_number()).is_some_and(|(x, i)| x > i),
+                    Expect::Down => x.zip(o.initial[k].as_number()).is_some_and(|(x, i)| x < i),
+                    Expect::Range(lo, hi) => x.is_some_and(|x| *lo <= x && x <= *hi),
+                    Expect::Highest => x.is_some_and(|x| {
+                        v[1..].iter().all(|s| s.as_number().is_none_or(|y| x >= y))
+                    }),
+                };
+                o.values[k] = v.swap_remove(0);
+            }
+        }
+    });
 }
 
 /// Builds the table from the scenario and the components of one run's actors (`first`).
@@ -157,6 +311,14 @@ pub fn collect(world: &mut World, table: &[Outcome], run: usize, out: &mut Vec<V
                 .ok()
                 .and_then(|x| x.day)
                 .map_or(Value::Missing, Value::Day),
+            Extract::Observed { k, flag } => {
+                let o = &world.resource::<PerRun<Observations>>().0[run];
+                if flag {
+                    Value::Flag(o.flags.get(k).copied().unwrap_or(false))
+                } else {
+                    o.values.get(k).cloned().unwrap_or(Value::Missing)
+                }
+            }
             Extract::Final { actor, slot } => {
                 if cached.as_ref().is_none_or(|(a, _)| *a != actor) {
                     let mut values = Vec::new();

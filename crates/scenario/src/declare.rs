@@ -72,6 +72,13 @@ impl Number for Option<f64> {
     }
 }
 
+impl Number for Option<u32> {
+    const INTEGER: bool = true;
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        u32::read(d).map(Some)
+    }
+}
+
 impl Number for OrderedMap<f64> {
     const INTEGER: bool = false;
     const ENTRIES: bool = true;

@@ -13,6 +13,7 @@ mod declare;
 mod error;
 mod library;
 pub mod params;
+mod record;
 mod resolved;
 mod schema;
 mod source;
@@ -22,6 +23,7 @@ mod validate;
 pub use declare::ActorRef;
 pub use error::{Diagnostic, Error};
 pub use library::{DEFAULT_SCENARIO, EMBEDDED, embedded_source};
+pub use record::{Input, Replay, ReplaySpec, Row, did_you_mean, load_replay};
 pub use resolved::*;
 pub use source::Place;
 pub use validate::SUM_TOLERANCE;
@@ -41,7 +43,7 @@ const VARIANT_KEYS: [&str; 5] = ["base", "name", "description", "set", "timeline
 /// Loads and validates a scenario or variant.
 pub fn load(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Scenario, Error> {
     let (doc, map) = document(file, bytes, resolve, 0)?;
-    validate::validate(&doc).map_err(|problems| {
+    let mut scenario = validate::validate(&doc).map_err(|problems| {
         let mut e = to_error(&map, problems);
         // Problems that sit in a variant's base: say which variant brought them in.
         let in_base = e.diagnostics.iter().any(|d| d.file != file);
@@ -55,7 +57,9 @@ pub fn load(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Scenario,
             });
         }
         e
-    })
+    })?;
+    record::attach_places(&mut scenario, &map);
+    Ok(scenario)
 }
 
 /// Where the merged map remembers a variant's `base` key.

@@ -11,7 +11,9 @@ use toml::{Table, Value};
 
 pub use crate::declare::{Domain, Param};
 use crate::resolved::*;
-use crate::schema::{RawBackground, RawEffect, RawEventKind, RawScenario, RawScripted};
+use crate::schema::{
+    RawBackground, RawEffect, RawEventKind, RawObserved, RawScenario, RawScripted,
+};
 
 /// Where each declared struct sits in a scenario document (`*` matches one segment: a table
 /// key or an array element's name). Every numeric field's domain and doc line come from the
@@ -33,6 +35,7 @@ pub const GROUPS: &[Group] = &[
     Group { at: "events.*.effects.*", role: None, params: RawEffect::PARAMS },
     Group { at: "background.*", role: None, params: RawBackground::PARAMS },
     Group { at: "timeline.*", role: None, params: RawScripted::PARAMS },
+    Group { at: "observed.*", role: None, params: RawObserved::PARAMS },
 ];
 
 /// The parameters of one declared struct and the tables that hold it.

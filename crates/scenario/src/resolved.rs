@@ -35,6 +35,12 @@ pub struct Scenario {
     pub kinds: ModelKinds,
     pub background: Vec<Background>,
     pub timeline: Vec<Scripted>,
+    /// In a replay, the last day of the record: through it, the events the record holds come
+    /// from the record, and the model's own processes that it replaces (the mediator's moves,
+    /// concessions and milestones, background rates, overtures) are off.
+    pub record_until: Option<u32>,
+    /// What was observed, to be compared with the runs (`replay`'s record check).
+    pub observed: Vec<Observation>,
     /// The resolved document (variants applied): what the manifest records and what parameter
     /// paths address.
     pub document: toml::Table,
@@ -49,6 +55,11 @@ impl Scenario {
             // Only reachable past year 9999, which the horizon's domain excludes.
             Err(_) => String::new(),
         }
+    }
+
+    /// Whether the record, not the model, drives the talks and background on `day`.
+    pub fn replayed(&self, day: u32) -> bool {
+        self.record_until.is_some_and(|last| day <= last)
     }
 
     pub fn actor_index(&self, code: &str) -> Option<usize> {
@@ -72,6 +83,7 @@ impl Scenario {
                 .all(|(a, b)| a.code == b.code && a.role == b.role)
             && self.events.len() == other.events.len()
             && self.events.iter().zip(&other.events).all(|(a, b)| a.name == b.name)
+            && self.observed == other.observed
     }
 
     /// Observers, in file order.
@@ -457,4 +469,74 @@ pub struct Scripted {
     pub source: usize,
     pub target: Option<usize>,
     pub magnitude: f64,
+}
+
+/// One observation of the record: on `day`, `outcome` (an outcome column of the runs) was
+/// seen to be `expect`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    pub day: u32,
+    pub outcome: String,
+    pub expect: Expect,
+    pub note: String,
+    /// Where the observation was written (for errors the model finds: an unknown outcome).
+    pub place: Option<crate::Place>,
+}
+
+/// What an observation says of its outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expect {
+    /// A label of a category or flag outcome (`ongoing`, `false`).
+    Label(String),
+    /// Higher than at the start of the run.
+    Up,
+    /// Lower than at the start of the run.
+    Down,
+    /// The highest of the actor's beliefs (for a `belief_*` outcome).
+    Highest,
+    /// Inside [low, high].
+    Range(f64, f64),
+}
+
+impl Expect {
+    /// Reads `up`, `down`, `highest`, `LOW..HIGH`, or a label.
+    pub fn parse(text: &str) -> Result<Expect, String> {
+        let t = text.trim();
+        Ok(match t {
+            "" => {
+                return Err(String::from(
+                    "is empty: say what was observed (up, down, highest, LOW..HIGH or a label)",
+                ));
+            }
+            "up" => Expect::Up,
+            "down" => Expect::Down,
+            "highest" => Expect::Highest,
+            _ => match t.split_once("..") {
+                Some((lo, hi)) => {
+                    let num = |x: &str| x.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+                    match (num(lo), num(hi)) {
+                        (Some(lo), Some(hi)) if lo <= hi => Expect::Range(lo, hi),
+                        _ => {
+                            return Err(format!(
+                                "`{t}` is not a range LOW..HIGH of two numbers with LOW <= HIGH"
+                            ));
+                        }
+                    }
+                }
+                None => Expect::Label(t.to_string()),
+            },
+        })
+    }
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Label(l) => f.write_str(l),
+            Expect::Up => f.write_str("up"),
+            Expect::Down => f.write_str("down"),
+            Expect::Highest => f.write_str("highest"),
+            Expect::Range(lo, hi) => write!(f, "{lo}..{hi}"),
+        }
+    }
 }

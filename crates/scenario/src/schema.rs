@@ -88,6 +88,21 @@ parameters! {
         pub background: OrderedMap<RawBackground>,
         #[serde(default)]
         pub timeline: Vec<RawScripted>,
+        #[serde(default)]
+        pub record_until_day: Option<u32> => "a replay's last day of the record: the model's own processes that the record replaces are off through it" [0, 36_500],
+        #[serde(default)]
+        pub observed: Vec<RawObserved>,
+    }
+}
+
+parameters! {
+    /// What was observed on a day, to compare with the model's outcome there (`[[observed]]`).
+    pub struct RawObserved {
+        pub day: u32 => "the day of an observation of the record" [0, 36_500],
+        pub outcome: String,
+        pub observed: String,
+        #[serde(default)]
+        pub note: String,
     }
 }
 

@@ -120,6 +120,10 @@ impl Checker {
         let mediator = self.mediator(raw.mediator, &actors);
         let background = self.background(&raw.background, &actors, &events);
         let timeline = self.timeline(&raw.timeline, raw.horizon_days, &actors, &events);
+        let observed = self.observed(&raw.observed, raw.horizon_days);
+        if raw.record_until_day.is_some_and(|d| d >= raw.horizon_days) {
+            self.problem("record_until_day", "must be a day before horizon_days");
+        }
         self.favoured(&hypotheses, &events);
         if raw.negotiation.black_sea_at > raw.negotiation.comprehensive_at {
             self.problem(
@@ -147,6 +151,8 @@ impl Checker {
             kinds: kinds?,
             background: background?,
             timeline: timeline?,
+            record_until: raw.record_until_day,
+            observed: observed?,
             document: doc.clone(),
         })
     }
@@ -451,11 +457,13 @@ impl Checker {
         &mut self,
         path: &str,
         code: &str,
-        mut codes: impl Iterator<Item = &'a str>,
+        codes: impl Iterator<Item = &'a str>,
     ) -> Option<usize> {
-        let r = codes.position(|c| c == code);
+        let all: Vec<&str> = codes.collect();
+        let r = all.iter().position(|c| *c == code);
         if r.is_none() {
-            self.problem(path, format!("unknown actor code `{code}`"));
+            let hint = crate::record::did_you_mean(code, all.iter().copied());
+            self.problem(path, format!("unknown actor code `{code}`{hint}"));
         }
         r
     }
@@ -600,7 +608,8 @@ impl Checker {
     fn kind(&mut self, p: &str, name: &str, events: &[EventKind]) -> Option<usize> {
         let k = events.iter().position(|e| e.name == name);
         if k.is_none() {
-            self.problem(format!("{p}.kind"), format!("unknown event kind `{name}`"));
+            let hint = crate::record::did_you_mean(name, events.iter().map(|e| e.name.as_str()));
+            self.problem(format!("{p}.kind"), format!("unknown event kind `{name}`{hint}"));
         }
         k
     }
@@ -663,6 +672,43 @@ impl Checker {
                     magnitude: s.magnitude.unwrap_or(1.0),
                 }),
                 _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn observed(&mut self, raw: &[RawObserved], horizon_days: u32) -> Option<Vec<Observation>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, o) in raw.iter().enumerate() {
+            let p = format!("observed[{i}]");
+            if o.day >= horizon_days {
+                self.problem(format!("{p}.day"), format!("must be a day in [0, {horizon_days})"));
+                ok = false;
+            }
+            let valid_name = !o.outcome.is_empty()
+                && o.outcome
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid_name {
+                self.problem(
+                    format!("{p}.outcome"),
+                    "must be an outcome column name such as kr_trust_us",
+                );
+                ok = false;
+            }
+            match Expect::parse(&o.observed) {
+                Ok(expect) => out.push(Observation {
+                    day: o.day,
+                    outcome: o.outcome.clone(),
+                    expect,
+                    note: o.note.clone(),
+                    place: None,
+                }),
+                Err(m) => {
+                    self.problem(format!("{p}.observed"), m);
+                    ok = false;
+                }
             }
         }
         ok.then_some(out)
