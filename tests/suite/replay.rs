@@ -88,3 +88,34 @@ fn every_row_of_the_2025_timeline_has_a_date_kind_and_source_url() {
         }
     }
 }
+
+#[test]
+fn a_replay_folder_gets_its_workbook_charts_and_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("r");
+    let d = dir.display().to_string();
+    let args = [
+        "replay",
+        "--timeline",
+        TIMELINE,
+        "--runs",
+        "64",
+        "--xlsx",
+        "--charts",
+        "--quiet",
+        "--out",
+        &d,
+    ];
+    let out = sidelines(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sidelines(&["report", &d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in
+        ["results.xlsx", "report.html", "charts/outcome_shares.png", "charts/fan_kp_trust_us.png"]
+    {
+        let len = std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 0, "{f} missing or empty");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report");
+    assert!(html.contains("ukraine-watch-replay"), "the report names the replay");
+}
