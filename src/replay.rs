@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use sidelines_experiment::Aggregator;
-use sidelines_experiment::stats::Z95;
 use sidelines_model::Simulation;
-use sidelines_scenario::{DEFAULT_SCENARIO, Diagnostic, Expect, Input, Replay, ReplaySpec};
+use sidelines_scenario::{DEFAULT_SCENARIO, Diagnostic, Input, Replay, ReplaySpec};
 
 use crate::batch::{self, Job};
 use crate::{input_error, read_input, resolve_base};
@@ -50,8 +49,8 @@ fn default_observed(timeline: &Path) -> Option<PathBuf> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let replay = load(&args)?;
     let observed = args.observed.clone().or_else(|| default_observed(&args.timeline));
+    let replay = load(&args, observed.as_deref())?;
     let scenario = Arc::new(replay.scenario.clone());
     let mut command = format!("replay --timeline {} --then {}", args.timeline.display(), args.then);
     if let Some(o) = &observed {
@@ -84,7 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// The scenario with the record in it, or every problem of the three files.
-fn load(args: &Args) -> Result<Replay> {
+fn load(args: &Args, observed_path: Option<&Path>) -> Result<Replay> {
     let (file, bytes) = match sidelines_scenario::embedded_source(&args.scenario) {
         Some(text) => (format!("{} (embedded)", args.scenario), text.as_bytes().to_vec()),
         None => {
@@ -97,9 +96,8 @@ fn load(args: &Args) -> Result<Replay> {
     let timeline_name = args.timeline.display().to_string();
     let timeline = read_input(&args.timeline)
         .map_err(|e| input_error(format!("cannot read --timeline {timeline_name}: {e}")))?;
-    let observed_path = args.observed.clone().or_else(|| default_observed(&args.timeline));
-    let observed_name = observed_path.as_ref().map(|p| p.display().to_string());
-    let observed = match &observed_path {
+    let observed_name = observed_path.map(|p| p.display().to_string());
+    let observed = match observed_path {
         Some(p) => Some(
             read_input(p)
                 .map_err(|e| input_error(format!("cannot read --observed {}: {e}", p.display())))?,
@@ -169,19 +167,14 @@ fn record_check(sim: &Simulation, agg: &Aggregator) -> Vec<Check> {
             continue;
         };
         let n: u64 = shares.iter().filter(|x| x.outcome == flag).map(|x| x.count).sum();
-        let mean = summaries.iter().find(|x| x.outcome == column).map(|x| {
-            let half = Z95 * x.sd / (x.n.max(1) as f64).sqrt();
-            (x.mean, x.mean - half, x.mean + half, x.quantiles[0], x.quantiles[4])
-        });
-        let observed = match &o.expect {
-            Expect::Up => String::from("up"),
-            Expect::Down => String::from("down"),
-            e => e.to_string(),
-        };
+        let mean = summaries
+            .iter()
+            .find(|x| x.outcome == column)
+            .map(|x| (x.mean, x.ci95_low, x.ci95_high, x.quantiles[0], x.quantiles[4]));
         out.push(Check {
             date: s.date(o.day),
             outcome: o.outcome.clone(),
-            observed,
+            observed: o.expect.to_string(),
             note: o.note.clone(),
             share: (yes.share, yes.ci95_low, yes.ci95_high),
             runs: n,

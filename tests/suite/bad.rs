@@ -160,6 +160,23 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
+/// Compares `got` with the expectation at `expect_path` (or, with `bless`, rewrites it); the
+/// failure to report, if any.
+pub fn expect(case: &Path, expect_path: &Path, got: &str, bless: bool) -> Option<String> {
+    if bless {
+        std::fs::write(expect_path, got).expect("write expectation");
+        return None;
+    }
+    match std::fs::read_to_string(expect_path) {
+        Ok(want) if want == got => None,
+        Ok(want) => Some(format!(
+            "{}:\nwant:\n{want}got:\n{got}(UPDATE_EXPECT=1 cargo test rewrites expectations)",
+            case.display()
+        )),
+        Err(_) => Some(format!("{} has no .stderr", case.display())),
+    }
+}
+
 #[test]
 fn every_case_gives_its_expected_diagnostics() {
     let bless = std::env::var_os("UPDATE_EXPECT").is_some();
@@ -174,18 +191,7 @@ fn every_case_gives_its_expected_diagnostics() {
             }
         };
         assert!(!got.contains("panicked"), "{got}");
-        if bless {
-            std::fs::write(&expect_path, &got).expect("write expectation");
-            continue;
-        }
-        match std::fs::read_to_string(&expect_path) {
-            Ok(want) if want == got => {}
-            Ok(want) => failures.push(format!(
-                "{}:\nwant:\n{want}got:\n{got}(UPDATE_EXPECT=1 cargo test rewrites expectations)",
-                case.display()
-            )),
-            Err(_) => failures.push(format!("{} has no .stderr", case.display())),
-        }
+        failures.extend(expect(&case, &expect_path, &got, bless));
     }
     // An expectation without its case is left over from a removed case.
     for e in std::fs::read_dir(DIR).expect("tests/bad") {

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::bad::expect;
+
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad-timelines");
 
 fn cases() -> Vec<PathBuf> {
@@ -63,19 +65,7 @@ fn every_bad_timeline_is_refused_where_it_is_wrong() {
         if out.exists() {
             failures.push(format!("{}: wrote {} although refused", case.display(), out.display()));
         }
-        let expect_path = case.with_extension("stderr");
-        if bless {
-            std::fs::write(&expect_path, &got).expect("write expectation");
-            continue;
-        }
-        match std::fs::read_to_string(&expect_path) {
-            Ok(want) if want == got => {}
-            Ok(want) => failures.push(format!(
-                "{}:\nwant:\n{want}got:\n{got}(UPDATE_EXPECT=1 cargo test rewrites expectations)",
-                case.display()
-            )),
-            Err(_) => failures.push(format!("{} has no .stderr", case.display())),
-        }
+        failures.extend(expect(case, &case.with_extension("stderr"), &got, bless));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

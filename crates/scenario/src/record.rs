@@ -81,23 +81,16 @@ pub fn load_replay(
 ) -> Result<Replay, Error> {
     let (mut doc, mut map) = document(file, bytes, resolve, 0)?;
     let base = validate::validate(&doc).map_err(|p| to_error(&map, p))?;
+    let timeline = Table::read(spec.timeline, &TIMELINE_COLUMNS, &TIMELINE_REQUIRED);
+    let observed = spec.observed.map(|i| Table::read(i, &OBSERVED_COLUMNS, &OBSERVED_REQUIRED));
+    let (timeline, observed) = match (timeline, observed.transpose()) {
+        (Ok(t), Ok(o)) => (t, o),
+        (t, o) => {
+            let problems = t.err().into_iter().chain(o.err()).flatten().collect();
+            return Err(sorted(problems));
+        }
+    };
     let mut problems = Vec::new();
-    let timeline = Table::read(spec.timeline, &TIMELINE_COLUMNS, &TIMELINE_REQUIRED)
-        .map_err(|d| problems.extend(d))
-        .ok();
-    let observed = match spec.observed {
-        Some(input) => Table::read(input, &OBSERVED_COLUMNS, &OBSERVED_REQUIRED)
-            .map_err(|d| problems.extend(d))
-            .ok(),
-        None => None,
-    };
-    let (Some(timeline), observed) = (timeline, observed) else {
-        return Err(sorted(problems));
-    };
-    let observed = match (spec.observed, observed) {
-        (Some(_), None) => return Err(sorted(problems)),
-        (_, o) => o,
-    };
 
     // Dates to days, and the rows the model itself decides.
     let decided = [
