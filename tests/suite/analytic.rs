@@ -55,7 +55,7 @@ fn bayes_matches_closed_form() {
     let off = |p: &str| {
         p.ends_with(".noise")
             || p.ends_with("rate_per_day")
-            || p.ends_with("per_tilt_per_day")
+            || p.ends_with("tilt_per_day")
             || p.ends_with("base_per_day")
             || p == "beliefs.forgetting_per_day"
             || p == "mediator.disengage_below"
@@ -77,11 +77,14 @@ fn bayes_matches_closed_form() {
 
     let (sim, outs) = runs(&s, 3, Record { trajectory: false, events: true });
     let out = &outs[0];
-    // Only the script happened (talks_accepted is Pyongyang's answer to the overture).
+    // Only the script happened, and Pyongyang's answer to the overture.
     let scripted: Vec<usize> = s.timeline.iter().map(|e| e.kind).collect();
-    let accepted = s.event_index("talks_accepted").expect("kind");
+    let answers: Vec<usize> = ["talks_accepted", "conditional_offer", "overture_refused"]
+        .iter()
+        .map(|k| s.event_index(k).expect("kind"))
+        .collect();
     let happened: Vec<usize> =
-        out.events.iter().map(|e| e.kind).filter(|k| *k != accepted).collect();
+        out.events.iter().map(|e| e.kind).filter(|k| !answers.contains(k)).collect();
     assert_eq!(happened, scripted);
 
     for (oi, (actor, a, o)) in s.observers().enumerate() {

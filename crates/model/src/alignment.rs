@@ -10,8 +10,10 @@
 //!   u_self   = self_reliance_utility
 //! each plus a transient shock from events (exercises, overtures) that fades with
 //! `shock_half_life_days`. Leverage follows the courted-from belligerent's munitions need.
-//! Beijing's courtship rate rises with Pyongyang's weight on the US lane. Pyongyang accepts
-//! talks when an overture reaches it while its US weight is at least `accept_talks_above`.
+//! Beijing's courtship rate rises with Pyongyang's weight on the US lane and on the Russia lane.
+//! Pyongyang answers each overture: it accepts talks while its US weight is at least
+//! `accept_talks_above`, offers talks on its condition above `offer_talks_above`, and refuses
+//! below.
 
 use bevy_ecs::prelude::*;
 use sidelines_scenario::{LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind};
@@ -31,10 +33,34 @@ pub struct Lanes {
     pub shocks: [f64; 4],
 }
 
-/// Whether (and on which day) the observer accepted talks with the mediator.
+/// Whether (and on which day) the observer accepted talks with the mediator, and its latest
+/// answer to an overture.
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
 pub struct Acceptance {
     pub day: Option<u32>,
+    pub answer: Answer,
+}
+
+/// An observer's latest answer to the mediator's overtures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Answer {
+    /// No overture has reached it yet.
+    #[default]
+    None,
+    /// Refused or ignored (06-11, 08-25 and 10-24/27 in 2025).
+    Refused,
+    /// Talks on a condition (Kim at the SPA, 2025-09-21: if Washington drops denuclearisation).
+    ConditionalOffer,
+    Accepted,
+}
+
+/// The labels of an observer's answer, in `Answer` order.
+pub const ANSWERS: &[&str] = &["none", "refused", "conditional_offer", "accepted"];
+
+impl Answer {
+    pub fn name(self) -> &'static str {
+        ANSWERS[self as usize]
+    }
 }
 
 /// A hedging observer's ties (`[actors.alignment]`): the belligerent whose munitions need is
@@ -52,6 +78,8 @@ pub struct Courting {
     pub base_per_day: f64,
     pub per_tilt_per_day: f64,
     pub tilt_reference: f64,
+    pub per_russia_tilt_per_day: f64,
+    pub russia_reference: f64,
     pub adjust_days: f64,
 }
 
@@ -119,22 +147,33 @@ pub fn softmax(u: &[f64; 4], temperature: f64) -> [f64; 4] {
     e.map(|x| x / total)
 }
 
-/// Beijing's courtship rate moves toward `base + per_tilt × max(0, w_us - reference)` of its
-/// target, with `adjust_days`.
+/// Beijing's courtship rate moves toward
+/// `base + per_tilt × max(0, w_us - tilt_reference) + per_russia_tilt × max(0, w_russia -
+/// russia_reference)` of its target, with `adjust_days`. The US term is the 2018 logic (Beijing
+/// rebuilt ties when Kim courted Washington); the Russia term is the record's: in 2025 Beijing
+/// courted Pyongyang (Kim in Beijing 09-03/04, Li Qiang in Pyongyang 10-09) while its US lane
+/// stayed closed and its Russia lane deepened.
 pub fn adjust_courtship(
     roster: Res<Roster>,
     lanes: Query<&Lanes>,
     mut q: Query<(&RunIdx, &Courting, &mut Courtship)>,
 ) {
     for (run, p, mut c) in &mut q {
-        let tilt = lanes.get(roster.get(run.get(), p.target)).map_or(0.0, |l| l.weights[LANE_US]);
-        let goal = p.base_per_day + p.per_tilt_per_day * (tilt - p.tilt_reference).max(0.0);
+        let w = lanes.get(roster.get(run.get(), p.target)).map_or([0.0; 4], |l| l.weights);
+        let goal = p.base_per_day
+            + p.per_tilt_per_day * (w[LANE_US] - p.tilt_reference).max(0.0)
+            + p.per_russia_tilt_per_day * (w[LANE_RUSSIA] - p.russia_reference).max(0.0);
         c.level += (goal.min(1.0) - c.level) / p.adjust_days;
     }
 }
 
-/// An overture that meets enough weight on the US lane is accepted, once.
-pub fn accept_talks(
+/// Pyongyang answers each overture that reaches it, until it has accepted: yes when its US
+/// weight is at least `accept_talks_above`; talks on its condition when the weight is at least
+/// `offer_talks_above` (Kim, 2025-09-21: "no reason not to sit down" if Washington drops
+/// denuclearisation); otherwise a refusal (the letter refused on 2025-06-11, the overtures of
+/// 08-25 and 10-24/27 ignored). Each answer is an event Pyongyang emits, so a replay compares
+/// the model's answers with the record's instead of scripting them.
+pub fn answer_overtures(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
@@ -145,20 +184,28 @@ pub fn accept_talks(
         let Ok((id, run, lanes, heard, mut acc)) = q.get_mut(ent) else { continue };
         let s = setup.of(run.get());
         let overture = s.kinds[ModelKind::SummitOverture];
-        let pending = heard.0.contains(&overture);
-        if pending && acc.day.is_none() && lanes.weights[LANE_US] >= s.alignment.accept_talks_above
-        {
-            acc.day = Some(clock.day);
-            out.write(Occurred {
-                run: run.0,
-                day: clock.day,
-                kind: s.kinds[ModelKind::TalksAccepted],
-                source: id.0,
-                target: Some(s.mediator.actor.index),
-                magnitude: 1.0,
-                uid: Occurred::uid(Origin::Acceptance, id.0 as u32, clock.day),
-            });
+        if acc.day.is_some() || !heard.0.contains(&overture) {
+            continue;
         }
+        let w = lanes.weights[LANE_US];
+        let (answer, kind) = if w >= s.alignment.accept_talks_above {
+            acc.day = Some(clock.day);
+            (Answer::Accepted, ModelKind::TalksAccepted)
+        } else if w >= s.alignment.offer_talks_above {
+            (Answer::ConditionalOffer, ModelKind::ConditionalOffer)
+        } else {
+            (Answer::Refused, ModelKind::OvertureRefused)
+        };
+        acc.answer = answer;
+        out.write(Occurred {
+            run: run.0,
+            day: clock.day,
+            kind: s.kinds[kind],
+            source: id.0,
+            target: Some(s.mediator.actor.index),
+            magnitude: 1.0,
+            uid: Occurred::uid(Origin::Acceptance, id.0 as u32, clock.day),
+        });
     }
 }
 

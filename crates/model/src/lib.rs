@@ -25,7 +25,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor};
 use sidelines_scenario::{ActorKind, Scenario};
 
-pub use alignment::{Acceptance, Courting, Courtship, Lanes, Leverage, Ties};
+pub use alignment::{ANSWERS, Acceptance, Answer, Courting, Courtship, Lanes, Leverage, Ties};
 pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evidence_weight};
 pub use negotiation::{
     Attention, Disposition, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War,
@@ -118,7 +118,7 @@ pub fn build_schedule(ambiguity: LogLevel) -> Schedule {
     );
     schedule.add_systems(beliefs::derive_trust_and_fears.in_set(Derived));
     schedule.add_systems(
-        (alignment::reweigh_lanes, alignment::adjust_courtship, alignment::accept_talks)
+        (alignment::reweigh_lanes, alignment::adjust_courtship, alignment::answer_overtures)
             .chain()
             .in_set(Alignment),
     );
@@ -497,6 +497,8 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
                         base_per_day: c.base_per_day,
                         per_tilt_per_day: c.per_tilt_per_day,
                         tilt_reference: c.tilt_reference,
+                        per_russia_tilt_per_day: c.per_russia_tilt_per_day,
+                        russia_reference: c.russia_reference,
                         adjust_days: c.adjust_days,
                     },
                 ));

@@ -171,10 +171,20 @@ pub fn emit_scripted(
 }
 
 /// Interest decays with `attention_half_life_days` (the article: will Washington stay patient?).
-pub fn decay_attention(setup: Res<Setup>, mut q: Query<(&RunIdx, &mut Attention)>) {
+/// Not while a record is replayed: the record stands in for the mediator's conduct, and it shows
+/// the mediator still at the table on its last date (2025-12-28, Mar-a-Lago), so its interest
+/// cannot have run out meanwhile. Left to decay through 282 days of record, it fell below
+/// `disengage_below` and the forecast began with a walk-out in every run.
+pub fn decay_attention(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    mut q: Query<(&RunIdx, &mut Attention)>,
+) {
     for (run, mut a) in &mut q {
-        let keep = daily_retention(setup.of(run.get()).mediator.attention_half_life_days);
-        a.0 *= keep;
+        let s = setup.of(run.get());
+        if !s.replayed(clock.day) {
+            a.0 *= daily_retention(s.mediator.attention_half_life_days);
+        }
     }
 }
 

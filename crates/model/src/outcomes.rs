@@ -7,7 +7,7 @@
 //! sensible headline:
 //! - how and when the talks ended;
 //! - for every observer that can accept talks (one with an `[alignment]` table), whether and
-//!   when it did;
+//!   when it did, and its latest answer to an overture;
 //! - the final value of every observer variable, and of the adversary's munitions need.
 //!
 //! Headlines: the talks' end, acceptance of talks, the beliefs, the Russia and US-engagement
@@ -19,7 +19,7 @@ use bevy_ecs::prelude::*;
 use sidelines_scenario::{ActorKind, Expect, Scenario};
 
 use crate::Value;
-use crate::alignment::Acceptance;
+use crate::alignment::{ANSWERS, Acceptance};
 use crate::negotiation::Talks;
 use crate::recording::{self, ActorState, Var};
 use crate::shared::*;
@@ -66,6 +66,7 @@ enum Extract {
     TalksEndDay,
     Accepts(usize),
     AcceptsDay(usize),
+    Answer(usize),
     /// The `slot`-th value `recording::actor_values` visits for this actor.
     Final {
         actor: usize,
@@ -246,6 +247,8 @@ pub fn table(world: &mut World, s: &Scenario, first: &[Entity]) -> Vec<Outcome> 
             out.push(outcome(&format!("{code}_accepts_talks"), flag, true, Extract::Accepts(id.0)));
             let day = Extract::AcceptsDay(id.0);
             out.push(outcome(&format!("{code}_accepts_talks_day"), OutcomeKind::Day, false, day));
+            let answers = OutcomeKind::Category(ANSWERS);
+            out.push(outcome(&format!("{code}_answer"), answers, false, Extract::Answer(id.0)));
         }
     }
     let mut q = world.query::<ActorState<'_>>();
@@ -305,6 +308,9 @@ pub fn collect(world: &mut World, table: &[Outcome], run: usize, out: &mut Vec<V
             Extract::TalksEndDay => talks.outcome.map_or(Value::Missing, |(_, d)| Value::Day(d)),
             Extract::Accepts(a) => {
                 Value::Flag(acc.get(world, roster.get(run, a)).is_ok_and(|x| x.day.is_some()))
+            }
+            Extract::Answer(a) => {
+                Value::Text(acc.get(world, roster.get(run, a)).map_or("none", |x| x.answer.name()))
             }
             Extract::AcceptsDay(a) => acc
                 .get(world, roster.get(run, a))

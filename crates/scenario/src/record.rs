@@ -95,6 +95,8 @@ pub fn load_replay(
     // Dates to days, and the rows the model itself decides.
     let decided = [
         (ModelKind::TalksAccepted, "an observer's own decision"),
+        (ModelKind::ConditionalOffer, "an observer's own decision"),
+        (ModelKind::OvertureRefused, "an observer's own decision"),
         (ModelKind::ChinaCourtship, "a courting observer's own decision"),
     ];
     let mut rows = Vec::new();

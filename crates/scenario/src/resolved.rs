@@ -208,6 +208,11 @@ parameters! {
         pub tilt_reference: f64 =>
             "the target's weight on engagement with the mediator that counts as no tilt"
             [0.0, 1.0],
+        pub per_russia_tilt_per_day: f64 =>
+            "extra gestures per day per unit of the target's tilt toward its Russia lane"
+            [0.0, 10.0],
+        pub russia_reference: f64 =>
+            "the target's weight on its Russia lane that counts as no tilt" [0.0, 1.0],
         pub adjust_days: f64 => "time constant of the courtship's response, in days" [1.0, 3650.0],
     }
 }
@@ -324,6 +329,9 @@ parameters! {
             "days for one event's pull on a lane to halve" [0.1, 3650.0],
         pub accept_talks_above: f64 =>
             "US-engagement weight at or above which an overture is accepted" [0.0, 1.0],
+        pub offer_talks_above: f64 =>
+            "US-engagement weight at or above which a refused overture gets a conditional offer"
+            [0.0, 1.0],
     }
 }
 
@@ -437,6 +445,8 @@ model_kinds! {
     SummitOverture = "summit_overture",
     ChinaCourtship = "china_courtship",
     TalksAccepted = "talks_accepted",
+    ConditionalOffer = "conditional_offer",
+    OvertureRefused = "overture_refused",
 }
 
 /// Where each `ModelKind` sits in `Scenario::events`.

@@ -131,6 +131,12 @@ impl Checker {
                 "must not be above negotiation.comprehensive_at (the Black Sea pause comes first)",
             );
         }
+        if raw.alignment.offer_talks_above > raw.alignment.accept_talks_above {
+            self.problem(
+                "alignment.offer_talks_above",
+                "must not be above alignment.accept_talks_above (an offer is a weaker yes)",
+            );
+        }
         if !self.problems.is_empty() {
             return None;
         }
