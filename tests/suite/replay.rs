@@ -118,4 +118,17 @@ fn a_replay_folder_gets_its_workbook_charts_and_report() {
     }
     let html = std::fs::read_to_string(dir.join("report.html")).expect("report");
     assert!(html.contains("ukraine-watch-replay"), "the report names the replay");
+    // The record is drawn on the fans: Seoul's trust was observed down on 2025-12-31, and
+    // Seoul is party to some of the record's events; Beijing's trust was not observed.
+    let svg = |name: &str| std::fs::read_to_string(dir.join("charts").join(name)).expect("svg");
+    let kr = svg("fan_kr_trust_us.svg");
+    assert!(kr.contains("observed: down"), "the observation is marked");
+    assert!(kr.contains("record: an event it is party to"), "the record's events are marked");
+    assert!(!svg("fan_cn_trust_us.svg").contains("observed:"), "nothing observed is marked");
+    let batch = tmp.path().join("b");
+    let b = batch.display().to_string();
+    let out = sidelines(&["batch", "--runs", "16", "--charts", "--quiet", "--out", &b]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let plain = std::fs::read_to_string(batch.join("charts/fan_kr_trust_us.svg")).expect("svg");
+    assert!(!plain.contains("record:"), "a batch's fans have no record");
 }

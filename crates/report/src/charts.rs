@@ -1,7 +1,8 @@
 //! Charts from a results folder, as PNG and SVG (plotters), into `DIR/charts/`.
 //!
 //! - Fan charts (batches): per observer, trust in the mediator and each hypothesis belief over
-//!   time: the median, the p25–p75 and p05–p95 bands, dates on the axis.
+//!   time: the median, the p25–p75 and p05–p95 bands, dates on the axis. For a replay, the
+//!   record on top: a tick per event, the record's end, and what was observed.
 //! - Outcome shares: how the talks ended (and whether Pyongyang accepted talks), with Wilson 95%
 //!   intervals.
 //! - Tornado charts (Sobol or Morris sweeps): per headline outcome, total-order indices (or μ*)
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
 use plotters::prelude::*;
 
 use crate::error::{At, Error, Result};
@@ -120,11 +122,46 @@ fn both(
     Ok(vec![png, svg])
 }
 
-/// One fan chart's data: dates, and per day median, p25, p75, p05, p95.
+/// One fan chart's data: dates, and per day median, p25, p75, p05, p95; for a replay, the
+/// record drawn on it.
 struct Fan {
     title: String,
     dates: Vec<String>,
     bands: Vec<[f64; 5]>,
+    record: Marks,
+}
+
+/// A replay's record on a fan chart, as indices into its dates: a tick per event (`own`: the
+/// actor is its source or target), the record's last day, and each observation of the charted
+/// variable with what was observed.
+#[derive(Default)]
+struct Marks {
+    events: Vec<(usize, bool)>,
+    end: Option<usize>,
+    observed: Vec<(usize, String)>,
+}
+
+impl Marks {
+    /// The marks for `actor`'s `variable` from a replay folder's record.csv and
+    /// record_check.csv rows (empty for other folders).
+    fn of(record: &Rows, checks: &Rows, actor: &str, variable: &str, dates: &[String]) -> Marks {
+        let at = |d: &str| dates.iter().position(|x| x == d);
+        let events: Vec<(usize, bool)> = record
+            .iter()
+            .filter_map(|r| {
+                let own = r["source"] == actor || r["target"] == actor;
+                Some((at(&r["date"])?, own))
+            })
+            .collect();
+        let last = record.iter().filter_map(|r| at(&r["date"])).max();
+        let outcome = format!("{}_{variable}", actor.to_lowercase());
+        let observed = checks
+            .iter()
+            .filter(|c| c["outcome"] == outcome)
+            .filter_map(|c| Some((at(&c["date"])?, c["observed"].clone())))
+            .collect();
+        Marks { events, end: last, observed }
+    }
 }
 
 fn draw_fan<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fan: &Fan) -> DrawResult
@@ -171,6 +208,7 @@ where
         ))?
         .label("median")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    draw_record(&mut chart, &fan.record, lo, hi)?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
@@ -178,6 +216,57 @@ where
         .label_font(("sans-serif", 14))
         .position(SeriesLabelPosition::UpperRight)
         .draw()?;
+    Ok(())
+}
+
+/// A replay's record on a fan chart: a rug of ticks at the bottom (dark where the charted actor
+/// is party to the event), a dashed line where the record ends and the forecast begins, and a
+/// red line with what was observed at each observation of the charted variable.
+fn draw_record<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordusize, RangedCoordf64>>,
+    marks: &Marks,
+    lo: f64,
+    hi: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    if marks.events.is_empty() && marks.observed.is_empty() {
+        return Ok(());
+    }
+    let tick = (hi - lo) * 0.04;
+    let grey = RGBColor(150, 150, 150);
+    let dark = RGBColor(60, 60, 60);
+    for own in [false, true] {
+        let colour = if own { dark } else { grey };
+        let series =
+            marks.events.iter().filter(|(_, o)| *o == own).map(|&(d, _)| {
+                PathElement::new(vec![(d, lo), (d, lo + tick)], colour.stroke_width(2))
+            });
+        let label = if own { "record: an event it is party to" } else { "record: another event" };
+        chart.draw_series(series)?.label(label).legend(move |(x, y)| {
+            PathElement::new(vec![(x + 8, y - 6), (x + 8, y + 6)], colour.stroke_width(2))
+        });
+    }
+    if let Some(end) = marks.end {
+        let dashes = (0..20).map(|k| {
+            let a = lo + (hi - lo) * f64::from(k) / 20.0;
+            PathElement::new(vec![(end, a), (end, a + (hi - lo) / 40.0)], BLACK.stroke_width(1))
+        });
+        chart.draw_series(dashes)?;
+    }
+    let red = RGBColor(200, 30, 30);
+    chart
+        .draw_series(
+            marks.observed.iter().map(|&(d, _)| {
+                PathElement::new(vec![(d, lo), (d, hi)], red.mix(0.7).stroke_width(2))
+            }),
+        )?
+        .label("observed in the record (record_check.csv)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], red.stroke_width(2)));
+    chart.draw_series(marks.observed.iter().map(|(d, what)| {
+        Text::new(format!("observed: {what}"), (*d, hi - tick), ("sans-serif", 13).into_font())
+    }))?;
     Ok(())
 }
 
@@ -355,6 +444,12 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
 
     if dir.join("timeseries.csv").is_file() {
         let rows = read_csv(&dir.join("timeseries.csv"))?;
+        // A replay's record and its check, drawn on the fans.
+        let optional = |name: &str| -> Result<Rows> {
+            let p = dir.join(name);
+            if p.is_file() { read_csv(&p) } else { Ok(Vec::new()) }
+        };
+        let (record, checks) = (optional("record.csv")?, optional("record_check.csv")?);
         let mut fans: BTreeMap<(String, String), Fan> = BTreeMap::new();
         for r in rows.iter().filter(|r| r.get("point").map(String::as_str) == Some("0")) {
             let (actor, variable) = (r["actor"].clone(), r["variable"].clone());
@@ -365,6 +460,7 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
                 title: format!("{}: {}", actor_name(&actor), words(&variable)),
                 dates: Vec::new(),
                 bands: Vec::new(),
+                record: Marks::default(),
             });
             fan.dates.push(r["date"].clone());
             fan.bands.push([
@@ -374,6 +470,9 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
                 num(r, "p05"),
                 num(r, "p95"),
             ]);
+        }
+        for ((actor, variable), fan) in &mut fans {
+            fan.record = Marks::of(&record, &checks, actor, variable, &fan.dates);
         }
         for ((actor, variable), fan) in &fans {
             let name = format!("fan_{}_{}", actor.to_lowercase(), variable);
