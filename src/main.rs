@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod batch;
+mod branches;
 mod replay;
 mod sweep;
 
@@ -50,6 +51,10 @@ enum Command {
     /// Replay a dated record of events through the model, check the runs against what was
     /// observed (record_check.csv), and with --then forecast on from the record's end.
     Replay(replay::Args),
+    /// The article's scenario table, quantified: the baseline, every branch and the 2025
+    /// record with a year's forecast, with the same seeds, and each row's paired difference
+    /// from the baseline (branches.csv).
+    Branches(branches::Args),
     /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
     Sweep(sweep::Args),
     /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
@@ -198,6 +203,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run { scenario, seed, out, force } => run(&scenario, seed, out, force),
         Command::Batch(args) => batch::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Branches(args) => branches::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Analyze(args) => sweep::analyze(args),
         Command::Export { format: _, dir } => {
@@ -260,9 +266,11 @@ pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
 fn load_file(path: &Path) -> Result<Scenario> {
     let bytes = read_input(path).map_err(|e| {
         let hint = if path.extension().is_none() {
-            " (not an embedded scenario either: `sidelines scenarios` lists them)"
+            let names = EMBEDDED.iter().map(|(n, _, _)| *n);
+            let close = sidelines_scenario::did_you_mean(&path.display().to_string(), names);
+            format!(" (not an embedded scenario either: `sidelines scenarios` lists them){close}")
         } else {
-            ""
+            String::new()
         };
         input_error(format!("cannot read {}: {e}{hint}", path.display()))
     })?;

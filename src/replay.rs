@@ -84,15 +84,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// The scenario with the record in it, or every problem of the three files.
 fn load(args: &Args, observed_path: Option<&Path>) -> Result<Replay> {
-    let (file, bytes) = match sidelines_scenario::embedded_source(&args.scenario) {
-        Some(text) => (format!("{} (embedded)", args.scenario), text.as_bytes().to_vec()),
-        None => {
-            let p = Path::new(&args.scenario);
-            let bytes = read_input(p)
-                .map_err(|e| input_error(format!("cannot read {}: {e}", p.display())))?;
-            (p.display().to_string(), bytes)
-        }
-    };
     let timeline_name = args.timeline.display().to_string();
     let timeline = read_input(&args.timeline)
         .map_err(|e| input_error(format!("cannot read --timeline {timeline_name}: {e}")))?;
@@ -104,14 +95,32 @@ fn load(args: &Args, observed_path: Option<&Path>) -> Result<Replay> {
         ),
         None => None,
     };
-    let spec = ReplaySpec {
-        timeline: Input { name: &timeline_name, bytes: &timeline },
-        observed: observed_name
-            .as_deref()
-            .zip(observed.as_deref())
-            .map(|(name, bytes)| Input { name, bytes }),
-        then_days: args.then,
+    let timeline = Input { name: &timeline_name, bytes: &timeline };
+    let observed = observed_name
+        .as_deref()
+        .zip(observed.as_deref())
+        .map(|(name, bytes)| Input { name, bytes });
+    load_record(&args.scenario, timeline, observed, args.then)
+}
+
+/// `scenario` (an embedded name or a file) with a record in it, checked against the model's
+/// outcome names; every problem of the three inputs at once.
+pub(crate) fn load_record(
+    scenario: &str,
+    timeline: Input<'_>,
+    observed: Option<Input<'_>>,
+    then_days: u32,
+) -> Result<Replay> {
+    let (file, bytes) = match sidelines_scenario::embedded_source(scenario) {
+        Some(text) => (format!("{scenario} (embedded)"), text.as_bytes().to_vec()),
+        None => {
+            let p = Path::new(scenario);
+            let bytes = read_input(p)
+                .map_err(|e| input_error(format!("cannot read {}: {e}", p.display())))?;
+            (p.display().to_string(), bytes)
+        }
     };
+    let spec = ReplaySpec { timeline, observed, then_days };
     let replay = sidelines_scenario::load_replay(&file, &bytes, &resolve_base, spec)?;
     // Outcome names are the model's: check them against a built simulation.
     let sim = Simulation::new(Arc::new(replay.scenario.clone()))?;

@@ -19,6 +19,7 @@ mod analytic;
 mod bad;
 mod bad_timelines;
 mod batch;
+mod branches;
 mod charts;
 mod cli;
 mod common;

@@ -7,6 +7,8 @@
 //!   intervals.
 //! - Tornado charts (Sobol or Morris sweeps): per headline outcome, total-order indices (or μ*)
 //!   with their intervals, largest first.
+//! - Branches (`sidelines branches`): how the talks end in each row, as stacked shares, and
+//!   each headline outcome per row with its 95% interval.
 //! - Grid sweeps over one or two parameters: a headline outcome's mean across the grid, as a
 //!   line or a heat map.
 //!
@@ -328,6 +330,157 @@ where
     Ok(())
 }
 
+/// Stacked shares per row: (row label, shares in `labels` order).
+struct Stacked {
+    title: String,
+    labels: Vec<String>,
+    rows: Vec<(String, Vec<f64>)>,
+}
+
+/// Colours of the talks' outcomes, in `TALKS_OUTCOMES` order, then any further label.
+const STACK_COLOURS: [RGBColor; 6] = [
+    RGBColor(200, 60, 50),
+    RGBColor(60, 150, 80),
+    RGBColor(60, 60, 60),
+    RGBColor(230, 150, 40),
+    RGBColor(170, 170, 170),
+    RGBColor(90, 120, 200),
+];
+
+fn draw_stacked<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, st: &Stacked) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let n = st.rows.len();
+    let names: Vec<String> = st.rows.iter().map(|r| r.0.clone()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(&st.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(180)
+        // Room right of the bars for the legend; the axis is labelled up to 1 only.
+        .build_cartesian_2d(0.0..1.36, (0..n.saturating_sub(1)).into_segmented())?;
+    chart
+        .configure_mesh()
+        .x_desc("share of runs")
+        .x_label_formatter(&|x| if *x <= 1.0 + 1e-9 { format!("{x:.1}") } else { String::new() })
+        .y_labels(n.max(1))
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style(("sans-serif", 14))
+        .disable_y_mesh()
+        .draw()?;
+    for (k, label) in st.labels.iter().enumerate() {
+        let colour = STACK_COLOURS[k.min(STACK_COLOURS.len() - 1)];
+        let bars = st.rows.iter().enumerate().map(|(i, (_, shares))| {
+            let from: f64 = shares[..k].iter().filter(|x| x.is_finite()).sum();
+            let to = from + shares[k].max(0.0);
+            let mut r = Rectangle::new(
+                [(from, SegmentValue::Exact(i)), (to, SegmentValue::Exact(i + 1))],
+                colour.filled(),
+            );
+            r.set_margin(6, 6, 0, 0);
+            r
+        });
+        chart
+            .draw_series(bars)?
+            .label(label.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
+
+/// A branches folder's charts: the talks' ends per row, and each headline outcome per row.
+fn branch_charts(out: &Path, rows: &Rows, headline: &[String]) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    let mut branches: Vec<String> = Vec::new();
+    for r in rows {
+        if !branches.contains(&r["branch"]) {
+            branches.push(r["branch"].clone());
+        }
+    }
+    // The y axis counts upward: the baseline goes on top.
+    branches.reverse();
+    let talks: Vec<&BTreeMap<String, String>> =
+        rows.iter().filter(|r| r["outcome"] == "talks_outcome").collect();
+    let mut labels: Vec<String> = Vec::new();
+    for r in &talks {
+        if !labels.contains(&r["value"]) {
+            labels.push(r["value"].clone());
+        }
+    }
+    if !talks.is_empty() {
+        let st = Stacked {
+            title: String::from("How the talks end, by branch (share of runs)"),
+            labels: labels.iter().map(|l| l.replace('_', " ")).collect(),
+            rows: branches
+                .iter()
+                .map(|b| {
+                    let shares = labels
+                        .iter()
+                        .map(|l| {
+                            talks
+                                .iter()
+                                .find(|r| r["branch"] == *b && r["value"] == *l)
+                                .map_or(0.0, |r| num(r, "estimate"))
+                        })
+                        .collect();
+                    (b.clone(), shares)
+                })
+                .collect(),
+        };
+        written.extend(both(out, "branches_talks", &|a| draw_stacked(a, &st), &|a| {
+            draw_stacked(a, &st)
+        })?);
+    }
+    let accepts: Vec<String> = rows
+        .iter()
+        .filter(|r| r["outcome"].ends_with("_accepts_talks") && r["value"] == "true")
+        .map(|r| r["outcome"].clone())
+        .collect();
+    let mut measures: Vec<String> = Vec::new();
+    for m in accepts.iter().chain(headline) {
+        if !measures.contains(m) {
+            measures.push(m.clone());
+        }
+    }
+    for outcome in &measures {
+        let bars: Vec<(String, f64, f64, f64)> = branches
+            .iter()
+            .filter_map(|b| {
+                let r = rows.iter().find(|r| r["branch"] == *b && r["outcome"] == *outcome)?;
+                Some((b.clone(), num(r, "estimate"), num(r, "ci95_low"), num(r, "ci95_high")))
+            })
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        let share = outcome.ends_with("_accepts_talks");
+        let b = Bars {
+            title: format!(
+                "{}, by branch ({}, 95% interval)",
+                outcome_words(outcome),
+                if share { "share of runs" } else { "mean" }
+            ),
+            axis: String::from(if share { "share of runs" } else { "mean at the row's last date" }),
+            bars,
+        };
+        written.extend(both(out, &format!("branches_{outcome}"), &|a| draw_bars(a, &b), &|a| {
+            draw_bars(a, &b)
+        })?);
+    }
+    Ok(written)
+}
+
 /// A grid sweep's headline outcome: a line over one parameter or a heat map over two.
 struct Grid {
     title: String,
@@ -515,6 +668,11 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
                 draw_bars(a, &b)
             })?);
         }
+    }
+
+    if dir.join("branches.csv").is_file() {
+        let rows = read_csv(&dir.join("branches.csv"))?;
+        written.extend(branch_charts(&out, &rows, &headline)?);
     }
 
     if dir.join("sensitivity.csv").is_file() {

@@ -126,6 +126,60 @@ pub fn write_report(dir: &Path) -> Result<()> {
         }
         h.push_str("</table>\n");
     }
+    let branches = rows(&dir.join("branches.csv"));
+    if !branches.is_empty() {
+        let mut names: Vec<&str> = Vec::new();
+        let mut measures: Vec<(&str, &str)> = Vec::new();
+        for r in &branches {
+            if !names.contains(&r["branch"].as_str()) {
+                names.push(&r["branch"]);
+            }
+            let m = (r["outcome"].as_str(), r["value"].as_str());
+            let m = if m.0.ends_with("_day") { (m.0, "") } else { m };
+            if !measures.contains(&m) {
+                measures.push(m);
+            }
+        }
+        h.push_str(
+            "<h2>The branches, with the same seeds</h2>\n<p>Shares of runs and means at each \
+             row's last date; below each, the paired difference from the first row with its 95% \
+             interval; for a day, the date of the median.</p>\n<table><tr><th>outcome</th>",
+        );
+        for n in &names {
+            let _ = write!(h, "<th>{}</th>", esc(n));
+        }
+        h.push_str("</tr>\n");
+        for (outcome, value) in &measures {
+            let label = if value.is_empty() || *value == "true" {
+                (*outcome).to_string()
+            } else {
+                format!("{outcome} = {value}")
+            };
+            let _ = write!(h, "<tr><td>{}</td>", esc(&label));
+            for n in &names {
+                let cell = branches.iter().find(|r| {
+                    r["branch"] == *n
+                        && r["outcome"] == *outcome
+                        && (outcome.ends_with("_day") || r["value"] == *value)
+                });
+                let text = match cell {
+                    Some(r) if outcome.ends_with("_day") => esc(&r["value"]),
+                    Some(r) if r["diff"].is_empty() => fmt3(&r["estimate"]),
+                    Some(r) => format!(
+                        "{}<br><small>{} [{}, {}]</small>",
+                        fmt3(&r["estimate"]),
+                        fmt3(&r["diff"]),
+                        fmt3(&r["diff_ci95_low"]),
+                        fmt3(&r["diff_ci95_high"])
+                    ),
+                    None => String::new(),
+                };
+                let _ = write!(h, "<td>{text}</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
     let sens = rows(&dir.join("sensitivity.csv"));
     if let Some(first) = sens.first() {
         let cols: Vec<String> =
@@ -159,7 +213,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
     let headline = crate::headline_numeric(&manifest);
     let rank = |p: &std::path::PathBuf| {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let order = ["outcome_shares", "tornado_", "grid_"];
+        let order = ["outcome_shares", "branches_talks", "branches_", "tornado_", "grid_"];
         let group = order.iter().position(|o| name.starts_with(o)).unwrap_or_else(|| {
             let actor = name.strip_prefix("fan_").and_then(|r| r.split_once('_')).map(|x| x.0);
             let leading =

@@ -2,7 +2,7 @@
 //!
 //! A README sheet first (what each sheet holds, the command, scenario, seed, version, date),
 //! then one sheet per table present: summary, outcomes, timeseries, points, sensitivity,
-//! sensitivity_s2, runs. Each is read from its CSV, so every value equals the CSV's: numbers are
+//! sensitivity_s2, runs, branches. Each is read from its CSV, so every value equals the CSV's: numbers are
 //! stored as numbers (the CSV's shortest round-trip text parses back to the same double),
 //! `date` columns as dates, everything else as text; empty cells stay empty. Header rows are
 //! bold and frozen, every table has an autofilter and column widths fitted to a sample of its
@@ -21,7 +21,7 @@ use crate::error::{At, Error, Result};
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
 
 /// Tables in sheet order: (CSV file, sheet name, what it holds).
-const TABLES: [(&str, &str, &str); 7] = [
+const TABLES: [(&str, &str, &str); 8] = [
     (
         "summary.csv",
         "summary",
@@ -45,6 +45,12 @@ const TABLES: [(&str, &str, &str); 7] = [
     ),
     ("sensitivity_s2.csv", "sensitivity_s2", "Sobol second-order indices per pair of parameters"),
     ("runs.csv", "runs", "one row per run: run, point, replicate, seed, parameters, every outcome"),
+    (
+        "branches.csv",
+        "branches",
+        "per branch and headline outcome: share or mean with its 95% interval, the paired \
+         difference from the baseline with its 95% interval, the median date of a day",
+    ),
 ];
 
 /// How a column's cells are stored.

@@ -44,3 +44,11 @@ pub const EMBEDDED: &[(&str, &str, &str)] = &[
 pub fn embedded_source(name: &str) -> Option<&'static str> {
     EMBEDDED.iter().find(|(n, _, _)| *n == name).map(|(_, _, s)| *s)
 }
+
+/// The 2025 record (`configs/timelines/`), compiled in so `sidelines branches` replays it from
+/// any folder: (file name, timeline CSV, observations CSV).
+pub const RECORD_2025: (&str, &str, &str) = (
+    "configs/timelines/2025.csv",
+    include_str!("../../../configs/timelines/2025.csv"),
+    include_str!("../../../configs/timelines/2025-observed.csv"),
+);
