@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use sidelines_experiment::stats::{Z95, mean_ci, nearest_rank, wilson};
 use sidelines_experiment::{RUNS_PER_WORLD, run_seed};
 use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
-use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED, Input, RECORD_2025, Scenario};
+use sidelines_scenario::{DEFAULT_SCENARIO, Input, RECORD_2025, Scenario, variants_of};
 
 use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, read_input, say};
 
@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(default_value = DEFAULT_SCENARIO)]
     pub scenario: String,
     /// A branch to set beside the baseline (a name or a .toml file); repeat for several
-    /// [default: every other embedded scenario].
+    /// [default: every embedded variant of the baseline].
     #[arg(long = "branch")]
     pub branches: Vec<String>,
     /// The record replayed for the last row [default: the 2025 record compiled in,
@@ -162,7 +162,7 @@ fn load_rows(args: &Args) -> Result<Vec<(String, String, Arc<Scenario>)>> {
     let baseline = load_scenario(&args.scenario)?;
     let mut rows = vec![(baseline.name.clone(), String::from("baseline"), Arc::new(baseline))];
     let names: Vec<String> = if args.branches.is_empty() {
-        EMBEDDED.iter().map(|(n, _, _)| n.to_string()).filter(|n| *n != rows[0].0).collect()
+        variants_of(&rows[0].0).into_iter().map(String::from).collect()
     } else {
         args.branches.clone()
     };

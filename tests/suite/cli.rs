@@ -51,7 +51,9 @@ fn run_writes_every_file_for_every_embedded_scenario() {
             assert!(dir.join(f).is_file(), "{name}: {f} missing");
         }
         let traj = std::fs::read_to_string(dir.join("trajectory.csv")).expect("read");
-        assert!(traj.starts_with("day,date,actor,variable,value\n0,2025-03-25,"));
+        let start = sidelines_scenario::load_embedded(name).expect("embedded").expect("valid");
+        let first = format!("day,date,actor,variable,value\n0,{},", start.start_date);
+        assert!(traj.starts_with(&first), "{name}: {}", &traj[..80.min(traj.len())]);
         let run = std::fs::read_to_string(dir.join("run.csv")).expect("read");
         assert_eq!(run.lines().count(), 2);
         assert!(run.starts_with("run,point,replicate,seed,talks_outcome,talks_end_day,"));

@@ -24,6 +24,7 @@ mod charts;
 mod cli;
 mod common;
 mod determinism;
+mod episode;
 mod replay;
 mod robustness;
 mod same_results;

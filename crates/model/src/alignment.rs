@@ -67,8 +67,8 @@ impl Answer {
 /// its leverage, and the observer that courts it (actor indices).
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ties {
-    pub leverage_from: usize,
-    pub courted_by: usize,
+    pub leverage_from: Option<usize>,
+    pub courted_by: Option<usize>,
 }
 
 /// A courting observer's parameters (`[actors.courtship]`); the target is an actor index.
@@ -97,9 +97,11 @@ pub fn follow_leverage(
     mut q: Query<(&RunIdx, &Ties, &mut Leverage)>,
 ) {
     for (run, ties, mut lev) in &mut q {
-        let s = setup.of(run.get());
-        let Ok(n) = need.get(roster.get(run.get(), ties.leverage_from)) else { continue };
-        lev.0 += (n.0 - lev.0) / s.war.leverage_adjust_days;
+        let (Some(from), Some(c)) = (ties.leverage_from, &setup.of(run.get()).conflict) else {
+            continue;
+        };
+        let Ok(n) = need.get(roster.get(run.get(), from)) else { continue };
+        lev.0 += (n.0 - lev.0) / c.war.leverage_adjust_days;
     }
 }
 
@@ -112,10 +114,13 @@ pub fn reweigh_lanes(
 ) {
     for (run, ties, mut lanes, lev, belief) in &mut q {
         let s = setup.of(run.get());
-        let a = &s.alignment;
+        // Validation gives every scenario with a hedging observer its `[alignment]`.
+        let Some(a) = &s.alignment else { continue };
         let fade = daily_retention(a.shock_half_life_days);
-        let courted =
-            courtship.get(roster.get(run.get(), ties.courted_by)).map_or(0.0, |c| c.level);
+        let courted = ties
+            .courted_by
+            .and_then(|by| courtship.get(roster.get(run.get(), by)).ok())
+            .map_or(0.0, |c| c.level);
         let payoff: f64 =
             belief.0.iter().zip(&s.hypotheses).map(|(b, h)| b * h.engagement_payoff).sum();
         let mut u = [0.0; 4];
@@ -187,11 +192,12 @@ pub fn answer_overtures(
         if acc.day.is_some() || !heard.0.contains(&overture) {
             continue;
         }
+        let Some(a) = &s.alignment else { continue };
         let w = lanes.weights[LANE_US];
-        let (answer, kind) = if w >= s.alignment.accept_talks_above {
+        let (answer, kind) = if w >= a.accept_talks_above {
             acc.day = Some(clock.day);
             (Answer::Accepted, ModelKind::TalksAccepted)
-        } else if w >= s.alignment.offer_talks_above {
+        } else if w >= a.offer_talks_above {
             (Answer::ConditionalOffer, ModelKind::ConditionalOffer)
         } else {
             (Answer::Refused, ModelKind::OvertureRefused)

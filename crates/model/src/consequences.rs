@@ -31,8 +31,6 @@ pub fn apply_events(
         let run = e.run as usize;
         let s = setup.of(run);
         let k = &s.kinds;
-        let m = &s.mediator;
-        let n = &s.negotiation;
         let talks = &mut talks.0[run];
         let open = talks.is_open();
         let end = |t: &mut Talks, o: TalksOutcome| {
@@ -40,27 +38,32 @@ pub fn apply_events(
                 t.outcome = Some((o, clock.day));
             }
         };
-        match e.kind {
-            x if x == k[ModelKind::Concession] && open => {
-                if e.source == m.partner {
-                    talks.partner_concessions += 1;
-                    if talks.aid_cut_since.is_some() {
-                        talks.conceded_under_cut = true;
-                    }
-                } else if e.source == m.adversary {
-                    talks.adversary_concessions += 1;
+        // Concessions move a war's talks; an episode without one has no progress.
+        if e.kind == k[ModelKind::Concession]
+            && open
+            && let Some(c) = &s.conflict
+        {
+            let n = &c.negotiation;
+            if e.source == c.partner {
+                talks.partner_concessions += 1;
+                if talks.aid_cut_since.is_some() {
+                    talks.conceded_under_cut = true;
                 }
-                let mut next = talks.progress + n.progress_per_concession * e.magnitude;
-                let demand = dispositions
-                    .get(roster.get(run, m.adversary))
-                    .map_or(0.0, |d| d.sanctions_relief_demand);
-                // Moscow tied the Black Sea pause to sanctions relief (2025-03-25): without it,
-                // progress stops short of that milestone.
-                if !talks.black_sea && !talks.relief_given && demand > n.relief_required_above {
-                    next = next.min(n.black_sea_at - 1e-9);
-                }
-                talks.progress = next.min(1.0);
+            } else if e.source == c.adversary {
+                talks.adversary_concessions += 1;
             }
+            let mut next = talks.progress + n.progress_per_concession * e.magnitude;
+            let demand = dispositions
+                .get(roster.get(run, c.adversary))
+                .map_or(0.0, |d| d.sanctions_relief_demand);
+            // Moscow tied the Black Sea pause to sanctions relief (2025-03-25): without it,
+            // progress stops short of that milestone.
+            if !talks.black_sea && !talks.relief_given && demand > n.relief_required_above {
+                next = next.min(n.black_sea_at - 1e-9);
+            }
+            talks.progress = next.min(1.0);
+        }
+        match e.kind {
             x if x == k[ModelKind::BlackSeaDeal] => talks.black_sea = true,
             x if x == k[ModelKind::ComprehensiveCeasefire] => talks.comprehensive = true,
             x if x == k[ModelKind::AidSuspended] => {

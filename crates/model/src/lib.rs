@@ -404,10 +404,11 @@ impl Simulation {
             slot.clone_from(scenario);
         }
         for (t, (r, _)) in self.world.resource_mut::<PerRun<Talks>>().0.iter_mut().zip(runs) {
-            *t = Talks { progress: r.negotiation.initial_progress, ..Talks::default() };
+            let progress = r.conflict.as_ref().map_or(0.0, |c| c.negotiation.initial_progress);
+            *t = Talks { progress, ..Talks::default() };
         }
         for (w, (r, _)) in self.world.resource_mut::<PerRun<War>>().0.iter_mut().zip(runs) {
-            *w = War { intensity: r.war.intensity };
+            *w = War { intensity: r.conflict.as_ref().map_or(0.0, |c| c.war.intensity) };
         }
         for (r, (_, seed)) in self.world.resource_mut::<PerRun<Rngs>>().0.iter_mut().zip(runs) {
             *r = Rngs::new(*seed);
@@ -484,8 +485,8 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
                     Lanes { weights: al.lane_weights(), shocks: [0.0; 4] },
                     Acceptance::default(),
                     alignment::Ties {
-                        leverage_from: al.leverage_from.index,
-                        courted_by: al.courted_by.index,
+                        leverage_from: al.leverage_from.as_ref().map(|r| r.index),
+                        courted_by: al.courted_by.as_ref().map(|r| r.index),
                     },
                 ));
             }

@@ -189,7 +189,7 @@ pub fn decay_attention(
 }
 
 /// The mediator's daily moves in every run: walk away, hold a round, press a side, offer
-/// relief, restore aid.
+/// relief, restore aid (the last three only when there is a war to broker).
 pub fn choose_mediator_moves(
     setup: Res<Setup>,
     clock: Res<Clock>,
@@ -206,7 +206,8 @@ pub fn choose_mediator_moves(
             continue;
         }
         let att = attention.get(roster.get(run, s.mediator.actor.index)).map_or(0.0, |a| a.0);
-        let adv = adversary.get(roster.get(run, s.mediator.adversary)).ok();
+        let adv =
+            s.conflict.as_ref().and_then(|c| adversary.get(roster.get(run, c.adversary)).ok());
         mediator_moves(
             s,
             run,
@@ -248,50 +249,56 @@ fn mediator_moves(
     let u_adversary = uniform(rng);
     let u_relief = uniform(rng);
     let me = m.actor.index;
+    let counterpart = m.counterpart.as_ref().map(|c| c.index);
+    let conflict = s.conflict.as_ref();
 
     if att < m.disengage_below {
         talks.closing = true;
-        out(negotiation_event(talks, run, day, k[ModelKind::UsDisengages], me, Some(m.partner)));
+        let left = counterpart.or(conflict.map(|c| c.partner));
+        out(negotiation_event(talks, run, day, k[ModelKind::UsDisengages], me, left));
         return;
     }
     if u_round < m.talks_round_rate_per_day * att {
-        out(negotiation_event(talks, run, day, k[ModelKind::TalksRound], me, None));
+        out(negotiation_event(talks, run, day, k[ModelKind::TalksRound], me, counterpart));
+    }
+    let Some(c) = conflict else { return };
+    if u_round < m.talks_round_rate_per_day * att {
         // A round can break down: more likely the more maximalist the mediator and the more
         // the adversary stalls.
-        let p = s.negotiation.collapse_hazard_per_round * m.maximalism * adv_stalling;
+        let p = c.negotiation.collapse_hazard_per_round * c.maximalism * adv_stalling;
         if u_collapse < p {
             talks.closing = true;
             let kind = k[ModelKind::TalksCollapse];
-            out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
+            out(negotiation_event(talks, run, day, kind, me, Some(c.adversary)));
             return;
         }
     }
-    let drive = m.pressure_rate_per_day * m.deal_urgency * att;
-    if talks.aid_cut_since.is_none() && u_partner < drive * m.pressure_on_partner {
-        let kind = if talks.rebukes >= m.escalate_after {
+    let drive = c.pressure_rate_per_day * c.deal_urgency * att;
+    if talks.aid_cut_since.is_none() && u_partner < drive * c.pressure_on_partner {
+        let kind = if talks.rebukes >= c.escalate_after {
             k[ModelKind::AidSuspended]
         } else {
             k[ModelKind::PublicRebuke]
         };
-        out(negotiation_event(talks, run, day, kind, me, Some(m.partner)));
+        out(negotiation_event(talks, run, day, kind, me, Some(c.partner)));
     }
-    if u_adversary < drive * m.pressure_on_adversary {
-        let kind = if talks.threats >= m.escalate_after {
+    if u_adversary < drive * c.pressure_on_adversary {
+        let kind = if talks.threats >= c.escalate_after {
             k[ModelKind::SanctionsImposed]
         } else {
             k[ModelKind::SanctionsThreat]
         };
-        out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
+        out(negotiation_event(talks, run, day, kind, me, Some(c.adversary)));
     }
     if let Some(demand) = adv_relief_demand {
-        let p = m.relief_rate_per_day * m.deal_urgency * att * (1.0 - m.maximalism) * demand;
+        let p = c.relief_rate_per_day * c.deal_urgency * att * (1.0 - c.maximalism) * demand;
         if !talks.relief_given && u_relief < p {
             let kind = k[ModelKind::SanctionsRelief];
-            out(negotiation_event(talks, run, day, kind, me, Some(m.adversary)));
+            out(negotiation_event(talks, run, day, kind, me, Some(c.adversary)));
         }
     }
     if talks.aid_cut_since.is_some() && talks.conceded_under_cut {
-        out(negotiation_event(talks, run, day, k[ModelKind::AidRestored], me, Some(m.partner)));
+        out(negotiation_event(talks, run, day, k[ModelKind::AidRestored], me, Some(c.partner)));
     }
 }
 
@@ -337,10 +344,10 @@ pub fn respond_to_pressure(
 ) {
     for run in 0..roster.active {
         let s = setup.of(run);
-        let n = &s.negotiation;
-        let m = &s.mediator;
+        let Some(c) = &s.conflict else { continue };
+        let n = &c.negotiation;
         let talks = &mut talks.0[run];
-        for (who, is_partner) in [(m.partner, true), (m.adversary, false)] {
+        for (who, is_partner) in [(c.partner, true), (c.adversary, false)] {
             let u = uniform(&mut rngs.0[run].negotiation);
             let Ok((mut resolve, stalling, b)) = q.get_mut(roster.get(run, who)) else {
                 continue;
@@ -366,7 +373,8 @@ pub fn respond_to_pressure(
                 * (n.base_concession_rate_per_day + pressure);
             if u < hazard {
                 let kind = s.kinds[ModelKind::Concession];
-                let e = negotiation_event(talks, run, clock.day, kind, who, Some(m.actor.index));
+                let mediator = Some(s.mediator.actor.index);
+                let e = negotiation_event(talks, run, clock.day, kind, who, mediator);
                 out.write(e);
             }
         }
@@ -383,7 +391,8 @@ pub fn advance_talks(
 ) {
     for run in 0..roster.active {
         let s = setup.of(run);
-        let n = &s.negotiation;
+        let Some(c) = &s.conflict else { continue };
+        let n = &c.negotiation;
         let k = &s.kinds;
         let talks = &mut talks.0[run];
         if !talks.is_open() || s.replayed(clock.day) {
@@ -423,7 +432,8 @@ pub fn update_war(
 ) {
     for run in 0..roster.active {
         let s = setup.of(run);
-        let w = &s.war;
+        let Some(c) = &s.conflict else { continue };
+        let w = &c.war;
         let talks = &talks.0[run];
         let war = &mut war.0[run];
         let target = match talks.outcome {
@@ -433,7 +443,7 @@ pub fn update_war(
             None => w.intensity_fighting,
         };
         war.intensity += (target - war.intensity) / w.relaxation_days;
-        if let Ok(mut nd) = need.get_mut(roster.get(run, s.mediator.adversary)) {
+        if let Ok(mut nd) = need.get_mut(roster.get(run, c.adversary)) {
             let goal = (w.munitions_per_intensity * war.intensity).clamp(0.0, 1.0);
             nd.0 += (goal - nd.0) / w.relaxation_days;
         }

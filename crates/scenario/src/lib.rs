@@ -22,7 +22,7 @@ mod validate;
 
 pub use declare::ActorRef;
 pub use error::{Diagnostic, Error};
-pub use library::{DEFAULT_SCENARIO, EMBEDDED, RECORD_2025, embedded_source};
+pub use library::{DEFAULT_SCENARIO, EMBEDDED, RECORD_2025, embedded_source, variants_of};
 pub use record::{Input, Replay, ReplaySpec, Row, did_you_mean, load_replay};
 pub use resolved::*;
 pub use source::Place;

@@ -38,7 +38,26 @@ pub const EMBEDDED: &[(&str, &str, &str)] = &[
         "Talks grind on without a deal, a collapse or a walk-out: the war goes on",
         include_str!("../../../configs/scenarios/war-continues.toml"),
     ),
+    (
+        "iran-talks-2025",
+        "A second episode, no war: US-Iran nuclear talks from 2025-03-07, watched by Pyongyang and Israel",
+        include_str!("../../../configs/scenarios/iran-talks-2025.toml"),
+    ),
 ];
+
+/// The embedded scenarios that are variants of `base` (its branches).
+pub fn variants_of(base: &str) -> Vec<&'static str> {
+    EMBEDDED
+        .iter()
+        .filter(|(_, _, text)| {
+            toml::from_str::<toml::Table>(text)
+                .ok()
+                .and_then(|t| t.get("base").and_then(|b| b.as_str().map(|b| b == base)))
+                .unwrap_or(false)
+        })
+        .map(|(name, _, _)| *name)
+        .collect()
+}
 
 /// The TOML source of an embedded scenario.
 pub fn embedded_source(name: &str) -> Option<&'static str> {

@@ -27,10 +27,12 @@ pub struct Scenario {
     pub hypotheses: Vec<Hypothesis>,
     pub actors: Vec<Actor>,
     pub mediator: Mediator,
-    pub negotiation: Negotiation,
-    pub war: War,
+    /// The war the mediator brokers and the talks over it, when the scenario has belligerents
+    /// (`ukraine-watch`); none in an episode where the mediator talks directly to an observer.
+    pub conflict: Option<Conflict>,
     pub beliefs: Beliefs,
-    pub alignment: Alignment,
+    /// Present when an observer hedges (has `[actors.alignment]`).
+    pub alignment: Option<Alignment>,
     pub events: Vec<EventKind>,
     pub kinds: ModelKinds,
     pub background: Vec<Background>,
@@ -181,8 +183,13 @@ parameters! {
         /// After validation: one weight per lane of `LANES`, in that order, summing to 1.
         pub weights: OrderedMap<f64> => "day-0 weight of each hedging lane" [0.0, 1.0],
         pub leverage: f64 => "day-0 bargaining leverage" [0.0, 1.0],
-        pub leverage_from: ActorRef,
-        pub courted_by: ActorRef,
+        /// The belligerent whose need for munitions is its leverage; without one, leverage
+        /// stays at its day-0 value.
+        #[serde(default)]
+        pub leverage_from: Option<ActorRef>,
+        /// The observer that courts it, if any.
+        #[serde(default)]
+        pub courted_by: Option<ActorRef>,
     }
 }
 
@@ -218,37 +225,80 @@ parameters! {
 }
 
 parameters! {
-    /// The mediator's disposition.
+    /// The mediator's disposition. The fields marked "with belligerents" are read only when the
+    /// scenario has a war to broker, and are then required; without belligerents they are
+    /// refused rather than ignored.
     pub struct Mediator {
         pub actor: ActorRef,
-        pub pressure_on_partner: f64 =>
-            "how hard it leans on its partner in the war to concede" [0.0, 1.0],
-        pub pressure_on_adversary: f64 =>
-            "how hard it leans on the adversary to concede" [0.0, 1.0],
-        pub deal_urgency: f64 => "how much it wants a deal soon" [0.0, 1.0],
+        #[serde(default)]
+        pub pressure_on_partner: Option<f64> =>
+            "with belligerents: how hard it leans on its partner in the war to concede"
+            [0.0, 1.0],
+        #[serde(default)]
+        pub pressure_on_adversary: Option<f64> =>
+            "with belligerents: how hard it leans on the adversary to concede" [0.0, 1.0],
+        #[serde(default)]
+        pub deal_urgency: Option<f64> =>
+            "with belligerents: how much it wants a deal soon" [0.0, 1.0],
         pub attention_half_life_days: f64 =>
             "days for its attention to halve without progress" [1.0, 3650.0],
-        pub maximalism: f64 => "how far it holds out for maximal terms" [0.0, 1.0],
+        #[serde(default)]
+        pub maximalism: Option<f64> =>
+            "with belligerents: how far it holds out for maximal terms" [0.0, 1.0],
         pub overture_rate_per_day: f64 =>
             "daily chance of a public overture to overture_target" [0.0, 1.0],
         pub overture_target: ActorRef,
+        /// The observer it negotiates with directly, when there is one: its rounds and its
+        /// walk-out are aimed at it, so that observer is party to them.
+        #[serde(default)]
+        pub counterpart: Option<ActorRef>,
         pub initial_attention: f64 => "day-0 attention to the talks" [0.0, 1.0],
         pub disengage_below: f64 => "attention below which it walks away" [0.0, 1.0],
         pub talks_round_rate_per_day: f64 =>
             "daily chance of a talks round at full attention" [0.0, 1.0],
-        pub pressure_rate_per_day: f64 =>
-            "daily chance of a pressure move at full attention and urgency" [0.0, 1.0],
-        pub escalate_after: u32 =>
-            "rhetorical warnings before a pressure move becomes an action" [0, 100],
-        pub relief_rate_per_day: f64 =>
-            "daily chance of offering the adversary sanctions relief" [0.0, 1.0],
-        /// The belligerent on the mediator's side, filled in by validation.
-        #[serde(skip)]
-        pub partner: usize,
-        /// The belligerent across the table, filled in by validation.
-        #[serde(skip)]
-        pub adversary: usize,
+        #[serde(default)]
+        pub pressure_rate_per_day: Option<f64> =>
+            "with belligerents: daily chance of a pressure move at full attention and urgency"
+            [0.0, 1.0],
+        #[serde(default)]
+        pub escalate_after: Option<u32> =>
+            "with belligerents: rhetorical warnings before a pressure move becomes an action"
+            [0, 100],
+        #[serde(default)]
+        pub relief_rate_per_day: Option<f64> =>
+            "with belligerents: daily chance of offering the adversary sanctions relief"
+            [0.0, 1.0],
     }
+}
+
+/// The fields of `Mediator` that only a war gives meaning to.
+pub const MEDIATOR_CONFLICT_FIELDS: [&str; 7] = [
+    "pressure_on_partner",
+    "pressure_on_adversary",
+    "deal_urgency",
+    "maximalism",
+    "pressure_rate_per_day",
+    "escalate_after",
+    "relief_rate_per_day",
+];
+
+/// The war the mediator brokers: its two sides, how the mediator leans on them, the talks
+/// between them and the war's course. Validation builds it when the scenario has belligerents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// The belligerent on the mediator's side.
+    pub partner: usize,
+    /// The belligerent across the table.
+    pub adversary: usize,
+    pub pressure_on_partner: f64,
+    pub pressure_on_adversary: f64,
+    pub deal_urgency: f64,
+    pub maximalism: f64,
+    pub pressure_rate_per_day: f64,
+    pub escalate_after: u32,
+    pub relief_rate_per_day: f64,
+    pub negotiation: Negotiation,
+    pub war: War,
 }
 
 parameters! {
@@ -449,9 +499,52 @@ model_kinds! {
     OvertureRefused = "overture_refused",
 }
 
-/// Where each `ModelKind` sits in `Scenario::events`.
+/// The process of the model that emits a `ModelKind`: a scenario must declare the kind when
+/// it has the process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Process {
+    /// Every scenario: the mediator's rounds, walk-out and overtures.
+    Mediator,
+    /// A scenario with belligerents: pressure, concessions, milestones and settlements.
+    Conflict,
+    /// A scenario with a hedging observer: its answers to overtures.
+    Hedging,
+    /// A scenario with a courting observer: its gestures.
+    Courting,
+}
+
+impl ModelKind {
+    pub fn emitted_by(self) -> Process {
+        use ModelKind::*;
+        match self {
+            TalksRound | UsDisengages | SummitOverture => Process::Mediator,
+            TalksAccepted | ConditionalOffer | OvertureRefused => Process::Hedging,
+            ChinaCourtship => Process::Courting,
+            BlackSeaDeal
+            | ComprehensiveCeasefire
+            | SettlementRussianTerms
+            | SettlementBalanced
+            | TalksCollapse
+            | AidSuspended
+            | AidRestored
+            | PublicRebuke
+            | SanctionsThreat
+            | SanctionsImposed
+            | SanctionsRelief
+            | Concession => Process::Conflict,
+        }
+    }
+}
+
+/// Where each `ModelKind` sits in `Scenario::events`; `ABSENT` for a kind the scenario does not
+/// declare, which only happens when it lacks the process that emits it (validation), so no
+/// system ever emits an absent kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelKinds(pub Vec<usize>);
+
+impl ModelKinds {
+    pub const ABSENT: usize = usize::MAX;
+}
 
 impl std::ops::Index<ModelKind> for ModelKinds {
     type Output = usize;

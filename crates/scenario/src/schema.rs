@@ -79,10 +79,16 @@ parameters! {
         pub hypotheses: OrderedMap<Hypothesis>,
         pub actors: Vec<toml::Table>,
         pub mediator: Mediator,
-        pub negotiation: Negotiation,
-        pub war: War,
+        /// With belligerents only.
+        #[serde(default)]
+        pub negotiation: Option<Negotiation>,
+        /// With belligerents only.
+        #[serde(default)]
+        pub war: Option<War>,
         pub beliefs: Beliefs,
-        pub alignment: Alignment,
+        /// When an observer hedges.
+        #[serde(default)]
+        pub alignment: Option<Alignment>,
         pub events: OrderedMap<RawEventKind>,
         #[serde(default)]
         pub background: OrderedMap<RawBackground>,

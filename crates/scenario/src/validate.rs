@@ -116,8 +116,25 @@ impl Checker {
             return None;
         }
         let events = events?;
-        let kinds = self.model_kinds(&events);
+        let kinds = self.model_kinds(&events, &actors);
         let mediator = self.mediator(raw.mediator, &actors);
+        let conflict = match &mediator {
+            Some(m) => self.conflict(m, raw.negotiation, raw.war, &actors, doc),
+            None => None,
+        };
+        let hedging = actors
+            .iter()
+            .position(|a| matches!(&a.kind, ActorKind::Observer(o) if o.alignment.is_some()));
+        match (&raw.alignment, hedging) {
+            (None, Some(i)) => self.problem(
+                format!("actors[{i}].alignment"),
+                "a hedging observer needs the scenario's `[alignment]` table",
+            ),
+            (Some(_), None) => {
+                self.problem("alignment", "means nothing without an observer with [alignment]")
+            }
+            _ => {}
+        }
         let background = self.background(&raw.background, &actors, &events);
         let timeline = self.timeline(&raw.timeline, raw.horizon_days, &actors, &events);
         let observed = self.observed(&raw.observed, raw.horizon_days);
@@ -125,13 +142,9 @@ impl Checker {
             self.problem("record_until_day", "must be a day before horizon_days");
         }
         self.favoured(&hypotheses, &events);
-        if raw.negotiation.black_sea_at > raw.negotiation.comprehensive_at {
-            self.problem(
-                "negotiation.black_sea_at",
-                "must not be above negotiation.comprehensive_at (the Black Sea pause comes first)",
-            );
-        }
-        if raw.alignment.offer_talks_above > raw.alignment.accept_talks_above {
+        if let Some(a) = &raw.alignment
+            && a.offer_talks_above > a.accept_talks_above
+        {
             self.problem(
                 "alignment.offer_talks_above",
                 "must not be above alignment.accept_talks_above (an offer is a weaker yes)",
@@ -149,8 +162,7 @@ impl Checker {
             hypotheses,
             actors,
             mediator: mediator?,
-            negotiation: raw.negotiation,
-            war: raw.war,
+            conflict: conflict?,
             beliefs: raw.beliefs,
             alignment: raw.alignment,
             events,
@@ -337,19 +349,24 @@ impl Checker {
             self.problem("actors", format!("needs exactly one mediator, has {mediators}"));
             ok = false;
         }
-        for side in [Side::Partner, Side::Adversary] {
-            let n = actors
+        // A war has two sides or there is none (an episode in which the mediator talks
+        // directly to an observer).
+        let count = |side: Side| {
+            actors
                 .iter()
                 .filter(|a| matches!(&a.kind, ActorKind::Belligerent(b) if b.side == side))
-                .count();
-            if n != 1 {
-                let s = if side == Side::Partner { "partner" } else { "adversary" };
-                self.problem(
-                    "actors",
-                    format!("needs exactly one belligerent `side = \"{s}\"`, has {n}"),
-                );
-                ok = false;
-            }
+                .count()
+        };
+        let (partners, adversaries) = (count(Side::Partner), count(Side::Adversary));
+        if (partners, adversaries) != (1, 1) && (partners, adversaries) != (0, 0) {
+            self.problem(
+                "actors",
+                format!(
+                    "needs one belligerent `side = \"partner\"` and one `side = \"adversary\"`, \
+                     or no belligerents; has {partners} and {adversaries}"
+                ),
+            );
+            ok = false;
         }
         if !ok {
             return false;
@@ -359,19 +376,23 @@ impl Checker {
             let ActorKind::Observer(o) = &a.kind else { continue };
             if let Some(al) = &o.alignment {
                 let p = format!("actors[{i}].alignment");
-                if !matches!(&actors[al.leverage_from.index].kind, ActorKind::Belligerent(_)) {
+                if let Some(from) = &al.leverage_from
+                    && !matches!(&actors[from.index].kind, ActorKind::Belligerent(_))
+                {
                     self.problem(format!("{p}.leverage_from"), "must name a belligerent");
                     ok = false;
                 }
-                match &actors[al.courted_by.index].kind {
-                    ActorKind::Observer(c)
-                        if c.courtship.as_ref().map(|c| c.target.index) == Some(i) => {}
-                    _ => {
-                        self.problem(
-                            format!("{p}.courted_by"),
-                            format!("must name an observer whose courtship targets {}", a.code),
-                        );
-                        ok = false;
+                if let Some(by) = &al.courted_by {
+                    match &actors[by.index].kind {
+                        ActorKind::Observer(c)
+                            if c.courtship.as_ref().map(|c| c.target.index) == Some(i) => {}
+                        _ => {
+                            self.problem(
+                                format!("{p}.courted_by"),
+                                format!("must name an observer whose courtship targets {}", a.code),
+                            );
+                            ok = false;
+                        }
                     }
                 }
             }
@@ -438,8 +459,12 @@ impl Checker {
         if let Some(al) = &mut o.alignment {
             let ap = format!("{p}.alignment");
             ok &= self.distribution(&format!("{ap}.weights"), &mut al.weights, &LANES, "lane");
-            ok &= self.reference(&format!("{ap}.leverage_from"), &mut al.leverage_from, codes);
-            ok &= self.reference(&format!("{ap}.courted_by"), &mut al.courted_by, codes);
+            if let Some(r) = &mut al.leverage_from {
+                ok &= self.reference(&format!("{ap}.leverage_from"), r, codes);
+            }
+            if let Some(r) = &mut al.courted_by {
+                ok &= self.reference(&format!("{ap}.courted_by"), r, codes);
+            }
         }
         if let Some(c) = &mut o.courtship {
             ok &= self.reference(&format!("{p}.courtship.target"), &mut c.target, codes);
@@ -561,18 +586,36 @@ impl Checker {
         Some(Effect { actors: carried, variable, delta: fx.delta })
     }
 
-    fn model_kinds(&mut self, events: &[EventKind]) -> Option<ModelKinds> {
+    /// Where each kind the model emits sits among `events`. A kind is required when the
+    /// process that emits it exists in this scenario (`ModelKind::emitted_by`); one that is
+    /// not is `ModelKinds::ABSENT` unless declared, and nothing emits it.
+    fn model_kinds(&mut self, events: &[EventKind], actors: &[Actor]) -> Option<ModelKinds> {
+        let has = |p: Process| match p {
+            Process::Mediator => true,
+            Process::Conflict => actors.iter().any(|a| matches!(a.kind, ActorKind::Belligerent(_))),
+            Process::Hedging => actors
+                .iter()
+                .any(|a| matches!(&a.kind, ActorKind::Observer(o) if o.alignment.is_some())),
+            Process::Courting => actors
+                .iter()
+                .any(|a| matches!(&a.kind, ActorKind::Observer(o) if o.courtship.is_some())),
+        };
         let mut idx = Vec::with_capacity(ModelKind::ALL.len());
+        let mut ok = true;
         for kind in ModelKind::ALL {
             match events.iter().position(|e| e.name == kind.name()) {
                 Some(i) => idx.push(i),
-                None => self.problem(
-                    "events",
-                    format!("is missing `{}`, which the model emits", kind.name()),
-                ),
+                None if !has(kind.emitted_by()) => idx.push(ModelKinds::ABSENT),
+                None => {
+                    ok = false;
+                    self.problem(
+                        "events",
+                        format!("is missing `{}`, which the model emits", kind.name()),
+                    );
+                }
             }
         }
-        (idx.len() == ModelKind::ALL.len()).then_some(ModelKinds(idx))
+        ok.then_some(ModelKinds(idx))
     }
 
     fn mediator(&mut self, mut m: Mediator, actors: &[Actor]) -> Option<Mediator> {
@@ -587,12 +630,96 @@ impl Checker {
             self.problem("mediator.overture_target", "must name an observer");
             ok = false;
         }
+        if let Some(c) = &mut m.counterpart {
+            let found = self.reference("mediator.counterpart", c, &codes);
+            if found && actors[c.index].role != Role::Observer {
+                self.problem("mediator.counterpart", "must name an observer");
+                ok = false;
+            }
+            ok &= found;
+        }
+        (ok && target).then_some(m)
+    }
+
+    /// The war and the talks over it: with both belligerents, `[negotiation]`, `[war]` and the
+    /// mediator's pressure fields are required; without, each of them is refused.
+    fn conflict(
+        &mut self,
+        m: &Mediator,
+        negotiation: Option<Negotiation>,
+        war: Option<War>,
+        actors: &[Actor],
+        doc: &toml::Table,
+    ) -> Option<Option<Conflict>> {
         let side = |s: Side| {
             actors.iter().position(|a| matches!(&a.kind, ActorKind::Belligerent(b) if b.side == s))
         };
-        m.partner = side(Side::Partner)?;
-        m.adversary = side(Side::Adversary)?;
-        (ok && target).then_some(m)
+        let given: Vec<&str> = doc
+            .get("mediator")
+            .and_then(toml::Value::as_table)
+            .map(|t| {
+                MEDIATOR_CONFLICT_FIELDS.iter().copied().filter(|f| t.contains_key(*f)).collect()
+            })
+            .unwrap_or_default();
+        let (Some(partner), Some(adversary)) = (side(Side::Partner), side(Side::Adversary)) else {
+            let mut ok = true;
+            for f in given {
+                self.problem(format!("mediator.{f}"), "means nothing without belligerents");
+                ok = false;
+            }
+            for (table, present) in [("negotiation", negotiation.is_some()), ("war", war.is_some())]
+            {
+                if present {
+                    self.problem(table, "means nothing without belligerents");
+                    ok = false;
+                }
+            }
+            return ok.then_some(None);
+        };
+        let mut ok = true;
+        for f in MEDIATOR_CONFLICT_FIELDS {
+            if !given.contains(&f) {
+                self.problem(
+                    "mediator",
+                    format!("missing field `{f}` (required with belligerents)"),
+                );
+                ok = false;
+            }
+        }
+        for (table, present) in [("negotiation", negotiation.is_some()), ("war", war.is_some())] {
+            if !present {
+                self.problem(
+                    format!("actors[{partner}].side"),
+                    format!("a scenario with belligerents needs a `[{table}]` table"),
+                );
+                ok = false;
+            }
+        }
+        if let Some(n) = &negotiation
+            && n.black_sea_at > n.comprehensive_at
+        {
+            self.problem(
+                "negotiation.black_sea_at",
+                "must not be above negotiation.comprehensive_at (the Black Sea pause comes first)",
+            );
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        Some(Some(Conflict {
+            partner,
+            adversary,
+            pressure_on_partner: m.pressure_on_partner?,
+            pressure_on_adversary: m.pressure_on_adversary?,
+            deal_urgency: m.deal_urgency?,
+            maximalism: m.maximalism?,
+            pressure_rate_per_day: m.pressure_rate_per_day?,
+            escalate_after: m.escalate_after?,
+            relief_rate_per_day: m.relief_rate_per_day?,
+            negotiation: negotiation?,
+            war: war?,
+        }))
     }
 
     fn endpoints(
