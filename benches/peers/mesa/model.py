@@ -57,7 +57,8 @@ MODEL_KINDS = (
     "talks_round", "black_sea_deal", "comprehensive_ceasefire", "settlement_russian_terms",
     "settlement_balanced", "talks_collapse", "us_disengages", "aid_suspended", "aid_restored",
     "public_rebuke", "sanctions_threat", "sanctions_imposed", "sanctions_relief", "concession",
-    "summit_overture", "china_courtship", "talks_accepted",
+    "summit_overture", "china_courtship", "talks_accepted", "conditional_offer",
+    "overture_refused",
 )
 TALKS_OUTCOMES = (
     "settlement_russian_terms", "settlement_balanced", "talks_collapse", "us_disengaged",
@@ -367,6 +368,7 @@ class Observer(Actor):
             self.weights = [float(al["weights"][lane]) for lane in LANES]
             self.shocks = [0.0] * 4
             self.accepted_day = None
+            self.answer = "none"
             self.leverage_from = s.index[al["leverage_from"]]
             self.courted_by = s.index[al["courted_by"]]
         c = a.get("courtship")
@@ -376,6 +378,8 @@ class Observer(Actor):
             self.base_per_day = float(c["base_per_day"])
             self.per_tilt_per_day = float(c["per_tilt_per_day"])
             self.tilt_reference = float(c["tilt_reference"])
+            self.per_russia_tilt_per_day = float(c["per_russia_tilt_per_day"])
+            self.russia_reference = float(c["russia_reference"])
             self.adjust_days = float(c["adjust_days"])
             self.courtship = self.base_per_day
 
@@ -509,18 +513,27 @@ class Observer(Actor):
 
     def adjust_courtship(self):
         target = self.model.by_index[self.court_target]
-        tilt = target.weights[LANE_US] if getattr(target, "hedging", False) else 0.0
-        goal = self.base_per_day + self.per_tilt_per_day * max(tilt - self.tilt_reference, 0.0)
+        w = target.weights if getattr(target, "hedging", False) else [0.0] * 4
+        goal = (self.base_per_day
+                + self.per_tilt_per_day * max(w[LANE_US] - self.tilt_reference, 0.0)
+                + self.per_russia_tilt_per_day * max(w[LANE_RUSSIA] - self.russia_reference, 0.0))
         self.courtship += (min(goal, 1.0) - self.courtship) / self.adjust_days
 
     def accept_talks(self):
+        """Answers an overture heard today, until accepted: yes, a conditional offer, or no."""
         model = self.model
         s = model.scenario
-        if (s.k["summit_overture"] in self.heard and self.accepted_day is None
-                and self.weights[LANE_US] >= s.alignment["accept_talks_above"]):
+        if s.k["summit_overture"] not in self.heard or self.accepted_day is not None:
+            return
+        w = self.weights[LANE_US]
+        if w >= s.alignment["accept_talks_above"]:
             self.accepted_day = model.day
-            model.messages.write(
-                (model.day, s.k["talks_accepted"], self.index, s.mediator_index, 1.0))
+            self.answer, kind = "accepted", "talks_accepted"
+        elif w >= s.alignment["offer_talks_above"]:
+            self.answer, kind = "conditional_offer", "conditional_offer"
+        else:
+            self.answer, kind = "refused", "overture_refused"
+        model.messages.write((model.day, s.k[kind], self.index, s.mediator_index, 1.0))
 
 
 # ------------------------------------------------------------------------------------------
@@ -744,6 +757,7 @@ class SidelinesModel(mesa.Model):
             code = a.code.lower()
             out[f"{code}_accepts_talks"] = "true" if a.accepted_day is not None else "false"
             out[f"{code}_accepts_talks_day"] = "" if a.accepted_day is None else a.accepted_day
+            out[f"{code}_answer"] = a.answer
         mediator_code = s.codes[s.mediator_index].lower()
         for a in self.by_index:
             code = a.code.lower()
