@@ -28,7 +28,8 @@ use sidelines_scenario::{ActorKind, Scenario};
 pub use alignment::{ANSWERS, Acceptance, Answer, Courting, Courtship, Lanes, Leverage, Ties};
 pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evidence_weight};
 pub use negotiation::{
-    Attention, Disposition, MunitionsNeed, Resolve, Stalling, Talks, TalksOutcome, War,
+    Attention, Disposition, Mediating, MunitionsNeed, Pressure, Resolve, Stalling, Talks,
+    TalksOutcome, War,
 };
 pub use outcomes::{FLAG_VALUES, Outcome, OutcomeKind, TALKS_OUTCOMES};
 pub use propagation::{Channels, EventRecord, Inbox};
@@ -435,7 +436,7 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
     let mut ent = world.entity_mut(e);
     match &s.actors[i].kind {
         ActorKind::Mediator => {
-            ent.insert(Attention(s.mediator.initial_attention));
+            ent.insert((Attention(s.mediator.initial_attention), Mediating::new(s)));
         }
         ActorKind::Belligerent(b) => {
             ent.insert((

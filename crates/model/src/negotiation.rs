@@ -22,6 +22,62 @@ use crate::shared::*;
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Attention(pub f64);
 
+/// The mediator's disposition (`[mediator]`), spawned on its entity: what its own moves read.
+/// Systems find the mediator of each run by this component, not by looking its index up in the
+/// scenario; a block of runs of different design points differs only in these values.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct Mediating {
+    /// The share of attention kept each day (from `attention_half_life_days`).
+    pub attention_retention: f64,
+    pub disengage_below: f64,
+    pub talks_round_rate_per_day: f64,
+    pub overture_rate_per_day: f64,
+    pub overture_target: usize,
+    /// The observer it negotiates with directly, if any.
+    pub counterpart: Option<usize>,
+    /// How it leans on the two sides of a war, when there is one.
+    pub pressure: Option<Pressure>,
+}
+
+/// The mediator's pressure on the belligerents (`[mediator]`'s fields read with a war).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pressure {
+    pub partner: usize,
+    pub adversary: usize,
+    pub on_partner: f64,
+    pub on_adversary: f64,
+    pub deal_urgency: f64,
+    pub maximalism: f64,
+    pub rate_per_day: f64,
+    pub escalate_after: u32,
+    pub relief_rate_per_day: f64,
+}
+
+impl Mediating {
+    pub fn new(s: &Scenario) -> Mediating {
+        let m = &s.mediator;
+        Mediating {
+            attention_retention: daily_retention(m.attention_half_life_days),
+            disengage_below: m.disengage_below,
+            talks_round_rate_per_day: m.talks_round_rate_per_day,
+            overture_rate_per_day: m.overture_rate_per_day,
+            overture_target: m.overture_target.index,
+            counterpart: m.counterpart.as_ref().map(|c| c.index),
+            pressure: s.conflict.as_ref().map(|c| Pressure {
+                partner: c.partner,
+                adversary: c.adversary,
+                on_partner: c.pressure_on_partner,
+                on_adversary: c.pressure_on_adversary,
+                deal_urgency: c.deal_urgency,
+                maximalism: c.maximalism,
+                rate_per_day: c.pressure_rate_per_day,
+                escalate_after: c.escalate_after,
+                relief_rate_per_day: c.relief_rate_per_day,
+            }),
+        }
+    }
+}
+
 /// A belligerent's will to hold out, in [0, 1], and the baseline it recovers toward.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Resolve {
@@ -178,12 +234,11 @@ pub fn emit_scripted(
 pub fn decay_attention(
     setup: Res<Setup>,
     clock: Res<Clock>,
-    mut q: Query<(&RunIdx, &mut Attention)>,
+    mut q: Query<(&RunIdx, &Mediating, &mut Attention)>,
 ) {
-    for (run, mut a) in &mut q {
-        let s = setup.of(run.get());
-        if !s.replayed(clock.day) {
-            a.0 *= daily_retention(s.mediator.attention_half_life_days);
+    for (run, m, mut a) in &mut q {
+        if !setup.of(run.get()).replayed(clock.day) {
+            a.0 *= m.attention_retention;
         }
     }
 }
@@ -196,25 +251,26 @@ pub fn choose_mediator_moves(
     mut talks: ResMut<PerRun<Talks>>,
     mut rngs: ResMut<PerRun<Rngs>>,
     roster: Res<Roster>,
-    attention: Query<&Attention>,
+    mediators: Query<(&ActorId, &RunIdx, &Mediating, &Attention)>,
     adversary: Query<(&Stalling, &Disposition)>,
     mut out: MessageWriter<Occurred>,
 ) {
-    for run in 0..roster.active {
+    for &ent in roster.active_entities() {
+        let Ok((id, run, m, att)) = mediators.get(ent) else { continue };
+        let run = run.get();
         let s = setup.of(run);
         if s.replayed(clock.day) {
             continue;
         }
-        let att = attention.get(roster.get(run, s.mediator.actor.index)).map_or(0.0, |a| a.0);
-        let adv =
-            s.conflict.as_ref().and_then(|c| adversary.get(roster.get(run, c.adversary)).ok());
+        let adv = m.pressure.and_then(|p| adversary.get(roster.get(run, p.adversary)).ok());
         mediator_moves(
             s,
+            (id.0, m),
             run,
             clock.day,
             &mut talks.0[run],
             &mut rngs.0[run],
-            att,
+            att.0,
             adv.map_or(0.0, |(s, _)| s.0),
             adv.map(|(_, d)| d.sanctions_relief_demand),
             &mut |e| {
@@ -227,6 +283,7 @@ pub fn choose_mediator_moves(
 /// One run's mediator moves: five draws a day from the negotiation stream, whatever happens.
 fn mediator_moves(
     s: &Scenario,
+    (me, m): (usize, &Mediating),
     run: usize,
     day: u32,
     talks: &mut Talks,
@@ -239,7 +296,6 @@ fn mediator_moves(
     if !talks.is_open() {
         return;
     }
-    let m = &s.mediator;
     let k = &s.kinds;
     let rng = &mut rngs.negotiation;
     // Fixed number of draws per day, whatever happens.
@@ -248,57 +304,55 @@ fn mediator_moves(
     let u_partner = uniform(rng);
     let u_adversary = uniform(rng);
     let u_relief = uniform(rng);
-    let me = m.actor.index;
-    let counterpart = m.counterpart.as_ref().map(|c| c.index);
-    let conflict = s.conflict.as_ref();
+    let counterpart = m.counterpart;
 
     if att < m.disengage_below {
         talks.closing = true;
-        let left = counterpart.or(conflict.map(|c| c.partner));
+        let left = counterpart.or(m.pressure.map(|p| p.partner));
         out(negotiation_event(talks, run, day, k[ModelKind::UsDisengages], me, left));
         return;
     }
     if u_round < m.talks_round_rate_per_day * att {
         out(negotiation_event(talks, run, day, k[ModelKind::TalksRound], me, counterpart));
     }
-    let Some(c) = conflict else { return };
+    let (Some(c), Some(p)) = (&s.conflict, m.pressure) else { return };
     if u_round < m.talks_round_rate_per_day * att {
         // A round can break down: more likely the more maximalist the mediator and the more
         // the adversary stalls.
-        let p = c.negotiation.collapse_hazard_per_round * c.maximalism * adv_stalling;
-        if u_collapse < p {
+        let hazard = c.negotiation.collapse_hazard_per_round * p.maximalism * adv_stalling;
+        if u_collapse < hazard {
             talks.closing = true;
             let kind = k[ModelKind::TalksCollapse];
-            out(negotiation_event(talks, run, day, kind, me, Some(c.adversary)));
+            out(negotiation_event(talks, run, day, kind, me, Some(p.adversary)));
             return;
         }
     }
-    let drive = c.pressure_rate_per_day * c.deal_urgency * att;
-    if talks.aid_cut_since.is_none() && u_partner < drive * c.pressure_on_partner {
-        let kind = if talks.rebukes >= c.escalate_after {
+    let drive = p.rate_per_day * p.deal_urgency * att;
+    if talks.aid_cut_since.is_none() && u_partner < drive * p.on_partner {
+        let kind = if talks.rebukes >= p.escalate_after {
             k[ModelKind::AidSuspended]
         } else {
             k[ModelKind::PublicRebuke]
         };
-        out(negotiation_event(talks, run, day, kind, me, Some(c.partner)));
+        out(negotiation_event(talks, run, day, kind, me, Some(p.partner)));
     }
-    if u_adversary < drive * c.pressure_on_adversary {
-        let kind = if talks.threats >= c.escalate_after {
+    if u_adversary < drive * p.on_adversary {
+        let kind = if talks.threats >= p.escalate_after {
             k[ModelKind::SanctionsImposed]
         } else {
             k[ModelKind::SanctionsThreat]
         };
-        out(negotiation_event(talks, run, day, kind, me, Some(c.adversary)));
+        out(negotiation_event(talks, run, day, kind, me, Some(p.adversary)));
     }
     if let Some(demand) = adv_relief_demand {
-        let p = c.relief_rate_per_day * c.deal_urgency * att * (1.0 - c.maximalism) * demand;
-        if !talks.relief_given && u_relief < p {
+        let chance = p.relief_rate_per_day * p.deal_urgency * att * (1.0 - p.maximalism) * demand;
+        if !talks.relief_given && u_relief < chance {
             let kind = k[ModelKind::SanctionsRelief];
-            out(negotiation_event(talks, run, day, kind, me, Some(c.adversary)));
+            out(negotiation_event(talks, run, day, kind, me, Some(p.adversary)));
         }
     }
     if talks.aid_cut_since.is_some() && talks.conceded_under_cut {
-        out(negotiation_event(talks, run, day, k[ModelKind::AidRestored], me, Some(c.partner)));
+        out(negotiation_event(talks, run, day, k[ModelKind::AidRestored], me, Some(p.partner)));
     }
 }
 
@@ -308,12 +362,14 @@ pub fn make_overtures(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
+    mediators: Query<(&ActorId, &RunIdx, &Mediating)>,
     mut rngs: ResMut<PerRun<Rngs>>,
     mut out: MessageWriter<Occurred>,
 ) {
-    for run in 0..roster.active {
+    for &ent in roster.active_entities() {
+        let Ok((id, run, m)) = mediators.get(ent) else { continue };
+        let run = run.get();
         let s = setup.of(run);
-        let m = &s.mediator;
         if s.replayed(clock.day) {
             continue;
         }
@@ -322,8 +378,8 @@ pub fn make_overtures(
                 run: run as u32,
                 day: clock.day,
                 kind: s.kinds[ModelKind::SummitOverture],
-                source: m.actor.index,
-                target: Some(m.overture_target.index),
+                source: id.0,
+                target: Some(m.overture_target),
                 magnitude: 1.0,
                 uid: Occurred::uid(Origin::Overture, 0, clock.day),
             });
