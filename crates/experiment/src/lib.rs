@@ -11,6 +11,7 @@
 //!
 //! This crate does no file I/O: the sink (in `sidelines-report`) owns files and checkpoints.
 
+pub mod abc;
 mod adaptive;
 mod aggregate;
 pub mod design;
