@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 mod batch;
 mod branches;
+mod calibrate;
 mod replay;
 mod sweep;
 
@@ -55,6 +56,9 @@ enum Command {
     /// record with a year's forecast, with the same seeds, and each row's paired difference
     /// from the baseline (branches.csv).
     Branches(branches::Args),
+    /// Fit the assumptions a calibration file names to a replayed record (ABC-SMC) and report
+    /// the posterior: which assumptions the record rules out.
+    Calibrate(calibrate::Args),
     /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
     Sweep(sweep::Args),
     /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
@@ -204,6 +208,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Batch(args) => batch::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Branches(args) => branches::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Analyze(args) => sweep::analyze(args),
         Command::Export { format: _, dir } => {

@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 /// The observations file beside a timeline: `2025.csv` -> `2025-observed.csv`.
-fn default_observed(timeline: &Path) -> Option<PathBuf> {
+pub(crate) fn default_observed(timeline: &Path) -> Option<PathBuf> {
     let stem = timeline.file_stem()?.to_string_lossy();
     let p = timeline.with_file_name(format!("{stem}-observed.csv"));
     p.is_file().then_some(p)

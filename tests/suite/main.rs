@@ -20,6 +20,7 @@ mod bad;
 mod bad_timelines;
 mod batch;
 mod branches;
+mod calibrate;
 mod charts;
 mod cli;
 mod common;

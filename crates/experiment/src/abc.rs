@@ -107,9 +107,13 @@ pub enum Stop {
     OutOfReach { generation: usize, tolerance: u32, found: usize, proposals: usize },
 }
 
+/// An evaluated proposal: θ, its share of replicates within the tolerance, its mean misses,
+/// its share reproducing each observation, and its number of runs.
+type Scored = (Vec<f64>, f64, f64, Vec<f64>, u64);
+
 fn rng_for(seed: u64, generation: usize, proposal: usize) -> Pcg64 {
     let s = splitmix64(splitmix64(seed ^ splitmix64(generation as u64)) ^ proposal as u64);
-    Pcg64::new(u128::from(s) << 64 | 0xABC5_3C, 17)
+    Pcg64::new(u128::from(s) << 64 | 0x00AB_C53C, 17)
 }
 
 /// The identity of proposal j of generation t, for the caller's run seeds.
@@ -170,7 +174,7 @@ pub fn run(
         let batch = n.max(64);
         while theta.len() < n && proposals < limit {
             let ids: Vec<usize> = (proposals..(proposals + batch).min(limit)).collect();
-            let results: Vec<Option<(Vec<f64>, f64, f64, Vec<f64>, u64)>> = ids
+            let results: Vec<Option<Scored>> = ids
                 .par_iter()
                 .map(|&j| {
                     let th = propose(j)?;
@@ -309,7 +313,8 @@ mod tests {
         let obs = vec![true, false, true, true];
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let a = one.install(|| run(&settings(9), Vec::new(), &toy(obs.clone(), 4), &mut |_| Ok(())));
+        let a =
+            one.install(|| run(&settings(9), Vec::new(), &toy(obs.clone(), 4), &mut |_| Ok(())));
         let b = two.install(|| run(&settings(9), Vec::new(), &toy(obs, 4), &mut |_| Ok(())));
         assert_eq!(a, b);
     }
@@ -333,12 +338,14 @@ mod tests {
             let observed = draw(truth, &mut rng);
             let elsewhere = draw(other, &mut rng);
             let given = method(observed, elsewhere);
-            let s = Settings { particles: 300, max_proposals_per_particle: 2_000, ..settings(trial) };
+            let s =
+                Settings { particles: 300, max_proposals_per_particle: 2_000, ..settings(trial) };
             let (gens, stop) = match given {
                 Some(obs) => run(&s, Vec::new(), &toy(obs, 4), &mut |_| Ok(())).unwrap(),
                 // The observations ignored: every run "reproduces" them.
-                None => run(&s, Vec::new(), &|_, _| vec![vec![true; 6]; 4], &mut |_| Ok(()))
-                    .unwrap(),
+                None => {
+                    run(&s, Vec::new(), &|_, _| vec![vec![true; 6]; 4], &mut |_| Ok(())).unwrap()
+                }
             };
             assert_eq!(stop, Stop::Done);
             let g = gens.last().unwrap();

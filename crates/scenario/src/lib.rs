@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod declare;
+pub mod calibration;
 mod error;
 mod library;
 pub mod params;

@@ -170,7 +170,7 @@ impl Sweep {
 }
 
 /// The simplex a parameter path belongs to: (the prefix shared by its components).
-fn simplex_of(path: &str) -> Option<&str> {
+pub(crate) fn simplex_of(path: &str) -> Option<&str> {
     let (prefix, _) = path.rsplit_once('.')?;
     let segs: Vec<&str> = prefix.split('.').collect();
     let on =

@@ -1,0 +1,471 @@
+//! `sidelines calibrate FILE`: fit the assumptions a calibration file names to a replayed
+//! record by ABC-SMC (`sidelines_experiment::abc`), and report the posterior.
+//!
+//! A proposed point is a scenario with the record in it and the point's parameter values set
+//! (simplex components rescaled as in sweeps); its `replicates` runs are the replay, and each
+//! run's misses are the observations whose `_as_observed` column is false. Run seeds are
+//! `run_seed(seed, proposal_id, replicate)`, so a point's runs can be re-run alone.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result};
+use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
+use sidelines_experiment::run_seed;
+use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_scenario::calibration::{Calibration, load_calibration};
+use sidelines_scenario::sweep::set_rescaled;
+use sidelines_scenario::{Input, Scenario};
+
+use crate::{fresh_dir, guard_out_dir, input_error, read_input, resolve_base, say};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A calibration file (e.g. configs/calibration/2025.toml).
+    pub file: PathBuf,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Output folder [default: outputs/calibrate-<name>/<date>T<time>Z/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue an interrupted calibration in --out from its last finished generation.
+    #[arg(long, conflicts_with = "force", requires = "out")]
+    pub resume: bool,
+    /// Write into --out even if it already holds results.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress lines.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Also draw the charts (posterior marginals and pairs).
+    #[arg(long)]
+    pub charts: bool,
+}
+
+/// Files a calibration folder holds; one holding any is not overwritten without --force.
+const FILES: [&str; 6] = [
+    "generations.csv",
+    "particles.csv",
+    "posterior.csv",
+    "observations.csv",
+    "manifest.json",
+    STATE,
+];
+
+/// The checkpoint: every finished generation, and what they were computed from.
+const STATE: &str = ".calibrate-state.json";
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let file = args.file.display().to_string();
+    let bytes =
+        read_input(&args.file).map_err(|e| input_error(format!("cannot read {file}: {e}")))?;
+    let cal = load_calibration(&file, &bytes, &resolve_base)?;
+    let here = args.file.parent().unwrap_or(Path::new("."));
+    let scenario = record_scenario(&cal, here)?;
+    let sim = Simulation::new(Arc::new(scenario.clone()))?;
+    let names = sim.outcome_names();
+    let flags: Vec<usize> = scenario
+        .observed
+        .iter()
+        .filter_map(|o| {
+            let name =
+                format!("{}_{}_as_observed", o.outcome, scenario.date(o.day).replace('-', "_"));
+            names.iter().position(|n| *n == name)
+        })
+        .collect();
+    if flags.is_empty() {
+        return Err(input_error(format!(
+            "{file}: the record has no observations to calibrate against (an observations file is needed)"
+        )));
+    }
+    let dir = match &args.out {
+        Some(d) if args.resume => d.clone(),
+        Some(d) => {
+            guard_out_dir(d, &FILES, args.force)?;
+            std::fs::create_dir_all(d)
+                .map_err(|e| input_error(format!("cannot create --out {}: {e}", d.display())))?;
+            d.clone()
+        }
+        None => fresh_dir(&format!("calibrate-{}", cal.name))?,
+    };
+    let identity = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "calibration": toml_to_json(&cal.source),
+    });
+    let start =
+        if args.resume { resume(&dir, &identity, cal.parameters.len())? } else { Vec::new() };
+
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting the worker threads")?;
+    let settings = Settings {
+        dims: cal.parameters.len(),
+        particles: cal.particles as usize,
+        replicates: cal.replicates,
+        tolerances: cal.tolerances.clone(),
+        seed: cal.seed,
+        max_proposals_per_particle: cal.max_proposals_per_particle as usize,
+    };
+    let failures = AtomicU64::new(0);
+    let doc = scenario.document.clone();
+    let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
+        match point(&cal, &doc, theta) {
+            Some(s) => runs(s, &cal, id, &flags),
+            None => {
+                failures.fetch_add(1, Ordering::Relaxed);
+                Vec::new()
+            }
+        }
+    };
+    let mut finished = start.clone();
+    let mut done = |g: &Generation| -> Result<(), String> {
+        finished.push(g.clone());
+        if !args.quiet {
+            eprintln!(
+                "generation {}: tolerance {}, {} particles from {} proposals ({:.1}% accepted), ESS {:.0}",
+                finished.len() - 1,
+                g.tolerance,
+                g.theta.len(),
+                g.proposals,
+                100.0 * g.theta.len() as f64 / g.proposals.max(1) as f64,
+                g.ess()
+            );
+        }
+        let state = serde_json::json!({
+            "identity": identity,
+            "generations": finished.iter().map(generation_json).collect::<Vec<_>>(),
+        });
+        sidelines_report::write_json(&dir.join(STATE), &state).map_err(|e| e.to_string())
+    };
+    let (generations, stop) = pool
+        .install(|| abc::run(&settings, start, &evaluate, &mut done))
+        .map_err(|e| anyhow::anyhow!("calibration failed: {e}"))?;
+    let failed = failures.load(Ordering::Relaxed);
+    if generations.is_empty() {
+        return Err(input_error(format!(
+            "{file}: no point of the prior reproduces the record within the first tolerance ({}): {}",
+            cal.tolerances[0],
+            stop_words(&stop)
+        )));
+    }
+    write_outputs(&dir, &cal, &scenario, &generations, &stop, failed)?;
+    say(&summary(&cal, &scenario, &generations, &stop, failed))?;
+    if args.charts {
+        crate::chart(&dir)?;
+    }
+    say(&format!("wrote {}\n", dir.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The calibration's scenario with its record (timeline and observations) in it.
+fn record_scenario(cal: &Calibration, here: &Path) -> Result<Scenario> {
+    let scenario_arg = if sidelines_scenario::embedded_source(&cal.scenario_ref).is_some() {
+        cal.scenario_ref.clone()
+    } else {
+        here.join(&cal.scenario_ref).display().to_string()
+    };
+    let timeline = here.join(&cal.timeline);
+    let observed = match &cal.observed {
+        Some(o) => Some(here.join(o)),
+        None => crate::replay::default_observed(&timeline),
+    };
+    let read = |p: &Path, what: &str| {
+        read_input(p).map_err(|e| input_error(format!("cannot read {what} {}: {e}", p.display())))
+    };
+    let timeline_name = timeline.display().to_string();
+    let timeline_bytes = read(&timeline, "timeline")?;
+    let observed_name = observed.as_ref().map(|p| p.display().to_string());
+    let observed_bytes = match &observed {
+        Some(p) => Some(read(p, "observations")?),
+        None => None,
+    };
+    let replay = crate::replay::load_record(
+        &scenario_arg,
+        Input { name: &timeline_name, bytes: &timeline_bytes },
+        observed_name
+            .as_deref()
+            .zip(observed_bytes.as_deref())
+            .map(|(name, bytes)| Input { name, bytes }),
+        0,
+    )?;
+    Ok(replay.scenario)
+}
+
+/// The scenario at a point of the unit cube, or None if it does not validate.
+fn point(cal: &Calibration, doc: &toml::Table, theta: &[f64]) -> Option<Scenario> {
+    let mut doc = doc.clone();
+    for (p, u) in cal.parameters.iter().zip(theta) {
+        set_rescaled(&mut doc, &p.path, p.scale(*u)).ok()?;
+    }
+    let text = toml::to_string(&doc).ok()?;
+    sidelines_scenario::load("point", text.as_bytes(), &sidelines_scenario::embedded_only).ok()
+}
+
+/// A point's replicates: per run, which observations it reproduced.
+fn runs(s: Scenario, cal: &Calibration, id: u64, flags: &[usize]) -> Evaluation {
+    let r = cal.replicates as usize;
+    let Ok(mut sim) = Simulation::with_capacity(Arc::new(s), r) else { return Vec::new() };
+    let seeds: Vec<u64> = (0..cal.replicates).map(|k| run_seed(cal.seed, id, k)).collect();
+    let mut outs = vec![RunOutput::default(); r];
+    sim.run_block(&seeds, Record::default(), &mut outs);
+    outs.iter()
+        .map(|o| {
+            flags.iter().map(|&k| matches!(o.outcomes.get(k), Some(Value::Flag(true)))).collect()
+        })
+        .collect()
+}
+
+fn generation_json(g: &Generation) -> serde_json::Value {
+    serde_json::json!({
+        "tolerance": g.tolerance,
+        "theta": g.theta,
+        "weights": g.weights,
+        "accepted_share": g.accepted_share,
+        "mean_misses": g.mean_misses,
+        "matched": g.matched,
+        "proposals": g.proposals,
+        "runs": g.runs,
+    })
+}
+
+fn generation_from(v: &serde_json::Value) -> Option<Generation> {
+    let nums = |x: &serde_json::Value| -> Option<Vec<f64>> {
+        x.as_array()?.iter().map(serde_json::Value::as_f64).collect()
+    };
+    let rows = |x: &serde_json::Value| -> Option<Vec<Vec<f64>>> {
+        x.as_array()?.iter().map(nums).collect()
+    };
+    Some(Generation {
+        tolerance: u32::try_from(v["tolerance"].as_u64()?).ok()?,
+        theta: rows(&v["theta"])?,
+        weights: nums(&v["weights"])?,
+        accepted_share: nums(&v["accepted_share"])?,
+        mean_misses: nums(&v["mean_misses"])?,
+        matched: rows(&v["matched"])?,
+        proposals: usize::try_from(v["proposals"].as_u64()?).ok()?,
+        runs: v["runs"].as_u64()?,
+    })
+}
+
+/// The finished generations of an interrupted calibration in `dir`, if it was the same one.
+fn resume(dir: &Path, identity: &serde_json::Value, dims: usize) -> Result<Vec<Generation>> {
+    let path = dir.join(STATE);
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Err(input_error(format!(
+            "{} holds no calibration to continue (no {STATE})",
+            dir.display()
+        )));
+    };
+    let state: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        input_error(format!("{}: not a calibration checkpoint: {e}", path.display()))
+    })?;
+    if state["identity"] != *identity {
+        return Err(input_error(format!(
+            "{} was started from another calibration file or version; choose another --out",
+            dir.display()
+        )));
+    }
+    let gens: Option<Vec<Generation>> = state["generations"]
+        .as_array()
+        .map(|a| a.iter().map(generation_from).collect())
+        .unwrap_or(Some(Vec::new()));
+    let gens = gens
+        .filter(|g| g.iter().all(|g| g.theta.iter().all(|t| t.len() == dims)))
+        .ok_or_else(|| input_error(format!("{}: a damaged checkpoint", path.display())))?;
+    eprintln!("continuing after generation {}", gens.len() as i64 - 1);
+    Ok(gens)
+}
+
+fn toml_to_json(t: &toml::Table) -> serde_json::Value {
+    serde_json::to_value(t).unwrap_or(serde_json::Value::Null)
+}
+
+fn stop_words(stop: &Stop) -> String {
+    match stop {
+        Stop::Done => String::from("every tolerance was reached"),
+        Stop::OutOfReach { generation, tolerance, found, proposals } => format!(
+            "generation {generation} (tolerance {tolerance}) found {found} particles in {proposals} proposals and stopped"
+        ),
+    }
+}
+
+/// Per parameter: prior range, weighted mean, sd and 5/50/95% quantiles (actual scale), and the
+/// share of the prior range outside the 90% interval.
+fn posterior_rows(cal: &Calibration, g: &Generation) -> Vec<(String, [f64; 8])> {
+    cal.parameters
+        .iter()
+        .enumerate()
+        .map(|(d, p)| {
+            let width = p.high - p.low;
+            let (m, sd) = g.mean_sd(d);
+            let q = |x: f64| p.low + x * width;
+            let (lo, mid, hi) = (g.quantile(d, 0.05), g.quantile(d, 0.5), g.quantile(d, 0.95));
+            (
+                p.path.clone(),
+                [p.low, p.high, q(m), sd * width, q(lo), q(mid), q(hi), 1.0 - (hi - lo)],
+            )
+        })
+        .collect()
+}
+
+fn write_outputs(
+    dir: &Path,
+    cal: &Calibration,
+    scenario: &Scenario,
+    generations: &[Generation],
+    stop: &Stop,
+    failed: u64,
+) -> Result<()> {
+    let f = sidelines_report::format_number;
+    let csv_bytes = |w: csv::Writer<Vec<u8>>| w.into_inner().map_err(|e| anyhow::anyhow!("{e}"));
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "generation",
+        "tolerance",
+        "particles",
+        "proposals",
+        "acceptance",
+        "ess",
+        "runs",
+    ])?;
+    for (t, g) in generations.iter().enumerate() {
+        w.write_record([
+            t.to_string(),
+            g.tolerance.to_string(),
+            g.theta.len().to_string(),
+            g.proposals.to_string(),
+            f(g.theta.len() as f64 / g.proposals.max(1) as f64),
+            f(g.ess()),
+            g.runs.to_string(),
+        ])?;
+    }
+    sidelines_report::write_atomic(&dir.join("generations.csv"), &csv_bytes(w)?)?;
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![String::from("generation"), "particle".into(), "weight".into()];
+    header.extend(cal.parameters.iter().map(|p| p.path.clone()));
+    header.extend(["accepted_share".into(), "mean_misses".into()]);
+    w.write_record(&header)?;
+    for (t, g) in generations.iter().enumerate() {
+        for (i, th) in g.theta.iter().enumerate() {
+            let mut row = vec![t.to_string(), i.to_string(), f(g.weights[i])];
+            row.extend(cal.parameters.iter().zip(th).map(|(p, u)| f(p.scale(*u))));
+            row.extend([f(g.accepted_share[i]), f(g.mean_misses[i])]);
+            w.write_record(&row)?;
+        }
+    }
+    sidelines_report::write_atomic(&dir.join("particles.csv"), &csv_bytes(w)?)?;
+
+    let last = &generations[generations.len() - 1];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "parameter",
+        "prior_low",
+        "prior_high",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+        "share_of_prior_range_outside_90",
+    ])?;
+    for (path, v) in posterior_rows(cal, last) {
+        let mut row = vec![path];
+        row.extend(v.iter().map(|x| f(*x)));
+        w.write_record(&row)?;
+    }
+    sidelines_report::write_atomic(&dir.join("posterior.csv"), &csv_bytes(w)?)?;
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![String::from("date"), "outcome".into(), "observed".into()];
+    header.extend((0..generations.len()).map(|t| format!("share_reproduced_generation_{t}")));
+    w.write_record(&header)?;
+    for (k, o) in scenario.observed.iter().enumerate() {
+        let mut row = vec![scenario.date(o.day), o.outcome.clone(), o.expect.to_string()];
+        for g in generations {
+            let share: f64 = g
+                .matched
+                .get(k)
+                .map_or(f64::NAN, |m| m.iter().zip(&g.weights).map(|(x, w)| x * w).sum());
+            // Weights sum to 1 up to rounding: show 12 decimals, not the rounding.
+            row.push(f((share * 1e12).round() / 1e12));
+        }
+        w.write_record(&row)?;
+    }
+    sidelines_report::write_atomic(&dir.join("observations.csv"), &csv_bytes(w)?)?;
+
+    let manifest = serde_json::json!({
+        "kind": "calibrate",
+        "scenario": scenario.name,
+        "calibration": cal.name,
+        "seed": cal.seed,
+        "runs": generations.iter().map(|g| g.runs).sum::<u64>(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "method": "ABC-SMC (Toni et al. 2009), Beaumont et al. (2009) kernel, replicates per proposal",
+        "stopped": stop_words(stop),
+        "points_that_failed_validation": failed,
+        "parameters": cal.parameters.iter().map(|p| serde_json::json!({
+            "path": p.path, "low": p.low, "high": p.high,
+        })).collect::<Vec<_>>(),
+        "calibration_file": toml_to_json(&cal.source),
+    });
+    sidelines_report::write_json(&dir.join("manifest.json"), &manifest)?;
+    Ok(())
+}
+
+fn summary(
+    cal: &Calibration,
+    scenario: &Scenario,
+    generations: &[Generation],
+    stop: &Stop,
+    failed: u64,
+) -> String {
+    let mut t = String::from("generation  tolerance  particles  proposals  accepted      ESS\n");
+    for (i, g) in generations.iter().enumerate() {
+        t.push_str(&format!(
+            "{i:>10}  {:>9}  {:>9}  {:>9}  {:>7.1}%  {:>7.0}\n",
+            g.tolerance,
+            g.theta.len(),
+            g.proposals,
+            100.0 * g.theta.len() as f64 / g.proposals.max(1) as f64,
+            g.ess()
+        ));
+    }
+    if let Stop::OutOfReach { .. } = stop {
+        t.push_str(&format!("stopped early: {}\n", stop_words(stop)));
+    }
+    if failed > 0 {
+        t.push_str(&format!("{failed} proposed points did not validate and were rejected\n"));
+    }
+    let last = &generations[generations.len() - 1];
+    t.push_str(&format!(
+        "\nposterior at tolerance {} (misses allowed of {} observations)\n",
+        last.tolerance,
+        scenario.observed.len()
+    ));
+    t.push_str(&format!(
+        "{:<48}{:>16}{:>10}{:>22}{:>10}\n",
+        "parameter", "prior", "mean", "90% interval", "ruled out"
+    ));
+    for (path, v) in posterior_rows(cal, last) {
+        t.push_str(&format!(
+            "{path:<48}{:>16}{:>10.3}{:>22}{:>9.0}%\n",
+            format!("[{}, {}]", v[0], v[1]),
+            v[2],
+            format!("[{:.3}, {:.3}]", v[4], v[6]),
+            100.0 * v[7]
+        ));
+    }
+    t.push_str("ruled out: the share of the prior range outside the posterior's 90% interval\n");
+    t
+}

@@ -1,0 +1,103 @@
+//! `sidelines calibrate`: the same bytes on any thread count, a resumed calibration equal to an
+//! uninterrupted one, and bad calibration files refused with their place.
+
+use std::path::Path;
+
+use crate::cli::sidelines;
+
+const SMALL: &str = r#"
+name = "small"
+description = "a small calibration for tests"
+scenario = "ukraine-watch"
+timeline = "TIMELINE"
+seed = 4
+particles = 30
+replicates = 3
+tolerances = [6, 3, 2]
+[[parameters]]
+path = "actors.KP.transfer"
+range = [0.0, 1.0]
+[[parameters]]
+path = "beliefs.statement_weight"
+range = [0.1, 0.9]
+"#;
+
+fn write_small(dir: &Path) -> String {
+    let timeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/timelines/2025.csv");
+    let text = SMALL.replace("TIMELINE", &timeline.display().to_string());
+    let file = dir.join("small.toml");
+    std::fs::write(&file, text).expect("write");
+    file.display().to_string()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = sidelines(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write_small(tmp.path());
+    let d = |n: &str| tmp.path().join(n).display().to_string();
+    let stdout = ok(&["calibrate", &file, "--threads", "1", "--quiet", "--out", &d("one")]);
+    assert!(stdout.contains("posterior at tolerance 2"), "{stdout}");
+    ok(&["calibrate", &file, "--threads", "2", "--quiet", "--out", &d("two")]);
+    let read = |dir: &str, f: &str| std::fs::read(Path::new(dir).join(f)).expect("read");
+    for f in ["generations.csv", "particles.csv", "posterior.csv", "observations.csv"] {
+        assert_eq!(read(&d("one"), f), read(&d("two"), f), "{f} depends on the thread count");
+    }
+    let particles = String::from_utf8(read(&d("one"), "particles.csv")).expect("utf8");
+    assert_eq!(particles.lines().count(), 1 + 3 * 30, "three generations of 30 particles");
+
+    // Interrupted after generation 0: keep only it in the checkpoint, drop the outputs.
+    let cut = d("cut");
+    std::fs::create_dir_all(&cut).expect("mkdir");
+    let state: serde_json::Value =
+        serde_json::from_slice(&read(&d("one"), ".calibrate-state.json")).expect("json");
+    let mut first = state.clone();
+    first["generations"] = serde_json::Value::Array(vec![state["generations"][0].clone()]);
+    std::fs::write(Path::new(&cut).join(".calibrate-state.json"), first.to_string())
+        .expect("write");
+    ok(&["calibrate", &file, "--resume", "--quiet", "--out", &cut]);
+    for f in ["generations.csv", "particles.csv", "posterior.csv"] {
+        assert_eq!(read(&d("one"), f), read(&cut, f), "{f}: resumed differs");
+    }
+    // A checkpoint of another calibration is refused.
+    let other = std::fs::read_to_string(&file).expect("read").replace("seed = 4", "seed = 5");
+    let other_file = tmp.path().join("other.toml");
+    std::fs::write(&other_file, other).expect("write");
+    let out =
+        sidelines(&["calibrate", other_file.to_str().expect("utf8"), "--resume", "--out", &cut]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another calibration file"));
+}
+
+#[test]
+fn a_bad_calibration_file_is_refused_at_its_place() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write_small(tmp.path());
+    let good = std::fs::read_to_string(&file).expect("read");
+    let cases = [
+        ("actors.KP.transfer", "actors.KP.transfr", "did you mean `actors.KP.transfer`"),
+        ("range = [0.1, 0.9]", "range = [0.1, 1.9]", "parameters[1].range: must lie within"),
+        ("tolerances = [6, 3, 2]", "tolerances = [2, 3]", "tolerances: must not increase"),
+        ("particles = 30", "particles = 0", "particles: must be 2 to"),
+    ];
+    for (from, to, want) in cases {
+        let bad = tmp.path().join("bad.toml");
+        std::fs::write(&bad, good.replace(from, to)).expect("write");
+        let out_dir = tmp.path().join("never");
+        let out = sidelines(&[
+            "calibrate",
+            bad.to_str().expect("utf8"),
+            "--out",
+            out_dir.to_str().expect("utf8"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{to}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("bad.toml:") && err.contains(want), "{to}: {err}");
+        assert!(!out_dir.exists(), "{to}: a refused calibration writes nothing");
+    }
+}
