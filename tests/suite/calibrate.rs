@@ -43,7 +43,11 @@ fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
     let d = |n: &str| tmp.path().join(n).display().to_string();
     let stdout = ok(&["calibrate", &file, "--threads", "1", "--quiet", "--out", &d("one")]);
     assert!(stdout.contains("posterior at tolerance 2"), "{stdout}");
-    ok(&["calibrate", &file, "--threads", "2", "--quiet", "--out", &d("two")]);
+    ok(&["calibrate", &file, "--threads", "2", "--quiet", "--charts", "--out", &d("two")]);
+    for chart in ["posterior_pairs.svg", "posterior_actors_KP_transfer.png"] {
+        assert!(Path::new(&d("two")).join("charts").join(chart).is_file(), "{chart} missing");
+    }
+    ok(&["report", &d("two")]);
     let read = |dir: &str, f: &str| std::fs::read(Path::new(dir).join(f)).expect("read");
     for f in ["generations.csv", "particles.csv", "posterior.csv", "observations.csv"] {
         assert_eq!(read(&d("one"), f), read(&d("two"), f), "{f} depends on the thread count");

@@ -9,6 +9,9 @@
 //!   with their intervals, largest first.
 //! - Branches (`sidelines branches`): how the talks end in each row, as stacked shares, and
 //!   each headline outcome per row with its 95% interval.
+//! - Calibrations (`sidelines calibrate`): each parameter's posterior marginal (the final
+//!   generation's weighted histogram, against the uniform prior), and a pair plot of every
+//!   two parameters (the particles, darker by weight) with the marginals on the diagonal.
 //! - Grid sweeps over one or two parameters: a headline outcome's mean across the grid, as a
 //!   line or a heat map.
 //!
@@ -481,6 +484,183 @@ fn branch_charts(out: &Path, rows: &Rows, headline: &[String]) -> Result<Vec<Pat
     Ok(written)
 }
 
+/// A calibration's final population: parameter names and ranges, particles and weights.
+struct Posterior {
+    names: Vec<String>,
+    ranges: Vec<(f64, f64)>,
+    /// (values in parameter order, weight)
+    particles: Vec<(Vec<f64>, f64)>,
+}
+
+const HIST_BINS: usize = 20;
+
+impl Posterior {
+    /// Weighted histogram of parameter `d` as densities over `HIST_BINS` bins of its range.
+    fn density(&self, d: usize) -> Vec<f64> {
+        let (lo, hi) = self.ranges[d];
+        let width = (hi - lo) / HIST_BINS as f64;
+        let mut bins = vec![0.0; HIST_BINS];
+        for (v, w) in &self.particles {
+            let k = (((v[d] - lo) / width).floor().max(0.0) as usize).min(HIST_BINS - 1);
+            bins[k] += w;
+        }
+        let total: f64 = bins.iter().sum();
+        bins.iter().map(|b| if total > 0.0 { b / total / width } else { 0.0 }).collect()
+    }
+}
+
+fn draw_marginal<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    post: &Posterior,
+    d: usize,
+    caption: bool,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (lo, hi) = post.ranges[d];
+    let dens = post.density(d);
+    let prior = 1.0 / (hi - lo);
+    let top = dens.iter().copied().fold(prior, f64::max) * 1.15;
+    let mut b = ChartBuilder::on(area);
+    if caption {
+        b.caption(
+            format!("Posterior of {} (weighted particles)", post.names[d]),
+            ("sans-serif", 20),
+        );
+    }
+    let mut chart = b
+        .margin(if caption { 16 } else { 4 })
+        .x_label_area_size(if caption { 40 } else { 18 })
+        .y_label_area_size(if caption { 60 } else { 0 })
+        .build_cartesian_2d(lo..hi, 0.0..top)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.label_style(("sans-serif", if caption { 14 } else { 9 })).disable_mesh();
+    if caption {
+        mesh.x_desc(post.names[d].as_str()).y_desc("density");
+    } else {
+        mesh.x_labels(3).y_labels(0);
+    }
+    mesh.draw()?;
+    let width = (hi - lo) / HIST_BINS as f64;
+    chart
+        .draw_series(dens.iter().enumerate().map(|(k, y)| {
+            let x0 = lo + k as f64 * width;
+            Rectangle::new([(x0, 0.0), (x0 + width, *y)], BLUE.mix(0.5).filled())
+        }))?
+        .label("posterior")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.5).filled()));
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(lo, prior), (hi, prior)],
+            BLACK.stroke_width(2),
+        )))?
+        .label("prior (uniform)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+    if caption {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// Every two parameters: particles below the diagonal (darker by weight), marginals on it,
+/// names above it.
+fn draw_pairs<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, post: &Posterior) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let n = post.names.len();
+    let area = area.titled("Posterior pairs (particles darker by weight)", ("sans-serif", 20))?;
+    let cells = area.split_evenly((n, n));
+    let top = post.particles.iter().map(|p| p.1).fold(0.0, f64::max);
+    for (k, cell) in cells.iter().enumerate() {
+        let (i, j) = (k / n, k % n);
+        if i == j {
+            draw_marginal(cell, post, i, false)?;
+        } else if i > j {
+            let (xl, xh) = post.ranges[j];
+            let (yl, yh) = post.ranges[i];
+            let mut chart = ChartBuilder::on(cell)
+                .margin(4)
+                .x_label_area_size(18)
+                .y_label_area_size(30)
+                .build_cartesian_2d(xl..xh, yl..yh)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(3)
+                .y_labels(3)
+                .label_style(("sans-serif", 9))
+                .draw()?;
+            chart.draw_series(post.particles.iter().map(|(v, w)| {
+                let alpha = if top > 0.0 { 0.15 + 0.85 * w / top } else { 0.5 };
+                Circle::new((v[j], v[i]), 2, BLUE.mix(alpha).filled())
+            }))?;
+        } else {
+            // Above the diagonal: which pair the mirrored cell below shows.
+            let short = |s: &str| {
+                let parts: Vec<&str> = s.split('.').collect();
+                let keep = if parts.len() > 2 { &parts[parts.len() - 2..] } else { &parts[..] };
+                keep.join(".")
+            };
+            let style = ("sans-serif", 10).into_font();
+            cell.draw(&Text::new(format!("y: {}", short(&post.names[j])), (4, 12), style.clone()))?;
+            cell.draw(&Text::new(format!("x: {}", short(&post.names[i])), (4, 26), style))?;
+        }
+    }
+    Ok(())
+}
+
+/// A calibration folder's charts: one marginal per parameter and the pair plot.
+fn calibration_charts(
+    dir: &Path,
+    out: &Path,
+    manifest: &serde_json::Value,
+) -> Result<Vec<PathBuf>> {
+    let rows = read_csv(&dir.join("particles.csv"))?;
+    let params: Vec<(String, f64, f64)> = manifest["parameters"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| {
+                    Some((p["path"].as_str()?.to_string(), p["low"].as_f64()?, p["high"].as_f64()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let last =
+        rows.iter().map(|r| r["generation"].clone()).max_by_key(|g| g.parse::<u64>().unwrap_or(0));
+    let post = Posterior {
+        names: params.iter().map(|p| p.0.clone()).collect(),
+        ranges: params.iter().map(|p| (p.1, p.2)).collect(),
+        particles: rows
+            .iter()
+            .filter(|r| Some(&r["generation"]) == last.as_ref())
+            .map(|r| (params.iter().map(|p| num(r, &p.0)).collect(), num(r, "weight")))
+            .collect(),
+    };
+    let mut written = Vec::new();
+    if post.names.is_empty() || post.particles.is_empty() {
+        return Ok(written);
+    }
+    for d in 0..post.names.len() {
+        let name = format!("posterior_{}", post.names[d].replace('.', "_"));
+        written.extend(both(out, &name, &|a| draw_marginal(a, &post, d, true), &|a| {
+            draw_marginal(a, &post, d, true)
+        })?);
+    }
+    written.extend(both(out, "posterior_pairs", &|a| draw_pairs(a, &post), &|a| {
+        draw_pairs(a, &post)
+    })?);
+    Ok(written)
+}
+
 /// A grid sweep's headline outcome: a line over one parameter or a heat map over two.
 struct Grid {
     title: String,
@@ -668,6 +848,10 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
                 draw_bars(a, &b)
             })?);
         }
+    }
+
+    if manifest["kind"] == "calibrate" && dir.join("particles.csv").is_file() {
+        written.extend(calibration_charts(dir, &out, &manifest)?);
     }
 
     if dir.join("branches.csv").is_file() {
