@@ -499,7 +499,7 @@ impl Posterior {
     fn density(&self, d: usize) -> Vec<f64> {
         let (lo, hi) = self.ranges[d];
         let width = (hi - lo) / HIST_BINS as f64;
-        let mut bins = vec![0.0; HIST_BINS];
+        let mut bins = [0.0; HIST_BINS];
         for (v, w) in &self.particles {
             let k = (((v[d] - lo) / width).floor().max(0.0) as usize).min(HIST_BINS - 1);
             bins[k] += w;
