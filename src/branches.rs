@@ -9,7 +9,7 @@
 //! rows share (perception draws on the same streams), so their intervals are narrower than the
 //! difference of two independent intervals.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -18,7 +18,10 @@ use rayon::prelude::*;
 use sidelines_experiment::stats::{Z95, mean_ci, nearest_rank, wilson};
 use sidelines_experiment::{RUNS_PER_WORLD, run_seed};
 use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
-use sidelines_scenario::{DEFAULT_SCENARIO, Input, RECORD_2025, Scenario, variants_of};
+use sidelines_scenario::sweep::set_rescaled;
+use sidelines_scenario::{
+    DEFAULT_SCENARIO, Input, RECORD_2025, Scenario, embedded_only, variants_of,
+};
 
 use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, read_input, say};
 
@@ -38,6 +41,11 @@ pub struct Args {
     /// Leave out the replay row.
     #[arg(long, conflicts_with = "timeline")]
     pub no_replay: bool,
+    /// A finished `sidelines calibrate` folder: add the replay row again with each run's
+    /// assumptions drawn from its posterior (the forecast under the assumptions consistent
+    /// with the record, beside the forecast under the prior).
+    #[arg(long, conflicts_with = "no_replay")]
+    pub posterior: Option<PathBuf>,
     /// Days forecast after the record's last day in the replay row.
     #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(0..=36_500))]
     pub then: u32,
@@ -126,8 +134,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let seeds: Vec<u64> = (0..args.runs).map(|r| run_seed(args.seed, 0, r)).collect();
     let mut branches = Vec::new();
     let mut headline = None;
-    for (name, description, scenario) in scenarios {
-        let (b, sim) = simulate(&pool, name, description, scenario, &seeds)?;
+    for row in scenarios {
+        let (b, sim) = simulate(&pool, row, &seeds)?;
         headline.get_or_insert_with(|| sidelines_report::outcomes_json(&sim));
         branches.push(b);
     }
@@ -157,21 +165,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The rows: the baseline, the branches, the replay; each a (name, description, scenario).
-fn load_rows(args: &Args) -> Result<Vec<(String, String, Arc<Scenario>)>> {
+/// One row of the table to run: its name, description and scenario, and for a posterior row
+/// the scenario of each run.
+struct RowSpec {
+    name: String,
+    description: String,
+    scenario: Arc<Scenario>,
+    per_run: Option<Vec<Arc<Scenario>>>,
+}
+
+fn row(name: String, description: String, scenario: Scenario) -> RowSpec {
+    RowSpec { name, description, scenario: Arc::new(scenario), per_run: None }
+}
+
+/// The rows: the baseline, the branches, the replay, and the replay under a posterior.
+fn load_rows(args: &Args) -> Result<Vec<RowSpec>> {
     let baseline = load_scenario(&args.scenario)?;
-    let mut rows = vec![(baseline.name.clone(), String::from("baseline"), Arc::new(baseline))];
+    let mut rows = vec![row(baseline.name.clone(), String::from("baseline"), baseline)];
     let names: Vec<String> = if args.branches.is_empty() {
-        variants_of(&rows[0].0).into_iter().map(String::from).collect()
+        variants_of(&rows[0].name).into_iter().map(String::from).collect()
     } else {
         args.branches.clone()
     };
     for n in &names {
         let s = load_scenario(n)?;
-        if rows.iter().any(|(name, _, _)| *name == s.name) {
+        if rows.iter().any(|r| r.name == s.name) {
             return Err(input_error(format!("--branch {n}: `{}` is already a row", s.name)));
         }
-        rows.push((s.name.clone(), s.description.clone(), Arc::new(s)));
+        rows.push(row(s.name.clone(), s.description.clone(), s));
     }
     if !args.no_replay {
         let replay = match &args.timeline {
@@ -203,20 +224,73 @@ fn load_rows(args: &Args) -> Result<Vec<(String, String, Arc<Scenario>)>> {
             s.date(replay.last_day),
             args.then
         );
-        rows.push((format!("replay+{}d", args.then), description, Arc::new(s)));
+        let name = format!("replay+{}d", args.then);
+        if let Some(dir) = &args.posterior {
+            let per_run = posterior_scenarios(dir, &s, args.runs as usize)?;
+            rows.push(row(name.clone(), description.clone(), s.clone()));
+            let description = format!("{description}, assumptions from {}", dir.display());
+            let scenario = rows[rows.len() - 1].scenario.clone();
+            rows.push(RowSpec {
+                name: format!("{name} posterior"),
+                description,
+                scenario,
+                per_run: Some(per_run),
+            });
+        } else {
+            rows.push(row(name, description, s));
+        }
     }
     Ok(rows)
 }
 
+/// Each run's scenario under a calibration's posterior: `runs` draws of its points
+/// (systematic resampling), each the replay scenario with the point's values set.
+fn posterior_scenarios(dir: &Path, replay: &Scenario, runs: usize) -> Result<Vec<Arc<Scenario>>> {
+    let post = crate::calibrate::read_posterior(dir)?;
+    if post.scenario != replay.name {
+        return Err(input_error(format!(
+            "--posterior {}: a calibration of `{}`, not of `{}`",
+            dir.display(),
+            post.scenario,
+            replay.name
+        )));
+    }
+    let mut points: Vec<Arc<Scenario>> = Vec::with_capacity(post.points.len());
+    for (values, _) in &post.points {
+        let mut doc = replay.document.clone();
+        for (path, v) in post.paths.iter().zip(values) {
+            set_rescaled(&mut doc, path, *v)
+                .map_err(|m| input_error(format!("--posterior {}: {path}: {m}", dir.display())))?;
+        }
+        let text = toml::to_string(&doc).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let s = sidelines_scenario::load("posterior point", text.as_bytes(), &embedded_only)
+            .map_err(|e| {
+                input_error(format!(
+                    "--posterior {}: a point does not validate: {e}",
+                    dir.display()
+                ))
+            })?;
+        points.push(Arc::new(s));
+    }
+    Ok(crate::calibrate::resample(&post.points, runs)
+        .into_iter()
+        .map(|k| points[k].clone())
+        .collect())
+}
+
 /// Runs every seed of one row, in blocks of `RUNS_PER_WORLD` runs to a world.
-fn simulate(
-    pool: &rayon::ThreadPool,
-    name: String,
-    description: String,
-    scenario: Arc<Scenario>,
-    seeds: &[u64],
-) -> Result<(Branch, Simulation)> {
+fn simulate(pool: &rayon::ThreadPool, row: RowSpec, seeds: &[u64]) -> Result<(Branch, Simulation)> {
+    let RowSpec { name, description, scenario, per_run } = row;
     let sim = Simulation::new(scenario.clone())?;
+    if let Some(per_run) = &per_run
+        && let Some(s) = per_run.iter().find(|s| !sim.fits(s))
+    {
+        return Err(anyhow::anyhow!(
+            "{}: a posterior point cannot share a world with {}",
+            s.name,
+            scenario.name
+        ));
+    }
     // Only the measures are kept: the headline outcomes and the days of acceptance.
     let keep: Vec<usize> = sim
         .outcomes()
@@ -229,12 +303,26 @@ fn simulate(
     let blocks: Vec<Vec<Vec<Value>>> = pool.install(|| {
         seeds
             .par_chunks(capacity)
+            .enumerate()
             .map_init(
                 || Simulation::with_capacity(scenario.clone(), capacity),
-                |sim, block| {
+                |sim, (c, block)| {
                     let Ok(sim) = sim else { return Vec::new() };
                     let mut outs = vec![RunOutput::default(); block.len()];
-                    sim.run_block(block, Record::default(), &mut outs);
+                    match &per_run {
+                        None => sim.run_block(block, Record::default(), &mut outs),
+                        Some(per_run) => {
+                            let runs: Vec<(Arc<Scenario>, u64)> = block
+                                .iter()
+                                .enumerate()
+                                .map(|(i, seed)| (per_run[c * capacity + i].clone(), *seed))
+                                .collect();
+                            // Every point was checked to fit above.
+                            if sim.run_mixed(&runs, Record::default(), &mut outs).is_err() {
+                                return Vec::new();
+                            }
+                        }
+                    }
                     outs.into_iter()
                         .map(|o| keep.iter().map(|&k| o.outcomes[k].clone()).collect())
                         .collect()
@@ -243,8 +331,11 @@ fn simulate(
             .collect()
     });
     let runs: Vec<Vec<Value>> = blocks.into_iter().flatten().collect();
-    // `Simulation::new` succeeded above, so every worker's world was built too.
-    debug_assert_eq!(runs.len(), seeds.len());
+    // `Simulation::new` succeeded above and every point was checked to fit, so every block
+    // ran; a short result would misalign the pairing, so it is an error, not a row.
+    if runs.len() != seeds.len() {
+        return Err(anyhow::anyhow!("{name}: {} of {} runs came back", runs.len(), seeds.len()));
+    }
     let all = sim.outcomes();
     let sim_outcomes =
         keep.iter().map(|&k| (all[k].name.clone(), all[k].kind, all[k].headline)).collect();

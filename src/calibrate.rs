@@ -284,6 +284,94 @@ fn resume(dir: &Path, identity: &serde_json::Value, dims: usize) -> Result<Vec<G
     Ok(gens)
 }
 
+/// A finished calibration's posterior: its scenario's name (with the record in it), the
+/// parameter paths, and the last generation's points (actual scale) with normalised weights.
+pub(crate) struct Posterior {
+    pub scenario: String,
+    pub paths: Vec<String>,
+    pub points: Vec<(Vec<f64>, f64)>,
+}
+
+/// Reads `dir`'s manifest and particles.csv.
+pub(crate) fn read_posterior(dir: &Path) -> Result<Posterior> {
+    let bad = |what: String| input_error(format!("--posterior {}: {what}", dir.display()));
+    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| bad(String::from("no readable manifest.json")))?;
+    if manifest["kind"] != "calibrate" {
+        return Err(bad(String::from(
+            "is not a calibration folder (its manifest's kind is not calibrate)",
+        )));
+    }
+    let paths: Vec<String> = manifest["parameters"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let file = dir.join("particles.csv");
+    let mut r = csv::Reader::from_path(&file).map_err(|e| bad(format!("particles.csv: {e}")))?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| bad(format!("particles.csv: {e}")))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(g), Some(w)) = (col("generation"), col("weight")) else {
+        return Err(bad(String::from("particles.csv lacks the generation or weight column")));
+    };
+    let cols: Vec<usize> = paths
+        .iter()
+        .map(|p| col(p).ok_or_else(|| bad(format!("particles.csv has no column {p}"))))
+        .collect::<Result<_>>()?;
+    let mut rows = Vec::new();
+    for (line, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| bad(format!("particles.csv: {e}")))?;
+        let num = |k: usize| -> Result<f64> {
+            rec.get(k).and_then(|x| x.parse::<f64>().ok()).filter(|x| x.is_finite()).ok_or_else(
+                || {
+                    bad(format!(
+                        "particles.csv line {}: not a number in column {}",
+                        line + 2,
+                        k + 1
+                    ))
+                },
+            )
+        };
+        let generation = num(g)? as u64;
+        let values = cols.iter().map(|&k| num(k)).collect::<Result<Vec<f64>>>()?;
+        rows.push((generation, values, num(w)?));
+    }
+    let last = rows.iter().map(|r| r.0).max().ok_or_else(|| bad(String::from("no particles")))?;
+    let points: Vec<(Vec<f64>, f64)> =
+        rows.into_iter().filter(|r| r.0 == last).map(|r| (r.1, r.2)).collect();
+    let total: f64 = points.iter().map(|p| p.1).sum();
+    if total.is_nan() || total <= 0.0 || points.iter().any(|p| p.1 < 0.0) {
+        return Err(bad(String::from("the last generation's weights are not positive")));
+    }
+    let points = points.into_iter().map(|(v, w)| (v, w / total)).collect();
+    let scenario = manifest["scenario"].as_str().unwrap_or_default().to_string();
+    Ok(Posterior { scenario, paths, points })
+}
+
+/// `n` draws from the posterior by systematic resampling (the r-th draw is the point whose
+/// cumulative weight first reaches (r + 1/2) / n): deterministic, each point drawn in
+/// proportion to its weight up to rounding.
+pub(crate) fn resample(points: &[(Vec<f64>, f64)], n: usize) -> Vec<usize> {
+    let mut out = Vec::with_capacity(n);
+    let mut acc = 0.0;
+    let mut k = 0;
+    for r in 0..n {
+        let target = (r as f64 + 0.5) / n as f64;
+        while k + 1 < points.len() && acc + points[k].1 < target {
+            acc += points[k].1;
+            k += 1;
+        }
+        out.push(k);
+    }
+    out
+}
+
 fn toml_to_json(t: &toml::Table) -> serde_json::Value {
     serde_json::to_value(t).unwrap_or(serde_json::Value::Null)
 }
@@ -468,4 +556,21 @@ fn summary(
     }
     t.push_str("ruled out: the share of the prior range outside the posterior's 90% interval\n");
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn systematic_resampling_draws_in_proportion_to_weight() {
+        let pts = |w: &[f64]| w.iter().map(|w| (Vec::new(), *w)).collect::<Vec<_>>();
+        assert_eq!(resample(&pts(&[0.5, 0.25, 0.25]), 4), vec![0, 0, 1, 2]);
+        assert_eq!(resample(&pts(&[0.0, 1.0]), 3), vec![1, 1, 1]);
+        let counts = resample(&pts(&[0.1, 0.6, 0.3]), 1000).iter().fold([0; 3], |mut c, k| {
+            c[*k] += 1;
+            c
+        });
+        assert_eq!(counts, [100, 600, 300]);
+    }
 }

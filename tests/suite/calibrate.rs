@@ -68,6 +68,18 @@ fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
     for f in ["generations.csv", "particles.csv", "posterior.csv"] {
         assert_eq!(read(&d("one"), f), read(&cut, f), "{f}: resumed differs");
     }
+    // The posterior drives a forecast row of `branches`, beside the prior's.
+    let b = d("branches");
+    let stdout =
+        ok(&["branches", "--runs", "64", "--then", "30", "--posterior", &d("one"), "--out", &b]);
+    assert!(stdout.contains("replay+30d posterior"), "{stdout}");
+    let table = std::fs::read_to_string(Path::new(&b).join("branches.csv")).expect("read");
+    assert!(table.lines().any(|l| l.starts_with("replay+30d posterior,")), "no posterior row");
+    // A folder that is not a calibration is refused.
+    let out = sidelines(&["branches", "--runs", "8", "--posterior", &b, "--out", &d("never")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a calibration folder"));
+
     // A checkpoint of another calibration is refused.
     let other = std::fs::read_to_string(&file).expect("read").replace("seed = 4", "seed = 5");
     let other_file = tmp.path().join("other.toml");

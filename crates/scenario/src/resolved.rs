@@ -85,7 +85,11 @@ impl Scenario {
                 .all(|(a, b)| a.code == b.code && a.role == b.role)
             && self.events.len() == other.events.len()
             && self.events.iter().zip(&other.events).all(|(a, b)| a.name == b.name)
-            && self.observed == other.observed
+            && self.observed.len() == other.observed.len()
+            && self.observed.iter().zip(&other.observed).all(|(a, b)| {
+                // Where an observation was written does not change what the runs record.
+                (a.day, &a.outcome, &a.expect) == (b.day, &b.outcome, &b.expect)
+            })
     }
 
     /// Observers, in file order.
