@@ -10,6 +10,7 @@ use std::sync::Arc;
 mod batch;
 mod branches;
 mod calibrate;
+mod claims;
 mod replay;
 mod sweep;
 
@@ -59,6 +60,9 @@ enum Command {
     /// Fit the assumptions a calibration file names to a replayed record (ABC-SMC) and report
     /// the posterior: which assumptions the record rules out.
     Calibrate(calibrate::Args),
+    /// The article's claims as findings: the share of the assumption space (and of a
+    /// calibration's posterior) where each one holds, with paired seeds at each point.
+    Claims(claims::Args),
     /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
     Sweep(sweep::Args),
     /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
@@ -209,6 +213,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Replay(args) => replay::run(args),
         Command::Branches(args) => branches::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Claims(args) => claims::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Analyze(args) => sweep::analyze(args),
         Command::Export { format: _, dir } => {

@@ -22,6 +22,7 @@ mod batch;
 mod branches;
 mod calibrate;
 mod charts;
+mod claims;
 mod cli;
 mod common;
 mod determinism;

@@ -1,7 +1,12 @@
-//! The article's causal claims (BRIEF.md, "What the model must reproduce"), each asserted in
-//! Monte Carlo expectation: a branch variant against the baseline over the same seeds, with a
-//! 99% confidence interval of the mean paired difference that must exclude zero in the claimed
-//! direction.
+//! The wiring of the default scenario: the article's causal claims (BRIEF.md, "What the model
+//! must reproduce") at the scenario's own numbers, each asserted in Monte Carlo expectation: a
+//! branch variant against the baseline over the same seeds, with a 99% confidence interval of
+//! the mean paired difference that must exclude zero in the claimed direction.
+//!
+//! These check that the mechanisms are wired as intended at one point of the assumption space,
+//! not that the claims follow from the model: several restate numbers the scenario writes in.
+//! How widely each claim holds across the assumptions, and under the 2025 posterior, is
+//! `sidelines claims` (README, "Claims as findings").
 //!
 //! Sample size: N = 1000 seeds per arm. The paired differences of the outcomes tested here have
 //! standard deviations of at most about 0.3 (beliefs and weights live in [0, 1]), so the 99%
@@ -52,7 +57,7 @@ const BASE: &str = "ukraine-watch";
 /// The variants produce the branch they are named for (a manipulation check: without it the
 /// comparisons below would test nothing).
 #[test]
-fn variants_produce_their_branch() {
+fn wiring_variants_produce_their_branch() {
     for (variant, outcome, min_share) in [
         ("coerced-settlement", "settlement_russian_terms", 0.8),
         ("balanced-settlement", "settlement_balanced", 0.7),
@@ -75,7 +80,7 @@ fn variants_produce_their_branch() {
 /// Claim 1: a settlement forced on Kyiv on Russia's terms raises Pyongyang's belief that
 /// Washington is a deal seeker, raises Seoul's fear of coercion and lowers its trust.
 #[test]
-fn claim1_coerced_settlement() {
+fn wiring_of_claim1_coerced_settlement() {
     let v = "coerced-settlement";
     assert_positive("KP deal_seeker", &diff(v, BASE, "kp_belief_deal_seeker"));
     assert_positive("KR fear of coercion", &diff(v, BASE, "kr_fear_coercion"));
@@ -85,7 +90,7 @@ fn claim1_coerced_settlement() {
 /// Claim 2: a collapse of the talks raises Pyongyang's belief in a hard bargainer and lowers
 /// its weight on engaging Washington.
 #[test]
-fn claim2_talks_collapse() {
+fn wiring_of_claim2_talks_collapse() {
     let v = "talks-collapse";
     assert_positive("KP hard_bargainer", &diff(v, BASE, "kp_belief_hard_bargainer"));
     assert_negative("KP us_engagement", &diff(v, BASE, "kp_alliance_us_engagement"));
@@ -94,7 +99,7 @@ fn claim2_talks_collapse() {
 /// Claim 3: a walk-away raises Pyongyang's belief that Washington is unserious, and Seoul's
 /// trust falls less than after a coerced settlement (the ally did not sell out a partner).
 #[test]
-fn claim3_us_disengages() {
+fn wiring_of_claim3_us_disengages() {
     assert_positive("KP unserious", &diff("us-disengages", BASE, "kp_belief_unserious"));
     assert_positive(
         "KR trust, walk-away minus coerced",
@@ -105,7 +110,7 @@ fn claim3_us_disengages() {
 /// Claim 4: when the war ends in any settlement, Moscow's need for munitions, Pyongyang's
 /// leverage and its Russia weight fall, and another lane gains.
 #[test]
-fn claim4_war_ends() {
+fn wiring_of_claim4_war_ends() {
     for v in ["coerced-settlement", "balanced-settlement"] {
         let base = "war-continues";
         assert_negative(&format!("{v}: RU munitions need"), &diff(v, base, "ru_munitions_need"));
@@ -124,7 +129,7 @@ fn claim4_war_ends() {
 /// lag is read from the event log. Most = the lower end of the 99% Wilson interval of the
 /// share conceding within 14 days is above one half.
 #[test]
-fn claim5_aid_cut_brings_concession() {
+fn wiring_of_claim5_aid_cut_brings_concession() {
     let script = r#"
         base = "ukraine-watch"
         name = "aid-cut-day-0"
@@ -163,7 +168,7 @@ fn claim5_aid_cut_brings_concession() {
 /// Two otherwise identical probe kinds (same likelihoods, no effects) differ only in class; one
 /// is scripted on day 300 in each arm.
 #[test]
-fn claim6_actions_outweigh_statements() {
+fn wiring_of_claim6_actions_outweigh_statements() {
     let probe = |class: &str| {
         edited(BASE, |doc| {
             let events = doc["events"].as_table_mut().expect("events");
@@ -201,7 +206,7 @@ fn claim6_actions_outweigh_statements() {
 /// Claim 7: joint exercises and reaffirmed denuclearisation goals do not raise Pyongyang's
 /// weight on engaging Washington: scripting twelve more of each lowers it.
 #[test]
-fn claim7_exercises_do_not_invite_engagement() {
+fn wiring_of_claim7_exercises_do_not_invite_engagement() {
     let mut script = String::from("base = \"ukraine-watch\"\nname = \"more-exercises\"\n");
     for k in 0..12 {
         let day = 20 + 25 * k;
@@ -222,7 +227,7 @@ fn claim7_exercises_do_not_invite_engagement() {
 /// Claim 8: when Pyongyang tilts toward Washington, Beijing's courtship rises. The tilt is
 /// produced by making engagement pay more (a manipulation checked first).
 #[test]
-fn claim8_tilt_brings_courtship() {
+fn wiring_of_claim8_tilt_brings_courtship() {
     let tilted = embedded(BASE)
         .with_parameters(&[("alignment.us_per_engagement_payoff", 3.0)])
         .expect("valid");
@@ -237,7 +242,7 @@ fn claim8_tilt_brings_courtship() {
 /// that involve the observers held to the same script (same seeds, so the same background
 /// and overture draws), the Ukraine branches no longer move what observers believe.
 #[test]
-fn null_check_transfer_zero() {
+fn wiring_null_check_transfer_zero() {
     let zero = |name: &str| {
         let s = embedded(name);
         let sets: Vec<String> =

@@ -9,6 +9,7 @@
 //!   with their intervals, largest first.
 //! - Branches (`sidelines branches`): how the talks end in each row, as stacked shares, and
 //!   each headline outcome per row with its 95% interval.
+//! - Claims (`sidelines claims`): the share of assumption points where each claim holds.
 //! - Calibrations (`sidelines calibrate`): each parameter's posterior marginal (the final
 //!   generation's weighted histogram, against the uniform prior), and a pair plot of every
 //!   two parameters (the particles, darker by weight) with the marginals on the diagonal.
@@ -847,6 +848,27 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
             written.extend(both(&out, "outcome_shares", &|a| draw_bars(a, &b), &|a| {
                 draw_bars(a, &b)
             })?);
+        }
+    }
+
+    if dir.join("claims.csv").is_file() {
+        let rows = read_csv(&dir.join("claims.csv"))?;
+        // The first claim at the top (the chart's y axis counts upward).
+        let bars: Vec<(String, f64, f64, f64)> = rows
+            .iter()
+            .rev()
+            .map(|r| {
+                let label = format!("claim {} ({})", r["claim"], r["assumptions"]);
+                (label, num(r, "share"), num(r, "ci95_low"), num(r, "ci95_high"))
+            })
+            .collect();
+        if !bars.is_empty() {
+            let b = Bars {
+                title: String::from("Where each claim holds (share of points, 95% interval)"),
+                axis: String::from("share of assumption points where the claim holds"),
+                bars,
+            };
+            written.extend(both(&out, "claims", &|a| draw_bars(a, &b), &|a| draw_bars(a, &b))?);
         }
     }
 
