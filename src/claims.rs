@@ -253,13 +253,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec![String::from("point"), String::from("assumptions")];
     header.extend(CLAIMS.iter().map(|c| format!("claim_{}", c.id)));
-    header.extend(space.iter().map(|(p, _, _)| p.clone()));
+    // Every assumption any point sets; a point that leaves one alone has the scenario's value.
+    let mut columns: Vec<String> = space.iter().map(|(p, _, _)| p.clone()).collect();
+    for (_, values) in &sets {
+        for (p, _) in values {
+            if !columns.contains(p) {
+                columns.push(p.clone());
+            }
+        }
+    }
+    header.extend(columns.iter().cloned());
     w.write_record(&header)?;
     for (i, ((label, values), verdicts)) in sets.iter().zip(&results).enumerate() {
         let mut row = vec![i.to_string(), label.clone()];
         row.extend(verdicts.iter().map(|v| v.name().to_string()));
-        for (p, _, _) in &space {
-            let v = values.iter().find(|(q, _)| q == p).map(|(_, x)| *x);
+        for p in &columns {
+            let v = values
+                .iter()
+                .find(|(q, _)| q == p)
+                .map(|(_, x)| *x)
+                .or_else(|| params::get(&base.document, p));
             row.push(v.map_or_else(String::new, sidelines_report::format_number));
         }
         w.write_record(&row)?;

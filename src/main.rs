@@ -11,6 +11,7 @@ mod batch;
 mod branches;
 mod calibrate;
 mod claims;
+mod prim;
 mod replay;
 mod sweep;
 

@@ -29,8 +29,9 @@ pub struct Args {
 
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
-    /// `sobol` or `morris`.
-    #[arg(value_parser = ["sobol", "morris"])]
+    /// `sobol` or `morris` (sensitivity indices), or `prim` (scenario discovery: boxes of
+    /// assumptions where --outcome meets --where).
+    #[arg(value_parser = ["sobol", "morris", "prim"])]
     pub method: String,
     /// A finished sweep folder.
     #[arg(required_unless_present = "table")]
@@ -59,6 +60,18 @@ pub struct AnalyzeArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// prim: the condition on --outcome (`= true`, `= holds`, `> 0.5`, `<= 3`, `!= ongoing`).
+    #[arg(long = "where")]
+    pub condition: Option<String>,
+    /// prim: the share of a box's points each peeling step removes.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// prim: stop peeling before a box holds less than this share of all points.
+    #[arg(long, default_value_t = 0.05)]
+    pub min_support: f64,
+    /// prim: choose the densest box whose coverage is at least this.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_coverage: f64,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -316,6 +329,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
+    if args.method == "prim" {
+        return crate::prim::run(&args);
+    }
     let (table, method, out) = match (&args.table, &args.dir) {
         (Some(path), _) => {
             let outcome = args.outcome.clone().unwrap_or_default();

@@ -27,6 +27,7 @@ mod cli;
 mod common;
 mod determinism;
 mod episode;
+mod prim;
 mod replay;
 mod robustness;
 mod same_results;

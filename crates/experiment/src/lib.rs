@@ -15,6 +15,7 @@ pub mod abc;
 mod adaptive;
 mod aggregate;
 pub mod design;
+pub mod prim;
 pub mod sensitivity;
 pub mod stats;
 

@@ -9,6 +9,7 @@
 //!   with their intervals, largest first.
 //! - Branches (`sidelines branches`): how the talks end in each row, as stacked shares, and
 //!   each headline outcome per row with its 95% interval.
+//! - Scenario discovery (`analyze prim`): the peeling trajectory, coverage against density.
 //! - Claims (`sidelines claims`): the share of assumption points where each claim holds.
 //! - Calibrations (`sidelines calibrate`): each parameter's posterior marginal (the final
 //!   generation's weighted histogram, against the uniform prior), and a pair plot of every
@@ -485,6 +486,49 @@ fn branch_charts(out: &Path, rows: &Rows, headline: &[String]) -> Result<Vec<Pat
     Ok(written)
 }
 
+/// PRIM's peeling trajectory: each box's coverage against its density, the chosen one in red.
+fn draw_tradeoff<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(f64, f64, bool)],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let lo = points.iter().map(|p| p.1).fold(1.0, f64::min);
+    let mut chart = ChartBuilder::on(area)
+        .caption("Scenario discovery: the peeling trajectory (PRIM)", ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..1.05, (lo - 0.05).max(0.0)..1.05)?;
+    chart
+        .configure_mesh()
+        .x_desc("coverage (share of the cases inside the box)")
+        .y_desc("density (share of the box that are cases)")
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    chart.draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), BLUE.mix(0.5)))?;
+    chart
+        .draw_series(points.iter().map(|p| Circle::new((p.0, p.1), 4, BLUE.filled())))?
+        .label("a box of the trajectory")
+        .legend(|(x, y)| Circle::new((x + 8, y), 4, BLUE.filled()));
+    let red = RGBColor(200, 30, 30);
+    chart
+        .draw_series(
+            points.iter().filter(|p| p.2).map(|p| Circle::new((p.0, p.1), 7, red.filled())),
+        )?
+        .label("the chosen box")
+        .legend(move |(x, y)| Circle::new((x + 8, y), 6, red.filled()));
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
+
 /// A calibration's final population: parameter names and ranges, particles and weights.
 struct Posterior {
     names: Vec<String>,
@@ -847,6 +891,19 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
             };
             written.extend(both(&out, "outcome_shares", &|a| draw_bars(a, &b), &|a| {
                 draw_bars(a, &b)
+            })?);
+        }
+    }
+
+    if dir.join("prim_trajectory.csv").is_file() {
+        let rows = read_csv(&dir.join("prim_trajectory.csv"))?;
+        let points: Vec<(f64, f64, bool)> = rows
+            .iter()
+            .map(|r| (num(r, "coverage"), num(r, "density"), r["chosen"] == "true"))
+            .collect();
+        if !points.is_empty() {
+            written.extend(both(&out, "prim_trajectory", &|a| draw_tradeoff(a, &points), &|a| {
+                draw_tradeoff(a, &points)
             })?);
         }
     }

@@ -1,0 +1,284 @@
+//! `sidelines analyze prim DIR --outcome NAME --where CONDITION`: scenario discovery on a
+//! finished sweep, calibration or claims folder (`sidelines_experiment::prim`).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use sidelines_experiment::prim::{Step, peel};
+
+use crate::sweep::AnalyzeArgs;
+use crate::{input_error, say};
+
+/// A condition on one column: `= v`, `!= v`, `> x`, `>= x`, `< x`, `<= x` (a bare value is `=`).
+#[derive(Clone, Debug, PartialEq)]
+enum Condition {
+    Is(String),
+    IsNot(String),
+    Above(f64, bool),
+    Below(f64, bool),
+}
+
+impl Condition {
+    fn parse(outcome: &str, text: &str) -> Result<Condition, String> {
+        let t = text.trim();
+        // "NAME OP VALUE" is accepted when NAME is the outcome.
+        let t = t.strip_prefix(outcome).map_or(t, str::trim_start);
+        let (op, value) = ["!=", ">=", "<=", "=", ">", "<"]
+            .iter()
+            .find_map(|op| t.strip_prefix(op).map(|v| (*op, v.trim())))
+            .unwrap_or(("=", t));
+        if value.is_empty() {
+            return Err(format!("--where `{text}`: no value to compare with"));
+        }
+        let number = || {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| format!("--where `{text}`: `{value}` is not a number"))
+        };
+        Ok(match op {
+            "=" => Condition::Is(value.to_string()),
+            "!=" => Condition::IsNot(value.to_string()),
+            ">" => Condition::Above(number()?, false),
+            ">=" => Condition::Above(number()?, true),
+            "<" => Condition::Below(number()?, false),
+            _ => Condition::Below(number()?, true),
+        })
+    }
+
+    /// Whether a cell meets it (an empty cell meets only `!=`).
+    fn holds(&self, cell: &str) -> bool {
+        let x = cell.parse::<f64>().ok();
+        match self {
+            Condition::Is(v) => {
+                cell == v || x.zip(v.parse::<f64>().ok()).is_some_and(|(a, b)| a == b)
+            }
+            Condition::IsNot(v) => cell != v,
+            Condition::Above(t, eq) => x.is_some_and(|x| x > *t || (*eq && x == *t)),
+            Condition::Below(t, eq) => x.is_some_and(|x| x < *t || (*eq && x == *t)),
+        }
+    }
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let Some(dir) = &args.dir else {
+        return Err(input_error(
+            "analyze prim needs a finished sweep, calibration or claims folder",
+        ));
+    };
+    let (Some(outcome), Some(text)) = (&args.outcome, &args.condition) else {
+        return Err(input_error("analyze prim needs --outcome NAME and --where CONDITION"));
+    };
+    let condition = Condition::parse(outcome, text).map_err(input_error)?;
+    if !(args.alpha > 0.0 && args.alpha < 0.5) {
+        return Err(input_error("--alpha takes a share between 0 and 0.5"));
+    }
+    if !(0.0..1.0).contains(&args.min_support) || !(0.0..=1.0).contains(&args.min_coverage) {
+        return Err(input_error("--min-support and --min-coverage take shares from 0 to 1"));
+    }
+    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| {
+            input_error(format!(
+                "{} is not a finished results folder (no manifest.json)",
+                dir.display()
+            ))
+        })?;
+    let (file, params) = inputs(dir, &manifest)?;
+    let path = dir.join(file);
+    let mut r = csv::Reader::from_path(&path)
+        .map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| input_error(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let params: Vec<String> = match params {
+        Some(p) => p,
+        None => header
+            .iter()
+            .filter(|h| !matches!(h.as_str(), "point" | "assumptions") && !h.starts_with("claim_"))
+            .cloned()
+            .collect(),
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let Some(y_col) = col(outcome) else {
+        let names = header.iter().map(String::as_str);
+        let hint = sidelines_scenario::did_you_mean(outcome, names);
+        return Err(input_error(format!("{}: no column `{outcome}`{hint}", path.display())));
+    };
+    let x_cols: Vec<usize> = params
+        .iter()
+        .map(|p| col(p).ok_or_else(|| input_error(format!("{}: no column `{p}`", path.display()))))
+        .collect::<Result<_>>()?;
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for (line, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+        let mut row = Vec::with_capacity(x_cols.len());
+        for &k in &x_cols {
+            let v = rec.get(k).and_then(|c| c.parse::<f64>().ok()).filter(|v| v.is_finite());
+            let Some(v) = v else {
+                return Err(input_error(format!(
+                    "{}:{}: column `{}` is not a number",
+                    path.display(),
+                    line + 2,
+                    header[k]
+                )));
+            };
+            row.push(v);
+        }
+        x.push(row);
+        y.push(condition.holds(rec.get(y_col).unwrap_or("")));
+    }
+    if !y.iter().any(|h| *h) {
+        return Err(input_error(format!(
+            "{}: `{outcome}` {text} holds in none of its {} rows: there is nothing to find",
+            path.display(),
+            y.len()
+        )));
+    }
+    let steps = peel(&x, &y, args.alpha, args.min_support);
+    let chosen = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.coverage >= args.min_coverage)
+        .max_by(|a, b| a.1.density.total_cmp(&b.1.density))
+        .map_or(0, |(i, _)| i);
+    write(dir, &params, &steps, chosen)?;
+    say(&table(&params, &steps, chosen, outcome, text, y.len()))?;
+    say(&format!(
+        "wrote {} and {}\n",
+        dir.join("prim_trajectory.csv").display(),
+        dir.join("prim_box.csv").display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The table a folder's rows come from, and its input columns (None: every column but the
+/// point, its label and the claims).
+fn inputs(dir: &Path, manifest: &serde_json::Value) -> Result<(&'static str, Option<Vec<String>>)> {
+    let params = || -> Option<Vec<String>> {
+        manifest["parameters"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
+    };
+    match manifest["kind"].as_str().unwrap_or("") {
+        "sweep" => Ok(("runs.csv", params())),
+        "calibrate" => Ok(("particles.csv", params())),
+        "claims" => Ok(("claim_points.csv", None)),
+        other => Err(input_error(format!(
+            "{}: a {} folder has no inputs to find boxes in (a sweep, calibration or claims folder has)",
+            dir.display(),
+            if other.is_empty() { "results" } else { other }
+        ))),
+    }
+}
+
+fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result<()> {
+    let f = sidelines_report::format_number;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> =
+        ["step", "chosen", "support", "coverage", "density", "inside", "hits"]
+            .map(String::from)
+            .to_vec();
+    for p in params {
+        header.push(format!("{p}_low"));
+        header.push(format!("{p}_high"));
+    }
+    w.write_record(&header)?;
+    for (i, s) in steps.iter().enumerate() {
+        let mut row = vec![
+            i.to_string(),
+            (i == chosen).to_string(),
+            f(s.support),
+            f(s.coverage),
+            f(s.density),
+            s.inside.to_string(),
+            s.hits.to_string(),
+        ];
+        for (lo, hi) in s.lower.iter().zip(&s.upper) {
+            row.push(f(*lo));
+            row.push(f(*hi));
+        }
+        w.write_record(&row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    sidelines_report::write_atomic(&dir.join("prim_trajectory.csv"), &bytes)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["parameter", "low", "high", "data_low", "data_high", "restricted"])?;
+    let (box_, all) = (&steps[chosen], &steps[0]);
+    for (j, p) in params.iter().enumerate() {
+        let restricted = box_.lower[j] > all.lower[j] || box_.upper[j] < all.upper[j];
+        w.write_record([
+            p.clone(),
+            f(box_.lower[j]),
+            f(box_.upper[j]),
+            f(all.lower[j]),
+            f(all.upper[j]),
+            restricted.to_string(),
+        ])?;
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    sidelines_report::write_atomic(&dir.join("prim_box.csv"), &bytes)?;
+    Ok(())
+}
+
+fn table(
+    params: &[String],
+    steps: &[Step],
+    chosen: usize,
+    outcome: &str,
+    text: &str,
+    n: usize,
+) -> String {
+    let all = &steps[0];
+    let mut t = format!(
+        "`{outcome}` {text}: {} of {n} rows ({:.3})\nstep  support  coverage  density\n",
+        all.hits, all.density
+    );
+    for (i, s) in steps.iter().enumerate() {
+        let mark = if i == chosen { "  <- chosen" } else { "" };
+        t.push_str(&format!(
+            "{i:>4}  {:>7.3}  {:>8.3}  {:>7.3}{mark}\n",
+            s.support, s.coverage, s.density
+        ));
+    }
+    let b = &steps[chosen];
+    t.push_str(&format!(
+        "the chosen box (step {chosen}: coverage {:.3}, density {:.3}) restricts:\n",
+        b.coverage, b.density
+    ));
+    for (j, p) in params.iter().enumerate() {
+        if b.lower[j] > all.lower[j] || b.upper[j] < all.upper[j] {
+            t.push_str(&format!(
+                "  {p:<50} [{}, {}] of [{}, {}]\n",
+                sidelines_report::format_number(b.lower[j]),
+                sidelines_report::format_number(b.upper[j]),
+                sidelines_report::format_number(all.lower[j]),
+                sidelines_report::format_number(all.upper[j])
+            ));
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse_and_hold() {
+        let c = |t: &str| Condition::parse("kp_accepts_talks", t).expect("parses");
+        assert!(c("true").holds("true") && !c("true").holds("false"));
+        assert!(c("kp_accepts_talks = true").holds("true"));
+        assert!(c("> 0.5").holds("0.6") && !c("> 0.5").holds("0.5") && c(">= 0.5").holds("0.5"));
+        assert!(c("<= 3").holds("3") && !c("<3").holds("3") && !c("<3").holds(""));
+        assert!(c("!= holds").holds("unclear") && c("= 1").holds("1.0"));
+        assert!(Condition::parse("x", "> abc").is_err() && Condition::parse("x", "=").is_err());
+    }
+}
