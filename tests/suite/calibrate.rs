@@ -48,6 +48,8 @@ fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
         assert!(Path::new(&d("two")).join("charts").join(chart).is_file(), "{chart} missing");
     }
     ok(&["report", &d("two")]);
+    let html = std::fs::read_to_string(Path::new(&d("two")).join("report.html")).expect("report");
+    assert!(html.contains("<h2>Posterior</h2>"), "the report has the posterior");
     let read = |dir: &str, f: &str| std::fs::read(Path::new(dir).join(f)).expect("read");
     for f in ["generations.csv", "particles.csv", "posterior.csv", "observations.csv"] {
         assert_eq!(read(&d("one"), f), read(&d("two"), f), "{f} depends on the thread count");

@@ -62,6 +62,10 @@ fn claims_hold_at_the_defaults_and_vary_across_assumptions() {
         "every claim held at every point: {varied:?}"
     );
     assert!(Path::new(&one).join("charts/claims.svg").is_file(), "chart missing");
+    let out = sidelines(&["report", &one]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(Path::new(&one).join("report.html")).expect("report");
+    assert!(html.contains("Claims as findings"), "the report has the claims");
     let two = d("two");
     let out =
         sidelines(&["claims", "--points", "12", "--runs", "100", "--threads", "2", "--out", &two]);

@@ -180,6 +180,56 @@ pub fn write_report(dir: &Path) -> Result<()> {
         }
         h.push_str("</table>\n");
     }
+    let claims = rows(&dir.join("claims.csv"));
+    if !claims.is_empty() {
+        h.push_str(
+            "<h2>Claims as findings</h2>\n<p>The share of assumption points where each claim \
+             holds (every check's 99% interval of the paired difference on the claimed side of \
+             zero), is reversed, or cannot be told.</p>\n<table><tr><th>claim</th><th>when</th>\
+             <th>then</th><th>assumptions</th><th>holds</th><th>share</th><th>95% interval</th>\
+             <th>reversed</th><th>unclear</th></tr>\n",
+        );
+        for r in &claims {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td>\
+                 <td>{} to {}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r["claim"]),
+                esc(&r["when"]),
+                esc(&r["then"]),
+                esc(&r["assumptions"]),
+                esc(&r["holds"]),
+                esc(&r["points"]),
+                fmt3(&r["share"]),
+                fmt3(&r["ci95_low"]),
+                fmt3(&r["ci95_high"]),
+                esc(&r["reversed"]),
+                esc(&r["unclear"])
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    let posterior = rows(&dir.join("posterior.csv"));
+    if !posterior.is_empty() {
+        h.push_str(
+            "<h2>Posterior</h2>\n<table><tr><th>parameter</th><th>prior</th><th>mean</th>\
+             <th>90% interval</th><th>prior range ruled out</th></tr>\n",
+        );
+        for r in &posterior {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>",
+                esc(&r["parameter"]),
+                esc(&r["prior_low"]),
+                esc(&r["prior_high"]),
+                fmt3(&r["mean"]),
+                fmt3(&r["p05"]),
+                fmt3(&r["p95"]),
+                fmt3(&r["share_of_prior_range_outside_90"])
+            );
+        }
+        h.push_str("</table>\n");
+    }
     let sens = rows(&dir.join("sensitivity.csv"));
     if let Some(first) = sens.first() {
         let cols: Vec<String> =
