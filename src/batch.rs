@@ -39,7 +39,12 @@ static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let scenario = Arc::new(load_scenario(&args.scenario)?);
-    let job = Job { kind: "batch", command: String::from("batch"), extra: serde_json::json!({}) };
+    let job = Job {
+        kind: "batch",
+        command: String::from("batch"),
+        extra: serde_json::json!({}),
+        per_run: None,
+    };
     run_with(&args, scenario, job, &mut |_, _, _| Ok(String::new()))
 }
 
@@ -50,6 +55,8 @@ pub struct Job {
     /// How `sidelines <command> ...` continues an interrupted one (the part after the binary).
     pub command: String,
     pub extra: serde_json::Value,
+    /// Each run's own scenario (a posterior predictive replay), in place of `scenario`.
+    pub per_run: Option<Arc<Vec<Arc<sidelines_scenario::Scenario>>>>,
 }
 
 /// Files written into the folder before it is finished, and text printed after the table.
@@ -76,6 +83,7 @@ pub fn run_with(
         timeseries: true,
         common_random_numbers: false,
         first_point: 0,
+        per_run: job.per_run.clone(),
     };
     let identity = Identity::new(
         env!("CARGO_PKG_VERSION"),

@@ -9,7 +9,7 @@
 //! rows share (perception draws on the same streams), so their intervals are narrower than the
 //! difference of two independent intervals.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -18,10 +18,7 @@ use rayon::prelude::*;
 use sidelines_experiment::stats::{Z95, mean_ci, nearest_rank, wilson};
 use sidelines_experiment::{RUNS_PER_WORLD, run_seed};
 use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
-use sidelines_scenario::sweep::set_rescaled;
-use sidelines_scenario::{
-    DEFAULT_SCENARIO, Input, RECORD_2025, Scenario, embedded_only, variants_of,
-};
+use sidelines_scenario::{DEFAULT_SCENARIO, Input, RECORD_2025, Scenario, variants_of};
 
 use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, read_input, say};
 
@@ -226,7 +223,7 @@ fn load_rows(args: &Args) -> Result<Vec<RowSpec>> {
         );
         let name = format!("replay+{}d", args.then);
         if let Some(dir) = &args.posterior {
-            let per_run = posterior_scenarios(dir, &s, args.runs as usize)?;
+            let per_run = crate::calibrate::posterior_runs(dir, &s, args.runs as usize)?;
             rows.push(row(name.clone(), description.clone(), s.clone()));
             let description = format!("{description}, assumptions from {}", dir.display());
             let scenario = rows[rows.len() - 1].scenario.clone();
@@ -241,41 +238,6 @@ fn load_rows(args: &Args) -> Result<Vec<RowSpec>> {
         }
     }
     Ok(rows)
-}
-
-/// Each run's scenario under a calibration's posterior: `runs` draws of its points
-/// (systematic resampling), each the replay scenario with the point's values set.
-fn posterior_scenarios(dir: &Path, replay: &Scenario, runs: usize) -> Result<Vec<Arc<Scenario>>> {
-    let post = crate::calibrate::read_posterior(dir)?;
-    if post.scenario != replay.name {
-        return Err(input_error(format!(
-            "--posterior {}: a calibration of `{}`, not of `{}`",
-            dir.display(),
-            post.scenario,
-            replay.name
-        )));
-    }
-    let mut points: Vec<Arc<Scenario>> = Vec::with_capacity(post.points.len());
-    for (values, _) in &post.points {
-        let mut doc = replay.document.clone();
-        for (path, v) in post.paths.iter().zip(values) {
-            set_rescaled(&mut doc, path, *v)
-                .map_err(|m| input_error(format!("--posterior {}: {path}: {m}", dir.display())))?;
-        }
-        let text = toml::to_string(&doc).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let s = sidelines_scenario::load("posterior point", text.as_bytes(), &embedded_only)
-            .map_err(|e| {
-                input_error(format!(
-                    "--posterior {}: a point does not validate: {e}",
-                    dir.display()
-                ))
-            })?;
-        points.push(Arc::new(s));
-    }
-    Ok(crate::calibrate::resample(&post.points, runs)
-        .into_iter()
-        .map(|k| points[k].clone())
-        .collect())
 }
 
 /// Runs every seed of one row, in blocks of `RUNS_PER_WORLD` runs to a world.

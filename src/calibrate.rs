@@ -354,6 +354,46 @@ pub(crate) fn read_posterior(dir: &Path) -> Result<Posterior> {
     Ok(Posterior { scenario, paths, points })
 }
 
+/// Each run's scenario under a calibration's posterior: `runs` draws of its points
+/// (systematic resampling), each the replay scenario with the point's values set.
+pub(crate) fn posterior_runs(
+    dir: &Path,
+    replay: &Scenario,
+    runs: usize,
+) -> Result<Vec<Arc<Scenario>>> {
+    let post = crate::calibrate::read_posterior(dir)?;
+    if post.scenario != replay.name {
+        return Err(input_error(format!(
+            "--posterior {}: a calibration of `{}`, not of `{}`",
+            dir.display(),
+            post.scenario,
+            replay.name
+        )));
+    }
+    let mut points: Vec<Arc<Scenario>> = Vec::with_capacity(post.points.len());
+    for (values, _) in &post.points {
+        let mut doc = replay.document.clone();
+        for (path, v) in post.paths.iter().zip(values) {
+            set_rescaled(&mut doc, path, *v)
+                .map_err(|m| input_error(format!("--posterior {}: {path}: {m}", dir.display())))?;
+        }
+        let text = toml::to_string(&doc).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let s = sidelines_scenario::load(
+            "posterior point",
+            text.as_bytes(),
+            &sidelines_scenario::embedded_only,
+        )
+        .map_err(|e| {
+            input_error(format!("--posterior {}: a point does not validate: {e}", dir.display()))
+        })?;
+        points.push(Arc::new(s));
+    }
+    Ok(crate::calibrate::resample(&post.points, runs)
+        .into_iter()
+        .map(|k| points[k].clone())
+        .collect())
+}
+
 /// `n` draws from the posterior by systematic resampling (the r-th draw is the point whose
 /// cumulative weight first reaches (r + 1/2) / n): deterministic, each point drawn in
 /// proportion to its weight up to rounding.

@@ -37,6 +37,11 @@ pub struct Args {
     /// Also write the full trajectories of the first K runs (trajectories.csv).
     #[arg(long, default_value_t = 0)]
     pub trajectories: u64,
+    /// A finished `sidelines calibrate` folder of this scenario and record: each run takes its
+    /// assumptions from the posterior (systematic resampling), so with --then the forecast is
+    /// under the assumptions consistent with the record.
+    #[arg(long)]
+    pub posterior: Option<PathBuf>,
     #[command(flatten)]
     pub exec: crate::ExecArgs,
 }
@@ -51,7 +56,25 @@ pub(crate) fn default_observed(timeline: &Path) -> Option<PathBuf> {
 pub fn run(args: Args) -> Result<ExitCode> {
     let observed = args.observed.clone().or_else(|| default_observed(&args.timeline));
     let replay = load(&args, observed.as_deref())?;
-    let scenario = Arc::new(replay.scenario.clone());
+    let per_run = match &args.posterior {
+        None => None,
+        Some(dir) => {
+            if args.exec.resume {
+                return Err(input_error(
+                    "--resume does not continue a --posterior replay yet: start it again",
+                ));
+            }
+            let runs = usize::try_from(args.runs)
+                .map_err(|_| input_error("--runs is too large for --posterior"))?;
+            Some(Arc::new(crate::calibrate::posterior_runs(dir, &replay.scenario, runs)?))
+        }
+    };
+    let mut scenario = replay.scenario.clone();
+    if args.posterior.is_some() {
+        // Its own name, so its folder and identity are not the plain replay's.
+        scenario.name = format!("{}-posterior", scenario.name);
+    }
+    let scenario = Arc::new(scenario);
     let mut command = format!("replay --timeline {} --then {}", args.timeline.display(), args.then);
     if let Some(o) = &observed {
         command.push_str(&format!(" --observed {}", o.display()));
@@ -64,7 +87,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "observed": observed.as_ref().map(|o| o.display().to_string()),
             "record_last_date": scenario.date(replay.last_day),
             "then_days": args.then,
+            "posterior": args.posterior.as_ref().map(|p| p.display().to_string()),
         }),
+        per_run,
     };
     let batch_args = batch::Args {
         scenario: args.scenario.clone(),

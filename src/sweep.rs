@@ -152,6 +152,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         timeseries: false,
         common_random_numbers: sweep.common_random_numbers,
         first_point: 0,
+        per_run: None,
     };
     let sim = Simulation::new(plan.points[0].clone())?;
     let adaptive = match &sweep.replicates {

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use crate::cli::sidelines;
 
+const TIMELINE_2025: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/timelines/2025.csv");
+
 const SMALL: &str = r#"
 name = "small"
 description = "a small calibration for tests"
@@ -77,6 +79,45 @@ fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
     assert!(stdout.contains("replay+30d posterior"), "{stdout}");
     let table = std::fs::read_to_string(Path::new(&b).join("branches.csv")).expect("read");
     assert!(table.lines().any(|l| l.starts_with("replay+30d posterior,")), "no posterior row");
+    // replay --posterior gives the same forecast as branches' posterior row (same seeds, same
+    // resampling).
+    let rp = d("replay");
+    ok(&[
+        "replay",
+        "--timeline",
+        TIMELINE_2025,
+        "--then",
+        "30",
+        "--runs",
+        "64",
+        "--posterior",
+        &d("one"),
+        "--quiet",
+        "--out",
+        &rp,
+    ]);
+    let find = |file: &Path, want: &[(&str, &str)], column: &str| -> f64 {
+        let mut r = csv::Reader::from_path(file).expect("csv");
+        let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+        let at = |n: &str| header.iter().position(|h| h == n).expect("column");
+        let row = r
+            .records()
+            .map(|x| x.expect("row"))
+            .find(|x| want.iter().all(|(k, v)| &x[at(k)] == *v))
+            .expect("row found");
+        row[at(column)].parse().expect("number")
+    };
+    let from_replay = find(
+        &Path::new(&rp).join("outcomes.csv"),
+        &[("outcome", "kp_accepts_talks"), ("value", "true")],
+        "share",
+    );
+    let from_branches = find(
+        &Path::new(&b).join("branches.csv"),
+        &[("branch", "replay+30d posterior"), ("outcome", "kp_accepts_talks"), ("value", "true")],
+        "estimate",
+    );
+    assert!((from_replay - from_branches).abs() < 1e-12, "{from_replay} vs {from_branches}");
     // A folder that is not a calibration is refused.
     let out = sidelines(&["branches", "--runs", "8", "--posterior", &b, "--out", &d("never")]);
     assert_eq!(out.status.code(), Some(2));

@@ -31,6 +31,7 @@ mod prim;
 mod replay;
 mod robustness;
 mod same_results;
+mod sbc;
 mod schedule;
 mod sweep;
 mod validity;

@@ -40,6 +40,7 @@ fn batch(c: &mut Criterion) {
         timeseries: true,
         common_random_numbers: false,
         first_point: 0,
+        per_run: None,
     };
     let mut group = c.benchmark_group("batch_default_scenario");
     group.throughput(Throughput::Elements(RUNS));

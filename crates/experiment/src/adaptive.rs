@@ -110,6 +110,7 @@ pub fn execute_adaptive(
                 timeseries: false,
                 common_random_numbers,
                 first_point: p,
+                per_run: None,
             };
             let mut round = RoundSink {
                 inner: &mut *sink,

@@ -68,6 +68,10 @@ pub struct Plan {
     /// The index of `points[0]` in a larger design (adaptive sweeps run one point at a time);
     /// rows and seeds use `first_point + p`.
     pub first_point: u64,
+    /// Run r's own scenario, in place of its point's: a posterior predictive batch is one
+    /// point whose runs each take their assumptions from a posterior. Every one must have the
+    /// point's shape (`Scenario::same_shape`); runs are aggregated with their point.
+    pub per_run: Option<Arc<Vec<Arc<Scenario>>>>,
 }
 
 impl Plan {
@@ -330,7 +334,13 @@ fn run_world(
     record: Record,
     capacity: usize,
 ) -> Result<Vec<Row>, BuildError> {
-    let first = plan.points[plan.locate(runs.start).0 as usize].clone();
+    let scenario_of = |run: u64, point: usize| -> Arc<Scenario> {
+        match &plan.per_run {
+            Some(v) => v.get(run as usize).cloned().unwrap_or_else(|| plan.points[point].clone()),
+            None => plan.points[point].clone(),
+        }
+    };
+    let first = scenario_of(runs.start, plan.locate(runs.start).0 as usize);
     if w.sim.as_ref().is_none_or(|s| s.capacity() != capacity || !s.fits(&first)) {
         w.sim = Some(Simulation::with_capacity(first, capacity)?);
     }
@@ -344,8 +354,11 @@ fn run_world(
         })
         .collect();
     let n = keys.len();
-    let jobs: Vec<(Arc<Scenario>, u64)> =
-        keys.iter().map(|(p, _, _, seed)| (plan.points[*p].clone(), *seed)).collect();
+    let jobs: Vec<(Arc<Scenario>, u64)> = runs
+        .clone()
+        .zip(&keys)
+        .map(|(run, (p, _, _, seed))| (scenario_of(run, *p), *seed))
+        .collect();
     w.outputs.resize_with(n.max(w.outputs.len()), RunOutput::default);
     if let Some(sim) = w.sim.as_mut() {
         sim.run_mixed(&jobs, record, &mut w.outputs[..n])?;

@@ -1,0 +1,124 @@
+//! Simulation-based calibration of `sidelines calibrate`'s method on the model itself (Talts et
+//! al. 2018): draw a true assumption vector from the prior, replay the 2025 record once under
+//! it, take what that run did at each of the record's six observations of Pyongyang as the
+//! "observed" record, calibrate by ABC-SMC to tolerance 0 (the exact posterior), and see whether
+//! the truth falls inside the 90% credible interval. A correct method covers it in 90% of trials.
+//!
+//! The engine's own SBC test (crates/experiment/src/abc.rs, 200 trials on a model with a known
+//! posterior) runs in CI and carries the statistical weight. This one runs the same code through
+//! the real model: 50 trials, two assumptions, so 100 interval checks, with the coverage's 99%
+//! Wilson interval required to contain 0.9 and a deliberately broken method (the observations
+//! ignored) required to fail the width check. It takes several minutes on two cores, so it is
+//! `#[ignore]`d in CI: run it with `cargo test --release --test suite -- --ignored sbc`.
+
+use std::sync::Arc;
+
+use sidelines_experiment::abc::{self, Evaluation, Settings, Stop};
+use sidelines_experiment::run_seed;
+use sidelines_experiment::stats::{Z99, wilson_at};
+use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_scenario::sweep::set_rescaled;
+use sidelines_scenario::{Input, ReplaySpec, Scenario, embedded_only, load_replay};
+
+/// The calibrated assumptions and their prior ranges.
+const PRIOR: [(&str, f64, f64); 2] =
+    [("actors.KP.transfer", 0.0, 1.0), ("beliefs.statement_weight", 0.1, 0.9)];
+
+fn record() -> Scenario {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let timeline = std::fs::read(format!("{root}/configs/timelines/2025.csv")).expect("timeline");
+    let observed =
+        std::fs::read(format!("{root}/configs/timelines/2025-observed.csv")).expect("observed");
+    let base = sidelines_scenario::embedded_source("ukraine-watch").expect("embedded");
+    let spec = ReplaySpec {
+        timeline: Input { name: "2025.csv", bytes: &timeline },
+        observed: Some(Input { name: "2025-observed.csv", bytes: &observed }),
+        then_days: 0,
+    };
+    load_replay("ukraine-watch", base.as_bytes(), &embedded_only, spec).expect("replay").scenario
+}
+
+fn at(doc: &toml::Table, theta: &[f64]) -> Scenario {
+    let mut doc = doc.clone();
+    for ((path, lo, hi), u) in PRIOR.iter().zip(theta) {
+        set_rescaled(&mut doc, path, lo + u * (hi - lo)).expect("set");
+    }
+    let text = toml::to_string(&doc).expect("toml");
+    sidelines_scenario::load("point", text.as_bytes(), &embedded_only).expect("valid")
+}
+
+/// Each run's flags: whether it reproduced each of the record's observations.
+fn flags(s: Scenario, seeds: &[u64]) -> Vec<Vec<bool>> {
+    let mut sim = Simulation::with_capacity(Arc::new(s), seeds.len()).expect("builds");
+    let names = sim.outcome_names().to_vec();
+    let cols: Vec<usize> =
+        (0..names.len()).filter(|&k| names[k].ends_with("_as_observed")).collect();
+    let mut outs = vec![RunOutput::default(); seeds.len()];
+    sim.run_block(seeds, Record::default(), &mut outs);
+    outs.iter()
+        .map(|o| cols.iter().map(|&k| matches!(o.outcomes[k], Value::Flag(true))).collect())
+        .collect()
+}
+
+/// (covered, checks, mean 90% width) over `trials`; `ignore` breaks the method.
+fn coverage(trials: u64, ignore: bool) -> (u64, u64, f64) {
+    let doc = record().document;
+    let (mut covered, mut checks, mut width) = (0, 0, 0.0);
+    for trial in 0..trials {
+        // The truth, and the one run of it that is "what happened".
+        let truth: Vec<f64> = (0..PRIOR.len())
+            .map(|d| (run_seed(77, trial, d as u64) as f64) / (1u64 << 53) as f64)
+            .collect();
+        let observed = flags(at(&doc, &truth), &[run_seed(78, trial, 0)]).remove(0);
+        let replicates = 4;
+        let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
+            let seeds: Vec<u64> = (0..replicates).map(|r| run_seed(79 + trial, id, r)).collect();
+            flags(at(&doc, theta), &seeds)
+                .into_iter()
+                .map(|run| {
+                    if ignore {
+                        vec![true; run.len()]
+                    } else {
+                        run.iter().zip(&observed).map(|(a, b)| a == b).collect()
+                    }
+                })
+                .collect()
+        };
+        let settings = Settings {
+            dims: PRIOR.len(),
+            particles: 50,
+            replicates,
+            tolerances: vec![2, 1, 0],
+            seed: trial,
+            max_proposals_per_particle: 2_000,
+        };
+        let (gens, stop) =
+            abc::run(&settings, Vec::new(), &evaluate, &mut |_| Ok(())).expect("runs");
+        assert_eq!(stop, Stop::Done, "trial {trial}: tolerance 0 not reached");
+        let g = gens.last().expect("a generation");
+        for (d, t) in truth.iter().enumerate() {
+            let (lo, hi) = (g.quantile(d, 0.05), g.quantile(d, 0.95));
+            covered += u64::from(lo <= *t && *t <= hi);
+            checks += 1;
+            width += hi - lo;
+        }
+    }
+    (covered, checks, width / checks as f64)
+}
+
+#[test]
+#[ignore = "several minutes: run with -- --ignored sbc"]
+fn calibration_on_the_model_covers_the_truth() {
+    let (covered, checks, width) = coverage(50, false);
+    let (share, lo, hi) = wilson_at(covered, checks, Z99);
+    eprintln!(
+        "model SBC: truth inside the 90% interval in {covered} of {checks} ({share:.3}, 99% [{lo:.3}, {hi:.3}]), mean width {width:.3} of the unit range"
+    );
+    assert!(lo <= 0.9 && 0.9 <= hi, "coverage {share:.3} [{lo:.3}, {hi:.3}]");
+    // The record's 13 observations say something: narrower than the prior's 0.9.
+    assert!(width < 0.85, "mean 90% width {width:.3}");
+    // Ignoring the observations keeps the prior's width: caught by the same check.
+    let (_, _, broken) = coverage(10, true);
+    eprintln!("observations ignored: mean width {broken:.3}");
+    assert!(broken >= 0.85, "ignoring the observations was not caught: width {broken:.3}");
+}
