@@ -233,6 +233,7 @@ fn generation_json(g: &Generation) -> serde_json::Value {
         "matched": g.matched,
         "proposals": g.proposals,
         "runs": g.runs,
+        "evidence": g.evidence,
     })
 }
 
@@ -252,6 +253,7 @@ fn generation_from(v: &serde_json::Value) -> Option<Generation> {
         matched: rows(&v["matched"])?,
         proposals: usize::try_from(v["proposals"].as_u64()?).ok()?,
         runs: v["runs"].as_u64()?,
+        evidence: v["evidence"].as_f64()?,
     })
 }
 
@@ -464,6 +466,7 @@ fn write_outputs(
         "acceptance",
         "ess",
         "runs",
+        "prior_share_consistent",
     ])?;
     for (t, g) in generations.iter().enumerate() {
         w.write_record([
@@ -474,6 +477,7 @@ fn write_outputs(
             f(g.theta.len() as f64 / g.proposals.max(1) as f64),
             f(g.ess()),
             g.runs.to_string(),
+            f(g.evidence),
         ])?;
     }
     sidelines_report::write_atomic(&dir.join("generations.csv"), &csv_bytes(w)?)?;
@@ -558,17 +562,24 @@ fn summary(
     stop: &Stop,
     failed: u64,
 ) -> String {
-    let mut t = String::from("generation  tolerance  particles  proposals  accepted      ESS\n");
+    let mut t = String::from(
+        "generation  tolerance  particles  proposals  accepted      ESS  prior ruled out\n",
+    );
     for (i, g) in generations.iter().enumerate() {
         t.push_str(&format!(
-            "{i:>10}  {:>9}  {:>9}  {:>9}  {:>7.1}%  {:>7.0}\n",
+            "{i:>10}  {:>9}  {:>9}  {:>9}  {:>7.1}%  {:>7.0}  {:>14.4}\n",
             g.tolerance,
             g.theta.len(),
             g.proposals,
             100.0 * g.theta.len() as f64 / g.proposals.max(1) as f64,
-            g.ess()
+            g.ess(),
+            1.0 - g.evidence
         ));
     }
+    t.push_str(
+        "prior ruled out: the share of the prior's predictive mass whose runs miss more \
+         observations than the tolerance\n",
+    );
     if let Stop::OutOfReach { .. } = stop {
         t.push_str(&format!("stopped early: {}\n", stop_words(stop)));
     }

@@ -58,8 +58,16 @@ pub struct Generation {
     pub mean_misses: Vec<f64>,
     /// Per observation, each particle's share of replicates that reproduced it.
     pub matched: Vec<Vec<f64>>,
+    /// Proposals drawn up to the last one kept.
     pub proposals: usize,
+    /// Runs made, including those of proposals drawn in the last batch after the population
+    /// was full.
     pub runs: u64,
+    /// The prior predictive probability of staying within the tolerance: the mean unnormalised
+    /// weight over the proposals (importance sampling; at generation 0 the mean acceptance of
+    /// prior draws). `1 - evidence` is the share of the prior's predictive mass the record
+    /// rules out at this tolerance.
+    pub evidence: f64,
 }
 
 impl Generation {
@@ -191,16 +199,21 @@ pub fn run(
                     Some((th, a, mean_miss, per_obs, eval.len() as u64))
                 })
                 .collect();
-            for r in results.into_iter().flatten() {
+            let mut used = ids.len();
+            for (k, r) in results.into_iter().enumerate() {
+                let Some(r) = r else { continue };
                 runs += r.4;
                 if r.1 > 0.0 && theta.len() < n {
                     theta.push(r.0);
                     shares.push(r.1);
                     misses.push(r.2);
                     matched_rows.push(r.3);
+                    if theta.len() == n {
+                        used = k + 1;
+                    }
                 }
             }
-            proposals += ids.len();
+            proposals += used;
         }
         if theta.len() < n {
             return Ok((
@@ -236,6 +249,7 @@ pub fn run(
         if !(total > 0.0 && total.is_finite()) {
             return Err(format!("generation {t}: the weights do not sum to a positive number"));
         }
+        let evidence = total / proposals as f64;
         for w in &mut weights {
             *w /= total;
         }
@@ -250,6 +264,7 @@ pub fn run(
             matched,
             proposals,
             runs,
+            evidence,
         };
         done(&g)?;
         generations.push(g);
@@ -306,6 +321,10 @@ mod tests {
         assert!(last.ess() > 150.0, "ESS {}", last.ess());
         assert!((m - 0.7).abs() < 0.045, "posterior mean {m}");
         assert!((sd - 0.138).abs() < 0.04, "posterior sd {sd}");
+        // At tolerance 0 the evidence is the probability of the exact observed sequence under
+        // the prior: the Beta function B(7, 3) = 6! 2! / 9! = 1/252.
+        let z = last.evidence;
+        assert!((z * 252.0 - 1.0).abs() < 0.25, "evidence {z} against 1/252");
     }
 
     #[test]
