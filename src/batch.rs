@@ -71,10 +71,7 @@ pub fn run_with(
 ) -> Result<ExitCode> {
     let checkpoint_every = Duration::try_from_secs_f64(args.exec.checkpoint_every.max(0.0))
         .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
-    let threads = match args.exec.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = crate::threads(args.exec.threads);
     let plan = Plan {
         points: vec![scenario.clone()],
         replicates: args.runs,

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 use sidelines_experiment::stats::{Z95, mean_ci, nearest_rank, wilson};
 use sidelines_experiment::{RUNS_PER_WORLD, run_seed};
@@ -110,14 +110,7 @@ struct Line {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting the worker threads")?;
+    let pool = crate::worker_pool(args.threads)?;
     let scenarios = load_rows(&args)?;
     let dir = match &args.out {
         Some(d) => {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
 use sidelines_experiment::run_seed;
 use sidelines_model::{Record, RunOutput, Simulation, Value};
@@ -98,14 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let start =
         if args.resume { resume(&dir, &identity, cal.parameters.len())? } else { Vec::new() };
 
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting the worker threads")?;
+    let pool = crate::worker_pool(args.threads)?;
     let settings = Settings {
         dims: cal.parameters.len(),
         particles: cal.particles as usize,

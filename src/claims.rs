@@ -217,14 +217,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         None => fresh_dir("claims")?,
     };
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting the worker threads")?;
+    let pool = crate::worker_pool(args.threads)?;
 
     // The points: (label, parameter values to set on the baseline).
     let mut sets: Vec<(String, Vec<(String, f64)>)> = Vec::new();

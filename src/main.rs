@@ -103,7 +103,7 @@ enum Command {
 /// The flags every command that fills a results folder shares (batch, sweep).
 #[derive(clap::Args, Debug)]
 pub(crate) struct ExecArgs {
-    /// Worker threads [default: all cores]; results do not depend on it.
+    /// Worker threads [default: RAYON_NUM_THREADS, else all cores]; results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Output folder [default: outputs/<name>/<date>T<time>Z/].
@@ -130,6 +130,25 @@ pub(crate) struct ExecArgs {
     /// Runs simulated side by side in one world (tests vary it; results do not depend on it).
     #[arg(long, default_value_t = sidelines_experiment::RUNS_PER_WORLD, hide = true)]
     pub runs_per_world: u64,
+}
+
+/// The worker threads: `--threads`, else `RAYON_NUM_THREADS` (as rayon reads it: a positive
+/// whole number), else one per core.
+pub(crate) fn threads(flag: Option<u64>) -> usize {
+    let env = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
+    match (flag, env) {
+        (Some(t), _) => t as usize,
+        (None, Some(t)) if (1..=1024).contains(&t) => t,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// A rayon pool of `threads(flag)` workers.
+pub(crate) fn worker_pool(flag: Option<u64>) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads(flag))
+        .build()
+        .context("starting the worker threads")
 }
 
 /// An error the user can fix by changing their input: exit code 2.

@@ -136,10 +136,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             sweep.point_scenario(p).map_err(|e| input_error(format!("design point {i}: {e}")))?;
         scenarios.push(Arc::new(s));
     }
-    let threads = match args.exec.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = crate::threads(args.exec.threads);
     let fixed = match &sweep.replicates {
         Replication::Fixed(n) => Some(*n),
         Replication::Adaptive { .. } => None,

@@ -180,3 +180,28 @@ fn a_broken_base_is_reported_with_the_variant_that_named_it() {
     assert!(stderr.contains(": actors[3].transfer: must be a finite number"), "{stderr}");
     assert!(stderr.contains("v.toml:1:8: base: its base has the problems above"), "{stderr}");
 }
+
+/// `RAYON_NUM_THREADS` sets the worker threads when `--threads` is not given (the batch's
+/// progress line and the manifest record the count), and the bytes do not change.
+#[test]
+fn rayon_num_threads_is_honoured() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = |dir: &str, env: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sidelines"));
+        cmd.args(["batch", "--runs", "200", "--quiet", "--out", dir]);
+        match env {
+            Some(v) => cmd.env("RAYON_NUM_THREADS", v),
+            None => cmd.env_remove("RAYON_NUM_THREADS"),
+        };
+        let out = cmd.output().expect("runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_to_string(Path::new(dir).join("manifest.json")).expect("manifest")
+    };
+    let one = tmp.path().join("one").display().to_string();
+    let manifest = run(&one, Some("1"));
+    assert!(manifest.contains("\"threads\": 1"), "{manifest}");
+    let all = tmp.path().join("all").display().to_string();
+    run(&all, None);
+    let read = |d: &str| std::fs::read(Path::new(d).join("runs.csv")).expect("runs");
+    assert_eq!(read(&one), read(&all));
+}
