@@ -1,15 +1,19 @@
 //! Simulation-based calibration of `sidelines calibrate`'s method on the model itself (Talts et
 //! al. 2018): draw a true assumption vector from the prior, replay the 2025 record once under
-//! it, take what that run did at each of the record's six observations of Pyongyang as the
-//! "observed" record, calibrate by ABC-SMC to tolerance 0 (the exact posterior), and see whether
+//! it, take what that run did at four of the record's observations of Pyongyang (its acceptance,
+//! its two answers, its Russia lane) as the "observed" record, calibrate by ABC-SMC to tolerance 0 (the exact posterior), and see whether
 //! the truth falls inside the 90% credible interval. A correct method covers it in 90% of trials.
 //!
 //! The engine's own SBC test (crates/experiment/src/abc.rs, 200 trials on a model with a known
 //! posterior) runs in CI and carries the statistical weight. This one runs the same code through
 //! the real model: 50 trials, two assumptions, so 100 interval checks, with the coverage's 99%
 //! Wilson interval required to contain 0.9 and a deliberately broken method (the observations
-//! ignored) required to fail the width check. It takes several minutes on two cores, so it is
-//! `#[ignore]`d in CI: run it with `cargo test --release --test suite -- --ignored sbc`.
+//! ignored) required to fail the width check. About 70 s on two cores.
+//!
+//! The width check: ignoring the observations returns the prior, whose 90% interval is 0.9 of
+//! the range (about 0.87 as the empirical 5-95% range of 50 particles); a method that learns
+//! from the four observations must be narrower. The line is at 0.8, about a tenth narrower
+//! than the prior's empirical width.
 
 use std::sync::Arc;
 
@@ -51,8 +55,15 @@ fn at(doc: &toml::Table, theta: &[f64]) -> Scenario {
 fn flags(s: Scenario, seeds: &[u64]) -> Vec<Vec<bool>> {
     let mut sim = Simulation::with_capacity(Arc::new(s), seeds.len()).expect("builds");
     let names = sim.outcome_names().to_vec();
-    let cols: Vec<usize> =
-        (0..names.len()).filter(|&k| names[k].ends_with("_as_observed")).collect();
+    // Pyongyang's choices and its Russia lane: four observations, so that every pattern a
+    // truth can produce is reproducible at tolerance 0 within the proposal budget (with all
+    // 13, a rare pattern left trial 17 short of tolerance 0 after 100,000 proposals).
+    let observed = ["kp_accepts_talks_", "kp_answer_", "kp_alliance_russia_"];
+    let cols: Vec<usize> = (0..names.len())
+        .filter(|&k| {
+            names[k].ends_with("_as_observed") && observed.iter().any(|o| names[k].starts_with(o))
+        })
+        .collect();
     let mut outs = vec![RunOutput::default(); seeds.len()];
     sim.run_block(seeds, Record::default(), &mut outs);
     outs.iter()
@@ -107,7 +118,6 @@ fn coverage(trials: u64, ignore: bool) -> (u64, u64, f64) {
 }
 
 #[test]
-#[ignore = "several minutes: run with -- --ignored sbc"]
 fn calibration_on_the_model_covers_the_truth() {
     let (covered, checks, width) = coverage(50, false);
     let (share, lo, hi) = wilson_at(covered, checks, Z99);
@@ -115,10 +125,10 @@ fn calibration_on_the_model_covers_the_truth() {
         "model SBC: truth inside the 90% interval in {covered} of {checks} ({share:.3}, 99% [{lo:.3}, {hi:.3}]), mean width {width:.3} of the unit range"
     );
     assert!(lo <= 0.9 && 0.9 <= hi, "coverage {share:.3} [{lo:.3}, {hi:.3}]");
-    // The record's 13 observations say something: narrower than the prior's 0.9.
-    assert!(width < 0.85, "mean 90% width {width:.3}");
+    // The observations say something: narrower than the prior.
+    assert!(width < 0.8, "mean 90% width {width:.3}");
     // Ignoring the observations keeps the prior's width: caught by the same check.
     let (_, _, broken) = coverage(10, true);
     eprintln!("observations ignored: mean width {broken:.3}");
-    assert!(broken >= 0.85, "ignoring the observations was not caught: width {broken:.3}");
+    assert!(broken >= 0.8, "ignoring the observations was not caught: width {broken:.3}");
 }
