@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(default_value = DEFAULT_SCENARIO)]
     pub scenario: String,
     /// Number of runs.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=sidelines_scenario::sweep::MAX_RUNS))]
     pub runs: u64,
     /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
     #[arg(long, default_value_t = 1)]

@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36_500))]
     pub then: u32,
     /// Number of runs.
-    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=sidelines_scenario::sweep::MAX_RUNS))]
     pub runs: u64,
     /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
     #[arg(long, default_value_t = 1)]

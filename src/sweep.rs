@@ -54,9 +54,9 @@ pub struct AnalyzeArgs {
     /// With --table: the Morris grid's number of levels.
     #[arg(long, default_value_t = 4)]
     pub levels: usize,
-    /// Bootstrap resamples for the intervals.
-    #[arg(long, default_value_t = 1000)]
-    pub resamples: usize,
+    /// Bootstrap resamples for the intervals (at most 100,000: each is a full re-estimate).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub resamples: u64,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -370,7 +370,14 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         }
         (None, None) => return Err(input_error("name a sweep folder or a --table")),
     };
-    write_sensitivity(&out, &table, method, args.outcome.as_deref(), args.resamples, args.seed)?;
+    write_sensitivity(
+        &out,
+        &table,
+        method,
+        args.outcome.as_deref(),
+        args.resamples as usize,
+        args.seed,
+    )?;
     say(&format!("wrote {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -33,6 +33,7 @@ mod robustness;
 mod same_results;
 mod sbc;
 mod schedule;
+mod sizes;
 mod sweep;
 mod validity;
 mod xlsx;
