@@ -51,9 +51,9 @@ pub struct AnalyzeArgs {
     /// With --table: the Sobol design has second-order rows (BA blocks).
     #[arg(long)]
     pub second_order: bool,
-    /// With --table: the Morris grid's number of levels.
-    #[arg(long, default_value_t = 4)]
-    pub levels: usize,
+    /// With --table: the Morris grid's number of levels (at least 2: one level has no steps).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    pub levels: u64,
     /// Bootstrap resamples for the intervals (at most 100,000: each is a full re-estimate).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub resamples: u64,
@@ -330,14 +330,40 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     if args.method == "prim" {
         return crate::prim::run(&args);
     }
+    if let Some(out) = &args.out {
+        if out.is_dir() {
+            return Err(input_error(format!(
+                "--out {} is a folder: name the file to write (e.g. {})",
+                out.display(),
+                out.join("sensitivity.csv").display()
+            )));
+        }
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+            return Err(input_error(format!(
+                "--out {}: the folder {} does not exist",
+                out.display(),
+                parent.display()
+            )));
+        }
+    }
     let (table, method, out) = match (&args.table, &args.dir) {
         (Some(path), _) => {
+            if let Some((i, p)) =
+                args.params.iter().enumerate().find(|(i, p)| args.params[..*i].contains(p))
+            {
+                return Err(input_error(format!(
+                    "--params names `{p}` twice (at positions {} and {}): each column is one parameter",
+                    args.params.iter().position(|q| q == p).unwrap_or(0) + 1,
+                    i + 1
+                )));
+            }
             let outcome = args.outcome.clone().unwrap_or_default();
             let t = csv_table(path, &args.params, &outcome)?;
             let method = if args.method == "sobol" {
                 Method::Sobol { second_order: args.second_order }
             } else {
-                Method::Morris { levels: args.levels }
+                Method::Morris { levels: args.levels as usize }
             };
             (t, method, args.out.clone().unwrap_or_else(|| PathBuf::from("sensitivity.csv")))
         }

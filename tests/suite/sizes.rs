@@ -80,3 +80,73 @@ fn oversized_sweeps_and_flags_are_refused_before_they_start() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// `analyze --table` flags that make no sense are refused with what is wrong, and nothing is
+/// written.
+#[test]
+fn analyze_flags_are_checked_for_sense() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let table = tmp.path().join("t.csv");
+    std::fs::write(&table, "a,b,y\n0.1,0.2,1\n0.3,0.4,2\n").expect("write");
+    let t = table.to_str().expect("utf8");
+    let dir = tmp.path().display().to_string();
+    let missing = tmp.path().join("no/such/folder/s.csv").display().to_string();
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec!["analyze", "morris", "--table", t, "--params", "a,a", "--outcome", "y"],
+            "names `a` twice",
+        ),
+        (
+            vec![
+                "analyze",
+                "morris",
+                "--table",
+                t,
+                "--params",
+                "a,b",
+                "--outcome",
+                "y",
+                "--levels",
+                "1",
+            ],
+            "--levels",
+        ),
+        (
+            vec![
+                "analyze",
+                "morris",
+                "--table",
+                t,
+                "--params",
+                "a,b",
+                "--outcome",
+                "y",
+                "--out",
+                &dir,
+            ],
+            "is a folder",
+        ),
+        (
+            vec![
+                "analyze",
+                "morris",
+                "--table",
+                t,
+                "--params",
+                "a,b",
+                "--outcome",
+                "y",
+                "--out",
+                &missing,
+            ],
+            "does not exist",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = sidelines(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert!(!tmp.path().join("sensitivity.csv").exists(), "nothing written");
+}
