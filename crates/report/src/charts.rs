@@ -93,6 +93,23 @@ fn outcome_words(o: &str) -> String {
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
+/// The legend every chart but the stacked bars uses: upper right, on a pale box.
+fn upper_right_legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
+
 /// Draws with `draw` into `name.png` and `name.svg`, each under a temporary name until it is
 /// whole (plotters picks the image format from the extension, so the temporary name keeps it).
 fn both(
@@ -216,13 +233,7 @@ where
         .label("median")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
     draw_record(&mut chart, &fan.record, lo, hi)?;
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
+    upper_right_legend(&mut chart)?;
     Ok(())
 }
 
@@ -519,13 +530,7 @@ where
         )?
         .label("the chosen box")
         .legend(move |(x, y)| Circle::new((x + 8, y), 6, red.filled()));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
+    upper_right_legend(&mut chart)?;
     Ok(())
 }
 
@@ -603,13 +608,7 @@ where
         .label("prior (uniform)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
     if caption {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
+        upper_right_legend(&mut chart)?;
     }
     Ok(())
 }
