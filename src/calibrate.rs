@@ -16,7 +16,6 @@ use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
 use sidelines_experiment::run_seed;
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_scenario::calibration::{Calibration, load_calibration};
-use sidelines_scenario::sweep::set_rescaled;
 use sidelines_scenario::{Input, Scenario};
 
 use crate::{fresh_dir, guard_out_dir, input_error, read_input, resolve_base, say};
@@ -108,9 +107,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         max_proposals_per_particle: cal.max_proposals_per_particle as usize,
     };
     let failures = AtomicU64::new(0);
-    let doc = scenario.document.clone();
     let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
-        match point(&cal, &doc, theta) {
+        match point(&cal, &scenario, theta) {
             Some(s) => runs(s, &cal, id, &flags),
             None => {
                 failures.fetch_add(1, Ordering::Relaxed);
@@ -193,13 +191,9 @@ fn record_scenario(cal: &Calibration, here: &Path) -> Result<Scenario> {
 }
 
 /// The scenario at a point of the unit cube, or None if it does not validate.
-fn point(cal: &Calibration, doc: &toml::Table, theta: &[f64]) -> Option<Scenario> {
-    let mut doc = doc.clone();
-    for (p, u) in cal.parameters.iter().zip(theta) {
-        set_rescaled(&mut doc, &p.path, p.scale(*u)).ok()?;
-    }
-    let text = toml::to_string(&doc).ok()?;
-    sidelines_scenario::load("point", text.as_bytes(), &sidelines_scenario::embedded_only).ok()
+fn point(cal: &Calibration, record: &Scenario, theta: &[f64]) -> Option<Scenario> {
+    let values = cal.parameters.iter().zip(theta).map(|(p, u)| (p.path.as_str(), p.scale(*u)));
+    record.with_values(values).ok()
 }
 
 /// A point's replicates: per run, which observations it reproduced.
@@ -367,18 +361,8 @@ pub(crate) fn posterior_runs(
     }
     let mut points: Vec<Arc<Scenario>> = Vec::with_capacity(post.points.len());
     for (values, _) in &post.points {
-        let mut doc = replay.document.clone();
-        for (path, v) in post.paths.iter().zip(values) {
-            set_rescaled(&mut doc, path, *v)
-                .map_err(|m| input_error(format!("--posterior {}: {path}: {m}", dir.display())))?;
-        }
-        let text = toml::to_string(&doc).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let s = sidelines_scenario::load(
-            "posterior point",
-            text.as_bytes(),
-            &sidelines_scenario::embedded_only,
-        )
-        .map_err(|e| {
+        let sets = post.paths.iter().map(String::as_str).zip(values.iter().copied());
+        let s = replay.with_values(sets).map_err(|e| {
             input_error(format!("--posterior {}: a point does not validate: {e}", dir.display()))
         })?;
         points.push(Arc::new(s));

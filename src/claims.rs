@@ -23,7 +23,7 @@ use sidelines_experiment::run_seed;
 use sidelines_experiment::stats::{Z99, mean_ci, wilson, wilson_at};
 use sidelines_model::{Record, RunOutput, Simulation};
 use sidelines_scenario::sweep::set_rescaled;
-use sidelines_scenario::{DEFAULT_SCENARIO, Scenario, embedded_only, params};
+use sidelines_scenario::{DEFAULT_SCENARIO, Scenario, params};
 
 use crate::{fresh_dir, guard_out_dir, input_error, say};
 
@@ -570,6 +570,5 @@ fn arm_scenario(doc: &toml::Table, arm: Arm) -> Result<Scenario> {
         }
         _ => {}
     }
-    let text = toml::to_string(&doc)?;
-    Ok(sidelines_scenario::load("claims point", text.as_bytes(), &embedded_only)?)
+    Ok(sidelines_scenario::from_document(&doc)?)
 }

@@ -21,7 +21,6 @@ use sidelines_experiment::abc::{self, Evaluation, Settings, Stop};
 use sidelines_experiment::run_seed;
 use sidelines_experiment::stats::{Z99, wilson_at};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
-use sidelines_scenario::sweep::set_rescaled;
 use sidelines_scenario::{Input, ReplaySpec, Scenario, embedded_only, load_replay};
 
 /// The calibrated assumptions and their prior ranges.
@@ -42,13 +41,9 @@ fn record() -> Scenario {
     load_replay("ukraine-watch", base.as_bytes(), &embedded_only, spec).expect("replay").scenario
 }
 
-fn at(doc: &toml::Table, theta: &[f64]) -> Scenario {
-    let mut doc = doc.clone();
-    for ((path, lo, hi), u) in PRIOR.iter().zip(theta) {
-        set_rescaled(&mut doc, path, lo + u * (hi - lo)).expect("set");
-    }
-    let text = toml::to_string(&doc).expect("toml");
-    sidelines_scenario::load("point", text.as_bytes(), &embedded_only).expect("valid")
+fn at(record: &Scenario, theta: &[f64]) -> Scenario {
+    let sets = PRIOR.iter().zip(theta).map(|((path, lo, hi), u)| (*path, lo + u * (hi - lo)));
+    record.with_values(sets).expect("valid")
 }
 
 /// Each run's flags: whether it reproduced each of the record's observations.
@@ -73,7 +68,7 @@ fn flags(s: Scenario, seeds: &[u64]) -> Vec<Vec<bool>> {
 
 /// (covered, checks, mean 90% width) over `trials`; `ignore` breaks the method.
 fn coverage(trials: u64, ignore: bool) -> (u64, u64, f64) {
-    let doc = record().document;
+    let doc = record();
     let (mut covered, mut checks, mut width) = (0, 0, 0.0);
     for trial in 0..trials {
         // The truth, and the one run of it that is "what happened".

@@ -20,10 +20,8 @@
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::params;
-use crate::source::parse;
-use crate::sweep::{SweepParameter, simplex_of};
-use crate::{Resolver, Scenario, load};
+use crate::sweep::{Study, SweepParameter, check_parameter, read_study};
+use crate::{Resolver, Scenario};
 
 /// Limits that keep a calibration's size inside what a machine can hold and run.
 pub const MAX_PARTICLES: u64 = 100_000;
@@ -82,33 +80,9 @@ pub fn load_calibration(
     bytes: &[u8],
     resolve: Resolver<'_>,
 ) -> Result<Calibration, Error> {
-    let parsed = parse(file, bytes)?;
-    let map = parsed.map;
+    let study = read_study(file, bytes, resolve, |r: &RawCalibration| (&r.scenario, &r.name))?;
+    let Study { raw, table, map, scenario, mut problems } = study;
     let fail = |path: &str, msg: String| map.diagnostic(path, msg);
-    let raw: RawCalibration = serde_path_to_error::deserialize(toml::Value::Table(
-        parsed.table.clone(),
-    ))
-    .map_err(|e| {
-        let path = e.path().to_string();
-        Error::single(fail(
-            if path == "." { "" } else { &path },
-            e.inner().message().trim_end().to_string(),
-        ))
-    })?;
-    let (scenario_file, scenario_bytes) =
-        resolve(&raw.scenario, file).map_err(|m| Error::single(fail("scenario", m)))?;
-    let scenario = load(&scenario_file, &scenario_bytes, resolve)?;
-
-    let mut problems = Vec::new();
-    let slug = !raw.name.is_empty()
-        && raw.name.len() <= 64
-        && raw.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !slug {
-        problems.push(fail(
-            "name",
-            "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)".into(),
-        ));
-    }
     if !(2..=MAX_PARTICLES).contains(&raw.particles) {
         problems.push(fail("particles", format!("must be 2 to {MAX_PARTICLES}")));
     }
@@ -136,30 +110,19 @@ pub fn load_calibration(
     let mut simplexes: Vec<&str> = Vec::new();
     for (i, p) in raw.parameters.iter().enumerate() {
         let here = format!("parameters[{i}]");
-        if params::get(&scenario.document, &p.path).is_none() {
-            problems.push(fail(
-                &format!("{here}.path"),
-                params::unknown_path_message(&scenario.document, &p.path),
-            ));
-            continue;
-        }
-        let Some(domain) = params::domain(&p.path) else {
-            problems
-                .push(fail(&format!("{here}.path"), format!("`{}` has no declared range", p.path)));
+        let earlier: Vec<&str> = raw.parameters[..i].iter().map(|q| q.path.as_str()).collect();
+        let Some(domain) = check_parameter(
+            &here,
+            &p.path,
+            &earlier,
+            &mut simplexes,
+            &scenario,
+            ("listed", "calibrated"),
+            &fail,
+            &mut problems,
+        ) else {
             continue;
         };
-        if raw.parameters[..i].iter().any(|q| q.path == p.path) {
-            problems.push(fail(&format!("{here}.path"), format!("`{}` is listed twice", p.path)));
-        }
-        if let Some(sx) = simplex_of(&p.path) {
-            if simplexes.contains(&sx) {
-                problems.push(fail(
-                    &format!("{here}.path"),
-                    format!("only one component of {sx} can be calibrated (the others are rescaled to keep the sum 1)"),
-                ));
-            }
-            simplexes.push(sx);
-        }
         let [low, high] = p.range;
         let inside = |x: f64| x.is_finite() && x >= domain.min && x <= domain.max;
         if !(inside(low) && inside(high)) || low >= high {
@@ -196,6 +159,6 @@ pub fn load_calibration(
         tolerances: raw.tolerances,
         max_proposals_per_particle: max_proposals,
         parameters,
-        source: parsed.table,
+        source: table,
     })
 }

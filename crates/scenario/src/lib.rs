@@ -98,6 +98,21 @@ pub fn embedded_only(reference: &str, _from: &str) -> Result<(String, Vec<u8>), 
     }
 }
 
+/// A scenario from a resolved document (a scenario's own, edited in memory), validated as a
+/// whole without writing it out and parsing it again. Problems have no file place: the
+/// document has no file.
+pub fn from_document(doc: &toml::Table) -> Result<Scenario, Error> {
+    let mut doc = doc.clone();
+    params::fill_defaults(&mut doc);
+    validate::validate(&doc).map_err(|problems| {
+        let diagnostics = problems
+            .into_iter()
+            .map(|(field, message)| Error::plain(field, message).diagnostics.remove(0))
+            .collect();
+        Error { diagnostics }
+    })
+}
+
 impl Scenario {
     /// A copy with parameters changed by path, re-validated as a whole.
     pub fn with_parameters(&self, sets: &[(&str, f64)]) -> Result<Scenario, Error> {
@@ -105,13 +120,20 @@ impl Scenario {
         for (path, value) in sets {
             params::set(&mut doc, path, *value).map_err(|m| Error::plain(*path, m))?;
         }
-        validate::validate(&doc).map_err(|problems| {
-            let diagnostics = problems
-                .into_iter()
-                .map(|(field, message)| Error::plain(field, message).diagnostics.remove(0))
-                .collect();
-            Error { diagnostics }
-        })
+        from_document(&doc)
+    }
+
+    /// Like `with_parameters`, but a component of a simplex (a prior, lane weights) is set by
+    /// rescaling the others, as sweeps, calibrations and posteriors set them.
+    pub fn with_values<'a>(
+        &self,
+        sets: impl IntoIterator<Item = (&'a str, f64)>,
+    ) -> Result<Scenario, Error> {
+        let mut doc = self.document.clone();
+        for (path, value) in sets {
+            sweep::set_rescaled(&mut doc, path, value).map_err(|m| Error::plain(path, m))?;
+        }
+        from_document(&doc)
     }
 
     /// Every numeric parameter: (path, value, declaration).

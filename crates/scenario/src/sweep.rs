@@ -20,9 +20,9 @@
 
 use serde::Deserialize;
 
-use crate::error::Error;
+use crate::error::{Diagnostic, Error};
 use crate::params::{self, Domain};
-use crate::source::parse;
+use crate::source::{SourceMap, parse};
 use crate::{Resolver, Scenario, load};
 
 #[derive(Clone, Debug, Deserialize)]
@@ -172,12 +172,9 @@ impl Sweep {
     /// The scenario at one design point (`values` in parameter order, actual scale). Simplex
     /// components are set by rescaling the others of their simplex proportionally.
     pub fn point_scenario(&self, values: &[f64]) -> Result<Scenario, Error> {
-        let mut doc = self.scenario.document.clone();
-        for (p, v) in self.parameters.iter().zip(values) {
-            set_rescaled(&mut doc, &p.path, *v).map_err(|m| Error::plain(&p.path, m))?;
-        }
-        let text = toml::to_string(&doc).map_err(|e| Error::plain("", e.to_string()))?;
-        load(&format!("{} (design point)", self.name), text.as_bytes(), &crate::embedded_only)
+        self.scenario.with_values(
+            self.parameters.iter().map(|p| p.path.as_str()).zip(values.iter().copied()),
+        )
     }
 }
 
@@ -219,33 +216,98 @@ pub fn set_rescaled(doc: &mut toml::Table, path: &str, value: f64) -> Result<(),
     Ok(())
 }
 
-/// Loads and validates a sweep file; `resolve` finds its scenario (embedded name or path).
-pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Sweep, Error> {
+/// A study file (a sweep or a calibration) read as far as both kinds go alike: parsed, read into
+/// `T` (a problem reported at its place), its scenario resolved and loaded, and its name checked
+/// (it names the output folder).
+pub(crate) struct Study<T> {
+    pub raw: T,
+    pub table: toml::Table,
+    pub map: SourceMap,
+    pub scenario: Scenario,
+    pub problems: Vec<Diagnostic>,
+}
+
+pub(crate) fn read_study<T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &[u8],
+    resolve: Resolver<'_>,
+    scenario_and_name: impl Fn(&T) -> (&str, &str),
+) -> Result<Study<T>, Error> {
     let parsed = parse(file, bytes)?;
     let map = parsed.map;
-    let fail = |path: &str, msg: String| map.diagnostic(path, msg);
-    let raw: RawSweep = serde_path_to_error::deserialize(toml::Value::Table(parsed.table.clone()))
+    let raw: T = serde_path_to_error::deserialize(toml::Value::Table(parsed.table.clone()))
         .map_err(|e| {
             let path = e.path().to_string();
-            Error::single(fail(
+            Error::single(map.diagnostic(
                 if path == "." { "" } else { &path },
                 e.inner().message().trim_end().to_string(),
             ))
         })?;
+    let (scenario_ref, name) = scenario_and_name(&raw);
     let (scenario_file, scenario_bytes) =
-        resolve(&raw.scenario, file).map_err(|m| Error::single(fail("scenario", m)))?;
+        resolve(scenario_ref, file).map_err(|m| Error::single(map.diagnostic("scenario", m)))?;
     let scenario = load(&scenario_file, &scenario_bytes, resolve)?;
-
     let mut problems = Vec::new();
-    let slug = !raw.name.is_empty()
-        && raw.name.len() <= 64
-        && raw.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let slug = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !slug {
-        problems.push(fail(
+        problems.push(map.diagnostic(
             "name",
-            "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)".into(),
+            "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)",
         ));
     }
+    Ok(Study { raw, table: parsed.table, map, scenario, problems })
+}
+
+/// The checks every varied parameter of a study passes, whatever its values: its path names a
+/// parameter of the scenario with a declared range, it is not listed twice, and at most one
+/// component of a simplex is varied (`simplexes` collects them). `verbs` word the last two
+/// problems for the kind of study ("`x` is swept twice", "can be swept"). The domain, or None
+/// after a problem that leaves nothing more to check.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_parameter<'p>(
+    here: &str,
+    path: &'p str,
+    earlier: &[&str],
+    simplexes: &mut Vec<&'p str>,
+    scenario: &Scenario,
+    verbs: (&str, &str),
+    fail: &dyn Fn(&str, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Domain> {
+    let at = format!("{here}.path");
+    if params::get(&scenario.document, path).is_none() {
+        problems.push(fail(&at, params::unknown_path_message(&scenario.document, path)));
+        return None;
+    }
+    let Some(domain) = params::domain(path) else {
+        problems.push(fail(&at, format!("`{path}` has no declared range")));
+        return None;
+    };
+    if earlier.contains(&path) {
+        problems.push(fail(&at, format!("`{path}` is {} twice", verbs.0)));
+    }
+    if let Some(sx) = simplex_of(path) {
+        if simplexes.contains(&sx) {
+            problems.push(fail(
+                &at,
+                format!(
+                    "only one component of {sx} can be {} (the others are rescaled to keep the sum 1)",
+                    verbs.1
+                ),
+            ));
+        }
+        simplexes.push(sx);
+    }
+    Some(domain)
+}
+
+/// Loads and validates a sweep file; `resolve` finds its scenario (embedded name or path).
+pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Sweep, Error> {
+    let study = read_study(file, bytes, resolve, |r: &RawSweep| (&r.scenario, &r.name))?;
+    let Study { raw, table, map, scenario, mut problems } = study;
+    let fail = |path: &str, msg: String| map.diagnostic(path, msg);
     let replicates = match &raw.replicates {
         RawReplicates::Fixed(n) => {
             if *n == 0 {
@@ -356,31 +418,19 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
     let mut simplexes: Vec<&str> = Vec::new();
     for (i, p) in raw.parameters.iter().enumerate() {
         let here = format!("parameters[{i}]");
-        let Some(current) = params::get(&scenario.document, &p.path) else {
-            problems.push(fail(
-                &format!("{here}.path"),
-                params::unknown_path_message(&scenario.document, &p.path),
-            ));
+        let earlier: Vec<&str> = raw.parameters[..i].iter().map(|q| q.path.as_str()).collect();
+        let Some(domain) = check_parameter(
+            &here,
+            &p.path,
+            &earlier,
+            &mut simplexes,
+            &scenario,
+            ("swept", "swept"),
+            &fail,
+            &mut problems,
+        ) else {
             continue;
         };
-        let _ = current;
-        let Some(domain) = params::domain(&p.path) else {
-            problems
-                .push(fail(&format!("{here}.path"), format!("`{}` has no declared range", p.path)));
-            continue;
-        };
-        if raw.parameters[..i].iter().any(|q| q.path == p.path) {
-            problems.push(fail(&format!("{here}.path"), format!("`{}` is swept twice", p.path)));
-        }
-        if let Some(sx) = simplex_of(&p.path) {
-            if simplexes.contains(&sx) {
-                problems.push(fail(
-                    &format!("{here}.path"),
-                    format!("only one component of {sx} can be swept (the others are rescaled to keep the sum 1)"),
-                ));
-            }
-            simplexes.push(sx);
-        }
         let inside = |x: f64| x.is_finite() && x >= domain.min && x <= domain.max;
         let mut values = Vec::new();
         let (low, high) = match (sampler == SweepSampler::Grid, &p.values, p.range, p.levels) {
@@ -498,7 +548,7 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
         common_random_numbers: raw.common_random_numbers.unwrap_or(true),
         sampler,
         parameters,
-        source: parsed.table,
+        source: table,
     })
 }
 
