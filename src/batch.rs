@@ -44,6 +44,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         command: String::from("batch"),
         extra: serde_json::json!({}),
         per_run: None,
+        files: Vec::new(),
     };
     run_with(&args, scenario, job, &mut |_, _, _| Ok(String::new()))
 }
@@ -57,9 +58,13 @@ pub struct Job {
     pub extra: serde_json::Value,
     /// Each run's own scenario (a posterior predictive replay), in place of `scenario`.
     pub per_run: Option<Arc<Vec<Arc<sidelines_scenario::Scenario>>>>,
+    /// Files that do not depend on the runs (a replay's record.csv): written into every folder,
+    /// shards included, and copied by `merge`.
+    pub files: Vec<(&'static str, Vec<u8>)>,
 }
 
-/// Files written into the folder before it is finished, and text printed after the table.
+/// Files written into a whole batch's folder before it is finished (from its aggregate, so not
+/// into a shard's: `merge` writes them), and text printed after the table.
 pub type Finish<'a> = dyn FnMut(&Path, &Simulation, &Aggregator) -> Result<String> + 'a;
 
 /// Runs `scenario` as a batch: `args` say how many runs and where.
@@ -72,6 +77,8 @@ pub fn run_with(
     let checkpoint_every = Duration::try_from_secs_f64(args.exec.checkpoint_every.max(0.0))
         .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
     let threads = crate::threads(args.exec.threads);
+    let shard = crate::merge::shard(args.exec.shard.as_deref())?;
+    let runs = shard.map_or(0..args.runs, |s| s.slice(args.runs));
     let plan = Plan {
         points: vec![scenario.clone()],
         replicates: args.runs,
@@ -82,13 +89,14 @@ pub fn run_with(
         first_point: 0,
         per_run: job.per_run.clone(),
     };
-    let identity = Identity::new(
+    let mut identity = Identity::new(
         env!("CARGO_PKG_VERSION"),
         &scenario,
         args.runs,
         args.seed,
         plan.trajectories,
     );
+    identity.shard = shard.map(|s| (s.index, s.count));
     let sim = Simulation::new(scenario.clone())?;
     let mut aggregators = empty_aggregators(&plan)?;
 
@@ -117,9 +125,9 @@ pub fn run_with(
             }
             None => fresh_dir(&scenario.name)?,
         };
-        let w = BatchWriter::create(&dir, identity, &sim, &aggregators)
+        let w = BatchWriter::create(&dir, identity, &sim, &aggregators, runs.start)
             .with_context(|| format!("starting a batch in {}", dir.display()))?;
-        (dir, w, 0)
+        (dir, w, runs.start)
     };
 
     let _ = ctrlc::set_handler(|| {
@@ -129,7 +137,7 @@ pub fn run_with(
         }
     });
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    let total = plan.total_runs();
+    let total = runs.end;
     let started = Instant::now();
     let mut progress = Progress::new(args.exec.quiet, next_run, total);
     let mut report = |done: u64| progress.update(done);
@@ -139,15 +147,17 @@ pub fn run_with(
         checkpoint_every,
         runs_per_world: args.exec.runs_per_world,
     };
-    let outcome = execute(&plan, &pool, next_run, aggregators, &mut writer, control)
+    let outcome = execute(&plan, &pool, next_run..runs.end, aggregators, &mut writer, control)
         .with_context(|| format!("running the batch in {}", dir.display()))?;
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
 
     match outcome {
         Outcome::Interrupted { next_run } => {
+            let shard_flag =
+                args.exec.shard.as_ref().map_or(String::new(), |s| format!(" --shard {s}"));
             eprintln!(
-                "interrupted after {next_run} of {total} runs; continue with:\n  sidelines {} {} --runs {} --seed {} --trajectories {} --out {} --resume",
+                "interrupted after {next_run} of {total} runs; continue with:\n  sidelines {} {} --runs {} --seed {} --trajectories {}{shard_flag} --out {} --resume",
                 job.command,
                 args.scenario,
                 args.runs,
@@ -159,6 +169,9 @@ pub fn run_with(
         }
         Outcome::Complete(aggregators) => {
             let done_here = total - next_run;
+            for (name, bytes) in &job.files {
+                sidelines_report::write_atomic(&dir.join(name), bytes)?;
+            }
             let mut manifest = serde_json::json!({
                 "tool": "sidelines",
                 "version": env!("CARGO_PKG_VERSION"),
@@ -166,7 +179,7 @@ pub fn run_with(
                 "kind": job.kind,
                 "scenario": scenario.name,
                 "seed": args.seed,
-                "runs": total,
+                "runs": args.runs,
                 "threads": threads,
                 "trajectories": plan.trajectories,
                 "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11, point 0, replicate = run",
@@ -179,6 +192,22 @@ pub fn run_with(
             });
             if let (Some(m), Some(extra)) = (manifest.as_object_mut(), job.extra.as_object()) {
                 m.extend(extra.clone());
+                if !job.files.is_empty() {
+                    m.insert(String::from("files"), job.files.iter().map(|f| f.0).collect());
+                }
+            }
+            if let Some(shard) = shard {
+                crate::merge::mark_shard(
+                    &mut manifest,
+                    shard,
+                    "runs",
+                    runs.clone(),
+                    runs.end - runs.start,
+                );
+                writer
+                    .finish(&sim, &aggregators, manifest)
+                    .with_context(|| format!("finishing the shard in {}", dir.display()))?;
+                return crate::merge::shard_done(shard, "runs", runs, &dir, elapsed);
             }
             let more = finish(&dir, &sim, &aggregators[0])?;
             writer

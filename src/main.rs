@@ -11,6 +11,7 @@ mod batch;
 mod branches;
 mod calibrate;
 mod claims;
+mod merge;
 mod prim;
 mod replay;
 mod sweep;
@@ -66,6 +67,9 @@ enum Command {
     Claims(claims::Args),
     /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
     Sweep(sweep::Args),
+    /// Put the folders of a job split with --shard back together: the folder the unsplit job
+    /// would have written.
+    Merge(merge::Args),
     /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
     Analyze(sweep::AnalyzeArgs),
     /// Write a finished batch or sweep folder as a workbook (results.xlsx).
@@ -124,6 +128,11 @@ pub(crate) struct ExecArgs {
     /// Also draw the charts (as `sidelines chart DIR`).
     #[arg(long)]
     pub charts: bool,
+    /// Run only shard I of N (from 0): `3/8`; in a Slurm job array `slurm` (the task's
+    /// SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT) or `slurm/8`. Needs --out; `sidelines
+    /// merge` puts the shards together.
+    #[arg(long, requires = "out", conflicts_with_all = ["xlsx", "charts"])]
+    pub shard: Option<String>,
     /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
@@ -236,6 +245,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Claims(args) => claims::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Analyze(args) => sweep::analyze(args),
+        Command::Merge(args) => merge::run(args),
         Command::Export { format: _, dir } => {
             export_xlsx(&dir)?;
             Ok(ExitCode::SUCCESS)

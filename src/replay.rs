@@ -90,6 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "posterior": args.posterior.as_ref().map(|p| p.display().to_string()),
         }),
         per_run,
+        files: vec![("record.csv", record_csv(&replay)?)],
     };
     let batch_args = batch::Args {
         scenario: args.scenario.clone(),
@@ -100,7 +101,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let mut finish = |dir: &Path, sim: &Simulation, agg: &Aggregator| -> Result<String> {
         let rows = record_check(sim, agg);
-        sidelines_report::write_atomic(&dir.join("record.csv"), &record_csv(&replay)?)?;
         sidelines_report::write_atomic(&dir.join("record_check.csv"), &check_csv(&rows)?)?;
         Ok(check_table(&rows))
     };
@@ -170,7 +170,7 @@ pub(crate) fn load_record(
 }
 
 /// One row of record_check.csv.
-struct Check {
+pub(crate) struct Check {
     date: String,
     outcome: String,
     observed: String,
@@ -189,7 +189,7 @@ impl Check {
     }
 }
 
-fn record_check(sim: &Simulation, agg: &Aggregator) -> Vec<Check> {
+pub(crate) fn record_check(sim: &Simulation, agg: &Aggregator) -> Vec<Check> {
     let s = sim.scenario();
     let shares = agg.shares();
     let summaries = agg.summaries();
@@ -218,7 +218,7 @@ fn record_check(sim: &Simulation, agg: &Aggregator) -> Vec<Check> {
     out
 }
 
-fn check_csv(rows: &[Check]) -> Result<Vec<u8>> {
+pub(crate) fn check_csv(rows: &[Check]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "date",

@@ -141,6 +141,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Replication::Fixed(n) => Some(*n),
         Replication::Adaptive { .. } => None,
     };
+    // A sweep's shard is a slice of its design points, whole: each point's summary is exact in
+    // its shard, and adaptive replication needs nothing from other points.
+    let shard = crate::merge::shard(args.exec.shard.as_deref())?;
+    let slice = shard.map_or(0..points.len() as u64, |s| s.slice(points.len() as u64));
+    // Rows before the slice: known only with fixed replication (an adaptive shard numbers its
+    // runs from 0 and `merge` renumbers them).
+    let first_run = fixed.map_or(0, |n| slice.start * n);
     let plan = Plan {
         points: scenarios,
         replicates: fixed.unwrap_or(1),
@@ -188,6 +195,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "version": env!("CARGO_PKG_VERSION"),
             "sweep": source,
             "scenario": sidelines_report::resolved_toml(&sweep.scenario),
+            "shard": shard.map(|s| [s.index, s.count]),
         }),
         parameters: sweep.parameters.iter().map(|p| p.path.clone()).collect(),
         points: points.clone(),
@@ -195,7 +203,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outcome_names: sim.outcome_names().to_vec(),
         outcome_kinds: sim.outcome_kinds().to_vec(),
     };
-    let (dir, mut writer, progress_at) = match (&args.exec.out, args.exec.resume) {
+    let fresh_start = args.exec.resume
+        && args.exec.out.as_ref().is_some_and(|d| {
+            !d.join(sidelines_report::checkpoint::CHECKPOINT).exists()
+                && !d.join("runs.csv").exists()
+        });
+    if fresh_start {
+        // Killed before its first checkpoint (a requeued Slurm task): start over.
+        eprintln!("nothing was checkpointed yet; starting from the first point");
+    }
+    let (dir, mut writer, progress_at) = match (&args.exec.out, args.exec.resume && !fresh_start) {
         (out, true) => {
             let d = match out {
                 Some(d) => d.clone(),
@@ -207,14 +224,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (out, _) => {
             let dir = match out {
                 Some(d) => {
-                    guard_out_dir(d, &SWEEP_FILES, args.exec.force)?;
+                    guard_out_dir(d, &SWEEP_FILES, args.exec.force || fresh_start)?;
                     d.clone()
                 }
                 None => fresh_dir(&sweep.name)?,
             };
-            let w = SweepWriter::create(&dir, shape)
+            let start = SweepProgress {
+                next_run: first_run,
+                completed_points: slice.start,
+                pending_replicates: 0,
+            };
+            let w = SweepWriter::create(&dir, shape, &start)
                 .with_context(|| format!("starting a sweep in {}", dir.display()))?;
-            (dir, w, SweepProgress { next_run: 0, completed_points: 0, pending_replicates: 0 })
+            (dir, w, start)
         }
     };
     let _ = ctrlc::set_handler(|| {
@@ -228,8 +250,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut done_runs = next_run;
     // With adaptive replication the total is not known in advance: show the cap.
     let total_hint = match &sweep.replicates {
-        Replication::Fixed(n) => *n * points.len() as u64,
-        Replication::Adaptive { max, .. } => *max * points.len() as u64,
+        Replication::Fixed(n) => *n * slice.end,
+        Replication::Adaptive { max, .. } => *max * (slice.end - slice.start),
     };
     let mut bar = crate::batch::Progress::new(args.exec.quiet, next_run, total_hint);
     let mut report = |done: u64| {
@@ -243,7 +265,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         runs_per_world: args.exec.runs_per_world,
     };
     let outcome = match adaptive {
-        None => execute(&plan, &pool, next_run, Vec::new(), &mut writer, control)?,
+        None => {
+            let end = slice.end * plan.replicates;
+            execute(&plan, &pool, next_run..end, Vec::new(), &mut writer, control)?
+        }
         Some(rule) => {
             let start = Resume {
                 point: progress_at.completed_points,
@@ -253,7 +278,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             };
             let seeds_shared = sweep.common_random_numbers;
             execute_adaptive(
-                &plan.points,
+                &plan.points[..slice.end as usize],
                 rule,
                 sweep.seed,
                 seeds_shared,
@@ -266,10 +291,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let elapsed = started.elapsed().as_secs_f64();
     bar.finish();
-    let total = done_runs;
+    let total = done_runs - first_run;
     if let Outcome::Interrupted { next_run } = outcome {
+        let shard_flag =
+            args.exec.shard.as_ref().map_or(String::new(), |s| format!(" --shard {s}"));
         eprintln!(
-            "interrupted after {next_run} runs; continue with:\n  sidelines sweep {} --out {} --resume",
+            "interrupted after {} runs; continue with:\n  sidelines sweep {}{shard_flag} --out {} --resume",
+            next_run - first_run,
             args.file.display(),
             dir.display()
         );
@@ -298,17 +326,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "common_random_numbers": sweep.common_random_numbers,
         "threads": threads,
         "elapsed_seconds": elapsed,
-        "runs_per_second": if elapsed > 0.0 { (total - next_run) as f64 / elapsed } else { 0.0 },
+        "runs_per_second": if elapsed > 0.0 { (done_runs - next_run) as f64 / elapsed } else { 0.0 },
         "sweep_toml": source,
         "resolved_scenario_toml": sidelines_report::resolved_toml(&sweep.scenario),
     });
-    let method = match sweep.sampler {
-        SweepSampler::Sobol { second_order, .. } => {
-            Some((Method::Sobol { second_order }, sweep.seed))
-        }
-        SweepSampler::Morris { levels, .. } => Some((Method::Morris { levels }, sweep.seed)),
-        _ => None,
-    };
+    let mut manifest = manifest;
+    if let Some(shard) = shard {
+        crate::merge::mark_shard(&mut manifest, shard, "points", slice.clone(), total);
+        writer
+            .finish(manifest, None)
+            .with_context(|| format!("finishing the shard in {}", dir.display()))?;
+        return crate::merge::shard_done(shard, "points", slice, &dir, elapsed);
+    }
+    let method = method_of(&manifest).map(|m| (m, sweep.seed));
     writer
         .finish(manifest, method)
         .with_context(|| format!("finishing the sweep in {}", dir.display()))?;
@@ -324,6 +354,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         dir.display()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sensitivity method a finished sweep's design calls for (Sobol' or Morris), from its
+/// manifest.
+pub(crate) fn method_of(manifest: &serde_json::Value) -> Option<Method> {
+    let sampler = &manifest["sampler"];
+    match sampler["kind"].as_str()? {
+        "sobol" => {
+            Some(Method::Sobol { second_order: sampler["second_order"].as_bool().unwrap_or(false) })
+        }
+        "morris" => {
+            Some(Method::Morris { levels: sampler["levels"].as_u64().unwrap_or(4) as usize })
+        }
+        _ => None,
+    }
 }
 
 pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
@@ -377,20 +422,16 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
                         dir.display()
                     ))
                 })?;
-            let sampler = &manifest["sampler"];
-            let kind = sampler["kind"].as_str().unwrap_or("");
-            if kind != args.method {
-                return Err(input_error(format!(
+            let kind = manifest["sampler"]["kind"].as_str().unwrap_or("");
+            let method = method_of(&manifest).filter(|_| kind == args.method).ok_or_else(|| {
+                let kind =
+                    if kind.is_empty() { manifest["kind"].as_str().unwrap_or("") } else { kind };
+                input_error(format!(
                     "{} holds a {kind} design, not a {} one",
                     dir.display(),
                     args.method
-                )));
-            }
-            let method = if kind == "sobol" {
-                Method::Sobol { second_order: sampler["second_order"].as_bool().unwrap_or(false) }
-            } else {
-                Method::Morris { levels: sampler["levels"].as_u64().unwrap_or(4) as usize }
-            };
+                ))
+            })?;
             let t = sweep_table(dir)?;
             (t, method, args.out.clone().unwrap_or_else(|| dir.join("sensitivity.csv")))
         }

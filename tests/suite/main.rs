@@ -8,6 +8,7 @@
 //! - `validity`: the article's causal claims, in Monte Carlo expectation with confidence
 //!   intervals.
 //! - `schedule`: the day's systems are totally ordered where they conflict.
+//! - `shards`: jobs split with --shard and put back together by `merge`, byte for byte.
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
 //! - `charts`: charts are valid PNG and SVG; the report is self-contained.
 //! - `xlsx`: the workbook read back by an independent reader.
@@ -33,6 +34,7 @@ mod robustness;
 mod same_results;
 mod sbc;
 mod schedule;
+mod shards;
 mod sizes;
 mod sweep;
 mod validity;

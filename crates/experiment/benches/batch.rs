@@ -61,7 +61,7 @@ fn batch(c: &mut Criterion) {
                         checkpoint_every: Duration::from_secs(3600),
                         runs_per_world: per_world,
                     };
-                    execute(&plan, &pool, 0, aggs, &mut Discard, control).expect("runs")
+                    execute(&plan, &pool, 0..RUNS, aggs, &mut Discard, control).expect("runs")
                 },
                 BatchSize::LargeInput,
             )

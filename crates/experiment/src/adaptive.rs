@@ -122,7 +122,7 @@ pub fn execute_adaptive(
             let done_before = rows - n;
             let mut report = |local: u64| progress(done_before + local);
             let ctl = Control { stop, progress: &mut report, checkpoint_every, runs_per_world };
-            match execute(&plan, pool, n, Vec::new(), &mut round, ctl)? {
+            match execute(&plan, pool, n..end, Vec::new(), &mut round, ctl)? {
                 Outcome::Interrupted { next_run } => {
                     return Ok(Outcome::Interrupted { next_run: rows + (next_run - n) });
                 }

@@ -51,6 +51,24 @@ pub fn run_seed(master: u64, point: u64, replicate: u64) -> u64 {
     splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11
 }
 
+/// Shard `index` of `count`: a contiguous slice of a job's units (runs of a batch, design
+/// points of a sweep), so that `count` machines together do the job once and `merge` puts the
+/// slices back in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// The units `[len·i/N, len·(i+1)/N)`: slices differ in size by at most one and cover
+    /// `0..len` exactly once, in order.
+    pub fn slice(&self, len: u64) -> std::ops::Range<u64> {
+        let at = |i: u64| (u128::from(len) * u128::from(i) / u128::from(self.count.max(1))) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+}
+
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -208,18 +226,20 @@ pub fn empty_aggregators(plan: &Plan) -> Result<Vec<Aggregator>, BuildError> {
         .collect()
 }
 
-/// Runs `plan` from `next_run` on `pool`, adding to `aggregators` (which hold runs
-/// `0..next_run`), handing rows and checkpoints to `sink`.
+/// Runs `runs` of `plan` on `pool` (all of them, `0..plan.total_runs()`, or a shard's slice, or
+/// what an interrupted batch has left), adding to `aggregators` (which hold the runs before
+/// `runs.start` that this sink has seen), handing rows and checkpoints to `sink`.
 pub fn execute(
     plan: &Plan,
     pool: &rayon::ThreadPool,
-    mut next_run: u64,
+    runs: std::ops::Range<u64>,
     mut aggregators: Vec<Aggregator>,
     sink: &mut dyn Sink,
     control: Control<'_>,
 ) -> Result<Outcome, Error> {
     let runs_per_world = control.runs_per_world.max(1);
-    let total = plan.total_runs();
+    let total = runs.end.min(plan.total_runs());
+    let mut next_run = runs.start;
     let blank: Vec<Aggregator> = aggregators
         .iter()
         .map(|a| {
@@ -246,7 +266,7 @@ pub fn execute(
     // A world may hold runs of several design points, which differ only in numbers; it
     // breaks where a point would not fit (another horizon). A plan smaller than a world gets
     // a smaller world: idle runs would still cost every query-order system.
-    let capacity = runs_per_world.min(total.max(1)) as usize;
+    let capacity = runs_per_world.min(total.saturating_sub(next_run).max(1)) as usize;
     let fits = |a: u64, b: u64| {
         let (s, t) =
             (&plan.points[plan.locate(a).0 as usize], &plan.points[plan.locate(b).0 as usize]);
@@ -410,5 +430,23 @@ mod tests {
         assert_eq!(run_seed(7, 3, 11), run_seed(7, 3, 11));
         assert!(run_seed(u64::MAX, u64::MAX, u64::MAX) < 1 << 53, "seeds fit a double exactly");
         assert_ne!(run_seed(7, 3, 11), run_seed(8, 3, 11));
+    }
+
+    #[test]
+    fn shards_cover_every_unit_once_in_order() {
+        for len in [0, 1, 2, 7, 10, 1000, u64::MAX] {
+            for count in [1, 2, 3, 7, 64] {
+                let slices: Vec<_> =
+                    (0..count).map(|index| Shard { index, count }.slice(len)).collect();
+                assert_eq!(slices[0].start, 0);
+                assert_eq!(slices[count as usize - 1].end, len);
+                for w in slices.windows(2) {
+                    assert_eq!(w[0].end, w[1].start, "contiguous");
+                }
+                let sizes: Vec<u64> = slices.iter().map(|r| r.end - r.start).collect();
+                let (lo, hi) = (sizes.iter().min(), sizes.iter().max());
+                assert!(hi.zip(lo).is_some_and(|(h, l)| h - l <= 1), "{len}/{count}: {sizes:?}");
+            }
+        }
     }
 }

@@ -35,8 +35,12 @@ fn partials(trajectories: u64) -> &'static [Partial] {
     if trajectories > 0 { &[RUNS, TRAJECTORIES] } else { &[RUNS] }
 }
 
+/// A finished shard's aggregators: the checkpoint's format under its own name, read by `merge`.
+pub const SHARD_STATE: &str = "shard.state";
+const SHARD_MAGIC: &str = "sidelines-shard-state 1";
+
 /// Every file a batch writes; a folder holding any of them is not overwritten without --force.
-pub const BATCH_FILES: [&str; 9] = [
+pub const BATCH_FILES: [&str; 10] = [
     "runs.csv",
     "summary.csv",
     "outcomes.csv",
@@ -46,6 +50,7 @@ pub const BATCH_FILES: [&str; 9] = [
     CHECKPOINT,
     RUNS.tmp,
     TRAJECTORIES.tmp,
+    SHARD_STATE,
 ];
 
 /// What makes two batches the same batch: resuming with anything else is refused.
@@ -57,6 +62,9 @@ pub struct Identity {
     pub runs: u64,
     pub seed: u64,
     pub trajectories: u64,
+    /// (index, count) of a shard: it covers only its slice of the runs and writes its
+    /// aggregators (`SHARD_STATE`) in place of the tables.
+    pub shard: Option<(u64, u64)>,
 }
 
 impl Identity {
@@ -74,6 +82,7 @@ impl Identity {
             runs,
             seed,
             trajectories,
+            shard: None,
         }
     }
 
@@ -85,6 +94,7 @@ impl Identity {
             "runs": self.runs,
             "seed": self.seed,
             "trajectories": self.trajectories,
+            "shard": self.shard,
         })
     }
 }
@@ -103,12 +113,14 @@ pub struct BatchWriter {
 
 impl BatchWriter {
     /// Starts a new batch in `dir` (any batch files there are removed: the caller has checked
-    /// that it may), writing headers and an initial checkpoint.
+    /// that it may), writing headers and an initial checkpoint at `first_run` (0, or where a
+    /// shard's slice starts).
     pub fn create(
         dir: &Path,
         identity: Identity,
         sim: &Simulation,
         empty: &[Aggregator],
+        first_run: u64,
     ) -> Result<BatchWriter> {
         checkpoint::start(dir, &BATCH_FILES)?;
         let mut w = BatchWriter::open(dir, identity, sim, None)?;
@@ -118,7 +130,7 @@ impl BatchWriter {
             t.write_record(["run", "day", "date", "actor", "variable", "value"])
                 .at(&dir.join(TRAJECTORIES.tmp))?;
         }
-        w.save_checkpoint(0, empty)?;
+        w.save_checkpoint(first_run, empty)?;
         Ok(w)
     }
 
@@ -167,18 +179,7 @@ impl BatchWriter {
         let next_run = meta["next_run"].as_u64().ok_or_else(|| damaged("no next_run"))?;
         let runs_len = meta["runs_bytes"].as_u64().ok_or_else(|| damaged("no runs_bytes"))?;
         let traj_len = meta["trajectories_bytes"].as_u64().unwrap_or(0);
-        let sizes: Vec<usize> = meta["aggregator_bytes"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_u64().map(|x| x as usize)).collect())
-            .unwrap_or_default();
-        if sizes.len() != aggregators.len() || sizes.iter().sum::<usize>() != body.len() {
-            return Err(damaged("the aggregator state is incomplete"));
-        }
-        let mut at = 0;
-        for (agg, size) in aggregators.iter_mut().zip(&sizes) {
-            agg.load_bytes(&body[at..at + size]).map_err(|e| Error::state(&path, e))?;
-            at += size;
-        }
+        load_aggregators(&path, &meta, &body, aggregators)?;
         let partials = partials(identity.trajectories);
         checkpoint::take_back(dir, partials)?;
         checkpoint::check_lengths(dir, partials, &[runs_len, traj_len])?;
@@ -186,7 +187,8 @@ impl BatchWriter {
         Ok((w, next_run))
     }
 
-    /// Writes the tables and the manifest, renames the partial files, removes the checkpoint.
+    /// Writes the tables (a shard: its aggregators) and the manifest, renames the partial
+    /// files, removes the checkpoint.
     pub fn finish(
         mut self,
         sim: &Simulation,
@@ -195,7 +197,15 @@ impl BatchWriter {
     ) -> Result<()> {
         self.flush_all()?;
         drop(self.trajectories.take());
-        write_tables(&self.dir, sim, aggregators)?;
+        if self.identity.shard.is_some() {
+            let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
+            let meta = serde_json::json!({
+                "aggregator_bytes": blobs.iter().map(Vec::len).collect::<Vec<_>>(),
+            });
+            checkpoint::write_to(&self.dir.join(SHARD_STATE), SHARD_MAGIC, &meta, &blobs)?;
+        } else {
+            write_tables(&self.dir, sim, aggregators)?;
+        }
         checkpoint::rename_all(&self.dir, partials(self.identity.trajectories))?;
         write_json(&self.dir.join("manifest.json"), &manifest)?;
         checkpoint::remove(&self.dir)
@@ -259,6 +269,48 @@ impl Sink for BatchWriter {
     fn checkpoint(&mut self, next_run: u64, aggregators: &[Aggregator]) -> io::Result<()> {
         Ok(self.save_checkpoint(next_run, aggregators)?)
     }
+}
+
+/// Loads `aggregators` (empty, shaped for the batch) from a checkpoint's or shard state's
+/// `aggregator_bytes` and body.
+fn load_aggregators(
+    path: &Path,
+    meta: &serde_json::Value,
+    body: &[u8],
+    aggregators: &mut [Aggregator],
+) -> Result<()> {
+    let sizes: Vec<usize> = meta["aggregator_bytes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_u64().map(|x| x as usize)).collect())
+        .unwrap_or_default();
+    if sizes.len() != aggregators.len() || sizes.iter().sum::<usize>() != body.len() {
+        return Err(Error::damaged(path, "the aggregator state is incomplete"));
+    }
+    let mut at = 0;
+    for (agg, size) in aggregators.iter_mut().zip(&sizes) {
+        agg.load_bytes(&body[at..at + size]).map_err(|e| Error::state(path, e))?;
+        at += size;
+    }
+    Ok(())
+}
+
+/// Adds a finished shard's aggregators (`dir/shard.state`) to `aggregators`.
+pub fn add_shard_state(dir: &Path, aggregators: &mut [Aggregator]) -> Result<()> {
+    let path = dir.join(SHARD_STATE);
+    let (meta, body) = checkpoint::read_from(&path, SHARD_MAGIC, "shard state")?;
+    let mut loaded: Vec<Aggregator> = aggregators
+        .iter()
+        .map(|a| {
+            let mut b = a.clone();
+            b.clear();
+            b
+        })
+        .collect();
+    load_aggregators(&path, &meta, &body, &mut loaded)?;
+    for (a, b) in aggregators.iter_mut().zip(&loaded) {
+        a.merge(b);
+    }
+    Ok(())
 }
 
 /// summary.csv, outcomes.csv and (when aggregated) timeseries.csv.

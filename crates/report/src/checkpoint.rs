@@ -60,7 +60,17 @@ pub fn len(path: &Path) -> u64 {
 
 /// Writes the checkpoint: `magic`, `meta` as one line of JSON, then `body`.
 pub fn write(dir: &Path, magic: &str, meta: &serde_json::Value, body: &[Vec<u8>]) -> Result<()> {
-    let path = dir.join(CHECKPOINT);
+    write_to(&dir.join(CHECKPOINT), magic, meta, body)
+}
+
+/// Writes a file in the checkpoint's format at `path` (a shard's final state).
+pub fn write_to(
+    path: &Path,
+    magic: &str,
+    meta: &serde_json::Value,
+    body: &[Vec<u8>],
+) -> Result<()> {
+    let path = path.to_path_buf();
     let mut f = AtomicFile::create(&path)?;
     let w = f.writer();
     writeln!(w, "{magic}").at(&path)?;
@@ -78,6 +88,16 @@ pub fn read(dir: &Path, magic: &str, what: &'static str) -> Result<(serde_json::
     if !path.is_file() {
         return Err(Error::NothingToResume { dir: dir.to_path_buf(), what });
     }
+    read_from(&path, magic, what)
+}
+
+/// Reads a file written by `write_to`: (meta, body).
+pub fn read_from(
+    path: &Path,
+    magic: &str,
+    what: &'static str,
+) -> Result<(serde_json::Value, Vec<u8>)> {
+    let path = path.to_path_buf();
     let mut bytes = Vec::new();
     File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).at(&path)?;
     let mut lines = bytes.splitn(3, |b| *b == b'\n');

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod checkpoint;
 mod error;
 pub mod html;
+pub mod shard;
 pub mod sweep;
 pub mod xlsx;
 

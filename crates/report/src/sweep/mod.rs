@@ -92,12 +92,19 @@ pub struct Progress {
 }
 
 impl SweepWriter {
-    pub fn create(dir: &Path, shape: SweepShape) -> Result<SweepWriter> {
+    /// Starts a sweep in `dir` at `start` (nothing done: point 0 and run 0, or where a shard's
+    /// slice of the design starts).
+    pub fn create(dir: &Path, shape: SweepShape, start: &Progress) -> Result<SweepWriter> {
         checkpoint::start(dir, &SWEEP_FILES)?;
         write_points(dir, &shape)?;
         let files = SweepWriter::open(dir, &[None, None, None])?;
-        let mut w =
-            SweepWriter { dir: dir.to_path_buf(), shape, files, pending: Vec::new(), completed: 0 };
+        let mut w = SweepWriter {
+            dir: dir.to_path_buf(),
+            shape,
+            files,
+            pending: Vec::new(),
+            completed: start.completed_points,
+        };
         let mut header: Vec<String> =
             ["run", "point", "replicate", "seed"].map(String::from).to_vec();
         header.extend(w.shape.parameters.iter().cloned());
@@ -105,7 +112,7 @@ impl SweepWriter {
         w.write(RUNS, &header)?;
         w.write(SUMMARY, SUMMARY_HEADER)?;
         w.write(OUTCOMES, OUTCOMES_HEADER)?;
-        w.save_checkpoint(0)?;
+        w.save_checkpoint(start.next_run)?;
         Ok(w)
     }
 
@@ -190,8 +197,7 @@ impl SweepWriter {
         self.files.clear();
         checkpoint::rename_all(&self.dir, &PARTIALS)?;
         if let Some((method, seed)) = sensitivity {
-            let table = sweep_table(&self.dir)?;
-            write_sensitivity(&self.dir.join("sensitivity.csv"), &table, method, None, 1000, seed)?;
+            write_folder_sensitivity(&self.dir, method, seed)?;
         }
         write_json(&self.dir.join("manifest.json"), &manifest)?;
         checkpoint::remove(&self.dir)
@@ -244,6 +250,13 @@ impl SweepWriter {
         });
         checkpoint::write(&self.dir, MAGIC, &meta, &[])
     }
+}
+
+/// DIR/sensitivity.csv from a sweep folder's points.csv and summary.csv: 1,000 bootstrap
+/// resamples seeded with the sweep's seed.
+pub fn write_folder_sensitivity(dir: &Path, method: Method, seed: u64) -> Result<()> {
+    let table = sweep_table(dir)?;
+    write_sensitivity(&dir.join("sensitivity.csv"), &table, method, None, 1000, seed)
 }
 
 fn write_points(dir: &Path, shape: &SweepShape) -> Result<()> {
