@@ -154,8 +154,7 @@ pub fn run_with(
 
     match outcome {
         Outcome::Interrupted { next_run } => {
-            let shard_flag =
-                args.exec.shard.as_ref().map_or(String::new(), |s| format!(" --shard {s}"));
+            let shard_flag = args.exec.continue_flags();
             eprintln!(
                 "interrupted after {next_run} of {total} runs; continue with:\n  sidelines {} {} --runs {} --seed {} --trajectories {}{shard_flag} --out {} --resume",
                 job.command,
@@ -182,6 +181,7 @@ pub fn run_with(
                 "runs": args.runs,
                 "threads": threads,
                 "trajectories": plan.trajectories,
+                "format": args.exec.format,
                 "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11, point 0, replicate = run",
                 "quantiles": "nearest rank from histograms: exact for days, bins of 1/4096 for outcomes and 1/256 for time series",
                 "resumed_from_run": next_run,
@@ -205,13 +205,13 @@ pub fn run_with(
                     runs.end - runs.start,
                 );
                 writer
-                    .finish(&sim, &aggregators, manifest)
+                    .finish(&sim, &aggregators, manifest, args.exec.table_format())
                     .with_context(|| format!("finishing the shard in {}", dir.display()))?;
                 return crate::merge::shard_done(shard, "runs", runs, &dir, elapsed);
             }
             let more = finish(&dir, &sim, &aggregators[0])?;
             writer
-                .finish(&sim, &aggregators, manifest)
+                .finish(&sim, &aggregators, manifest, args.exec.table_format())
                 .with_context(|| format!("finishing the batch in {}", dir.display()))?;
             if args.exec.xlsx {
                 crate::export_xlsx(&dir)?;

@@ -128,6 +128,10 @@ pub(crate) struct ExecArgs {
     /// Also draw the charts (as `sidelines chart DIR`).
     #[arg(long)]
     pub charts: bool,
+    /// How runs.csv and trajectories.csv are written: `csv`, or `parquet` (typed columns,
+    /// zstd-compressed; runs.parquet, trajectories.parquet) for tables too large for CSV.
+    #[arg(long, default_value = "csv", value_parser = ["csv", "parquet"])]
+    pub format: String,
     /// Run only shard I of N (from 0): `3/8`; in a Slurm job array `slurm` (the task's
     /// SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT) or `slurm/8`. Needs --out; `sidelines
     /// merge` puts the shards together.
@@ -139,6 +143,29 @@ pub(crate) struct ExecArgs {
     /// Runs simulated side by side in one world (tests vary it; results do not depend on it).
     #[arg(long, default_value_t = sidelines_experiment::RUNS_PER_WORLD, hide = true)]
     pub runs_per_world: u64,
+}
+
+impl ExecArgs {
+    pub(crate) fn table_format(&self) -> sidelines_report::TableFormat {
+        if self.format == "parquet" {
+            sidelines_report::TableFormat::Parquet
+        } else {
+            sidelines_report::TableFormat::Csv
+        }
+    }
+
+    /// The flags that must be given again to continue an interrupted run (besides --out and
+    /// --resume).
+    pub(crate) fn continue_flags(&self) -> String {
+        let mut f = String::new();
+        if let Some(s) = &self.shard {
+            f.push_str(&format!(" --shard {s}"));
+        }
+        if self.format != "csv" {
+            f.push_str(&format!(" --format {}", self.format));
+        }
+        f
+    }
 }
 
 /// The worker threads: `--threads`, else `RAYON_NUM_THREADS` (as rayon reads it: a positive

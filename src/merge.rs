@@ -19,6 +19,7 @@ use sidelines_experiment::{Plan, Shard, empty_aggregators};
 use sidelines_model::Simulation;
 use sidelines_report::batch::{BATCH_FILES, add_shard_state, write_tables};
 use sidelines_report::checkpoint::CHECKPOINT;
+use sidelines_report::parquet::{csv_to_parquet, kinds_of, parquet_to_csv};
 use sidelines_report::shard::{Part, concat, copy_identical};
 use sidelines_report::sweep::{SWEEP_FILES, write_folder_sensitivity};
 
@@ -400,9 +401,49 @@ fn same_folder(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Concatenates the shards' table `stem` (`runs`) into `out`: CSV directly, Parquet through
+/// CSV (each shard's file written back as the CSV it was made from, the whole converted once,
+/// so the row groups fall where the unsplit file has them). With `rows`, each shard's part must
+/// hold the rows its manifest records; with `renumber`, the first column is renumbered.
+fn merge_table(
+    found: &[Found],
+    out: &Path,
+    stem: &str,
+    rows: bool,
+    renumber: bool,
+    parquet: bool,
+) -> Result<u64> {
+    let csv = format!("{stem}.csv");
+    let part = |f: &Found, path: PathBuf| Part { path, rows: rows.then_some(f.rows) };
+    if !parquet {
+        let parts: Vec<Part> = found.iter().map(|f| part(f, f.dir.join(&csv))).collect();
+        return Ok(concat(&out.join(&csv), &parts, renumber)?);
+    }
+    let name = format!("{stem}.parquet");
+    let temporary: Vec<PathBuf> =
+        (0..=found.len()).map(|i| out.join(format!(".{stem}.merge-{i}.csv.partial"))).collect();
+    let result = (|| -> Result<u64> {
+        let mut parts = Vec::new();
+        for (f, tmp) in found.iter().zip(&temporary) {
+            parquet_to_csv(&f.dir.join(&name), tmp)?;
+            parts.push(part(f, tmp.clone()));
+        }
+        let whole = &temporary[found.len()];
+        let n = concat(whole, &parts, renumber)?;
+        let kinds = kinds_of(&found[0].dir.join(&name))?;
+        csv_to_parquet(whole, &out.join(&name), &kinds)?;
+        Ok(n)
+    })();
+    for t in &temporary {
+        let _ = std::fs::remove_file(t);
+    }
+    result
+}
+
 /// Writes the merged folder; returns the number of runs.
 fn write_merged(found: &[Found], out: &Path, kind: &str) -> Result<u64> {
     let first = &found[0].manifest;
+    let parquet = first["format"].as_str() == Some("parquet");
     let table = |name: &str, rows: bool| -> Vec<Part> {
         found
             .iter()
@@ -419,7 +460,7 @@ fn write_merged(found: &[Found], out: &Path, kind: &str) -> Result<u64> {
         )?;
         // An adaptive shard numbers its runs from 0; renumbering gives every shard's rows
         // their place in the whole table (for fixed replication it rewrites the same numbers).
-        let rows = concat(&out.join("runs.csv"), &table("runs.csv", true), true)?;
+        let rows = merge_table(found, out, "runs", true, true, parquet)?;
         concat(&out.join("summary.csv"), &table("summary.csv", false), false)?;
         concat(&out.join("outcomes.csv"), &table("outcomes.csv", false), false)?;
         if let Some(method) = crate::sweep::method_of(first) {
@@ -451,9 +492,9 @@ fn write_merged(found: &[Found], out: &Path, kind: &str) -> Result<u64> {
         for f in found {
             add_shard_state(&f.dir, &mut aggregators)?;
         }
-        let rows = concat(&out.join("runs.csv"), &table("runs.csv", true), false)?;
+        let rows = merge_table(found, out, "runs", true, false, parquet)?;
         if first["trajectories"].as_u64().unwrap_or(0) > 0 {
-            concat(&out.join("trajectories.csv"), &table("trajectories.csv", false), false)?;
+            merge_table(found, out, "trajectories", false, false, parquet)?;
         }
         for name in first["files"].as_array().into_iter().flatten().filter_map(|n| n.as_str()) {
             copy_identical(&out.join(name), &found[0].dir.join(name), &others(name))?;

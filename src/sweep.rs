@@ -293,8 +293,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     bar.finish();
     let total = done_runs - first_run;
     if let Outcome::Interrupted { next_run } = outcome {
-        let shard_flag =
-            args.exec.shard.as_ref().map_or(String::new(), |s| format!(" --shard {s}"));
+        let shard_flag = args.exec.continue_flags();
         eprintln!(
             "interrupted after {} runs; continue with:\n  sidelines sweep {}{shard_flag} --out {} --resume",
             next_run - first_run,
@@ -324,6 +323,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "seed": sweep.seed,
         "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(p)) ^ splitmix64(!replicate)) >> 11, p = 0 with common random numbers, else the point",
         "common_random_numbers": sweep.common_random_numbers,
+        "format": args.exec.format,
         "threads": threads,
         "elapsed_seconds": elapsed,
         "runs_per_second": if elapsed > 0.0 { (done_runs - next_run) as f64 / elapsed } else { 0.0 },
@@ -334,13 +334,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(shard) = shard {
         crate::merge::mark_shard(&mut manifest, shard, "points", slice.clone(), total);
         writer
-            .finish(manifest, None)
+            .finish(manifest, None, args.exec.table_format())
             .with_context(|| format!("finishing the shard in {}", dir.display()))?;
         return crate::merge::shard_done(shard, "points", slice, &dir, elapsed);
     }
     let method = method_of(&manifest).map(|m| (m, sweep.seed));
     writer
-        .finish(manifest, method)
+        .finish(manifest, method, args.exec.table_format())
         .with_context(|| format!("finishing the sweep in {}", dir.display()))?;
     if args.exec.xlsx {
         crate::export_xlsx(&dir)?;

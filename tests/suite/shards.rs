@@ -324,3 +324,48 @@ fn shard_flags_are_checked() {
     assert_eq!((m["shard"]["first"].as_u64(), m["shard"]["end"].as_u64()), (Some(4), Some(6)));
     assert_eq!(m["shard"]["slurm"]["job_name"], "shards.sbatch");
 }
+
+/// Parquet shards merge to the unsplit Parquet files, byte for byte (row groups and all), and
+/// the files hold what the CSV tables hold: converted back, they are the CSV batch's bytes.
+#[test]
+fn parquet_shards_merge_to_the_unsplit_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args =
+        ["batch", "--runs", "1200", "--seed", "8", "--trajectories", "5", "--format", "parquet"];
+    let reference = whole(tmp.path(), &args);
+    assert!(reference.join("runs.parquet").is_file() && !reference.join("runs.csv").exists());
+    assert_same_folder(&reference, &split_and_merge(tmp.path(), &args, 3));
+
+    let csv = tmp.path().join("csv");
+    ok(&[
+        "batch",
+        "--runs",
+        "1200",
+        "--seed",
+        "8",
+        "--trajectories",
+        "5",
+        "--quiet",
+        "--out",
+        csv.to_str().expect("utf8"),
+    ]);
+    for stem in ["runs", "trajectories"] {
+        let back = tmp.path().join(format!("{stem}-back.csv"));
+        sidelines_report::parquet::parquet_to_csv(
+            &reference.join(format!("{stem}.parquet")),
+            &back,
+        )
+        .expect("reads back");
+        assert!(
+            std::fs::read(&back).expect("read")
+                == std::fs::read(csv.join(format!("{stem}.csv"))).expect("read"),
+            "{stem}.parquet holds {stem}.csv"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&reference)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no hidden partial files left: {leftovers:?}");
+}

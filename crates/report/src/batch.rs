@@ -20,9 +20,10 @@ use sidelines_scenario::Scenario;
 
 use crate::checkpoint::{self, CHECKPOINT, Partial};
 use crate::error::{At, Error, Result};
+use crate::parquet::{Kind, TRAJECTORY_KINDS, csv_to_parquet, runs_kinds};
 use crate::{
-    OUTCOMES_HEADER, SUMMARY_HEADER, format_number, format_optional, resolved_toml, runs_header,
-    write_csv, write_json,
+    OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_optional, resolved_toml,
+    runs_header, write_csv, write_json,
 };
 
 const RUNS: Partial = Partial { tmp: ".runs.csv.partial", name: "runs.csv" };
@@ -40,8 +41,10 @@ pub const SHARD_STATE: &str = "shard.state";
 const SHARD_MAGIC: &str = "sidelines-shard-state 1";
 
 /// Every file a batch writes; a folder holding any of them is not overwritten without --force.
-pub const BATCH_FILES: [&str; 10] = [
+pub const BATCH_FILES: [&str; 12] = [
     "runs.csv",
+    "runs.parquet",
+    "trajectories.parquet",
     "summary.csv",
     "outcomes.csv",
     "timeseries.csv",
@@ -188,12 +191,13 @@ impl BatchWriter {
     }
 
     /// Writes the tables (a shard: its aggregators) and the manifest, renames the partial
-    /// files, removes the checkpoint.
+    /// files (or converts them to Parquet), removes the checkpoint.
     pub fn finish(
         mut self,
         sim: &Simulation,
         aggregators: &[Aggregator],
         manifest: serde_json::Value,
+        format: TableFormat,
     ) -> Result<()> {
         self.flush_all()?;
         drop(self.trajectories.take());
@@ -206,9 +210,21 @@ impl BatchWriter {
         } else {
             write_tables(&self.dir, sim, aggregators)?;
         }
-        checkpoint::rename_all(&self.dir, partials(self.identity.trajectories))?;
+        let partials = partials(self.identity.trajectories);
+        if format == TableFormat::Csv {
+            checkpoint::rename_all(&self.dir, partials)?;
+            write_json(&self.dir.join("manifest.json"), &manifest)?;
+            return checkpoint::remove(&self.dir);
+        }
+        let kinds = |p: &Partial| -> Vec<Kind> {
+            if *p == RUNS { runs_kinds(0, sim.outcome_kinds()) } else { TRAJECTORY_KINDS.to_vec() }
+        };
+        for p in partials {
+            csv_to_parquet(&self.dir.join(p.tmp), &self.dir.join(parquet_name(p)), &kinds(p))?;
+        }
         write_json(&self.dir.join("manifest.json"), &manifest)?;
-        checkpoint::remove(&self.dir)
+        checkpoint::remove(&self.dir)?;
+        checkpoint::remove_partials(&self.dir, partials)
     }
 
     fn flush_all(&mut self) -> Result<()> {
@@ -269,6 +285,11 @@ impl Sink for BatchWriter {
     fn checkpoint(&mut self, next_run: u64, aggregators: &[Aggregator]) -> io::Result<()> {
         Ok(self.save_checkpoint(next_run, aggregators)?)
     }
+}
+
+/// `runs.parquet` for `runs.csv`'s partial file.
+pub(crate) fn parquet_name(p: &Partial) -> String {
+    p.name.replace(".csv", ".parquet")
 }
 
 /// Loads `aggregators` (empty, shaped for the batch) from a checkpoint's or shard state's

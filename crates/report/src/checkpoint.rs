@@ -168,6 +168,15 @@ pub fn rename_all(dir: &Path, partials: &[Partial]) -> Result<()> {
     Ok(())
 }
 
+/// Removes partial files once their contents are elsewhere (converted to Parquet).
+pub fn remove_partials(dir: &Path, partials: &[Partial]) -> Result<()> {
+    for p in partials {
+        let path = dir.join(p.tmp);
+        fs::remove_file(&path).at(&path)?;
+    }
+    Ok(())
+}
+
 /// Removes the checkpoint: the folder is complete.
 pub fn remove(dir: &Path) -> Result<()> {
     let path = dir.join(CHECKPOINT);

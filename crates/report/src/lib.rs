@@ -11,6 +11,7 @@ pub mod charts;
 pub mod checkpoint;
 mod error;
 pub mod html;
+pub mod parquet;
 pub mod shard;
 pub mod sweep;
 pub mod xlsx;
@@ -26,6 +27,24 @@ pub use atomic::{AtomicFile, remove_stale, write_atomic};
 pub use error::{Error, Result};
 
 use error::At;
+
+/// How runs and trajectories are written: CSV, or Parquet for tables too large for it (see
+/// `parquet`). Summaries and the other small tables are CSV either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TableFormat {
+    #[default]
+    Csv,
+    Parquet,
+}
+
+impl TableFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "csv",
+            TableFormat::Parquet => "parquet",
+        }
+    }
+}
 
 /// What a manifest records about the command that produced a folder.
 #[derive(Clone, Debug)]

@@ -219,6 +219,14 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> 
         ];
         for (file, sheet, what) in TABLES {
             let path = dir.join(file);
+            let parquet = file.replace(".csv", ".parquet");
+            if !path.is_file() && dir.join(&parquet).is_file() {
+                rows.push((
+                    sheet.to_string(),
+                    format!("{what}: not in this workbook, in {parquet} (read it with pandas, polars, R's arrow or DuckDB)"),
+                ));
+                continue;
+            }
             if !path.is_file() {
                 continue;
             }

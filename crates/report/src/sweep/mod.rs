@@ -25,7 +25,10 @@ pub use sensitivity::{Method, write_sensitivity};
 
 use crate::checkpoint::{self, CHECKPOINT, Partial};
 use crate::error::{At, Error, Result};
-use crate::{OUTCOMES_HEADER, SUMMARY_HEADER, format_number, format_value, write_csv, write_json};
+use crate::{
+    OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_value, write_csv,
+    write_json,
+};
 
 const MAGIC: &str = "sidelines-sweep-checkpoint 1";
 /// runs.csv, summary.csv and outcomes.csv, in that order (`files` follows it).
@@ -39,9 +42,10 @@ const SUMMARY: usize = 1;
 const OUTCOMES: usize = 2;
 
 /// Every file a sweep writes.
-pub const SWEEP_FILES: [&str; 11] = [
+pub const SWEEP_FILES: [&str; 12] = [
     "points.csv",
     "runs.csv",
+    "runs.parquet",
     "summary.csv",
     "outcomes.csv",
     "sensitivity.csv",
@@ -192,15 +196,30 @@ impl SweepWriter {
         mut self,
         manifest: serde_json::Value,
         sensitivity: Option<(Method, u64)>,
+        format: TableFormat,
     ) -> Result<()> {
         self.sync_all()?;
         self.files.clear();
-        checkpoint::rename_all(&self.dir, &PARTIALS)?;
+        let parquet = format == TableFormat::Parquet;
+        if parquet {
+            let kinds =
+                crate::parquet::runs_kinds(self.shape.parameters.len(), &self.shape.outcome_kinds);
+            let runs = &PARTIALS[RUNS];
+            let out = self.dir.join(crate::batch::parquet_name(runs));
+            crate::parquet::csv_to_parquet(&self.dir.join(runs.tmp), &out, &kinds)?;
+            checkpoint::rename_all(&self.dir, &PARTIALS[SUMMARY..])?;
+        } else {
+            checkpoint::rename_all(&self.dir, &PARTIALS)?;
+        }
         if let Some((method, seed)) = sensitivity {
             write_folder_sensitivity(&self.dir, method, seed)?;
         }
         write_json(&self.dir.join("manifest.json"), &manifest)?;
-        checkpoint::remove(&self.dir)
+        checkpoint::remove(&self.dir)?;
+        if parquet {
+            checkpoint::remove_partials(&self.dir, &PARTIALS[..SUMMARY])?;
+        }
+        Ok(())
     }
 
     fn sync_all(&mut self) -> Result<()> {
