@@ -227,8 +227,37 @@ for path in sys.argv[1:]:
 PY
 compare "$WORK/batch-unsplit" "$OUT/merged" || failed=1
 
+echo "== a calibration in waves of 3 tasks (examples/slurm/calibrate.sh)"
+cat > "$WORK/small.toml" <<TOML
+name = "small"
+description = "a small calibration for the Slurm test"
+scenario = "ukraine-watch"
+timeline = "$ROOT/configs/timelines/2025.csv"
+seed = 4
+particles = 30
+replicates = 3
+tolerances = [6, 3, 2]
+[[parameters]]
+path = "actors.KP.transfer"
+range = [0.0, 1.0]
+[[parameters]]
+path = "beliefs.statement_weight"
+range = [0.1, 0.9]
+TOML
+"$BIN" calibrate "$WORK/small.toml" --out "$WORK/cal-unsplit" --quiet >/dev/null
+export FILE=$WORK/small.toml OUT=$WORK/cal SHARDS=3
+"$ROOT/examples/slurm/calibrate.sh"
+for f in generations.csv particles.csv posterior.csv observations.csv; do
+    if cmp -s "$WORK/cal-unsplit/$f" "$OUT/$f"; then
+        echo "same bytes: $f ($(wc -c < "$OUT/$f") bytes)"
+    else
+        echo "DIFFERENT: $f"
+        failed=1
+    fi
+done
+
 if [[ $failed -eq 0 ]]; then
-    echo "slurm-e2e: PASS (a 4-shard sweep, a re-run failed task, a requeued batch shard: each merged identical to its unsplit run)"
+    echo "slurm-e2e: PASS (a 4-shard sweep, a re-run failed task, a requeued batch shard, a calibration in waves: each identical to its unsplit run)"
 else
     echo "slurm-e2e: FAIL"
 fi

@@ -42,6 +42,15 @@ pub struct Args {
     /// Also draw the charts (posterior marginals and pairs).
     #[arg(long)]
     pub charts: bool,
+    /// Score shard I of N of the next wave of proposals (`3/8`, `slurm`, `slurm/8`) into
+    /// OUT/wave/I, for `sidelines merge OUT/wave/* --out OUT` to take in; repeat until OUT
+    /// holds manifest.json (examples/slurm/calibrate.sh).
+    #[arg(long, requires = "out", conflicts_with_all = ["resume", "force", "charts"])]
+    pub shard: Option<String>,
+    /// With --shard: batches of proposals each shard scores per wave (a batch is the larger of
+    /// `particles` and 64 proposals).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000), requires = "shard")]
+    pub batches_per_shard: u64,
 }
 
 /// Files a calibration folder holds; one holding any is not overwritten without --force.
@@ -57,12 +66,22 @@ const FILES: [&str; 6] = [
 /// The checkpoint: every finished generation, and what they were computed from.
 const STATE: &str = ".calibrate-state.json";
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    let file = args.file.display().to_string();
-    let bytes =
-        read_input(&args.file).map_err(|e| input_error(format!("cannot read {file}: {e}")))?;
+/// A calibration file, loaded: the calibration, its replay scenario, the `_as_observed` columns,
+/// the ABC settings, and the identity a checkpoint must match.
+struct Prepared {
+    file: String,
+    cal: Calibration,
+    scenario: Scenario,
+    flags: Vec<usize>,
+    settings: Settings,
+    identity: serde_json::Value,
+}
+
+fn prepare(path: &Path) -> Result<Prepared> {
+    let file = path.display().to_string();
+    let bytes = read_input(path).map_err(|e| input_error(format!("cannot read {file}: {e}")))?;
     let cal = load_calibration(&file, &bytes, &resolve_base)?;
-    let here = args.file.parent().unwrap_or(Path::new("."));
+    let here = path.parent().unwrap_or(Path::new("."));
     let scenario = record_scenario(&cal, here)?;
     let sim = Simulation::new(Arc::new(scenario.clone()))?;
     let names = sim.outcome_names();
@@ -80,6 +99,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "{file}: the record has no observations to calibrate against (an observations file is needed)"
         )));
     }
+    let identity = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "calibration": toml_to_json(&cal.source),
+    });
+    let settings = Settings {
+        dims: cal.parameters.len(),
+        particles: cal.particles as usize,
+        replicates: cal.replicates,
+        tolerances: cal.tolerances.clone(),
+        seed: cal.seed,
+        max_proposals_per_particle: cal.max_proposals_per_particle as usize,
+    };
+    Ok(Prepared { file, cal, scenario, flags, settings, identity })
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let prepared = prepare(&args.file)?;
+    if let (Some(spec), Some(out)) = (&args.shard, &args.out) {
+        return wave(&args, &prepared, spec, out);
+    }
+    let Prepared { file, cal, scenario, flags, settings, identity } = prepared;
     let dir = match &args.out {
         Some(d) if args.resume => d.clone(),
         Some(d) => {
@@ -90,22 +130,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         None => fresh_dir(&format!("calibrate-{}", cal.name))?,
     };
-    let identity = serde_json::json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "calibration": toml_to_json(&cal.source),
-    });
     let start =
         if args.resume { resume(&dir, &identity, cal.parameters.len())? } else { Vec::new() };
+    if args.resume {
+        eprintln!("continuing after generation {}", start.len() as i64 - 1);
+    }
 
     let pool = crate::worker_pool(args.threads)?;
-    let settings = Settings {
-        dims: cal.parameters.len(),
-        particles: cal.particles as usize,
-        replicates: cal.replicates,
-        tolerances: cal.tolerances.clone(),
-        seed: cal.seed,
-        max_proposals_per_particle: cal.max_proposals_per_particle as usize,
-    };
     let failures = AtomicU64::new(0);
     let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
         match point(&cal, &scenario, theta) {
@@ -269,7 +300,6 @@ fn resume(dir: &Path, identity: &serde_json::Value, dims: usize) -> Result<Vec<G
     let gens = gens
         .filter(|g| g.iter().all(|g| g.theta.iter().all(|t| t.len() == dims)))
         .ok_or_else(|| input_error(format!("{}: a damaged checkpoint", path.display())))?;
-    eprintln!("continuing after generation {}", gens.len() as i64 - 1);
     Ok(gens)
 }
 
@@ -584,6 +614,287 @@ fn summary(
     }
     t.push_str("ruled out: the share of the prior range outside the posterior's 90% interval\n");
     t
+}
+
+// Waves: a calibration across machines.
+//
+// A generation's proposals are scored in batches, and the population is the first `particles`
+// accepted proposals in index order, batch by batch (`abc::drive`). Scoring is a pure function
+// of (seed, generation, index, previous population), so any machine can score any batch: a
+// wave gives each of N shards `--batches-per-shard` consecutive batches after the ones already
+// taken in, and `merge` feeds the wave's scores to `abc::drive` in index order. Where the
+// population fills, the rest of the wave is dropped; where it does not, the generation waits
+// for the next wave (the state keeps the kept proposals). The generations are those of an
+// unsplit calibration, bit for bit.
+
+fn scored_json(s: &Option<abc::Scored>) -> serde_json::Value {
+    match s {
+        None => serde_json::Value::Null,
+        Some(s) => serde_json::json!({
+            "theta": s.theta, "accepted": s.accepted, "mean_misses": s.mean_misses,
+            "matched": s.matched, "runs": s.runs,
+        }),
+    }
+}
+
+/// `Some(None)` for a proposal that left the cube; `None` when damaged.
+fn scored_from(v: &serde_json::Value) -> Option<Option<abc::Scored>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    let nums = |x: &serde_json::Value| -> Option<Vec<f64>> {
+        x.as_array()?.iter().map(serde_json::Value::as_f64).collect()
+    };
+    Some(Some(abc::Scored {
+        theta: nums(&v["theta"])?,
+        accepted: v["accepted"].as_f64()?,
+        mean_misses: v["mean_misses"].as_f64()?,
+        matched: nums(&v["matched"])?,
+        runs: v["runs"].as_u64()?,
+    }))
+}
+
+/// What a calibration folder's state holds: finished generations, the generation being filled
+/// (by waves) and the proposals that failed validation so far.
+struct WaveState {
+    generations: Vec<Generation>,
+    filling: abc::Filling,
+    failed: u64,
+}
+
+fn read_wave_state(dir: &Path, p: &Prepared) -> Result<WaveState> {
+    let path = dir.join(STATE);
+    if !path.is_file() {
+        return Ok(WaveState {
+            generations: Vec::new(),
+            filling: abc::Filling::default(),
+            failed: 0,
+        });
+    }
+    let generations = resume(dir, &p.identity, p.cal.parameters.len())?;
+    let damaged = || input_error(format!("{}: a damaged checkpoint", path.display()));
+    let bytes =
+        std::fs::read(&path).map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+    let state: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| damaged())?;
+    let f = &state["filling"];
+    let filling = if f.is_object() {
+        let kept: Option<Vec<Option<abc::Scored>>> =
+            f["kept"].as_array().map(|a| a.iter().map(scored_from).collect()).unwrap_or(None);
+        abc::Filling {
+            kept: kept.ok_or_else(damaged)?.into_iter().flatten().collect(),
+            proposals: f["proposals"].as_u64().ok_or_else(damaged)? as usize,
+            runs: f["runs"].as_u64().ok_or_else(damaged)?,
+        }
+    } else {
+        abc::Filling::default()
+    };
+    Ok(WaveState { generations, filling, failed: state["failed"].as_u64().unwrap_or(0) })
+}
+
+fn write_wave_state(dir: &Path, p: &Prepared, s: &WaveState) -> Result<()> {
+    let state = serde_json::json!({
+        "identity": p.identity,
+        "generations": s.generations.iter().map(generation_json).collect::<Vec<_>>(),
+        "filling": {
+            "kept": s.filling.kept.iter().map(|k| scored_json(&Some(k.clone()))).collect::<Vec<_>>(),
+            "proposals": s.filling.proposals,
+            "runs": s.filling.runs,
+        },
+        "failed": s.failed,
+    });
+    Ok(sidelines_report::write_json(&dir.join(STATE), &state)?)
+}
+
+/// `calibrate FILE --out DIR --shard I/N`: scores this shard's part of the next wave into
+/// DIR/wave/I.
+fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
+    let shard =
+        crate::merge::shard(Some(spec))?.ok_or_else(|| input_error("--shard needs a value"))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| input_error(format!("cannot create --out {}: {e}", dir.display())))?;
+    let state = read_wave_state(dir, p)?;
+    let t = state.generations.len();
+    if dir.join("manifest.json").is_file() || t >= p.settings.tolerances.len() {
+        say(&format!("the calibration in {} is finished: nothing to score\n", dir.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let size = abc::batch_size(&p.settings);
+    let limit = abc::limit(&p.settings);
+    let per_shard = args.batches_per_shard as usize * size;
+    let start = state.filling.proposals;
+    let first = (start + shard.index as usize * per_shard).min(limit);
+    let end = (first + per_shard).min(limit);
+
+    let out = dir.join("wave").join(shard.index.to_string());
+    // A task requeued or re-submitted after it scored this wave has nothing to do.
+    let done: Option<serde_json::Value> =
+        std::fs::read(out.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let same_wave = |m: &serde_json::Value| {
+        m["generation"] == t
+            && m["wave_start"] == start
+            && m["shard"]["count"] == shard.count
+            && m["batches_per_shard"] == args.batches_per_shard
+    };
+    if done.as_ref().is_some_and(same_wave) {
+        say(&format!("{} holds this shard of this wave already\n", out.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let started = std::time::Instant::now();
+    let pool = crate::worker_pool(args.threads)?;
+    let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
+        match point(&p.cal, &p.scenario, theta) {
+            Some(s) => runs(s, &p.cal, id, &p.flags),
+            None => Vec::new(),
+        }
+    };
+    let previous = state.generations.last();
+    let scores = pool.install(|| abc::score(&p.settings, previous, t, first..end, &evaluate));
+    let elapsed = started.elapsed().as_secs_f64();
+    std::fs::create_dir_all(&out)
+        .map_err(|e| input_error(format!("cannot create {}: {e}", out.display())))?;
+    // An older wave's manifest goes first, so that a shard killed while rewriting is unfinished.
+    let manifest_path = out.join("manifest.json");
+    if manifest_path.exists() {
+        std::fs::remove_file(&manifest_path)?;
+    }
+    let scores_json = serde_json::json!({
+        "first": first,
+        "scores": scores.iter().map(scored_json).collect::<Vec<_>>(),
+    });
+    sidelines_report::write_json(&out.join("scores.json"), &scores_json)?;
+    let absolute = |x: &Path| x.canonicalize().unwrap_or_else(|_| x.to_path_buf());
+    let mut manifest = serde_json::json!({
+        "tool": "sidelines",
+        "version": env!("CARGO_PKG_VERSION"),
+        "kind": "calibrate-wave",
+        "command": std::env::args().collect::<Vec<_>>(),
+        "threads": crate::threads(args.threads),
+        "elapsed_seconds": elapsed,
+        "calibration_path": absolute(&args.file).display().to_string(),
+        "calibration_dir": absolute(dir).display().to_string(),
+        "identity": p.identity,
+        "generation": t,
+        "wave_start": start,
+        "batches_per_shard": args.batches_per_shard,
+    });
+    let slice = first as u64..end as u64;
+    crate::merge::mark_shard(&mut manifest, shard, "proposals", slice, (end - first) as u64);
+    sidelines_report::write_json(&manifest_path, &manifest)?;
+    say(&format!(
+        "generation {t}, wave from proposal {start}: shard {} of {} scored proposals {first} to {end} in {elapsed:.1} s\nwrote {}\n",
+        shard.index,
+        shard.count,
+        out.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `merge DIR/wave/* --out DIR` for a calibration: takes the wave's scores in, in index order,
+/// and either finishes the calibration (its outputs, as an unsplit one writes them) or keeps
+/// the generation being filled for the next wave. The wave folders are removed once taken in.
+pub(crate) fn absorb_wave(shards: &[(PathBuf, serde_json::Value)], out: &Path) -> Result<()> {
+    let first = &shards[0].1;
+    let path = PathBuf::from(first["calibration_path"].as_str().unwrap_or(""));
+    let p = prepare(&path)?;
+    if p.identity != first["identity"] {
+        return Err(input_error(format!(
+            "{} has changed since the wave was scored (or is another version's): score the wave again",
+            path.display()
+        )));
+    }
+    let dir = first["calibration_dir"].as_str().unwrap_or("");
+    let same = out.canonicalize().ok().is_some_and(|o| o == Path::new(dir));
+    if !same {
+        return Err(input_error(format!(
+            "these shards belong to the calibration in {dir}: merge them with --out {dir}"
+        )));
+    }
+    let mut state = read_wave_state(out, &p)?;
+    let t = first["generation"].as_u64().unwrap_or(u64::MAX) as usize;
+    let start = first["wave_start"].as_u64().unwrap_or(u64::MAX) as usize;
+    if t != state.generations.len() || start != state.filling.proposals {
+        return Err(input_error(format!(
+            "this wave (generation {t}, from proposal {start}) is not the one the calibration in {} waits for (generation {}, from proposal {}): it was taken in already, or is older; score the next wave",
+            out.display(),
+            state.generations.len(),
+            state.filling.proposals
+        )));
+    }
+    let mut scores: std::collections::BTreeMap<usize, Option<abc::Scored>> = Default::default();
+    for (shard_dir, _) in shards {
+        let file = shard_dir.join("scores.json");
+        let bytes = std::fs::read(&file)
+            .map_err(|e| input_error(format!("cannot read {}: {e}", file.display())))?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| input_error(format!("{}: not valid JSON: {e}", file.display())))?;
+        let from = v["first"].as_u64().unwrap_or(0) as usize;
+        let list = v["scores"].as_array().cloned().unwrap_or_default();
+        for (i, x) in list.iter().enumerate() {
+            let s = scored_from(x)
+                .ok_or_else(|| input_error(format!("{}: score {i} is damaged", file.display())))?;
+            scores.insert(from + i, s);
+        }
+    }
+    let mut failed = state.failed;
+    let mut source = |generation: usize, _: Option<&Generation>, ids: std::ops::Range<usize>| {
+        if generation != t || ids.clone().any(|j| !scores.contains_key(&j)) {
+            return None;
+        }
+        let batch: Vec<Option<abc::Scored>> =
+            ids.map(|j| scores.get(&j).cloned().flatten()).collect();
+        failed += batch.iter().flatten().filter(|s| s.runs == 0).count() as u64;
+        Some(batch)
+    };
+    let mut report = |g: &Generation| -> Result<(), String> {
+        eprintln!(
+            "generation {t}: tolerance {}, {} particles from {} proposals, ESS {:.0}",
+            g.tolerance,
+            g.theta.len(),
+            g.proposals,
+            g.ess()
+        );
+        Ok(())
+    };
+    let generations = std::mem::take(&mut state.generations);
+    let filling = std::mem::take(&mut state.filling);
+    let driven = abc::drive(&p.settings, generations, filling, &mut source, &mut report)
+        .map_err(|e| anyhow::anyhow!("calibration failed: {e}"))?;
+    state.failed = failed;
+    let message = match driven {
+        abc::Driven::Paused { generations, filling } => {
+            let text = format!(
+                "generation {}: {} of {} particles kept after {} proposals; score the next wave\n",
+                generations.len(),
+                filling.kept.len(),
+                p.settings.particles,
+                filling.proposals
+            );
+            state.generations = generations;
+            state.filling = filling;
+            write_wave_state(out, &p, &state)?;
+            text
+        }
+        abc::Driven::Finished(generations, stop) => {
+            if generations.is_empty() {
+                return Err(input_error(format!(
+                    "{}: no point of the prior reproduces the record within the first tolerance ({}): {}",
+                    p.file,
+                    p.cal.tolerances[0],
+                    stop_words(&stop)
+                )));
+            }
+            state.generations = generations;
+            write_wave_state(out, &p, &state)?;
+            write_outputs(out, &p.cal, &p.scenario, &state.generations, &stop, state.failed)?;
+            summary(&p.cal, &p.scenario, &state.generations, &stop, state.failed)
+        }
+    };
+    for (shard_dir, _) in shards {
+        let _ = std::fs::remove_dir_all(shard_dir);
+    }
+    let _ = std::fs::remove_dir(out.join("wave"));
+    say(&message)?;
+    say(&format!("wrote {}\n", out.display()))
 }
 
 #[cfg(test)]

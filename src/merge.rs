@@ -365,6 +365,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut found = args.dirs.iter().map(|d| read_shard(d)).collect::<Result<Vec<_>>>()?;
     check_set(&mut found)?;
     let out = &args.out;
+    if found[0].manifest["kind"] == "calibrate-wave" {
+        for f in &found {
+            let listed = f.manifest["shard"]["rows"].as_u64();
+            let scores: Option<u64> = std::fs::read(f.dir.join("scores.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| v["scores"].as_array().map(|a| a.len() as u64));
+            if scores != listed {
+                return Err(input_error(format!(
+                    "{}: scores.json is missing or does not hold the {} scores its manifest records",
+                    f.dir.display(),
+                    listed.unwrap_or(0)
+                )));
+            }
+        }
+        let shards: Vec<(PathBuf, serde_json::Value)> =
+            found.into_iter().map(|f| (f.dir, f.manifest)).collect();
+        crate::calibrate::absorb_wave(&shards, out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if found.iter().any(|f| same_folder(&f.dir, out)) {
         return Err(input_error(format!("--out {} is one of the shards", out.display())));
     }

@@ -160,3 +160,94 @@ fn a_bad_calibration_file_is_refused_at_its_place() {
         assert!(!out_dir.exists(), "{to}: a refused calibration writes nothing");
     }
 }
+
+/// A calibration scored in waves of shards (as on a cluster) and taken in by `merge` gives the
+/// unsplit calibration's tables, bit for bit, whatever the shards per wave and batches per
+/// shard; a wave taken in twice, or merged into another folder, is refused.
+#[test]
+fn calibration_in_waves_of_shards_equals_the_unsplit_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write_small(tmp.path());
+    let d = |n: &str| tmp.path().join(n).display().to_string();
+    ok(&["calibrate", &file, "--quiet", "--out", &d("whole")]);
+    let read = |dir: &str, f: &str| std::fs::read(Path::new(dir).join(f)).expect("read");
+    for (shards, per_shard) in [(3u64, "1"), (2, "2")] {
+        let out = d(&format!("waves-{shards}-{per_shard}"));
+        let mut waves = 0;
+        while !Path::new(&out).join("manifest.json").exists() {
+            waves += 1;
+            assert!(waves < 50, "the calibration does not finish");
+            for i in 0..shards {
+                let spec = format!("{i}/{shards}");
+                ok(&[
+                    "calibrate",
+                    &file,
+                    "--shard",
+                    &spec,
+                    "--batches-per-shard",
+                    per_shard,
+                    "--threads",
+                    "1",
+                    "--out",
+                    &out,
+                ]);
+            }
+            let mut args = vec![String::from("merge"), String::from("--out"), out.clone()];
+            for i in 0..shards {
+                args.push(format!("{out}/wave/{i}"));
+            }
+            if waves == 1 {
+                // A task run again (requeued) finds its shard of this wave scored.
+                let spec = format!("0/{shards}");
+                let again = ok(&[
+                    "calibrate",
+                    &file,
+                    "--shard",
+                    &spec,
+                    "--batches-per-shard",
+                    per_shard,
+                    "--out",
+                    &out,
+                ]);
+                assert!(again.contains("holds this shard of this wave already"), "{again}");
+                // Another folder is refused; nothing is taken in.
+                let mut wrong = args.clone();
+                wrong[2] = d("whole");
+                let o = sidelines(&wrong.iter().map(String::as_str).collect::<Vec<_>>());
+                assert_eq!(o.status.code(), Some(2));
+                assert!(
+                    String::from_utf8_lossy(&o.stderr).contains("belong to the calibration in")
+                );
+                // The same wave, scored twice: the second copy is refused once the first is in.
+                let copy = d("copy");
+                let _ = std::fs::remove_dir_all(&copy);
+                std::fs::create_dir_all(&copy).expect("mkdir");
+                for i in 0..shards {
+                    let from = Path::new(&out).join("wave").join(i.to_string());
+                    let to = Path::new(&copy).join(i.to_string());
+                    std::fs::create_dir_all(&to).expect("mkdir");
+                    for f in ["manifest.json", "scores.json"] {
+                        std::fs::copy(from.join(f), to.join(f)).expect("copy");
+                    }
+                }
+                ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+                let mut again = vec![String::from("merge"), String::from("--out"), out.clone()];
+                again.extend((0..shards).map(|i| format!("{copy}/{i}")));
+                let o = sidelines(&again.iter().map(String::as_str).collect::<Vec<_>>());
+                assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+                assert!(String::from_utf8_lossy(&o.stderr).contains("was taken in already"));
+                continue;
+            }
+            ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+        assert!(waves >= 3, "{waves} waves: the test needs a generation to span waves");
+        for f in ["generations.csv", "particles.csv", "posterior.csv", "observations.csv"] {
+            assert_eq!(
+                read(&d("whole"), f),
+                read(&out, f),
+                "{f}: {shards} shards, {per_shard} batches"
+            );
+        }
+        assert!(!Path::new(&out).join("wave").exists(), "taken-in waves are removed");
+    }
+}

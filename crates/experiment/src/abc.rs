@@ -117,7 +117,23 @@ pub enum Stop {
 
 /// An evaluated proposal: θ, its share of replicates within the tolerance, its mean misses,
 /// its share reproducing each observation, and its number of runs.
-type Scored = (Vec<f64>, f64, f64, Vec<f64>, u64);
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scored {
+    pub theta: Vec<f64>,
+    pub accepted: f64,
+    pub mean_misses: f64,
+    pub matched: Vec<f64>,
+    pub runs: u64,
+}
+
+/// The generation being filled: the proposals kept so far, the proposals drawn (the index of
+/// the next batch's first) and the runs made.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filling {
+    pub kept: Vec<Scored>,
+    pub proposals: usize,
+    pub runs: u64,
+}
 
 fn rng_for(seed: u64, generation: usize, proposal: usize) -> Pcg64 {
     let s = splitmix64(splitmix64(seed ^ splitmix64(generation as u64)) ^ proposal as u64);
@@ -129,111 +145,156 @@ pub fn proposal_id(generation: usize, proposal: usize) -> u64 {
     ((generation as u64) << 40) | proposal as u64
 }
 
-/// Runs ABC-SMC from generation `start.len()` on, calling `evaluate(id, θ)` for each proposal
-/// (`id` from `proposal_id`, θ in the unit cube) and `done(&generation)` after each generation
-/// (for checkpoints). Returns every generation and why it stopped.
-pub fn run(
+/// Proposals are drawn and evaluated in batches of this many: batch k is proposals
+/// `[k·B, (k+1)·B)` of its generation (cut at `limit`).
+pub fn batch_size(settings: &Settings) -> usize {
+    settings.particles.max(64)
+}
+
+/// The proposals a generation may draw before it gives up.
+pub fn limit(settings: &Settings) -> usize {
+    let n = settings.particles;
+    n.saturating_mul(settings.max_proposals_per_particle).max(n)
+}
+
+/// The perturbation kernel's scale per coordinate: a Gaussian with twice the previous
+/// population's weighted variance (Beaumont et al. 2009); none at generation 0.
+fn kernel_scale(settings: &Settings, previous: Option<&Generation>) -> Vec<f64> {
+    match previous {
+        Some(g) => (0..settings.dims).map(|d| (2.0f64).sqrt() * g.mean_sd(d).1).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Proposals `ids` of generation `t` (whose previous population is `previous`), drawn and
+/// evaluated in parallel on the current rayon pool; `None` where a move left the cube. A pure
+/// function of its arguments, so any machine may score any batch.
+pub fn score(
+    settings: &Settings,
+    previous: Option<&Generation>,
+    t: usize,
+    ids: std::ops::Range<usize>,
+    evaluate: &(dyn Fn(u64, &[f64]) -> Evaluation + Sync),
+) -> Vec<Option<Scored>> {
+    let eps = settings.tolerances.get(t).copied().unwrap_or(0);
+    let scale = kernel_scale(settings, previous);
+    let propose = |j: usize| -> Option<Vec<f64>> {
+        let mut rng = rng_for(settings.seed, t, j);
+        let Some(g) = previous else {
+            return Some((0..settings.dims).map(|_| rng.random::<f64>()).collect());
+        };
+        let u: f64 = rng.random::<f64>();
+        let mut acc = 0.0;
+        let mut pick = g.theta.len() - 1;
+        for (i, w) in g.weights.iter().enumerate() {
+            acc += w;
+            if u < acc {
+                pick = i;
+                break;
+            }
+        }
+        let moved: Vec<f64> = g.theta[pick]
+            .iter()
+            .zip(&scale)
+            .map(|(x, s)| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                x + s * z
+            })
+            .collect();
+        moved.iter().all(|x| (0.0..=1.0).contains(x)).then_some(moved)
+    };
+    let ids: Vec<usize> = ids.collect();
+    ids.par_iter()
+        .map(|&j| {
+            let th = propose(j)?;
+            let eval = evaluate(proposal_id(t, j), &th);
+            let reps = eval.len().max(1) as f64;
+            let k = eval.first().map_or(0, Vec::len);
+            let miss: Vec<u32> =
+                eval.iter().map(|r| r.iter().filter(|m| !**m).count() as u32).collect();
+            let a = miss.iter().filter(|m| **m <= eps).count() as f64 / reps;
+            let mean_misses = miss.iter().map(|m| f64::from(*m)).sum::<f64>() / reps;
+            let matched: Vec<f64> =
+                (0..k).map(|o| eval.iter().filter(|r| r[o]).count() as f64 / reps).collect();
+            Some(Scored { theta: th, accepted: a, mean_misses, matched, runs: eval.len() as u64 })
+        })
+        .collect()
+}
+
+/// Where `drive` stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Driven {
+    /// Every generation is done, or one was out of reach.
+    Finished(Vec<Generation>, Stop),
+    /// The batch source had nothing more: the generations so far and the one being filled.
+    Paused { generations: Vec<Generation>, filling: Filling },
+}
+
+/// What `drive` asks for: the scores of batch `ids` of generation `t` (whose previous population
+/// is given), or `None` to pause.
+pub type BatchSource<'a> = dyn FnMut(usize, Option<&Generation>, std::ops::Range<usize>) -> Option<Vec<Option<Scored>>>
+    + 'a;
+
+/// Runs ABC-SMC from generation `generations.len()` on, continuing `filling`, taking each
+/// batch's scores from `batch` and calling `done(&generation)` after each generation (for
+/// checkpoints). The population of a generation is the first `particles` proposals with
+/// `a > 0` in index order, batch by batch, so it does not depend on who scored the batches.
+pub fn drive(
     settings: &Settings,
     mut generations: Vec<Generation>,
-    evaluate: &(dyn Fn(u64, &[f64]) -> Evaluation + Sync),
+    mut filling: Filling,
+    batch: &mut BatchSource<'_>,
     done: &mut dyn FnMut(&Generation) -> Result<(), String>,
-) -> Result<(Vec<Generation>, Stop), String> {
+) -> Result<Driven, String> {
     let n = settings.particles;
+    let size = batch_size(settings);
+    let limit = limit(settings);
     for t in generations.len()..settings.tolerances.len() {
         let eps = settings.tolerances[t];
         let previous = generations.last().cloned();
-        // Beaumont et al. (2009): a Gaussian with twice the weighted variance per coordinate.
-        let scale: Vec<f64> = match &previous {
-            Some(g) => (0..settings.dims).map(|d| (2.0f64).sqrt() * g.mean_sd(d).1).collect(),
-            None => Vec::new(),
-        };
-        let propose = |j: usize| -> Option<Vec<f64>> {
-            let mut rng = rng_for(settings.seed, t, j);
-            let Some(g) = &previous else {
-                return Some((0..settings.dims).map(|_| rng.random::<f64>()).collect());
+        let mut f = std::mem::take(&mut filling);
+        while f.kept.len() < n && f.proposals < limit {
+            let ids = f.proposals..(f.proposals + size).min(limit);
+            let Some(results) = batch(t, previous.as_ref(), ids.clone()) else {
+                return Ok(Driven::Paused { generations, filling: f });
             };
-            let u: f64 = rng.random::<f64>();
-            let mut acc = 0.0;
-            let mut pick = g.theta.len() - 1;
-            for (i, w) in g.weights.iter().enumerate() {
-                acc += w;
-                if u < acc {
-                    pick = i;
-                    break;
-                }
-            }
-            let moved: Vec<f64> = g.theta[pick]
-                .iter()
-                .zip(&scale)
-                .map(|(x, s)| {
-                    let z: f64 = StandardNormal.sample(&mut rng);
-                    x + s * z
-                })
-                .collect();
-            moved.iter().all(|x| (0.0..=1.0).contains(x)).then_some(moved)
-        };
-        let mut theta = Vec::new();
-        let mut shares = Vec::new();
-        let mut misses = Vec::new();
-        let mut matched_rows: Vec<Vec<f64>> = Vec::new();
-        let mut proposals = 0usize;
-        let mut runs = 0u64;
-        let limit = n.saturating_mul(settings.max_proposals_per_particle).max(n);
-        let batch = n.max(64);
-        while theta.len() < n && proposals < limit {
-            let ids: Vec<usize> = (proposals..(proposals + batch).min(limit)).collect();
-            let results: Vec<Option<Scored>> = ids
-                .par_iter()
-                .map(|&j| {
-                    let th = propose(j)?;
-                    let eval = evaluate(proposal_id(t, j), &th);
-                    let reps = eval.len().max(1) as f64;
-                    let k = eval.first().map_or(0, Vec::len);
-                    let miss: Vec<u32> =
-                        eval.iter().map(|r| r.iter().filter(|m| !**m).count() as u32).collect();
-                    let a = miss.iter().filter(|m| **m <= eps).count() as f64 / reps;
-                    let mean_miss = miss.iter().map(|m| f64::from(*m)).sum::<f64>() / reps;
-                    let per_obs: Vec<f64> = (0..k)
-                        .map(|o| eval.iter().filter(|r| r[o]).count() as f64 / reps)
-                        .collect();
-                    Some((th, a, mean_miss, per_obs, eval.len() as u64))
-                })
-                .collect();
             let mut used = ids.len();
             for (k, r) in results.into_iter().enumerate() {
                 let Some(r) = r else { continue };
-                runs += r.4;
-                if r.1 > 0.0 && theta.len() < n {
-                    theta.push(r.0);
-                    shares.push(r.1);
-                    misses.push(r.2);
-                    matched_rows.push(r.3);
-                    if theta.len() == n {
+                f.runs += r.runs;
+                if r.accepted > 0.0 && f.kept.len() < n {
+                    f.kept.push(r);
+                    if f.kept.len() == n {
                         used = k + 1;
                     }
                 }
             }
-            proposals += used;
+            f.proposals += used;
         }
-        if theta.len() < n {
-            return Ok((
-                generations,
-                Stop::OutOfReach { generation: t, tolerance: eps, found: theta.len(), proposals },
-            ));
+        if f.kept.len() < n {
+            let stop = Stop::OutOfReach {
+                generation: t,
+                tolerance: eps,
+                found: f.kept.len(),
+                proposals: f.proposals,
+            };
+            return Ok(Driven::Finished(generations, stop));
         }
+        let scale = kernel_scale(settings, previous.as_ref());
         // Weights: a × prior / proposal density (the prior is uniform on the cube, density 1).
         let mut weights: Vec<f64> = match &previous {
-            None => shares.clone(),
-            Some(g) => theta
+            None => f.kept.iter().map(|k| k.accepted).collect(),
+            Some(g) => f
+                .kept
                 .iter()
-                .zip(&shares)
-                .map(|(th, a)| {
+                .map(|k| {
                     let density: f64 = g
                         .theta
                         .iter()
                         .zip(&g.weights)
                         .map(|(tj, wj)| {
-                            wj * th
+                            wj * k
+                                .theta
                                 .iter()
                                 .zip(tj)
                                 .zip(&scale)
@@ -241,7 +302,7 @@ pub fn run(
                                 .product::<f64>()
                         })
                         .sum();
-                    if density > 0.0 { a / density } else { 0.0 }
+                    if density > 0.0 { k.accepted / density } else { 0.0 }
                 })
                 .collect(),
         };
@@ -249,27 +310,45 @@ pub fn run(
         if !(total > 0.0 && total.is_finite()) {
             return Err(format!("generation {t}: the weights do not sum to a positive number"));
         }
-        let evidence = total / proposals as f64;
+        let evidence = total / f.proposals as f64;
         for w in &mut weights {
             *w /= total;
         }
-        let k = matched_rows.first().map_or(0, Vec::len);
-        let matched = (0..k).map(|o| matched_rows.iter().map(|r| r[o]).collect()).collect();
+        let k = f.kept.first().map_or(0, |r| r.matched.len());
+        let matched = (0..k).map(|o| f.kept.iter().map(|r| r.matched[o]).collect()).collect();
         let g = Generation {
             tolerance: eps,
-            theta,
+            accepted_share: f.kept.iter().map(|r| r.accepted).collect(),
+            mean_misses: f.kept.iter().map(|r| r.mean_misses).collect(),
+            theta: f.kept.into_iter().map(|r| r.theta).collect(),
             weights,
-            accepted_share: shares,
-            mean_misses: misses,
             matched,
-            proposals,
-            runs,
+            proposals: f.proposals,
+            runs: f.runs,
             evidence,
         };
         done(&g)?;
         generations.push(g);
     }
-    Ok((generations, Stop::Done))
+    Ok(Driven::Finished(generations, Stop::Done))
+}
+
+/// Runs ABC-SMC from generation `start.len()` on, calling `evaluate(id, θ)` for each proposal
+/// (`id` from `proposal_id`, θ in the unit cube) and `done(&generation)` after each generation
+/// (for checkpoints). Returns every generation and why it stopped.
+pub fn run(
+    settings: &Settings,
+    generations: Vec<Generation>,
+    evaluate: &(dyn Fn(u64, &[f64]) -> Evaluation + Sync),
+    done: &mut dyn FnMut(&Generation) -> Result<(), String>,
+) -> Result<(Vec<Generation>, Stop), String> {
+    let mut source = |t: usize, previous: Option<&Generation>, ids: std::ops::Range<usize>| {
+        Some(score(settings, previous, t, ids, evaluate))
+    };
+    match drive(settings, generations, Filling::default(), &mut source, done)? {
+        Driven::Finished(generations, stop) => Ok((generations, stop)),
+        Driven::Paused { .. } => Err(String::from("the batch source paused")),
+    }
 }
 
 /// The normal density with standard deviation `s` at `x` (0 when `s` is 0 and `x` is not).
@@ -401,6 +480,40 @@ mod tests {
         let (c, w) = coverage(trials, |_, other| Some(other));
         eprintln!("wrong observations: {c}/{trials}, width {w:.3}");
         assert!(!passes(c, trials, w), "calibrating to the wrong observations was not caught");
+    }
+
+    /// Batches scored elsewhere, a few at a time with pauses between (as waves of shards on a
+    /// cluster), give the generations of one uninterrupted run, bit for bit.
+    #[test]
+    fn paused_and_continued_in_waves_gives_the_same_generations() {
+        let obs = vec![true, false, true, true, false];
+        let s = Settings { particles: 100, ..settings(4) };
+        let evaluate = toy(obs, 3);
+        let whole = run(&s, Vec::new(), &evaluate, &mut |_| Ok(())).unwrap();
+        for per_wave in [1, 3] {
+            let (mut generations, mut filling) = (Vec::new(), Filling::default());
+            let mut waves = 0;
+            let finished = loop {
+                waves += 1;
+                let mut left = per_wave;
+                let mut source =
+                    |t: usize, prev: Option<&Generation>, ids: std::ops::Range<usize>| {
+                        if left == 0 {
+                            return None;
+                        }
+                        left -= 1;
+                        Some(score(&s, prev, t, ids, &evaluate))
+                    };
+                match drive(&s, generations, filling, &mut source, &mut |_| Ok(())).unwrap() {
+                    Driven::Finished(g, stop) => break (g, stop),
+                    Driven::Paused { generations: g, filling: f } => {
+                        (generations, filling) = (g, f)
+                    }
+                }
+            };
+            assert!(waves > 3, "the run paused ({waves} waves)");
+            assert_eq!(finished, whole, "{per_wave} batches a wave");
+        }
     }
 
     #[test]
