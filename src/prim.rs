@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use sidelines_experiment::prim::{Step, peel};
 
 use crate::sweep::AnalyzeArgs;
@@ -88,7 +88,17 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             ))
         })?;
     let (file, params) = inputs(dir, &manifest)?;
-    let path = dir.join(file);
+    let mut path = dir.join(file);
+    // A sweep written with --format parquet: its runs, read back as the CSV they were made from.
+    let parquet = dir.join(file.replace(".csv", ".parquet"));
+    let _text = if !path.exists() && parquet.is_file() {
+        let tmp = tempfile::NamedTempFile::new().context("a temporary file for the runs")?;
+        sidelines_report::parquet::parquet_to_csv(&parquet, tmp.path())?;
+        path = tmp.path().to_path_buf();
+        Some(tmp)
+    } else {
+        None
+    };
     let mut r = csv::Reader::from_path(&path)
         .map_err(|e| input_error(format!("{}: {e}", path.display())))?;
     let header: Vec<String> = r
