@@ -314,10 +314,7 @@ pub(crate) struct Posterior {
 /// Reads `dir`'s manifest and particles.csv.
 pub(crate) fn read_posterior(dir: &Path) -> Result<Posterior> {
     let bad = |what: String| input_error(format!("--posterior {}: {what}", dir.display()));
-    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| bad(String::from("no readable manifest.json")))?;
+    let manifest = sidelines_report::folder::check(dir)?.manifest;
     if manifest["kind"] != "calibrate" {
         return Err(bad(String::from(
             "is not a calibration folder (its manifest's kind is not calibrate)",

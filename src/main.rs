@@ -212,12 +212,6 @@ pub(crate) fn export_xlsx(dir: &Path) -> Result<()> {
 
 /// Draws DIR/charts/.
 pub(crate) fn chart(dir: &Path) -> Result<()> {
-    if !dir.join("manifest.json").is_file() {
-        return Err(input_error(format!(
-            "{} is not a finished results folder (no manifest.json)",
-            dir.display()
-        )));
-    }
     let files = sidelines_report::charts::write_charts(dir)?;
     say(&format!("wrote {} charts to {}\n", files.len(), dir.join("charts").display()))
 }

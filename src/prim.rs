@@ -78,15 +78,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     if !(0.0..1.0).contains(&args.min_support) || !(0.0..=1.0).contains(&args.min_coverage) {
         return Err(input_error("--min-support and --min-coverage take shares from 0 to 1"));
     }
-    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| {
-            input_error(format!(
-                "{} is not a finished results folder (no manifest.json)",
-                dir.display()
-            ))
-        })?;
+    let manifest = sidelines_report::folder::check(dir)?.manifest;
     let (file, params) = inputs(dir, &manifest)?;
     let mut path = dir.join(file);
     // A sweep written with --format parquet: its runs, read back as the CSV they were made from.

@@ -413,15 +413,7 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
             (t, method, args.out.clone().unwrap_or_else(|| PathBuf::from("sensitivity.csv")))
         }
         (None, Some(dir)) => {
-            let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .ok_or_else(|| {
-                    input_error(format!(
-                        "{} is not a finished sweep (no manifest.json)",
-                        dir.display()
-                    ))
-                })?;
+            let manifest = sidelines_report::folder::check(dir)?.manifest;
             let kind = manifest["sampler"]["kind"].as_str().unwrap_or("");
             let method = method_of(&manifest).filter(|_| kind == args.method).ok_or_else(|| {
                 let kind =

@@ -8,6 +8,7 @@
 //! - `validity`: the article's causal claims, in Monte Carlo expectation with confidence
 //!   intervals.
 //! - `schedule`: the day's systems are totally ordered where they conflict.
+//! - `folders`: damaged results folders refused by name before anything reads them.
 //! - `shards`: jobs split with --shard and put back together by `merge`, byte for byte.
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
 //! - `charts`: charts are valid PNG and SVG; the report is self-contained.
@@ -28,6 +29,7 @@ mod cli;
 mod common;
 mod determinism;
 mod episode;
+mod folders;
 mod prim;
 mod replay;
 mod robustness;

@@ -808,13 +808,10 @@ fn dedup(mut v: Vec<f64>) -> Vec<f64> {
 
 /// Draws every chart the folder's tables allow; returns the files written.
 pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
+    let manifest = crate::folder::check(dir)?.manifest;
     register_fonts();
     let out = dir.join("charts");
     std::fs::create_dir_all(&out).at(&out)?;
-    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
     // The headline outcomes of the model's outcome table (tornados and grids).
     let headline = crate::headline_numeric(&manifest);
     let mut written = Vec::new();

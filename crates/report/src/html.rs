@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::error::{At, Error, Result};
+use crate::error::{At, Result};
 use crate::write_atomic;
 
 fn esc(s: &str) -> String {
@@ -33,10 +33,7 @@ fn fmt3(v: &str) -> String {
 
 /// Writes `dir/report.html` from the folder's tables, manifest and `charts/*.svg`.
 pub fn write_report(dir: &Path) -> Result<()> {
-    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| Error::NotResults(dir.to_path_buf()))?;
+    let manifest = crate::folder::check(dir)?.manifest;
     let command = manifest["command"]
         .as_array()
         .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" "))

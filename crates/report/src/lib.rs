@@ -10,6 +10,7 @@ pub mod batch;
 pub mod charts;
 pub mod checkpoint;
 mod error;
+pub mod folder;
 pub mod html;
 pub mod parquet;
 pub mod shard;

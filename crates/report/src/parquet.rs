@@ -273,6 +273,14 @@ pub fn csv_to_parquet(csv_path: &Path, out: &Path, kinds: &[Kind]) -> Result<u64
     Ok(rows)
 }
 
+/// The number of rows of a Parquet file, from its footer.
+pub fn row_count(parquet_path: &Path) -> Result<u64> {
+    let f = File::open(parquet_path).at(parquet_path)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| Error::damaged(parquet_path, format!("not a readable Parquet file: {e}")))?;
+    Ok(builder.metadata().file_metadata().num_rows().max(0) as u64)
+}
+
 /// The column kinds of a Parquet file written by `csv_to_parquet`.
 pub fn kinds_of(parquet_path: &Path) -> Result<Vec<Kind>> {
     let damaged = |m: String| Error::damaged(parquet_path, m);

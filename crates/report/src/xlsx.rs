@@ -190,10 +190,7 @@ fn add_table(
 /// Writes `dir/results.xlsx` from the tables in `dir`. `generated` is the date shown on the
 /// README sheet; `max_rows` is Excel's limit except in tests.
 pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> {
-    let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| Error::NotResults(dir.to_path_buf()))?;
+    let manifest = crate::folder::check(dir)?.manifest;
     let book_path = dir.join("results.xlsx");
     let xlsx_err = |e| Error::Workbook { path: book_path.clone(), source: e };
     let mut book = Workbook::new();
