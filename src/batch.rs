@@ -147,22 +147,32 @@ pub fn run_with(
         checkpoint_every,
         runs_per_world: args.exec.runs_per_world,
     };
-    let outcome = execute(&plan, &pool, next_run..runs.end, aggregators, &mut writer, control)
-        .with_context(|| format!("running the batch in {}", dir.display()))?;
+    let continue_line = format!(
+        "sidelines {} {} --runs {} --seed {} --trajectories {}{} --out {} --resume",
+        job.command,
+        args.scenario,
+        args.runs,
+        args.seed,
+        plan.trajectories,
+        args.exec.continue_flags(),
+        dir.display()
+    );
+    let outcome = match execute(&plan, &pool, next_run..runs.end, aggregators, &mut writer, control)
+    {
+        Ok(o) => o,
+        Err(e) => {
+            progress.finish();
+            let kept = writer.abandon();
+            return Err(crate::stopped(e, job.kind, &dir, kept, &continue_line));
+        }
+    };
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
 
     match outcome {
         Outcome::Interrupted { next_run } => {
-            let shard_flag = args.exec.continue_flags();
             eprintln!(
-                "interrupted after {next_run} of {total} runs; continue with:\n  sidelines {} {} --runs {} --seed {} --trajectories {}{shard_flag} --out {} --resume",
-                job.command,
-                args.scenario,
-                args.runs,
-                args.seed,
-                plan.trajectories,
-                dir.display()
+                "interrupted after {next_run} of {total} runs; continue with:\n  {continue_line}"
             );
             Ok(ExitCode::from(130))
         }

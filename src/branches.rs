@@ -115,8 +115,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let dir = match &args.out {
         Some(d) => {
             guard_out_dir(d, &FILES, args.force)?;
-            std::fs::create_dir_all(d)
-                .map_err(|e| input_error(format!("cannot create --out {}: {e}", d.display())))?;
+            crate::create_out(d)?;
             d.clone()
         }
         None => fresh_dir("branches")?,

@@ -124,8 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(d) if args.resume => d.clone(),
         Some(d) => {
             guard_out_dir(d, &FILES, args.force)?;
-            std::fs::create_dir_all(d)
-                .map_err(|e| input_error(format!("cannot create --out {}: {e}", d.display())))?;
+            crate::create_out(d)?;
             d.clone()
         }
         None => fresh_dir(&format!("calibrate-{}", cal.name))?,
@@ -707,8 +706,7 @@ fn write_wave_state(dir: &Path, p: &Prepared, s: &WaveState) -> Result<()> {
 fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
     let shard =
         crate::merge::shard(Some(spec))?.ok_or_else(|| input_error("--shard needs a value"))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| input_error(format!("cannot create --out {}: {e}", dir.display())))?;
+    crate::create_out(dir)?;
     let state = read_wave_state(dir, p)?;
     let t = state.generations.len();
     if dir.join("manifest.json").is_file() || t >= p.settings.tolerances.len() {
@@ -747,8 +745,7 @@ fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
     let previous = state.generations.last();
     let scores = pool.install(|| abc::score(&p.settings, previous, t, first..end, &evaluate));
     let elapsed = started.elapsed().as_secs_f64();
-    std::fs::create_dir_all(&out)
-        .map_err(|e| input_error(format!("cannot create {}: {e}", out.display())))?;
+    crate::create_out(&out)?;
     // An older wave's manifest goes first, so that a shard killed while rewriting is unfinished.
     let manifest_path = out.join("manifest.json");
     if manifest_path.exists() {

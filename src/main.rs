@@ -168,6 +168,31 @@ impl ExecArgs {
     }
 }
 
+/// Creates an output folder. A failure is the machine's (a read-only or full disk, a folder this
+/// user may not write in) and exits 1 like every other failure to write, with the cause in words.
+pub(crate) fn create_out(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| {
+        anyhow::Error::new(sidelines_report::Error::Io { path: dir.to_path_buf(), source })
+            .context("cannot create the output folder")
+    })
+}
+
+/// The error of a batch or sweep that stopped on a failure (a full disk): what failed, what was
+/// kept (the partial tables cut back to the last checkpoint) and how to continue.
+pub(crate) fn stopped(
+    e: impl std::fmt::Display,
+    what: &str,
+    dir: &Path,
+    kept: u64,
+    resume: &str,
+) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the {what} in {} stopped: {e}\n  kept {:.1} MB in it, up to the last checkpoint; once there is room, continue with\n  {resume}\n  (or delete the folder)",
+        dir.display(),
+        kept as f64 / 1e6
+    )
+}
+
 /// The worker threads: `--threads`, else `RAYON_NUM_THREADS` (as rayon reads it: a positive
 /// whole number), else one per core.
 pub(crate) fn threads(flag: Option<u64>) -> usize {
@@ -370,8 +395,7 @@ fn prepare_out_dir(out: Option<PathBuf>, scenario: &str, force: bool) -> Result<
         }
         None => fresh_dir(scenario)?,
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| input_error(format!("cannot create --out {}: {e}", dir.display())))?;
+    crate::create_out(&dir)?;
     Ok(dir)
 }
 

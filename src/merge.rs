@@ -392,8 +392,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let files: &[&str] = if kind == "sweep" { &SWEEP_FILES } else { &BATCH_FILES };
     guard_out_dir(out, files, args.force)?;
     let created = !out.exists();
-    std::fs::create_dir_all(out)
-        .map_err(|e| input_error(format!("cannot create --out {}: {e}", out.display())))?;
+    crate::create_out(out)?;
     let written = write_merged(&found, out, &kind);
     if written.is_err() {
         // Nothing half-merged stays behind: the tables written so far go, and the folder if

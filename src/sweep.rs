@@ -264,10 +264,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         checkpoint_every,
         runs_per_world: args.exec.runs_per_world,
     };
-    let outcome = match adaptive {
+    let ran = match adaptive {
         None => {
             let end = slice.end * plan.replicates;
-            execute(&plan, &pool, next_run..end, Vec::new(), &mut writer, control)?
+            execute(&plan, &pool, next_run..end, Vec::new(), &mut writer, control)
         }
         Some(rule) => {
             let start = Resume {
@@ -286,19 +286,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 start,
                 &mut writer,
                 control,
-            )?
+            )
         }
     };
-    let elapsed = started.elapsed().as_secs_f64();
     bar.finish();
+    let continue_line = format!(
+        "sidelines sweep {}{} --out {} --resume",
+        args.file.display(),
+        args.exec.continue_flags(),
+        dir.display()
+    );
+    let outcome = match ran {
+        Ok(o) => o,
+        Err(e) => return Err(crate::stopped(e, "sweep", &dir, writer.abandon(), &continue_line)),
+    };
+    let elapsed = started.elapsed().as_secs_f64();
     let total = done_runs - first_run;
     if let Outcome::Interrupted { next_run } = outcome {
-        let shard_flag = args.exec.continue_flags();
         eprintln!(
-            "interrupted after {} runs; continue with:\n  sidelines sweep {}{shard_flag} --out {} --resume",
-            next_run - first_run,
-            args.file.display(),
-            dir.display()
+            "interrupted after {} runs; continue with:\n  {continue_line}",
+            next_run - first_run
         );
         return Ok(ExitCode::from(130));
     }

@@ -8,6 +8,8 @@
 //! - `validity`: the article's causal claims, in Monte Carlo expectation with confidence
 //!   intervals.
 //! - `schedule`: the day's systems are totally ordered where they conflict.
+//! - `disk`: a full disk (a small tmpfs where mounting is allowed) or a refused write: words,
+//!   exit 1, nothing half-written, a resume that finishes.
 //! - `folders`: damaged results folders refused by name before anything reads them.
 //! - `shards`: jobs split with --shard and put back together by `merge`, byte for byte.
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
@@ -28,6 +30,7 @@ mod claims;
 mod cli;
 mod common;
 mod determinism;
+mod disk;
 mod episode;
 mod folders;
 mod prim;

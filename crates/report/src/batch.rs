@@ -112,6 +112,8 @@ pub struct BatchWriter {
     /// (actor, variable) of each trajectory column and the dates of each day.
     series: Vec<(String, String)>,
     dates: Vec<String>,
+    /// The partial files' lengths at the last checkpoint: what a resume needs of them.
+    kept: [u64; 2],
 }
 
 impl BatchWriter {
@@ -126,15 +128,32 @@ impl BatchWriter {
         first_run: u64,
     ) -> Result<BatchWriter> {
         checkpoint::start(dir, &BATCH_FILES)?;
-        let mut w = BatchWriter::open(dir, identity, sim, None)?;
-        let path = dir.join(RUNS.tmp);
-        w.runs.write_record(runs_header(sim)).at(&path)?;
-        if let Some(t) = w.trajectories.as_mut() {
-            t.write_record(["run", "day", "date", "actor", "variable", "value"])
-                .at(&dir.join(TRAJECTORIES.tmp))?;
+        let partials = partials(identity.trajectories);
+        let started = (|| {
+            let mut w = BatchWriter::open(dir, identity, sim, None)?;
+            let path = dir.join(RUNS.tmp);
+            w.runs.write_record(runs_header(sim)).at(&path)?;
+            if let Some(t) = w.trajectories.as_mut() {
+                t.write_record(["run", "day", "date", "actor", "variable", "value"])
+                    .at(&dir.join(TRAJECTORIES.tmp))?;
+            }
+            w.save_checkpoint(first_run, empty)?;
+            Ok(w)
+        })();
+        if started.is_err() {
+            // Nothing to resume from: leave nothing behind.
+            checkpoint::trim(dir, partials, &[None, None]);
         }
-        w.save_checkpoint(first_run, empty)?;
-        Ok(w)
+        started
+    }
+
+    /// After a failure (a full disk): cuts the partial files back to the last checkpoint, which
+    /// is all `--resume` will use of them, and returns the bytes kept.
+    pub fn abandon(self) -> u64 {
+        let partials = partials(self.identity.trajectories);
+        let (dir, kept) = (self.dir.clone(), self.kept);
+        drop(self);
+        checkpoint::trim(&dir, partials, &[Some(kept[0]), Some(kept[1])])
     }
 
     fn open(
@@ -160,6 +179,7 @@ impl BatchWriter {
             trajectories,
             series: sim.series().iter().map(|x| (x.actor.clone(), x.variable.clone())).collect(),
             dates: (0..s.horizon_days).map(|d| s.date(d)).collect(),
+            kept: [lengths.map_or(0, |l| l.0), lengths.map_or(0, |l| l.1)],
         })
     }
 
@@ -238,14 +258,17 @@ impl BatchWriter {
     fn save_checkpoint(&mut self, next_run: u64, aggregators: &[Aggregator]) -> Result<()> {
         self.flush_all()?;
         let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
+        let kept = [RUNS, TRAJECTORIES].map(|p| checkpoint::len(&self.dir.join(p.tmp)));
         let meta = serde_json::json!({
             "identity": self.identity.to_json(),
             "next_run": next_run,
-            "runs_bytes": checkpoint::len(&self.dir.join(RUNS.tmp)),
-            "trajectories_bytes": checkpoint::len(&self.dir.join(TRAJECTORIES.tmp)),
+            "runs_bytes": kept[0],
+            "trajectories_bytes": kept[1],
             "aggregator_bytes": blobs.iter().map(Vec::len).collect::<Vec<_>>(),
         });
-        checkpoint::write(&self.dir, MAGIC, &meta, &blobs)
+        checkpoint::write(&self.dir, MAGIC, &meta, &blobs)?;
+        self.kept = kept;
+        Ok(())
     }
 
     fn write_rows(&mut self, rows: &[Row]) -> Result<()> {

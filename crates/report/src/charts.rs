@@ -120,29 +120,42 @@ fn both(
 ) -> Result<Vec<PathBuf>> {
     let png = dir.join(format!("{name}.png"));
     let svg = dir.join(format!("{name}.svg"));
-    let temporary = |ext: &str, dest: &Path| {
-        crate::atomic::temporary(dir, &format!(".{name}."), &format!(".partial.{ext}")).at(dest)
-    };
     let failed = |path: &Path| {
         let path = path.to_path_buf();
         move |e: Box<dyn std::error::Error>| Error::Chart { path, message: e.to_string() }
     };
-    let tmp = temporary("png", &png)?;
+    // Both are drawn in memory and written by `write_atomic`, so a full disk is reported by
+    // the one writer that names the path and the cause, and leaves no partial file.
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
-        let root = BitMapBackend::new(tmp.path(), (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| failed(&png)(e.into()))?;
         draw(&root).map_err(failed(&png))?;
         root.present().map_err(|e| failed(&png)(e.into()))?;
     }
-    tmp.persist(&png).map_err(|e| e.error).at(&png)?;
-    let tmp = temporary("svg", &svg)?;
+    let mut encoded = Vec::new();
     {
-        let root = SVGBackend::new(tmp.path(), (WIDTH, HEIGHT)).into_drawing_area();
+        let mut encoder = png::Encoder::new(&mut encoded, WIDTH, HEIGHT);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder
+            .write_header()
+            .and_then(|mut w| w.write_image_data(&pixels))
+            .map_err(|e| failed(&png)(e.into()))?;
+    }
+    crate::write_atomic(&png, &encoded)?;
+    let mut text = String::new();
+    let drawn = (|| {
+        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| failed(&svg)(e.into()))?;
         draw_svg(&root).map_err(failed(&svg))?;
-        root.present().map_err(|e| failed(&svg)(e.into()))?;
+        root.present().map_err(|e| failed(&svg)(e.into()))
+    })();
+    if let Err(e) = drawn.and_then(|()| crate::write_atomic(&svg, text.as_bytes())) {
+        // The pair is written whole or not at all.
+        let _ = std::fs::remove_file(&png);
+        return Err(e);
     }
-    tmp.persist(&svg).map_err(|e| e.error).at(&svg)?;
     Ok(vec![png, svg])
 }
 
@@ -806,15 +819,28 @@ fn dedup(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
-/// Draws every chart the folder's tables allow; returns the files written.
+/// Draws every chart the folder's tables allow; returns the files written. If one cannot be
+/// written (a full disk), the ones this call wrote are removed: no half set of charts remains.
 pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    match draw_charts(dir, &mut written) {
+        Ok(()) => Ok(written),
+        Err(e) => {
+            for p in &written {
+                let _ = std::fs::remove_file(p);
+            }
+            Err(e)
+        }
+    }
+}
+
+fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
     let manifest = crate::folder::check(dir)?.manifest;
     register_fonts();
     let out = dir.join("charts");
     std::fs::create_dir_all(&out).at(&out)?;
     // The headline outcomes of the model's outcome table (tornados and grids).
     let headline = crate::headline_numeric(&manifest);
-    let mut written = Vec::new();
 
     if dir.join("timeseries.csv").is_file() {
         let rows = read_csv(&dir.join("timeseries.csv"))?;
@@ -1013,5 +1039,5 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
             }
         }
     }
-    Ok(written)
+    Ok(())
 }

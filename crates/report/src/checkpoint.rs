@@ -168,6 +168,32 @@ pub fn rename_all(dir: &Path, partials: &[Partial]) -> Result<()> {
     Ok(())
 }
 
+/// After a failure: cuts each partial file to its length at the last checkpoint (`Some`), or
+/// removes it (`None`: there is no checkpoint to resume from), so that a full disk is not kept
+/// full by rows a resume would cut anyway. Best effort: the failure is what gets reported.
+/// Returns the bytes kept in these files and the checkpoint.
+pub fn trim(dir: &Path, partials: &[Partial], lengths: &[Option<u64>]) -> u64 {
+    let mut kept = 0;
+    for (p, want) in partials.iter().zip(lengths) {
+        let path = dir.join(p.tmp);
+        match want {
+            Some(n) => {
+                if let Ok(f) = OpenOptions::new().write(true).open(&path) {
+                    let _ = f.set_len(*n);
+                }
+                kept += len(&path);
+            }
+            None => {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+    if lengths.iter().all(Option::is_none) {
+        let _ = fs::remove_file(dir.join(CHECKPOINT));
+    }
+    kept + len(&dir.join(CHECKPOINT))
+}
+
 /// Removes partial files once their contents are elsewhere (converted to Parquet).
 pub fn remove_partials(dir: &Path, partials: &[Partial]) -> Result<()> {
     for p in partials {

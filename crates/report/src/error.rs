@@ -60,7 +60,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Io { path, source } => write!(f, "{}: {}", path.display(), in_words(source)),
             Error::Csv { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Damaged { path, message } => write!(f, "{}: {message}", path.display()),
             Error::NotResults(dir) => {
@@ -88,19 +88,28 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io { source, .. } => Some(source),
-            Error::Csv { source, .. } => Some(source),
-            Error::Workbook { source, .. } => Some(source),
-            Error::Sensitivity { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// Every variant's Display already says its cause (an I/O failure in words), so none is
+/// given again as a source: `anyhow`'s `{:#}` would print it twice.
+impl std::error::Error for Error {}
 
 /// Attaches the path a fallible file operation concerned.
+/// An I/O failure in words: what the machine refused, without the debug text of the layers
+/// it came through (tempfile's "at path", the image encoder's wrapping).
+pub fn in_words(e: &io::Error) -> String {
+    let words = match e.kind() {
+        io::ErrorKind::StorageFull => "the disk is full (no space left on the device)",
+        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
+        io::ErrorKind::PermissionDenied => "permission denied: this user may not write there",
+        io::ErrorKind::QuotaExceeded => "the disk quota is exceeded",
+        _ => "",
+    };
+    if !words.is_empty() {
+        return words.to_string();
+    }
+    let text = e.to_string();
+    text.split(" at path ").next().unwrap_or(&text).to_string()
+}
+
 pub(crate) trait At<T> {
     fn at(self, path: &Path) -> Result<T>;
 }

@@ -14,7 +14,6 @@ use std::path::Path;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
-use crate::AtomicFile;
 use crate::error::{At, Error, Result};
 
 /// Excel's rows per sheet.
@@ -261,7 +260,9 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> 
             add_table(&mut book, &path, sheet, max_rows, &book_path)?;
         }
     }
-    let mut f = AtomicFile::create(&book_path)?;
-    book.save_to_writer(f.writer()).map_err(xlsx_err)?;
-    f.finish()
+    // Zipped in memory and written by `write_atomic`: a full disk is then reported once, by
+    // the writer that names the path, and the zip library has no half-written file to
+    // complain about.
+    let bytes = book.save_to_buffer().map_err(xlsx_err)?;
+    crate::write_atomic(&book_path, &bytes)
 }

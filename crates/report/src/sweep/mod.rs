@@ -82,6 +82,8 @@ pub struct SweepWriter {
     pending: Vec<Vec<Value>>,
     /// Points summarised so far.
     completed: u64,
+    /// The partial files' lengths at the last checkpoint: what a resume needs of them.
+    kept: [u64; 3],
 }
 
 /// Where an interrupted sweep stands.
@@ -100,24 +102,41 @@ impl SweepWriter {
     /// slice of the design starts).
     pub fn create(dir: &Path, shape: SweepShape, start: &Progress) -> Result<SweepWriter> {
         checkpoint::start(dir, &SWEEP_FILES)?;
-        write_points(dir, &shape)?;
-        let files = SweepWriter::open(dir, &[None, None, None])?;
-        let mut w = SweepWriter {
-            dir: dir.to_path_buf(),
-            shape,
-            files,
-            pending: Vec::new(),
-            completed: start.completed_points,
-        };
-        let mut header: Vec<String> =
-            ["run", "point", "replicate", "seed"].map(String::from).to_vec();
-        header.extend(w.shape.parameters.iter().cloned());
-        header.extend(w.shape.outcome_names.iter().cloned());
-        w.write(RUNS, &header)?;
-        w.write(SUMMARY, SUMMARY_HEADER)?;
-        w.write(OUTCOMES, OUTCOMES_HEADER)?;
-        w.save_checkpoint(start.next_run)?;
-        Ok(w)
+        let started = (|| {
+            write_points(dir, &shape)?;
+            let files = SweepWriter::open(dir, &[None, None, None])?;
+            let mut w = SweepWriter {
+                dir: dir.to_path_buf(),
+                shape,
+                files,
+                pending: Vec::new(),
+                completed: start.completed_points,
+                kept: [0; 3],
+            };
+            let mut header: Vec<String> =
+                ["run", "point", "replicate", "seed"].map(String::from).to_vec();
+            header.extend(w.shape.parameters.iter().cloned());
+            header.extend(w.shape.outcome_names.iter().cloned());
+            w.write(RUNS, &header)?;
+            w.write(SUMMARY, SUMMARY_HEADER)?;
+            w.write(OUTCOMES, OUTCOMES_HEADER)?;
+            w.save_checkpoint(start.next_run)?;
+            Ok(w)
+        })();
+        if started.is_err() {
+            // Nothing to resume from: leave nothing behind.
+            checkpoint::trim(dir, &PARTIALS, &[None, None, None]);
+            let _ = std::fs::remove_file(dir.join("points.csv"));
+        }
+        started
+    }
+
+    /// After a failure (a full disk): cuts the partial files back to the last checkpoint, which
+    /// is all `--resume` will use of them, and returns the bytes kept.
+    pub fn abandon(self) -> u64 {
+        let (dir, kept) = (self.dir.clone(), self.kept);
+        drop(self);
+        checkpoint::trim(&dir, &PARTIALS, &kept.map(Some))
     }
 
     fn open(dir: &Path, lengths: &[Option<u64>]) -> Result<Vec<csv::Writer<BufWriter<File>>>> {
@@ -161,8 +180,15 @@ impl SweepWriter {
         checkpoint::take_back(dir, &PARTIALS)?;
         checkpoint::check_lengths(dir, &PARTIALS, &lengths)?;
         let files = SweepWriter::open(dir, &lengths.iter().map(|l| Some(*l)).collect::<Vec<_>>())?;
-        let mut w =
-            SweepWriter { dir: dir.to_path_buf(), shape, files, pending: Vec::new(), completed };
+        let kept = [lengths[0], lengths[1], lengths[2]];
+        let mut w = SweepWriter {
+            dir: dir.to_path_buf(),
+            shape,
+            files,
+            pending: Vec::new(),
+            completed,
+            kept,
+        };
         // Read back the unfinished point's rows.
         let runs = dir.join(PARTIALS[RUNS].tmp);
         let mut r = csv::Reader::from_path(&runs).at(&runs)?;
@@ -259,15 +285,16 @@ impl SweepWriter {
 
     fn save_checkpoint(&mut self, next_run: u64) -> Result<()> {
         self.sync_all()?;
-        let lengths: Vec<u64> =
-            PARTIALS.iter().map(|p| checkpoint::len(&self.dir.join(p.tmp))).collect();
+        let lengths = PARTIALS.map(|p| checkpoint::len(&self.dir.join(p.tmp)));
         let meta = serde_json::json!({
             "identity": self.shape.identity,
             "next_run": next_run,
             "completed_points": self.completed,
             "lengths": lengths,
         });
-        checkpoint::write(&self.dir, MAGIC, &meta, &[])
+        checkpoint::write(&self.dir, MAGIC, &meta, &[])?;
+        self.kept = lengths;
+        Ok(())
     }
 }
 
