@@ -198,10 +198,20 @@ fn document(
         ));
     }
     let (base_file, base_bytes) = resolve(base_ref, file).map_err(|m| fail("base", m))?;
+    if base_file == file {
+        return Err(fail(
+            "base",
+            format!("`{base_ref}` is this file itself: a variant cannot be its own base"),
+        ));
+    }
     let (mut doc, mut map) =
         document(&base_file, &base_bytes, resolve, depth + 1).map_err(|mut e| {
-            let note = format!("the base `{base_ref}` has the problems above");
-            e.diagnostics.push(vmap.diagnostic("base", note));
+            let note =
+                vmap.diagnostic("base", format!("the base `{base_ref}` has the problems above"));
+            // A cycle through several files repeats the same note at each turn: say it once.
+            if !e.diagnostics.contains(&note) {
+                e.diagnostics.push(note);
+            }
             e
         })?;
 
