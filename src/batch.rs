@@ -17,6 +17,12 @@ use sidelines_scenario::DEFAULT_SCENARIO;
 use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, say};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sidelines batch                                        10,000 runs of ukraine-watch, seed 1
+  sidelines batch coerced-settlement --runs 100000 --seed 7 --out results/coerced
+  sidelines batch --runs 1000000 --format parquet --out big       typed, compressed runs
+  sidelines batch --out results/coerced --resume         continue an interrupted batch
+  sidelines batch --runs 10000000 --shard 3/8 --out shards/3      one of 8 machines' share")]
 pub struct Args {
     /// An embedded scenario name or a path to a .toml file.
     #[arg(default_value = DEFAULT_SCENARIO)]

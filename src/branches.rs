@@ -23,6 +23,10 @@ use sidelines_scenario::{DEFAULT_SCENARIO, Input, RECORD_2025, Scenario, variant
 use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, read_input, say};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sidelines branches                                     every branch and the 2025 record
+  sidelines branches --branch talks-collapse --runs 20000 --xlsx --charts
+  sidelines branches --posterior outputs/calibrate-2025/latest")]
 pub struct Args {
     /// The baseline: an embedded scenario name or a path to a .toml file.
     #[arg(default_value = DEFAULT_SCENARIO)]

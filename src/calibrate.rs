@@ -21,6 +21,11 @@ use sidelines_scenario::{Input, Scenario};
 use crate::{fresh_dir, guard_out_dir, input_error, read_input, resolve_base, say};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sidelines calibrate configs/calibration/2025.toml --charts
+  sidelines calibrate configs/calibration/2025.toml --out cal --resume
+  sidelines calibrate configs/calibration/2025.toml --out cal --shard 0/4    one shard of a wave
+  sidelines merge cal/wave/* --out cal                   take the wave in")]
 pub struct Args {
     /// A calibration file (e.g. configs/calibration/2025.toml).
     pub file: PathBuf,

@@ -28,6 +28,10 @@ use sidelines_scenario::{DEFAULT_SCENARIO, Scenario, params};
 use crate::{fresh_dir, guard_out_dir, input_error, say};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sidelines claims                                       every claim over the assumption space
+  sidelines claims --points 400 --runs 500 --charts
+  sidelines claims --posterior outputs/calibrate-2025/latest")]
 pub struct Args {
     /// Points of the assumption space (a Latin hypercube).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(2..=100_000))]

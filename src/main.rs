@@ -17,7 +17,7 @@ mod replay;
 mod sweep;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED, Scenario};
 
@@ -36,6 +36,10 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run one simulated year and write its trajectory, events and outcomes.
+    #[command(after_help = "Examples:
+  sidelines run                                          ukraine-watch, seed 1
+  sidelines run coerced-settlement --seed 5564003301455597 --out one-row
+  sidelines run my-scenario.toml --out runs/mine --force")]
     Run {
         /// An embedded scenario name (see `sidelines scenarios`) or a path to a .toml file.
         #[arg(default_value = DEFAULT_SCENARIO)]
@@ -73,6 +77,8 @@ enum Command {
     /// Sensitivity indices from a finished sweep, or from any table in the design's row order.
     Analyze(sweep::AnalyzeArgs),
     /// Write a finished batch or sweep folder as a workbook (results.xlsx).
+    #[command(after_help = "Example:
+  sidelines export xlsx outputs/ukraine-watch/latest")]
     Export {
         /// The format; only `xlsx` so far.
         #[arg(value_parser = ["xlsx"])]
@@ -81,26 +87,55 @@ enum Command {
         dir: PathBuf,
     },
     /// Draw the charts of a finished batch or sweep folder into DIR/charts/ (PNG and SVG).
+    #[command(after_help = "Example:
+  sidelines chart outputs/ukraine-watch/latest")]
     Chart {
         /// A finished batch or sweep folder.
         dir: PathBuf,
     },
     /// Write DIR/report.html: one self-contained page with the charts and headline tables.
+    #[command(after_help = "Example:
+  sidelines report outputs/key-assumptions-sobol/latest")]
     Report {
         /// A finished batch or sweep folder.
         dir: PathBuf,
     },
     /// List the embedded scenarios.
+    #[command(after_help = "Example:
+  sidelines scenarios")]
     Scenarios,
     /// List every parameter path of a scenario with its value and allowed range.
+    #[command(after_help = "Examples:
+  sidelines describe
+  sidelines describe iran-talks-2025 | grep mediator")]
     Describe {
         #[arg(default_value = DEFAULT_SCENARIO)]
         scenario: String,
     },
     /// Check scenario files and print every problem found.
+    #[command(after_help = "Example:
+  sidelines validate my-scenario.toml my-variant.toml")]
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Print a completion script for a shell.
+    #[command(after_help = "Examples:
+  sidelines completions bash > ~/.local/share/bash-completion/completions/sidelines
+  sidelines completions zsh > ~/.zfunc/_sidelines
+  sidelines completions fish > ~/.config/fish/completions/sidelines.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or with --out write one page per command into a folder.
+    #[command(after_help = "Examples:
+  sidelines man > sidelines.1 && man ./sidelines.1
+  sidelines man --out man/man1                           sidelines.1, sidelines-batch.1, ...")]
+    Man {
+        /// A folder for sidelines.1 and one sidelines-COMMAND.1 per command.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -317,7 +352,39 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Describe { scenario } => describe(&scenario),
         Command::Validate { files } => validate(&files),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sidelines", &mut buf);
+            say(&String::from_utf8_lossy(&buf))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out } => man(out.as_deref()),
     }
+}
+
+/// The manual page of the command line, or one per command into `out`.
+fn man(out: Option<&Path>) -> Result<ExitCode> {
+    let render = |cmd: clap::Command| -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut buf).context("rendering the manual page")?;
+        Ok(buf)
+    };
+    let cli = Cli::command();
+    let Some(dir) = out else {
+        say(&String::from_utf8_lossy(&render(cli)?))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    create_out(dir)?;
+    let mut pages = vec![(String::from("sidelines.1"), render(cli.clone())?)];
+    for sub in cli.get_subcommands() {
+        let name = format!("sidelines-{}", sub.get_name());
+        pages.push((format!("{name}.1"), render(sub.clone().name(name))?));
+    }
+    for (file, bytes) in &pages {
+        sidelines_report::write_atomic(&dir.join(file), bytes)?;
+    }
+    say(&format!("wrote {} manual pages to {}\n", pages.len(), dir.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Resolves a scenario argument: an embedded name, else a file.

@@ -14,6 +14,11 @@ use crate::batch::{self, Job};
 use crate::{input_error, read_input, resolve_base};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sidelines replay --timeline configs/timelines/2025.csv
+  sidelines replay --timeline configs/timelines/2025.csv --then 365 --charts
+  sidelines replay iran-talks-2025 --timeline configs/timelines/iran-2025.csv
+  sidelines replay --timeline configs/timelines/2025.csv --posterior outputs/calibrate-2025/latest")]
 pub struct Args {
     /// An embedded scenario name or a path to a .toml file.
     #[arg(default_value = DEFAULT_SCENARIO)]

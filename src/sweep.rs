@@ -20,6 +20,11 @@ use sidelines_scenario::sweep::{Replication, Sweep, SweepSampler, load_sweep};
 use crate::{fresh_dir, guard_out_dir, input_error, read_input, resolve_base, say};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sidelines sweep configs/sweeps/key-assumptions-sobol.toml --charts
+  sidelines sweep configs/sweeps/pressure-attention-grid.toml --out grid --xlsx
+  sidelines sweep configs/sweeps/key-assumptions-lhs.toml --format parquet
+  sidelines sweep FILE --shard 2/8 --out shards/2        one of 8 machines' share")]
 pub struct Args {
     /// The sweep file (see configs/sweeps/).
     pub file: PathBuf,
@@ -28,6 +33,11 @@ pub struct Args {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sidelines analyze sobol outputs/key-assumptions-sobol/latest
+  sidelines analyze morris DIR --outcome kr_trust_us --out morris.csv
+  sidelines analyze sobol --table model.csv --params a,b,c --outcome y --second-order
+  sidelines analyze prim DIR --outcome kp_accepts_talks --where '= true'")]
 pub struct AnalyzeArgs {
     /// `sobol` or `morris` (sensitivity indices), or `prim` (scenario discovery: boxes of
     /// assumptions where --outcome meets --where).

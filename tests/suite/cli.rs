@@ -205,3 +205,51 @@ fn rayon_num_threads_is_honoured() {
     let read = |d: &str| std::fs::read(Path::new(d).join("runs.csv")).expect("runs");
     assert_eq!(read(&one), read(&all));
 }
+
+/// Every subcommand's --help ends with examples; completions and man pages are generated.
+#[test]
+fn help_examples_completions_and_man_pages() {
+    let commands = [
+        "run",
+        "batch",
+        "replay",
+        "branches",
+        "calibrate",
+        "claims",
+        "sweep",
+        "merge",
+        "analyze",
+        "export",
+        "chart",
+        "report",
+        "scenarios",
+        "describe",
+        "validate",
+        "completions",
+        "man",
+    ];
+    for c in commands {
+        let o = sidelines(&[c, "--help"]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success() && text.contains("Example"), "{c} --help has no examples");
+        assert!(text.contains(&format!("sidelines {c}")), "{c}'s examples do not use it");
+    }
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = sidelines(&["completions", shell]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains("calibrate") && text.contains("--shard"),
+            "{shell}"
+        );
+    }
+    let o = sidelines(&["man"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with(".ie"), "roff");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("man1");
+    let o = sidelines(&["man", "--out", dir.to_str().expect("utf8")]);
+    assert!(o.status.success());
+    let pages = std::fs::read_dir(&dir).expect("dir").count();
+    assert_eq!(pages, commands.len() + 1, "one page per command and sidelines.1");
+    let batch = std::fs::read_to_string(dir.join("sidelines-batch.1")).expect("page");
+    assert!(batch.contains("\\-\\-shard"), "the batch page lists its flags");
+}
