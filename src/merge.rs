@@ -259,7 +259,10 @@ after the shard finished",
 
 /// How to produce a missing shard: its Slurm task, or the command of a sibling.
 fn rerun_hint(index: u64, count: u64, sibling: &serde_json::Value) -> String {
-    let job = sibling["shard"]["slurm"]["job_name"].as_str().unwrap_or("JOB_SCRIPT");
+    let job = match sibling["shard"]["slurm"]["job_name"].as_str() {
+        Some(name) => format!("JOB_SCRIPT` (the script of job {name})"),
+        None => String::from("JOB_SCRIPT`"),
+    };
     let mut args: Vec<String> = sibling["command"]
         .as_array()
         .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
@@ -279,7 +282,7 @@ fn rerun_hint(index: u64, count: u64, sibling: &serde_json::Value) -> String {
         i += 1;
     }
     format!(
-        "re-run just that task with `sbatch --array={index} {job}`, or anywhere with `{}`",
+        "re-run just that task with `sbatch --array={index} {job}, or anywhere with `{}`",
         args.join(" ")
     )
 }
