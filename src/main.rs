@@ -101,16 +101,26 @@ enum Command {
         dir: PathBuf,
     },
     /// List the embedded scenarios.
-    #[command(after_help = "Example:
-  sidelines scenarios")]
-    Scenarios,
+    #[command(after_help = "Examples:
+  sidelines scenarios
+  sidelines scenarios --json | jq -r '.[].name'")]
+    Scenarios {
+        /// One JSON array on stdout: name, description, whether it is the default.
+        #[arg(long)]
+        json: bool,
+    },
     /// List every parameter path of a scenario with its value and allowed range.
     #[command(after_help = "Examples:
   sidelines describe
-  sidelines describe iran-talks-2025 | grep mediator")]
+  sidelines describe iran-talks-2025 | grep mediator
+  sidelines describe --json | jq '.[] | select(.path | startswith(\"actors.KP\"))'")]
     Describe {
         #[arg(default_value = DEFAULT_SCENARIO)]
         scenario: String,
+        /// One JSON array on stdout: each parameter's path, value, range, whether it is whole,
+        /// and what it means.
+        #[arg(long)]
+        json: bool,
     },
     /// Check scenario files and print every problem found.
     #[command(after_help = "Example:
@@ -341,7 +351,21 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             say(&format!("wrote {}\n", dir.join("report.html").display()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Scenarios => {
+        Command::Scenarios { json: true } => {
+            let list: Vec<serde_json::Value> = EMBEDDED
+                .iter()
+                .map(|(name, description, _)| {
+                    serde_json::json!({
+                        "name": name,
+                        "description": description,
+                        "default": *name == DEFAULT_SCENARIO,
+                    })
+                })
+                .collect();
+            say(&format!("{}\n", serde_json::Value::Array(list)))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scenarios { json: false } => {
             let mut text = String::new();
             for (name, description, _) in EMBEDDED {
                 let tag = if *name == DEFAULT_SCENARIO { " (default)" } else { "" };
@@ -350,7 +374,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             say(&text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Describe { scenario } => describe(&scenario),
+        Command::Describe { scenario, json } => describe(&scenario, json),
         Command::Validate { files } => validate(&files),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -567,8 +591,26 @@ fn summary(sim: &Simulation, out: &RunOutput, dir: &Path) -> String {
     text
 }
 
-fn describe(arg: &str) -> Result<ExitCode> {
+fn describe(arg: &str, json: bool) -> Result<ExitCode> {
     let scenario = load_scenario(arg)?;
+    if json {
+        let list: Vec<serde_json::Value> = scenario
+            .parameters()
+            .into_iter()
+            .map(|(path, value, declared)| {
+                serde_json::json!({
+                    "path": path,
+                    "value": value,
+                    "min": declared.map(|p| p.domain.min),
+                    "max": declared.map(|p| p.domain.max),
+                    "whole": declared.map(|p| p.domain.integer),
+                    "meaning": declared.map(|p| p.doc),
+                })
+            })
+            .collect();
+        say(&format!("{}\n", serde_json::Value::Array(list)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut text = format!("{:<58} {:>12}  {:<20} meaning\n", "parameter", "value", "range");
     for (path, value, declared) in scenario.parameters() {
         let (range, doc) = match declared {

@@ -253,3 +253,26 @@ fn help_examples_completions_and_man_pages() {
     let batch = std::fs::read_to_string(dir.join("sidelines-batch.1")).expect("page");
     assert!(batch.contains("\\-\\-shard"), "the batch page lists its flags");
 }
+
+/// `scenarios --json` and `describe --json` give what their tables show, for scripts.
+#[test]
+fn scenarios_and_describe_as_json() {
+    let o = sidelines(&["scenarios", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let names: Vec<&str> =
+        list.as_array().expect("array").iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names.len(), sidelines_scenario::EMBEDDED.len());
+    assert!(list[0]["default"] == true && names[0] == "ukraine-watch", "{list}");
+    let o = sidelines(&["describe", "--json"]);
+    let params: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let text = String::from_utf8_lossy(&sidelines(&["describe"]).stdout).into_owned();
+    let params = params.as_array().expect("array");
+    assert_eq!(params.len() + 1, text.lines().count(), "one entry per line of the table");
+    for p in params {
+        let (v, lo, hi) = (p["value"].as_f64(), p["min"].as_f64(), p["max"].as_f64());
+        let (v, lo, hi) = (v.expect("value"), lo.expect("min"), hi.expect("max"));
+        assert!(lo <= v && v <= hi, "{p}");
+        let path = p["path"].as_str().expect("path");
+        assert!(text.lines().any(|l| l.starts_with(path)), "{path} is in the table");
+    }
+}
