@@ -137,21 +137,7 @@ fn sweep_shards_merge_to_the_unsplit_bytes() {
 #[test]
 fn adaptive_sweep_shards_merge_to_the_unsplit_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let text = r#"
-name = "adaptive-grid"
-description = "test"
-scenario = "ukraine-watch"
-seed = 2
-replicates = { target_half_width = 0.03, outcome = "kr_trust_us", min = 10, max = 300 }
-[sampler]
-kind = "grid"
-[[parameters]]
-path = "mediator.pressure_on_partner"
-values = [0.1, 0.5, 0.9]
-[[parameters]]
-path = "mediator.attention_half_life_days"
-values = [10, 60]
-"#;
+    let text = crate::sweep::ADAPTIVE;
     let file = tmp.path().join("adaptive.toml");
     std::fs::write(&file, text).expect("write");
     let args = ["sweep", file.to_str().expect("utf8")];

@@ -289,7 +289,7 @@ fn a_killed_sweep_resumes_to_the_same_bytes() {
     assert_same(&reference, &dir, &["points.csv", "runs.csv", "summary.csv", "outcomes.csv"]);
 }
 
-const ADAPTIVE: &str = r#"
+pub(crate) const ADAPTIVE: &str = r#"
 name = "adaptive-grid"
 description = "test"
 scenario = "ukraine-watch"

@@ -273,58 +273,53 @@ pub fn csv_to_parquet(csv_path: &Path, out: &Path, kinds: &[Kind]) -> Result<u64
     Ok(rows)
 }
 
-/// The number of rows of a Parquet file, from its footer.
-pub fn row_count(parquet_path: &Path) -> Result<u64> {
-    let f = File::open(parquet_path).at(parquet_path)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(|e| Error::damaged(parquet_path, format!("not a readable Parquet file: {e}")))?;
-    Ok(builder.metadata().file_metadata().num_rows().max(0) as u64)
+/// Opens a Parquet file for reading; a file that is not one is damaged input.
+fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
+    let f = File::open(path).at(path)?;
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| Error::damaged(path, format!("not a readable Parquet file: {e}")))
 }
 
-/// The column kinds of a Parquet file written by `csv_to_parquet`.
-pub fn kinds_of(parquet_path: &Path) -> Result<Vec<Kind>> {
-    let damaged = |m: String| Error::damaged(parquet_path, m);
-    let f = File::open(parquet_path).at(parquet_path)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(|e| damaged(format!("not a readable Parquet file: {e}")))?;
-    builder
-        .schema()
+/// The column kinds of `schema`, read from `path`; a type sidelines does not write is damage.
+fn kinds_in(path: &Path, schema: &Schema) -> Result<Vec<Kind>> {
+    schema
         .fields()
         .iter()
         .map(|f| {
             Kind::of_data_type(f.data_type()).ok_or_else(|| {
-                damaged(format!(
-                    "column {} has type {}, which sidelines does not write",
-                    f.name(),
-                    f.data_type()
-                ))
+                Error::damaged(
+                    path,
+                    format!(
+                        "column {} has type {}, which sidelines does not write",
+                        f.name(),
+                        f.data_type()
+                    ),
+                )
             })
         })
         .collect()
+}
+
+/// The number of rows of a Parquet file, from its footer.
+pub fn row_count(parquet_path: &Path) -> Result<u64> {
+    Ok(open(parquet_path)?.metadata().file_metadata().num_rows().max(0) as u64)
+}
+
+/// The column kinds of a Parquet file written by `csv_to_parquet`.
+pub fn kinds_of(parquet_path: &Path) -> Result<Vec<Kind>> {
+    kinds_in(parquet_path, open(parquet_path)?.schema())
 }
 
 /// Writes the Parquet file `parquet` (one written by `csv_to_parquet`) back as the CSV table
 /// it came from, byte for byte; returns the number of rows.
 pub fn parquet_to_csv(parquet_path: &Path, out: &Path) -> Result<u64> {
     let damaged = |m: String| Error::damaged(parquet_path, m);
-    let f = File::open(parquet_path).at(parquet_path)?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
-        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
+    let reader = open(parquet_path)?
+        .with_batch_size(BATCH_ROWS)
+        .build()
         .map_err(|e| damaged(format!("not a readable Parquet file: {e}")))?;
     let schema = reader.schema();
-    let kinds: Vec<Kind> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            Kind::of_data_type(f.data_type()).ok_or_else(|| {
-                damaged(format!(
-                    "column {} has type {}, which sidelines does not write",
-                    f.name(),
-                    f.data_type()
-                ))
-            })
-        })
-        .collect::<Result<_>>()?;
+    let kinds = kinds_in(parquet_path, &schema)?;
     let mut file = AtomicFile::create(out)?;
     let mut rows = 0u64;
     {
