@@ -96,9 +96,9 @@ fn morris_recovers_a_linear_function_exactly() {
     let rows = unit_points(&Sampler::Morris { trajectories: 25, levels: 4 }, c.len(), 9).unwrap();
     let y: Vec<f64> = rows.iter().map(|r| r.iter().zip(&c).map(|(x, ci)| x * ci).sum()).collect();
     let m = morris(&rows, &y, 4, 100, 1).unwrap();
-    for i in 0..c.len() {
-        assert!((m.mu[i] - c[i]).abs() < 1e-12, "mu[{i}] = {}", m.mu[i]);
-        assert!((m.mu_star[i] - c[i].abs()).abs() < 1e-12);
+    for (i, ci) in c.iter().enumerate() {
+        assert!((m.mu[i] - ci).abs() < 1e-12, "mu[{i}] = {}", m.mu[i]);
+        assert!((m.mu_star[i] - ci.abs()).abs() < 1e-12);
         assert!(m.sigma[i].abs() < 1e-12);
     }
 }

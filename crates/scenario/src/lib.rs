@@ -231,6 +231,9 @@ fn document(
             return Err(fail("set", String::from("must be a table of parameter path = number")));
         };
         let mut problems = Vec::new();
+        // Components of a simplex (a prior, lane weights) are set together at the end, the
+        // components not named rescaled as sweeps rescale them.
+        let mut on_simplex: Vec<(&str, f64)> = Vec::new();
         for (path, value) in set {
             let here = format!("set.{path}");
             let number = match value {
@@ -247,6 +250,10 @@ fn document(
                 problems.push(vmap.diagnostic(&here, format!("must be a number{hint}")));
                 continue;
             };
+            if sweep::simplex_of(path).is_some() && params::get(&doc, path).is_some() {
+                on_simplex.push((path, number));
+                continue;
+            }
             match params::set(&mut doc, path, number) {
                 Ok(()) => {
                     if let (Some(index), Some(place)) =
@@ -256,6 +263,18 @@ fn document(
                     }
                 }
                 Err(m) => problems.push(vmap.diagnostic(&here, m)),
+            }
+        }
+        if let Err(m) = sweep::set_many_rescaled(&mut doc, &on_simplex) {
+            let named = on_simplex.iter().find(|(p, _)| m.contains(p));
+            let here = named.map_or(String::from("set"), |(p, _)| format!("set.{p}"));
+            problems.push(vmap.diagnostic(&here, m));
+        }
+        for (path, _) in &on_simplex {
+            if let (Some(index), Some(place)) =
+                (params::index_path(&doc, path), vmap.locate(&format!("set.{path}")))
+            {
+                map.insert_override(index, place.clone());
             }
         }
         if !problems.is_empty() {
@@ -337,5 +356,23 @@ mod tests {
         assert!(e.to_string().contains("actors[3].prior: must sum to 1"), "{e}");
         let e = s.with_parameters(&[("mediator.maximalism", 1.5)]).unwrap_err();
         assert!(e.to_string().contains("outside its range"), "{e}");
+    }
+
+    /// A variant that sets one component of a prior gets the others rescaled, as a sweep would
+    /// set it; the same value through a sweep and through a variant gives the same scenario.
+    #[test]
+    fn a_variant_rescales_a_simplex_as_a_sweep_does() {
+        let text = "base = \"ukraine-watch\"\nname = \"v\"\ndescription = \"d\"\n[set]\n\"actors.KP.prior.reliable\" = 0.4\n";
+        let v = load("v.toml", text.as_bytes(), &embedded_only).unwrap();
+        let base = load_embedded(DEFAULT_SCENARIO).unwrap().unwrap();
+        let swept = base.with_values([("actors.KP.prior.reliable", 0.4)]).unwrap();
+        let prior = |s: &Scenario| params::get(&s.document, "actors.KP.prior.deal_seeker");
+        assert_eq!(prior(&v), prior(&swept));
+        assert_eq!(params::get(&v.document, "actors.KP.prior.reliable"), Some(0.4));
+        // Two named components that leave nothing for the rest to share are refused at the line.
+        let text = text.replace("= 0.4\n", "= 0.7\n\"actors.KP.prior.unserious\" = 0.6\n");
+        let e = load("v.toml", text.as_bytes(), &embedded_only).unwrap_err();
+        assert!(e.to_string().contains("v.toml:5:"), "{e}");
+        assert!(e.to_string().contains("more than the 1"), "{e}");
     }
 }

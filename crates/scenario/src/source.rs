@@ -135,13 +135,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, Error> {
 }
 
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Error {
-    let offset = e.span().map_or(0, |s| s.start);
-    let (line, column) = line_col(text, offset);
     let raw = e.message().trim_end();
-    let message = if raw.contains("as i128")
-        || raw.contains("too large")
-        || raw.contains("too small")
-    {
+    // The parser's recursion limit comes without a place: the deepest line is where it was hit.
+    let (line, column) = match e.span() {
+        None if raw.contains("recursion limit") => deepest_line(text),
+        span => line_col(text, span.map_or(0, |s| s.start)),
+    };
+    let message = if raw.contains("recursion limit") {
+        String::from("nested too deeply (the parser's recursion limit; flatten the tables)")
+    } else if raw.contains("as i128") || raw.contains("too large") || raw.contains("too small") {
         String::from(
             "integer out of range (TOML integers are 64-bit; write a float or a smaller number)",
         )
@@ -155,6 +157,44 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Error {
         field: field_at_line(text, line),
         message: format!("not valid TOML: {message}"),
     })
+}
+
+/// The first line that nests deepest, and the column where it does: a table header counts its
+/// dotted keys, a value its dotted key plus the brackets and braces open within it (carried over
+/// lines for a multi-line array). Strings are not parsed; this only points at a place.
+fn deepest_line(text: &str) -> (usize, usize) {
+    let (mut best, mut at) = (0usize, (1, 1));
+    let mut open = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        let indent = line.chars().count() - l.chars().count();
+        if open == 0 && l.starts_with('[') {
+            let depth = l.split(']').next().map_or(0, |h| h.matches('.').count() + 1);
+            if depth > best {
+                (best, at) = (depth, (i + 1, indent + 1));
+            }
+            continue;
+        }
+        let (key, value, value_col) = match (open, l.split_once('=')) {
+            (0, Some((k, v))) => (k, v, l.chars().count() - v.chars().count()),
+            _ => ("", l, 0),
+        };
+        let keys = if key.trim().is_empty() { 0 } else { key.matches('.').count() + 1 };
+        for (j, c) in value.chars().enumerate() {
+            match c {
+                '[' | '{' => {
+                    open += 1;
+                    if keys + open > best {
+                        (best, at) = (keys + open, (i + 1, indent + value_col + j + 1));
+                    }
+                }
+                ']' | '}' => open = open.saturating_sub(1),
+                '#' => break,
+                _ => {}
+            }
+        }
+    }
+    at
 }
 
 /// The field a line of TOML text defines, read from the text alone (a file that does not parse
@@ -294,6 +334,19 @@ mod tests {
         assert_eq!(field_at_line(text, 4), "actors.watches");
         assert_eq!(field_at_line(text, 5), "actors.watches.attention");
         assert_eq!(field_at_line(text, 9), "");
+    }
+
+    #[test]
+    fn too_deep_nesting_points_at_its_line() {
+        let header = format!("name = \"x\"\n[{}]\nx = 1\n", vec!["a"; 101].join("."));
+        let e = parse("deep.toml", header.as_bytes()).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!((d.line, d.column), (2, 1), "{d}");
+        assert!(d.message.contains("nested too deeply"), "{d}");
+        let value = format!("name = \"x\"\n\nx = {}{}\n", "[".repeat(200), "]".repeat(200));
+        let d = &parse("deep.toml", value.as_bytes()).unwrap_err().diagnostics[0];
+        assert_eq!(d.line, 3, "{d}");
+        assert_eq!(d.field, "x", "{d}");
     }
 
     #[test]

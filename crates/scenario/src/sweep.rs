@@ -189,29 +189,67 @@ pub(crate) fn simplex_of(path: &str) -> Option<&str> {
 
 /// Sets `path`; on a simplex, rescales the other components so the sum stays 1.
 pub fn set_rescaled(doc: &mut toml::Table, path: &str, value: f64) -> Result<(), String> {
-    let Some(prefix) = simplex_of(path) else {
-        return params::set(doc, path, value);
-    };
-    let leaves = params::leaves(doc);
-    let others: Vec<&params::Leaf> = leaves
-        .iter()
-        .filter(|l| l.param.starts_with(&format!("{prefix}.")) && l.param != path)
-        .collect();
-    let rest: f64 = others.iter().map(|l| l.value).sum();
-    if !(0.0..=1.0).contains(&value) {
-        return Err(format!("{path} = {value} is outside [0, 1]"));
+    set_many_rescaled(doc, &[(path, value)])
+}
+
+/// Sets several paths at once, as a variant's `[set]` does. Components of a simplex that are
+/// named are set as given; the ones not named share what is left of 1 in their old ratios. A
+/// simplex named in full is set as given (validation then checks its sum).
+pub fn set_many_rescaled(doc: &mut toml::Table, values: &[(&str, f64)]) -> Result<(), String> {
+    let mut simplexes: Vec<&str> = Vec::new();
+    for &(path, value) in values {
+        match simplex_of(path) {
+            Some(sx) => {
+                if !(0.0..=1.0).contains(&value) {
+                    return Err(format!("{path} = {value} is outside [0, 1]"));
+                }
+                if !simplexes.contains(&sx) {
+                    simplexes.push(sx);
+                }
+            }
+            None => params::set(doc, path, value)?,
+        }
     }
-    if rest <= 0.0 && (value - 1.0).abs() > 1e-12 {
-        return Err(format!(
-            "{path} = {value} cannot be reached by rescaling: every other component of {prefix} is 0"
-        ));
-    }
-    let factor = if rest > 0.0 { (1.0 - value) / rest } else { 0.0 };
-    let updates: Vec<(String, f64)> =
-        others.iter().map(|l| (l.param.clone(), l.value * factor)).collect();
-    params::set(doc, path, value)?;
-    for (p, v) in updates {
-        params::set(doc, &p, v)?;
+    for prefix in simplexes {
+        let named: Vec<(&str, f64)> =
+            values.iter().copied().filter(|(p, _)| simplex_of(p) == Some(prefix)).collect();
+        let leaves = params::leaves(doc);
+        let others: Vec<&params::Leaf> = leaves
+            .iter()
+            .filter(|l| {
+                l.param.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'))
+                    && !named.iter().any(|(p, _)| *p == l.param)
+            })
+            .collect();
+        let given: f64 = named.iter().map(|(_, v)| v).sum();
+        let rest: f64 = others.iter().map(|l| l.value).sum();
+        let what =
+            || named.iter().map(|(p, v)| format!("{p} = {v}")).collect::<Vec<_>>().join(", ");
+        if !others.is_empty() {
+            if given > 1.0 + 1e-12 {
+                return Err(format!(
+                    "{} sum to {}, more than the 1 of {prefix}",
+                    what(),
+                    // Rounded to the 12 digits a user wrote, not the float sum's tail.
+                    params::show((given * 1e12).round() / 1e12)
+                ));
+            }
+            if rest <= 0.0 && (given - 1.0).abs() > 1e-12 {
+                return Err(format!(
+                    "{} cannot be reached by rescaling: every other component of {prefix} is 0",
+                    what()
+                ));
+            }
+        }
+        let factor = if rest > 0.0 { (1.0 - given).max(0.0) / rest } else { 0.0 };
+        let updates: Vec<(String, f64)> =
+            others.iter().map(|l| (l.param.clone(), l.value * factor)).collect();
+        for (p, v) in named {
+            params::set(doc, p, v)?;
+        }
+        for (p, v) in updates {
+            params::set(doc, &p, v)?;
+        }
     }
     Ok(())
 }
@@ -574,5 +612,29 @@ mod tests {
         set_rescaled(&mut doc, "actors.KP.prior.reliable", 1.0).unwrap();
         let e = set_rescaled(&mut doc, "actors.KP.prior.reliable", 0.4).unwrap_err();
         assert!(e.contains("cannot be reached"), "{e}");
+    }
+
+    #[test]
+    fn several_components_set_at_once_leave_the_rest_to_share_what_is_left() {
+        let s = crate::load_embedded("ukraine-watch").unwrap().unwrap();
+        let mut doc = s.document.clone();
+        let p = |h: &str| format!("actors.KP.prior.{h}");
+        let (r, u) = (p("reliable"), p("unserious"));
+        set_many_rescaled(&mut doc, &[(&r, 0.4), (&u, 0.2)]).unwrap();
+        let get = |doc: &toml::Table, h: &str| params::get(doc, &p(h)).unwrap();
+        assert_eq!((get(&doc, "reliable"), get(&doc, "unserious")), (0.4, 0.2));
+        // deal_seeker and hard_bargainer keep their ratio 0.2 : 0.4 and share 0.4.
+        assert!((get(&doc, "deal_seeker") - 0.4 / 3.0).abs() < 1e-15);
+        assert!((get(&doc, "hard_bargainer") - 0.8 / 3.0).abs() < 1e-15);
+        let e = set_many_rescaled(&mut doc, &[(&r, 0.7), (&u, 0.5)]).unwrap_err();
+        assert!(e.contains("more than the 1"), "{e}");
+        // All four named: set as given, whatever they sum to (validation judges the sum).
+        let all: Vec<(String, f64)> = ["deal_seeker", "hard_bargainer", "unserious", "reliable"]
+            .iter()
+            .map(|h| (p(h), 0.25))
+            .collect();
+        let all: Vec<(&str, f64)> = all.iter().map(|(a, v)| (a.as_str(), *v)).collect();
+        set_many_rescaled(&mut doc, &all).unwrap();
+        assert_eq!(get(&doc, "deal_seeker"), 0.25);
     }
 }
