@@ -426,14 +426,14 @@ const MAX_INPUT_BYTES: u64 = 16 << 20;
 /// cannot hang or exhaust the tool).
 pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let meta = std::fs::metadata(path).map_err(|e| sidelines_report::in_words(&e))?;
     if !meta.is_file() {
         return Err(String::from("not a regular file"));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| sidelines_report::in_words(&e))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(format!("larger than {} MiB, too large for a scenario", MAX_INPUT_BYTES >> 20));
     }

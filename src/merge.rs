@@ -230,7 +230,13 @@ JOB_SCRIPT`, whose tasks resume), then merge",
     }
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        input_error(format!("{}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column()))
+        input_error(format!(
+            "{}:{}:{}: not valid JSON: {}",
+            path.display(),
+            e.line(),
+            e.column(),
+            sidelines_report::folder::json_words(&e)
+        ))
     })?;
     let shard = &manifest["shard"];
     if !shard.is_object() {

@@ -122,7 +122,7 @@ fn render(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = format!("tests/bad/{}", path.file_name().unwrap_or_default().to_string_lossy());
     let patch_case = patch_case(&bytes);
-    let read = |p: &Path| std::fs::read(p).map_err(|e| e.to_string());
+    let read = |p: &Path| std::fs::read(p).map_err(|e| sidelines_report::in_words(&e));
     let resolve = |r: &str, from: &str| sidelines_scenario::resolve_base(r, from, &read);
     let (result, patched) = match patch_case {
         Some(case) => {

@@ -21,6 +21,7 @@
 
 mod analytic;
 mod bad;
+mod bad_commands;
 mod bad_timelines;
 mod batch;
 mod branches;
@@ -40,7 +41,6 @@ mod same_results;
 mod sbc;
 mod schedule;
 mod shards;
-mod sizes;
 mod sweep;
 mod validity;
 mod xlsx;

@@ -52,6 +52,8 @@ fn design_rng(seed: u64) -> Pcg64 {
 pub enum DesignError {
     /// Saltelli designs take 2k dimensions of the Sobol' sequence.
     TooManySobolParameters { k: usize, max: usize },
+    /// A Morris grid needs 2 levels for a step, and its lower half is held in memory.
+    MorrisLevels { levels: usize },
 }
 
 impl std::fmt::Display for DesignError {
@@ -59,6 +61,10 @@ impl std::fmt::Display for DesignError {
         match self {
             DesignError::TooManySobolParameters { k, max } => {
                 write!(f, "a sobol design supports at most {max} parameters, not {k}")
+            }
+            DesignError::MorrisLevels { levels } => {
+                let max = sidelines_scenario::sweep::MAX_MORRIS_LEVELS;
+                write!(f, "a morris grid needs 2 to {max} levels, not {levels}")
             }
         }
     }
@@ -131,6 +137,9 @@ pub fn unit_points(sampler: &Sampler, k: usize, seed: u64) -> Result<Vec<Vec<f64
         }
         Sampler::Morris { trajectories, levels } => {
             let p = *levels;
+            if !(2..=sidelines_scenario::sweep::MAX_MORRIS_LEVELS).contains(&(p as u64)) {
+                return Err(DesignError::MorrisLevels { levels: p });
+            }
             let delta = p as f64 / (2.0 * (p as f64 - 1.0));
             // Base coordinates on the levels i/(p-1) that leave room for a step of delta.
             let lower: Vec<f64> = (0..p)

@@ -101,13 +101,19 @@ pub fn in_words(e: &io::Error) -> String {
         io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
         io::ErrorKind::PermissionDenied => "permission denied: this user may not write there",
         io::ErrorKind::QuotaExceeded => "the disk quota is exceeded",
+        io::ErrorKind::NotFound => "no such file or folder",
+        io::ErrorKind::IsADirectory => "it is a folder, not a file",
         _ => "",
     };
     if !words.is_empty() {
         return words.to_string();
     }
+    // The operating system's text without Rust's "(os error N)" and "at path" tails.
     let text = e.to_string();
-    text.split(" at path ").next().unwrap_or(&text).to_string()
+    let text = text.split(" at path ").next().unwrap_or(&text);
+    let text = text.split(" (os error ").next().unwrap_or(text);
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect())
 }
 
 pub(crate) trait At<T> {

@@ -75,7 +75,7 @@ pub fn check(dir: &Path) -> Result<Folder> {
     let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         Error::damaged(
             &path,
-            format!("line {}, column {}: not valid JSON: {e}", e.line(), e.column()),
+            format!("line {}, column {}: not valid JSON: {}", e.line(), e.column(), json_words(&e)),
         )
     })?;
     if !manifest.is_object() {
@@ -277,6 +277,15 @@ fn lines_after_header(path: &Path) -> Result<u64> {
         ));
     }
     Ok(lines.saturating_sub(1))
+}
+
+/// serde_json's message without its own " at line L column C" (the place is given first).
+pub fn json_words(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

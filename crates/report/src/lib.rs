@@ -25,7 +25,7 @@ use sidelines_scenario::Scenario;
 use tempfile::NamedTempFile;
 
 pub use atomic::{AtomicFile, remove_stale, write_atomic};
-pub use error::{Error, Result};
+pub use error::{Error, Result, in_words};
 
 use error::At;
 

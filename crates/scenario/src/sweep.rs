@@ -53,6 +53,11 @@ enum RawReplicates {
 /// Larger designs are for shards on several machines.
 pub const MAX_DESIGN_POINTS: u64 = 100_000;
 
+/// The most levels a Morris grid may have. Elementary effects are taken on a coarse grid (4 to
+/// 8 levels in the literature, Saltelli et al. 2008, ch. 3); the design holds the grid's lower
+/// half, so levels in the trillions used to exhaust memory.
+pub const MAX_MORRIS_LEVELS: u64 = 1_000;
+
 /// The most runs one batch, sweep or replay may have: 10^10 runs take about 21 days at the
 /// measured 5,537 runs/s of a 2-core machine.
 pub const MAX_RUNS: u64 = 10_000_000_000;
@@ -445,9 +450,20 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
         Kind::Morris => {
             forbid(s.samples.is_some(), "samples", &mut problems);
             forbid(s.second_order.is_some(), "second_order", &mut problems);
+            if let Some(levels) = s.levels.filter(|l| *l > MAX_MORRIS_LEVELS) {
+                problems.push(fail(
+                    "sampler.levels",
+                    format!("{levels} levels is more than the {MAX_MORRIS_LEVELS} a Morris grid may have (4 to 8 is usual)"),
+                ));
+            }
             SweepSampler::Morris {
                 trajectories: need(s.trajectories, "trajectories", 2, &mut problems),
-                levels: need(s.levels, "levels", 2, &mut problems),
+                levels: need(
+                    s.levels.map(|l| l.min(MAX_MORRIS_LEVELS)),
+                    "levels",
+                    2,
+                    &mut problems,
+                ),
             }
         }
     };
