@@ -93,9 +93,13 @@ for t in $TARGETS; do
     log=$logs/$t.log
     [[ $(cat "$logs/$t.rc") == 0 ]] || status=1
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-    crashes=$(ls "fuzz/artifacts/$t" 2>/dev/null | wc -l)
+    # crash-, oom-, timeout- and leak- files are failures; slow-unit- files are inputs that
+    # took over 10 s once, which on a busy machine is usually the machine (re-run them alone).
+    crashes=$(find "fuzz/artifacts/$t" -type f ! -name 'slow-unit-*' 2>/dev/null | wc -l)
+    slow=$(find "fuzz/artifacts/$t" -type f -name 'slow-unit-*' 2>/dev/null | wc -l)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
-    printf '%-10s %12s executions in %5s s  %-11s %s crash files\n' "$t" "$runs" "$EACH" "$cov" "$crashes"
+    printf '%-10s %12s executions in %5s s  %-11s %s crash files, %s slow units\n' \
+        "$t" "$runs" "$EACH" "$cov" "$crashes" "$slow"
     if [[ $(cat "$logs/$t.rc") != 0 ]]; then
         grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -5
     fi
