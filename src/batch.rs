@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=sidelines_scenario::sweep::MAX_RUNS))]
     pub runs: u64,
     /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
     pub seed: u64,
     /// Also write the full trajectories of the first K runs (trajectories.csv).
     #[arg(long, default_value_t = 0)]
@@ -198,7 +198,7 @@ pub fn run_with(
                 "threads": threads,
                 "trajectories": plan.trajectories,
                 "format": args.exec.format,
-                "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11, point 0, replicate = run",
+                "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 15, point 0, replicate = run",
                 "quantiles": "nearest rank from histograms: exact for days, bins of 1/4096 for outcomes and 1/256 for time series",
                 "resumed_from_run": next_run,
                 "elapsed_seconds": elapsed,

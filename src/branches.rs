@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
     pub runs: u64,
     /// Master seed; run r of every row has the seed of run r of a batch with this seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
     pub seed: u64,
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]

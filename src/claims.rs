@@ -46,7 +46,7 @@ pub struct Args {
     #[arg(long)]
     pub posterior: Option<PathBuf>,
     /// Master seed (design and runs).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
     pub seed: u64,
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]

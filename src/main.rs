@@ -38,14 +38,14 @@ enum Command {
     /// Run one simulated year and write its trajectory, events and outcomes.
     #[command(after_help = "Examples:
   sidelines run                                          ukraine-watch, seed 1
-  sidelines run coerced-settlement --seed 5564003301455597 --out one-row
+  sidelines run coerced-settlement --seed 347750206340974 --out one-row
   sidelines run my-scenario.toml --out runs/mine --force")]
     Run {
         /// An embedded scenario name (see `sidelines scenarios`) or a path to a .toml file.
         #[arg(default_value = DEFAULT_SCENARIO)]
         scenario: String,
         /// The run's seed; the same seed gives the same bytes.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
         seed: u64,
         /// Output folder [default: outputs/<scenario>/<date>T<time>/].
         #[arg(long)]
@@ -268,6 +268,11 @@ impl std::fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// Every `--seed`: at most `MAX_SEED` (15 digits), the range of the seeds the tool writes.
+pub(crate) fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(0..=sidelines_experiment::MAX_SEED)
+}
 
 pub(crate) fn input_error(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(InputError(msg.into()))

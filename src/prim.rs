@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use sidelines_experiment::prim::{Step, peel};
+use sidelines_report::parse_flag;
 
 use crate::sweep::AnalyzeArgs;
 use crate::{input_error, say};
@@ -48,14 +49,20 @@ impl Condition {
         })
     }
 
-    /// Whether a cell meets it (an empty cell meets only `!=`).
+    /// Whether a cell meets it (an empty cell meets only `!=`). Flags compare as flags, so
+    /// `= true` meets a `TRUE` cell.
     fn holds(&self, cell: &str) -> bool {
         let x = cell.parse::<f64>().ok();
+        let same = |v: &str| {
+            cell == v
+                || x.zip(v.parse::<f64>().ok()).is_some_and(|(a, b)| a == b)
+                || parse_flag(cell)
+                    .zip(parse_flag(&v.to_ascii_lowercase()))
+                    .is_some_and(|(a, b)| a == b)
+        };
         match self {
-            Condition::Is(v) => {
-                cell == v || x.zip(v.parse::<f64>().ok()).is_some_and(|(a, b)| a == b)
-            }
-            Condition::IsNot(v) => cell != v,
+            Condition::Is(v) => same(v),
+            Condition::IsNot(v) => !same(v),
             Condition::Above(t, eq) => x.is_some_and(|x| x > *t || (*eq && x == *t)),
             Condition::Below(t, eq) => x.is_some_and(|x| x < *t || (*eq && x == *t)),
         }
@@ -196,7 +203,7 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
     for (i, s) in steps.iter().enumerate() {
         let mut row = vec![
             i.to_string(),
-            (i == chosen).to_string(),
+            sidelines_report::flag_text(i == chosen).to_string(),
             f(s.support),
             f(s.coverage),
             f(s.density),
@@ -222,7 +229,7 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
             f(box_.upper[j]),
             f(all.lower[j]),
             f(all.upper[j]),
-            restricted.to_string(),
+            sidelines_report::flag_text(restricted).to_string(),
         ])?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -278,6 +285,10 @@ mod tests {
         let c = |t: &str| Condition::parse("kp_accepts_talks", t).expect("parses");
         assert!(c("true").holds("true") && !c("true").holds("false"));
         assert!(c("kp_accepts_talks = true").holds("true"));
+        assert!(
+            c("= true").holds("TRUE") && c("= TRUE").holds("TRUE") && !c("= true").holds("FALSE")
+        );
+        assert!(c("!= true").holds("FALSE") && !c("!= true").holds("TRUE"));
         assert!(c("> 0.5").holds("0.6") && !c("> 0.5").holds("0.5") && c(">= 0.5").holds("0.5"));
         assert!(c("<= 3").holds("3") && !c("<3").holds("3") && !c("<3").holds(""));
         assert!(c("!= holds").holds("unclear") && c("= 1").holds("1.0"));

@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=sidelines_scenario::sweep::MAX_RUNS))]
     pub runs: u64,
     /// Master seed; run r's seed is a pure function of (seed, point 0, replicate r).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
     pub seed: u64,
     /// Also write the full trajectories of the first K runs (trajectories.csv).
     #[arg(long, default_value_t = 0)]
@@ -255,7 +255,7 @@ pub(crate) fn check_csv(rows: &[Check]) -> Result<Vec<u8>> {
             f(r.share.0),
             f(r.share.1),
             f(r.share.2),
-            r.inside().to_string(),
+            sidelines_report::flag_text(r.inside()).to_string(),
             m,
             lo,
             hi,

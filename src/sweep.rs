@@ -68,7 +68,7 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub resamples: u64,
     /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
     pub seed: u64,
     /// prim: the condition on --outcome (`= true`, `= holds`, `> 0.5`, `<= 3`, `!= ongoing`).
     #[arg(long = "where")]
@@ -207,6 +207,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "scenario": sidelines_report::resolved_toml(&sweep.scenario),
             "shard": shard.map(|s| [s.index, s.count]),
         }),
+        scenario: sweep.scenario.name.clone(),
         parameters: sweep.parameters.iter().map(|p| p.path.clone()).collect(),
         points: points.clone(),
         replicates: fixed,
@@ -338,7 +339,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         "runs": total,
         "seed": sweep.seed,
-        "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(p)) ^ splitmix64(!replicate)) >> 11, p = 0 with common random numbers, else the point",
+        "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(p)) ^ splitmix64(!replicate)) >> 15, p = 0 with common random numbers, else the point",
         "common_random_numbers": sweep.common_random_numbers,
         "format": args.exec.format,
         "threads": threads,

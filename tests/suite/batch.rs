@@ -215,12 +215,21 @@ fn table(dir: &Path, file: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// Any row re-runs alone from its seed as a spreadsheet or pandas would hand it over: read as
+/// a double, then printed as a whole number. Every seed of the batch has at most 15 digits.
 #[test]
 fn any_row_reruns_alone_by_its_seed() {
     let (header, rows) = table(reference(), "runs.csv");
+    for row in &rows {
+        let seed: u64 = row[3].parse().expect("a whole number");
+        assert!(seed <= sidelines_experiment::MAX_SEED && row[3].len() <= 15, "{}", row[3]);
+        let as_double: f64 = row[3].parse().expect("a number");
+        assert_eq!(as_double as u64, seed, "seed {} does not survive a double", row[3]);
+    }
     let tmp = tempfile::tempdir().expect("tempdir");
     for i in [0usize, 1234, rows.len() - 1] {
-        let seed = &rows[i][3];
+        let as_double: f64 = rows[i][3].parse().expect("a number");
+        let seed = &format!("{as_double:.0}");
         let dir = tmp.path().join(format!("r{i}"));
         let out = sidelines(&["run", "--seed", seed, "--out", dir.to_str().expect("utf8")]);
         assert!(out.status.success());
@@ -239,53 +248,64 @@ fn any_row_reruns_alone_by_its_seed() {
 #[test]
 fn summary_matches_an_independent_computation() {
     let (header, rows) = table(reference(), "runs.csv");
-    let (_, summary) = table(reference(), "summary.csv");
+    let (summary_header, summary) = table(reference(), "summary.csv");
+    assert_eq!(summary_header[..3], ["scenario", "point", "outcome"]);
+    // Each row after its keys (scenario, point): outcome, n, mean, sd, ci95 low and high, p05..p95.
+    let summary: Vec<Vec<String>> = summary.into_iter().map(|r| r[2..].to_vec()).collect();
+    assert!(summary.iter().all(|r| !r.is_empty()));
     let bin = 1.0 / 4096.0;
     for s in &summary {
-        let col = header.iter().position(|h| h == &s[1]).expect("outcome column");
+        let col = header.iter().position(|h| h == &s[0]).expect("outcome column");
         let mut xs: Vec<f64> = rows
             .iter()
             .filter(|r| !r[col].is_empty())
             .map(|r| r[col].parse().expect("number"))
             .collect();
-        assert_eq!(s[2], xs.len().to_string(), "{}: n", s[1]);
+        assert_eq!(s[1], xs.len().to_string(), "{}: n", s[0]);
         let (mean, sd) = (stats::mean(&xs), stats::sample_sd(&xs));
         let got = |i: usize| s[i].parse::<f64>().expect("number");
         assert!(
-            (got(3) - mean).abs() <= 1e-12 * mean.abs().max(1.0),
+            (got(2) - mean).abs() <= 1e-12 * mean.abs().max(1.0),
             "{}: mean {} vs {mean}",
-            s[1],
-            got(3)
+            s[0],
+            got(2)
         );
-        assert!((got(4) - sd).abs() <= 1e-9 * sd.max(1.0), "{}: sd {} vs {sd}", s[1], got(4));
+        assert!((got(3) - sd).abs() <= 1e-9 * sd.max(1.0), "{}: sd {} vs {sd}", s[0], got(3));
         let half = stats::half_width(sd, xs.len() as u64);
-        assert!((got(5) - (mean - half)).abs() < 1e-9 && (got(6) - (mean + half)).abs() < 1e-9);
+        assert!((got(4) - (mean - half)).abs() < 1e-9 && (got(5) - (mean + half)).abs() < 1e-9);
         xs.sort_by(f64::total_cmp);
-        let is_day = s[1].ends_with("_day");
+        let is_day = s[0].ends_with("_day");
         for (k, p) in [0.05, 0.25, 0.5, 0.75, 0.95].iter().enumerate() {
             let want = stats::quantile_sorted(&xs, *p);
             let tol = if is_day { 0.0 } else { bin / 2.0 + 1e-15 };
             assert!(
-                (got(7 + k) - want).abs() <= tol,
+                (got(6 + k) - want).abs() <= tol,
                 "{}: p{} {} vs nearest rank {want}",
-                s[1],
+                s[0],
                 p,
-                got(7 + k)
+                got(6 + k)
             );
         }
     }
-    let (_, shares) = table(reference(), "outcomes.csv");
+    let (shares_header, shares) = table(reference(), "outcomes.csv");
+    assert_eq!(shares_header[..4], ["scenario", "point", "outcome", "value"]);
     let mut counts: HashMap<(String, String), u64> = HashMap::new();
     for r in &rows {
         for (h, v) in header.iter().zip(r) {
             if h == "talks_outcome" || h.ends_with("_accepts_talks") || h.ends_with("_answer") {
-                *counts.entry((h.clone(), v.clone())).or_default() += 1;
+                // A flag's cell is TRUE/FALSE; its label in outcomes.csv is true/false.
+                let label = match sidelines_report::parse_flag(v) {
+                    Some(b) => sidelines_model::FLAG_VALUES[usize::from(b)].to_string(),
+                    None => v.clone(),
+                };
+                *counts.entry((h.clone(), label)).or_default() += 1;
             }
         }
     }
     for s in &shares {
-        let want = counts.get(&(s[1].clone(), s[2].clone())).copied().unwrap_or(0);
-        assert_eq!(s[3], want.to_string(), "{} = {}", s[1], s[2]);
+        assert_eq!(s[0], "ukraine-watch");
+        let want = counts.get(&(s[2].clone(), s[3].clone())).copied().unwrap_or(0);
+        assert_eq!(s[4], want.to_string(), "{} = {}", s[2], s[3]);
     }
 }
 

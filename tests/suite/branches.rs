@@ -51,22 +51,22 @@ fn each_row_is_its_batch_and_differences_are_paired() {
         let mut seen = 0;
         for rec in r.records() {
             let rec = rec.expect("record");
-            if &rec[1] != "talks_outcome" {
+            if &rec[2] != "talks_outcome" {
                 continue;
             }
-            let row = &table[&(scenario.to_string(), rec[1].to_string(), rec[2].to_string())];
-            let share: f64 = rec[4].parse().expect("share");
-            assert!((num(row, "estimate") - share).abs() < 1e-12, "{scenario} {}", &rec[2]);
+            let row = &table[&(scenario.to_string(), rec[2].to_string(), rec[3].to_string())];
+            let share: f64 = rec[5].parse().expect("share");
+            assert!((num(row, "estimate") - share).abs() < 1e-12, "{scenario} {}", &rec[3]);
             seen += 1;
         }
         assert_eq!(seen, 5, "every talks outcome is compared");
         let mut r = csv::Reader::from_path(Path::new(&b).join("summary.csv")).expect("csv");
         for rec in r.records() {
             let rec = rec.expect("record");
-            if &rec[1] == "kr_trust_us" {
+            if &rec[2] == "kr_trust_us" {
                 let row =
                     &table[&(scenario.to_string(), String::from("kr_trust_us"), String::new())];
-                let mean: f64 = rec[3].parse().expect("mean");
+                let mean: f64 = rec[4].parse().expect("mean");
                 assert!((num(row, "estimate") - mean).abs() < 1e-9, "{scenario} kr_trust_us");
             }
         }
@@ -91,11 +91,11 @@ fn each_row_is_its_batch_and_differences_are_paired() {
     let mut rd = csv::Reader::from_path(Path::new(&r).join("outcomes.csv")).expect("csv");
     for rec in rd.records() {
         let rec = rec.expect("record");
-        if &rec[1] == "talks_outcome" {
+        if &rec[2] == "talks_outcome" {
             let row =
-                &table[&(String::from("replay+100d"), rec[1].to_string(), rec[2].to_string())];
-            let share: f64 = rec[4].parse().expect("share");
-            assert!((num(row, "estimate") - share).abs() < 1e-12, "replay {}", &rec[2]);
+                &table[&(String::from("replay+100d"), rec[2].to_string(), rec[3].to_string())];
+            let share: f64 = rec[5].parse().expect("share");
+            assert!((num(row, "estimate") - share).abs() < 1e-12, "replay {}", &rec[3]);
         }
     }
 

@@ -173,7 +173,7 @@ fn a_refused_write_is_reported_with_its_path_and_exit_1() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(dir.to_str().expect("utf8")) && stderr.contains("File too large"),
+        stderr.contains(dir.to_str().expect("utf8")) && stderr.contains("file too large"),
         "{stderr}"
     );
     assert!(names(&dir).is_empty(), "nothing to resume, nothing left: {:?}", names(&dir));

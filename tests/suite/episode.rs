@@ -134,7 +134,7 @@ fn the_episodes_record_replays_and_is_checked() {
     let collapse = o
         .records()
         .map(|r| r.expect("row"))
-        .find(|r| &r[1] == "talks_outcome" && &r[2] == "talks_collapse")
+        .find(|r| &r[2] == "talks_outcome" && &r[3] == "talks_collapse")
         .expect("talks_collapse row");
-    assert_eq!(&collapse[3], "64");
+    assert_eq!(&collapse[4], "64");
 }

@@ -95,7 +95,7 @@ fn damaged_batch_folders_are_refused_by_name() {
             damaged("ragged", &|d| {
                 let p = d.join("outcomes.csv");
                 let t = std::fs::read_to_string(&p).expect("read");
-                std::fs::write(&p, t.replacen("\n0,talks_outcome", "\n0,talks_outcome,extra", 1))
+                std::fs::write(&p, t.replacen(",0,talks_outcome", ",0,talks_outcome,extra", 1))
                     .expect("write");
             }),
             String::from("outcomes.csv"),

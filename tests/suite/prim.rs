@@ -33,7 +33,7 @@ fn prim_boxes_agree_with_a_direct_count() {
     let mut r = csv::Reader::from_path(dir.join("prim_trajectory.csv")).expect("trajectory");
     let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
     let chosen =
-        r.records().map(|x| x.expect("row")).find(|x| &x[1] == "true").expect("a chosen step");
+        r.records().map(|x| x.expect("row")).find(|x| &x[1] == "TRUE").expect("a chosen step");
     let get = |name: &str| -> f64 {
         chosen[header.iter().position(|h| h == name).expect("column")].parse().expect("number")
     };
@@ -46,7 +46,7 @@ fn prim_boxes_agree_with_a_direct_count() {
     let (mut inside, mut hits, mut cases, mut total) = (0u64, 0u64, 0u64, 0u64);
     for rec in r.records() {
         let rec = rec.expect("row");
-        let case = &rec[y] == "true";
+        let case = sidelines_report::parse_flag(&rec[y]) == Some(true);
         let within = bounds.iter().all(|(p, lo, hi)| {
             let v: f64 = rec[col(p)].parse().expect("number");
             *lo <= v && v <= *hi

@@ -73,7 +73,9 @@ fn coverage(trials: u64, ignore: bool) -> (u64, u64, f64) {
     for trial in 0..trials {
         // The truth, and the one run of it that is "what happened".
         let truth: Vec<f64> = (0..PRIOR.len())
-            .map(|d| (run_seed(77, trial, d as u64) as f64) / (1u64 << 53) as f64)
+            .map(|d| {
+                (run_seed(77, trial, d as u64) as f64) / (sidelines_experiment::MAX_SEED + 1) as f64
+            })
             .collect();
         let observed = flags(at(&doc, &truth), &[run_seed(78, trial, 0)]).remove(0);
         let replicates = 4;

@@ -111,8 +111,25 @@ fn grid_points_runs_and_summaries() {
     // Common random numbers: replicate r has the same seed at every point.
     assert_eq!(runs[1][3], runs[6][3]);
     let summary = rows(&out.join("summary.csv"));
-    let outcomes_per_point = summary.iter().filter(|r| r[0] == "0").count();
+    // Keys: the scenario, the point, and the point's parameter values, then the statistics.
+    assert_eq!(
+        summary[0][..5],
+        [
+            "scenario",
+            "point",
+            "mediator.pressure_on_partner",
+            "actors.KP.prior.reliable",
+            "outcome"
+        ]
+    );
+    let outcomes_per_point = summary.iter().filter(|r| r[1] == "0").count();
     assert_eq!(summary.len() - 1, 6 * outcomes_per_point);
+    let points = rows(&out.join("points.csv"));
+    for r in &summary[1..] {
+        let p: usize = r[1].parse().expect("point");
+        assert_eq!(r[0], "ukraine-watch");
+        assert_eq!(r[2..4], points[p + 1][1..3], "point {p}'s parameter values");
+    }
     // The prior was rescaled: KP's prior at a point still sums to 1 (the run would fail else),
     // and its belief outcome responds to the swept reliable share.
     assert!(out.join("manifest.json").is_file() && !out.join(".checkpoint").exists());

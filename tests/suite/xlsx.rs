@@ -46,7 +46,9 @@ fn assert_matches(dir: &Path, tables: &[(&str, &str)]) -> usize {
                     Data::Empty => w.is_empty(),
                     Data::Float(x) => w.parse::<f64>().is_ok_and(|v| v == *x),
                     Data::Int(x) => w.parse::<i64>().is_ok_and(|v| v == *x),
+                    // Seeds are text, so that no cell format rounds or abbreviates them.
                     Data::String(s) => s == w,
+                    Data::Bool(b) => sidelines_report::parse_flag(w) == Some(*b),
                     Data::DateTime(d) => header[c] == "date" && serial(w) == d.as_f64(),
                     _ => false,
                 };

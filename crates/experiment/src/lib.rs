@@ -40,15 +40,17 @@ pub const BLOCK: u64 = 512;
 /// choice (see PERFORMANCE.md).
 pub const RUNS_PER_WORLD: u64 = 64;
 
+/// The largest seed, master or run (15 digits, so it survives spreadsheets).
+pub use sidelines_scenario::sweep::MAX_SEED;
+
 /// The seed of one run:
-/// `splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11`.
+/// `splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 15`.
 ///
 /// A pure function of its arguments: no state, no thread, no order. `sidelines run --seed S`
-/// with the seed from a row of runs.csv reproduces that row. The seed keeps 53 bits so that it
-/// survives Excel, R and JavaScript, which hold every number as a double: a 64-bit seed read
-/// there would come back rounded and re-run a different year.
+/// with the seed from a row of runs.csv reproduces that row. The seed keeps 49 bits
+/// (`MAX_SEED`) so that it survives a spreadsheet and every tool that reads numbers as doubles.
 pub fn run_seed(master: u64, point: u64, replicate: u64) -> u64 {
-    splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 11
+    splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 15
 }
 
 /// Shard `index` of `count`: a contiguous slice of a job's units (runs of a batch, design
@@ -428,7 +430,8 @@ mod tests {
             }
         }
         assert_eq!(run_seed(7, 3, 11), run_seed(7, 3, 11));
-        assert!(run_seed(u64::MAX, u64::MAX, u64::MAX) < 1 << 53, "seeds fit a double exactly");
+        assert!(run_seed(u64::MAX, u64::MAX, u64::MAX) <= MAX_SEED, "seeds keep 15 digits");
+        assert_eq!(MAX_SEED.to_string().len(), 15);
         assert_ne!(run_seed(7, 3, 11), run_seed(8, 3, 11));
     }
 

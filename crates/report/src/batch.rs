@@ -22,8 +22,8 @@ use crate::checkpoint::{self, CHECKPOINT, Partial};
 use crate::error::{At, Error, Result};
 use crate::parquet::{Kind, TRAJECTORY_KINDS, csv_to_parquet, runs_kinds};
 use crate::{
-    OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_optional, resolved_toml,
-    runs_header, write_csv, write_json,
+    OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_optional, keyed_header,
+    resolved_toml, row_keys, runs_header, write_csv, write_json,
 };
 
 const RUNS: Partial = Partial { tmp: ".runs.csv.partial", name: "runs.csv" };
@@ -363,10 +363,11 @@ pub fn write_tables(dir: &Path, sim: &Simulation, aggregators: &[Aggregator]) ->
     let opt = format_optional;
 
     write_csv(&dir.join("summary.csv"), |w| {
-        w.row(SUMMARY_HEADER)?;
+        w.row(keyed_header(&[], &SUMMARY_HEADER))?;
         for (point, agg) in aggregators.iter().enumerate() {
             for r in agg.summaries() {
-                let mut rec = vec![point.to_string(), r.outcome.clone(), r.n.to_string()];
+                let mut rec = row_keys(&s.name, point as u64, &[]);
+                rec.extend([r.outcome.clone(), r.n.to_string()]);
                 rec.extend([r.mean, r.sd, r.ci95_low, r.ci95_high].map(opt));
                 rec.extend(r.quantiles.map(opt));
                 w.row(&rec)?;
@@ -376,15 +377,11 @@ pub fn write_tables(dir: &Path, sim: &Simulation, aggregators: &[Aggregator]) ->
     })?;
 
     write_csv(&dir.join("outcomes.csv"), |w| {
-        w.row(OUTCOMES_HEADER)?;
+        w.row(keyed_header(&[], &OUTCOMES_HEADER))?;
         for (point, agg) in aggregators.iter().enumerate() {
             for r in agg.shares() {
-                let mut rec = vec![
-                    point.to_string(),
-                    r.outcome.clone(),
-                    r.value.to_string(),
-                    r.count.to_string(),
-                ];
+                let mut rec = row_keys(&s.name, point as u64, &[]);
+                rec.extend([r.outcome.clone(), r.value.to_string(), r.count.to_string()]);
                 rec.extend([r.share, r.ci95_low, r.ci95_high].map(opt));
                 w.row(&rec)?;
             }

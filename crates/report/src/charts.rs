@@ -921,7 +921,13 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
         let rows = read_csv(&dir.join("prim_trajectory.csv"))?;
         let points: Vec<(f64, f64, bool)> = rows
             .iter()
-            .map(|r| (num(r, "coverage"), num(r, "density"), r["chosen"] == "true"))
+            .map(|r| {
+                (
+                    num(r, "coverage"),
+                    num(r, "density"),
+                    crate::parse_flag(&r["chosen"]) == Some(true),
+                )
+            })
             .collect();
         if !points.is_empty() {
             written.extend(both(&out, "prim_trajectory", &|a| draw_tradeoff(a, &points), &|a| {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::checkpoint::CHECKPOINT;
 use crate::error::{At, Error, Result};
-use crate::{OUTCOMES_HEADER, SUMMARY_HEADER};
+use crate::{OUTCOMES_HEADER, SUMMARY_HEADER, keyed_header};
 
 /// A checked folder: its manifest and kind.
 #[derive(Clone, Debug)]
@@ -29,9 +29,11 @@ pub const TIMESERIES_HEADER: [&str; 11] =
 /// The header of trajectories.csv.
 pub const TRAJECTORIES_HEADER: [&str; 6] = ["run", "day", "date", "actor", "variable", "value"];
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum Header {
     Exact(&'static [&'static str]),
+    /// A header built from the manifest (summary.csv's keys name a sweep's parameters).
+    Built(Vec<String>),
     Starts(&'static [&'static str]),
     Any,
 }
@@ -112,6 +114,11 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
     let labels: usize =
         outcomes.map_or(0, |a| a.iter().filter_map(|o| o["labels"].as_array()).map(Vec::len).sum());
     let parquet = m["format"] == "parquet";
+    let parameters: Vec<String> = m["parameters"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let keyed = |rest: &[&str]| Header::Built(keyed_header(&parameters, rest));
     let runs = |n: u64| Expected {
         name: String::from(if parquet { "runs.parquet" } else { "runs.csv" }),
         header: Header::Starts(&["run", "point", "replicate", "seed"]),
@@ -126,12 +133,8 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
             }
             let mut v = vec![
                 runs(count("runs")?),
-                table("summary.csv", Header::Exact(&SUMMARY_HEADER), Rows::Exactly(numeric as u64)),
-                table(
-                    "outcomes.csv",
-                    Header::Exact(&OUTCOMES_HEADER),
-                    Rows::Exactly(labels as u64),
-                ),
+                table("summary.csv", keyed(&SUMMARY_HEADER), Rows::Exactly(numeric as u64)),
+                table("outcomes.csv", keyed(&OUTCOMES_HEADER), Rows::Exactly(labels as u64)),
                 table("timeseries.csv", Header::Exact(&TIMESERIES_HEADER), some),
             ];
             if count("trajectories").unwrap_or(0) > 0 {
@@ -166,12 +169,12 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
                 runs(count("runs")?),
                 table(
                     "summary.csv",
-                    Header::Exact(&SUMMARY_HEADER),
+                    keyed(&SUMMARY_HEADER),
                     Rows::Exactly(points * numeric as u64),
                 ),
                 table(
                     "outcomes.csv",
-                    Header::Exact(&OUTCOMES_HEADER),
+                    keyed(&OUTCOMES_HEADER),
                     Rows::Exactly(points * labels as u64),
                 ),
             ];
@@ -220,14 +223,16 @@ fn check_table(dir: &Path, t: &Expected) -> Result<()> {
     }
     let mut r = csv::ReaderBuilder::new().from_path(&path).at(&path)?;
     let header: Vec<String> = r.headers().at(&path)?.iter().map(String::from).collect();
-    let fits = match t.header {
-        Header::Exact(h) => header == h,
-        Header::Starts(h) => header.len() >= h.len() && header[..h.len()] == *h,
+    let fits = match &t.header {
+        Header::Exact(h) => header == *h,
+        Header::Built(h) => header == *h,
+        Header::Starts(h) => header.len() >= h.len() && header[..h.len()] == **h,
         Header::Any => !header.is_empty(),
     };
     if !fits {
-        let want = match t.header {
+        let want = match &t.header {
             Header::Exact(h) | Header::Starts(h) => h.join(","),
+            Header::Built(h) => h.join(","),
             Header::Any => String::from("a header"),
         };
         return Err(Error::damaged(&path, format!("line 1: the header is not `{want}`")));

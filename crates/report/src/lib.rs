@@ -91,30 +91,50 @@ pub fn format_value(v: &Value) -> String {
         Value::Text(t) => (*t).to_string(),
         Value::Number(x) => format_number(*x),
         Value::Day(d) => d.to_string(),
-        Value::Flag(b) => b.to_string(),
+        Value::Flag(b) => flag_text(*b).to_string(),
         Value::Missing => String::new(),
     }
 }
 
-/// The header of summary.csv, for batches and sweeps alike.
-pub const SUMMARY_HEADER: [&str; 12] = [
-    "point",
-    "outcome",
-    "n",
-    "mean",
-    "sd",
-    "ci95_low",
-    "ci95_high",
-    "p05",
-    "p25",
-    "p50",
-    "p75",
-    "p95",
-];
+/// A flag as CSV writes it: `TRUE` or `FALSE`, which pandas, polars and R's `read.csv` all read
+/// as logical with no options (R reads `true` as text).
+pub fn flag_text(b: bool) -> &'static str {
+    if b { "TRUE" } else { "FALSE" }
+}
 
-/// The header of outcomes.csv.
-pub const OUTCOMES_HEADER: [&str; 7] =
-    ["point", "outcome", "value", "count", "share", "ci95_low", "ci95_high"];
+/// A flag cell read back: `TRUE`/`FALSE`, or the `true`/`false` of folders written before.
+pub fn parse_flag(s: &str) -> Option<bool> {
+    match s {
+        "TRUE" | "true" => Some(true),
+        "FALSE" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The columns that key each row of summary.csv and outcomes.csv: the scenario, the design
+/// point, and in a sweep the value of each parameter at that point. With them, the tables of two
+/// batches stack, and a sweep's summary filters by parameter without a join to points.csv.
+pub fn keyed_header(parameters: &[String], rest: &[&str]) -> Vec<String> {
+    let mut h = vec![String::from("scenario"), String::from("point")];
+    h.extend(parameters.iter().cloned());
+    h.extend(rest.iter().map(|c| c.to_string()));
+    h
+}
+
+/// The key of one point's rows (see `keyed_header`).
+pub fn row_keys(scenario: &str, point: u64, values: &[f64]) -> Vec<String> {
+    let mut k = vec![scenario.to_string(), point.to_string()];
+    k.extend(values.iter().map(|x| format_number(*x)));
+    k
+}
+
+/// The header of summary.csv after its keys, for batches and sweeps alike.
+pub const SUMMARY_HEADER: [&str; 11] =
+    ["outcome", "n", "mean", "sd", "ci95_low", "ci95_high", "p05", "p25", "p50", "p75", "p95"];
+
+/// The header of outcomes.csv after its keys.
+pub const OUTCOMES_HEADER: [&str; 6] =
+    ["outcome", "value", "count", "share", "ci95_low", "ci95_high"];
 
 /// A statistic for CSV: empty when undefined (no values, or a single one for an sd).
 pub fn format_optional(x: f64) -> String {
@@ -287,7 +307,7 @@ mod tests {
     fn values_format_for_csv() {
         assert_eq!(format_value(&Value::Text("ongoing")), "ongoing");
         assert_eq!(format_value(&Value::Day(12)), "12");
-        assert_eq!(format_value(&Value::Flag(true)), "true");
+        assert_eq!(format_value(&Value::Flag(true)), "TRUE");
         assert_eq!(format_value(&Value::Missing), "");
         assert_eq!(row_key(5, 1, 2, 99), ["5", "1", "2", "99"]);
     }

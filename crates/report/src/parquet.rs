@@ -140,11 +140,7 @@ impl Builder {
             Builder::Number(b) if empty => b.append_null(),
             Builder::Number(b) => b.append_value(cell.parse().map_err(|_| "a number")?),
             Builder::Flag(b) if empty => b.append_null(),
-            Builder::Flag(b) => b.append_value(match cell {
-                "true" => true,
-                "false" => false,
-                _ => return Err("true or false"),
-            }),
+            Builder::Flag(b) => b.append_value(crate::parse_flag(cell).ok_or("TRUE or FALSE")?),
             Builder::Category(b) if empty => b.append_null(),
             Builder::Category(b) => {
                 b.append(cell).map_err(|_| "a label")?;
@@ -351,7 +347,7 @@ fn cell(column: &dyn Array, kind: Kind, row: usize) -> String {
         Kind::Count => column.as_primitive::<UInt64Type>().value(row).to_string(),
         Kind::Day => column.as_primitive::<Int32Type>().value(row).to_string(),
         Kind::Number => format_number(column.as_primitive::<Float64Type>().value(row)),
-        Kind::Flag => column.as_boolean().value(row).to_string(),
+        Kind::Flag => crate::flag_text(column.as_boolean().value(row)).to_string(),
         Kind::Date => date_from_days(column.as_primitive::<Date32Type>().value(row)),
         Kind::Category => {
             let dict = column.as_dictionary::<Int32Type>();
@@ -385,7 +381,7 @@ mod tests {
         let mut text = String::from("run,day,x,flag,label,date\n");
         for i in 0..(BATCH_ROWS as u64 * 2 + 17) {
             let x = if i % 7 == 0 { String::new() } else { format_number(i as f64 / 3.0 - 1e-9) };
-            let flag = ["true", "false", ""][(i % 3) as usize];
+            let flag = ["TRUE", "FALSE", ""][(i % 3) as usize];
             let label = ["a,b", "ongoing", ""][(i % 3) as usize];
             let label =
                 if label.contains(',') { format!("\"{label}\"") } else { label.to_string() };

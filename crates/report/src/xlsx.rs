@@ -59,6 +59,7 @@ enum Column {
     Date,
     Integer,
     Real,
+    Flag,
 }
 
 fn date(s: &str) -> Option<ExcelDateTime> {
@@ -92,6 +93,12 @@ fn survey(path: &Path) -> Result<Survey> {
             }
             let this = if header[i] == "date" && date(v).is_some() {
                 Column::Date
+            } else if header[i] == "seed" {
+                // Seeds are identifiers: text, so that no cell format can round or abbreviate
+                // them (5.63E+14) before someone copies one into `sidelines run --seed`.
+                Column::Text
+            } else if crate::parse_flag(v).is_some() {
+                Column::Flag
             } else if let Ok(x) = v.parse::<f64>() {
                 if x.fract() == 0.0 && !v.contains(['.', 'e', 'E']) {
                     Column::Integer
@@ -168,6 +175,10 @@ fn add_table(
                     }
                     (Column::Real, Ok(x), _) => {
                         sheet.write_number_with_format(row, col, x, &real).at(book_path)?;
+                    }
+                    (Column::Flag, _, _) if crate::parse_flag(v).is_some() => {
+                        let b = crate::parse_flag(v).unwrap_or_default();
+                        sheet.write_boolean(row, col, b).at(book_path)?;
                     }
                     _ => {
                         sheet.write_string(row, col, v).at(book_path)?;

@@ -143,6 +143,9 @@ pub fn load_calibration(
             domain,
         });
     }
+    if raw.seed > crate::sweep::MAX_SEED {
+        problems.push(fail("seed", crate::sweep::seed_too_large(raw.seed)));
+    }
     if !problems.is_empty() {
         return Err(Error { diagnostics: problems });
     }

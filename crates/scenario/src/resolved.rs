@@ -630,6 +630,8 @@ impl Expect {
                         }
                     }
                 }
+                // runs.csv writes flags as TRUE/FALSE; the label of a flag is `true`/`false`.
+                None if t == "TRUE" || t == "FALSE" => Expect::Label(t.to_ascii_lowercase()),
                 None => Expect::Label(t.to_string()),
             },
         })

@@ -53,6 +53,19 @@ enum RawReplicates {
 /// Larger designs are for shards on several machines.
 pub const MAX_DESIGN_POINTS: u64 = 100_000;
 
+/// The largest seed, master or run: 2^49 - 1 = 562,949,953,421,311, 15 digits. Spreadsheets
+/// keep 15 significant digits (LibreOffice turned the 16-digit 6712310692896287 into
+/// 6712310692896290), and Excel, R, pandas and JavaScript hold numbers as doubles (exact to
+/// 2^53), so a seed of at most 15 digits comes back from any of them as written.
+pub const MAX_SEED: u64 = (1 << 49) - 1;
+
+/// The message for a master seed past `MAX_SEED`.
+pub(crate) fn seed_too_large(seed: u64) -> String {
+    format!(
+        "{seed} is more than {MAX_SEED}: seeds keep 15 digits so that they survive spreadsheets"
+    )
+}
+
 /// The most levels a Morris grid may have. Elementary effects are taken on a coarse grid (4 to
 /// 8 levels in the literature, Saltelli et al. 2008, ch. 3); the design holds the grid's lower
 /// half, so levels in the trillions used to exhaust memory.
@@ -585,6 +598,9 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
                 ),
             )),
         }
+    }
+    if raw.seed > MAX_SEED {
+        problems.push(fail("seed", seed_too_large(raw.seed)));
     }
     if !problems.is_empty() {
         return Err(Error { diagnostics: problems });

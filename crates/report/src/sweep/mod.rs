@@ -26,8 +26,8 @@ pub use sensitivity::{Method, write_sensitivity};
 use crate::checkpoint::{self, CHECKPOINT, Partial};
 use crate::error::{At, Error, Result};
 use crate::{
-    OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_value, write_csv,
-    write_json,
+    OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_value, keyed_header,
+    row_keys, write_csv, write_json,
 };
 
 const MAGIC: &str = "sidelines-sweep-checkpoint 1";
@@ -62,6 +62,8 @@ pub const SWEEP_FILES: [&str; 12] = [
 pub struct SweepShape {
     /// Identity for resume: the sweep file, the resolved scenario, the version (JSON).
     pub identity: serde_json::Value,
+    /// The scenario's name, the first key of summary.csv and outcomes.csv.
+    pub scenario: String,
     pub parameters: Vec<String>,
     /// Actual parameter values per point.
     pub points: Vec<Vec<f64>>,
@@ -118,8 +120,8 @@ impl SweepWriter {
             header.extend(w.shape.parameters.iter().cloned());
             header.extend(w.shape.outcome_names.iter().cloned());
             w.write(RUNS, &header)?;
-            w.write(SUMMARY, SUMMARY_HEADER)?;
-            w.write(OUTCOMES, OUTCOMES_HEADER)?;
+            w.write(SUMMARY, keyed_header(&w.shape.parameters, &SUMMARY_HEADER))?;
+            w.write(OUTCOMES, keyed_header(&w.shape.parameters, &OUTCOMES_HEADER))?;
             w.save_checkpoint(start.next_run)?;
             Ok(w)
         })();
@@ -257,12 +259,16 @@ impl SweepWriter {
 
     fn summarise_point(&mut self, point: u64) -> Result<()> {
         let (summary, shares) =
-            point_rows(point, &self.shape.outcome_names, &self.shape.outcome_kinds, &self.pending);
+            point_rows(&self.shape.outcome_names, &self.shape.outcome_kinds, &self.pending);
+        let values = self.shape.points.get(point as usize).map_or(&[][..], Vec::as_slice);
+        let keys = row_keys(&self.shape.scenario, point, values);
         for r in &summary {
-            self.write(SUMMARY, r)?;
+            let rec: Vec<&str> = keys.iter().chain(r).map(String::as_str).collect();
+            self.write(SUMMARY, rec)?;
         }
         for r in &shares {
-            self.write(OUTCOMES, r)?;
+            let rec: Vec<&str> = keys.iter().chain(r).map(String::as_str).collect();
+            self.write(OUTCOMES, rec)?;
         }
         self.pending.clear();
         self.completed = point + 1;

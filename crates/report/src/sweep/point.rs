@@ -12,14 +12,13 @@ use sidelines_model::{OutcomeKind, Value};
 
 use crate::format_optional as opt;
 
-/// Rows of summary.csv (numeric outcomes) and outcomes.csv (categories and flags) for `point`.
+/// Rows of summary.csv (numeric outcomes) and outcomes.csv (categories and flags) for one
+/// point, without the keys that the writer puts before them.
 pub fn point_rows(
-    point: u64,
     names: &[String],
     kinds: &[OutcomeKind],
     replicates: &[Vec<Value>],
 ) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-    let p = point.to_string();
     let (mut summary, mut shares) = (Vec::new(), Vec::new());
     for (i, (name, kind)) in names.iter().zip(kinds).enumerate() {
         match kind {
@@ -30,13 +29,14 @@ pub fn point_rows(
                         .iter()
                         .filter(|row| match &row[i] {
                             Value::Text(t) => t == label,
-                            Value::Flag(b) => *label == if *b { "true" } else { "false" },
+                            Value::Flag(b) => {
+                                *label == sidelines_model::FLAG_VALUES[usize::from(*b)]
+                            }
                             _ => false,
                         })
                         .count() as u64;
                     let (share, lo, hi) = wilson(count, n);
                     shares.push(vec![
-                        p.clone(),
                         name.clone(),
                         label.to_string(),
                         count.to_string(),
@@ -50,7 +50,7 @@ pub fn point_rows(
                 let mut xs: Vec<f64> =
                     replicates.iter().filter_map(|row| row[i].as_number()).collect();
                 let n = xs.len();
-                let mut rec = vec![p.clone(), name.clone(), n.to_string()];
+                let mut rec = vec![name.clone(), n.to_string()];
                 if n == 0 {
                     rec.extend(std::iter::repeat_n(String::new(), 4 + QUANTILES.len()));
                 } else {
@@ -84,27 +84,27 @@ mod tests {
                 vec![Value::Text(t), Value::Number(*x), d.map_or(Value::Missing, Value::Day)]
             })
             .collect();
-        let (summary, shares) = point_rows(4, &names, &kinds, &reps);
+        let (summary, shares) = point_rows(&names, &kinds, &reps);
         assert_eq!(shares.len(), 2);
-        assert_eq!(shares[0][..4], ["4", "talks", "ongoing", "1"]);
-        assert_eq!(shares[0][4], "0.5");
+        assert_eq!(shares[0][..3], ["talks", "ongoing", "1"]);
+        assert_eq!(shares[0][3], "0.5");
         // trust: mean 0.5, sd √0.125, nearest-rank quantiles 0.25 (p05..p50) and 0.75 (p75, p95).
         let t = &summary[0];
-        assert_eq!(t[..4], ["4", "trust", "2", "0.5"]);
-        assert_eq!(t[4], opt(0.125f64.sqrt()));
-        assert_eq!(t[7..], ["0.25", "0.25", "0.25", "0.75", "0.75"]);
+        assert_eq!(t[..3], ["trust", "2", "0.5"]);
+        assert_eq!(t[3], opt(0.125f64.sqrt()));
+        assert_eq!(t[6..], ["0.25", "0.25", "0.25", "0.75", "0.75"]);
         // day: one value, so sd 0 and every quantile that value.
         let d = &summary[1];
-        assert_eq!(d[..5], ["4", "day", "1", "3", "0"]);
-        assert!(d[7..].iter().all(|q| q == "3"));
+        assert_eq!(d[..4], ["day", "1", "3", "0"]);
+        assert!(d[6..].iter().all(|q| q == "3"));
     }
 
     #[test]
     fn no_values_leave_the_statistics_blank() {
         let (summary, _) =
-            point_rows(0, &[String::from("day")], &[OutcomeKind::Day], &[vec![Value::Missing]]);
-        assert_eq!(summary[0][2], "0");
-        assert!(summary[0][3..].iter().all(String::is_empty));
+            point_rows(&[String::from("day")], &[OutcomeKind::Day], &[vec![Value::Missing]]);
+        assert_eq!(summary[0][1], "0");
+        assert!(summary[0][2..].iter().all(String::is_empty));
         assert_eq!(summary[0].len(), crate::SUMMARY_HEADER.len());
     }
 }

@@ -28,11 +28,19 @@ pub fn sweep_table(dir: &Path) -> Result<Table> {
     }
     let path = dir.join("summary.csv");
     let mut summary = csv::Reader::from_path(&path).at(&path)?;
+    let header: Vec<String> = summary.headers().at(&path)?.iter().map(String::from).collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::NoColumn { path: path.clone(), column: name.to_string() })
+    };
+    let (point_col, outcome_col, mean_col) = (col("point")?, col("outcome")?, col("mean")?);
     let mut means: Vec<(String, Vec<f64>)> = Vec::new();
     for (i, rec) in summary.records().enumerate() {
         let rec = rec.at(&path)?;
-        let (point, outcome, mean) =
-            (rec.get(0).unwrap_or(""), rec.get(1).unwrap_or(""), rec.get(3).unwrap_or(""));
+        let cell = |c: usize| rec.get(c).unwrap_or("");
+        let (point, outcome, mean) = (cell(point_col), cell(outcome_col), cell(mean_col));
         let point: usize = point.parse().map_err(|_| Error::NotANumber {
             path: path.clone(),
             line: i as u64 + 2,
@@ -90,10 +98,9 @@ pub fn csv_table(path: &Path, params: &[String], outcome: &str) -> Result<Table>
 pub(crate) fn parse_value(s: &str, kind: OutcomeKind) -> Value {
     match kind {
         _ if s.is_empty() => Value::Missing,
-        OutcomeKind::Category(labels) => match s {
-            "true" => Value::Flag(true),
-            "false" => Value::Flag(false),
-            _ => labels.iter().find(|l| **l == s).map_or(Value::Missing, |l| Value::Text(l)),
+        OutcomeKind::Category(labels) => match crate::parse_flag(s) {
+            Some(b) => Value::Flag(b),
+            None => labels.iter().find(|l| **l == s).map_or(Value::Missing, |l| Value::Text(l)),
         },
         OutcomeKind::Unit => s.parse().map_or(Value::Missing, Value::Number),
         OutcomeKind::Day => s.parse().map_or(Value::Missing, Value::Day),
