@@ -12,6 +12,7 @@ use sidelines_experiment::{Aggregator, Control, Outcome, Plan, empty_aggregators
 use sidelines_model::Simulation;
 use sidelines_report::batch::{BATCH_FILES, BatchWriter, Identity};
 use sidelines_report::checkpoint::CHECKPOINT;
+use sidelines_report::columns::{self, FolderKind};
 use sidelines_scenario::DEFAULT_SCENARIO;
 
 use crate::{fresh_dir, guard_out_dir, input_error, load_scenario, say};
@@ -190,7 +191,7 @@ pub fn run_with(
             let mut manifest = serde_json::json!({
                 "tool": "sidelines",
                 "version": env!("CARGO_PKG_VERSION"),
-                "command": std::env::args().collect::<Vec<_>>(),
+                "command": crate::command_line(),
                 "kind": job.kind,
                 "scenario": scenario.name,
                 "seed": args.seed,
@@ -204,6 +205,15 @@ pub fn run_with(
                 "elapsed_seconds": elapsed,
                 "runs_per_second": if elapsed > 0.0 { done_here as f64 / elapsed } else { 0.0 },
                 "outcomes": sidelines_report::outcomes_json(&sim),
+                "columns": columns::dictionary_json(
+                    &columns::dictionary(
+                        &sim,
+                        if job.kind == "replay" { FolderKind::Replay } else { FolderKind::Batch },
+                        &[],
+                        plan.trajectories > 0,
+                    ),
+                    args.exec.table_format() == sidelines_report::TableFormat::Parquet,
+                ),
                 "resolved_scenario_toml": sidelines_report::resolved_toml(&scenario),
             });
             if let (Some(m), Some(extra)) = (manifest.as_object_mut(), job.extra.as_object()) {
@@ -235,7 +245,16 @@ pub fn run_with(
             if args.exec.charts {
                 crate::chart(&dir)?;
             }
-            print_table(&sim, &aggregators[0], total, elapsed, done_here, &dir, &more)?;
+            crate::status(&format!(
+                "{total} runs ({:.0} runs/s this session)\n",
+                done_here as f64 / elapsed.max(1e-9)
+            ));
+            if args.exec.json {
+                crate::say(&format!("{}\n", json_summary(&sim, &aggregators[0], total, &dir)?))?;
+            } else {
+                print_table(&sim, &aggregators[0], &more)?;
+            }
+            crate::status(&format!("wrote {}\n", dir.display()));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -319,24 +338,86 @@ impl Progress {
     }
 }
 
-/// The headline outcomes as a compact table on stdout.
-fn print_table(
+/// `--json`: the folder, the run count, every outcome's share or mean with its interval, and a
+/// replay's record check, as one object for scripts.
+fn json_summary(
     sim: &Simulation,
     agg: &Aggregator,
     total: u64,
-    elapsed: f64,
-    done: u64,
     dir: &Path,
-    more: &str,
-) -> Result<()> {
-    let mut text =
-        format!("{total} runs ({:.0} runs/s this session)\n", done as f64 / elapsed.max(1e-9));
-    text.push_str("how the talks ended            share   95% interval\n");
+) -> Result<serde_json::Value> {
+    let headline = |name: &str| sim.outcomes().iter().any(|o| o.headline && o.name == name);
+    let shares: Vec<serde_json::Value> = agg
+        .shares()
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "outcome": s.outcome, "value": s.value, "count": s.count, "share": s.share,
+                "ci95_low": s.ci95_low, "ci95_high": s.ci95_high, "headline": headline(&s.outcome),
+            })
+        })
+        .collect();
+    let summaries: Vec<serde_json::Value> = agg
+        .summaries()
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "outcome": s.outcome, "n": s.n, "mean": s.mean, "ci95_low": s.ci95_low,
+                "ci95_high": s.ci95_high, "p05": s.quantiles[0], "p50": s.quantiles[2],
+                "p95": s.quantiles[4], "headline": headline(&s.outcome),
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({
+        "folder": dir.display().to_string(),
+        "scenario": sim.scenario().name,
+        "runs": total,
+        "shares": shares,
+        "summaries": summaries,
+    });
+    let check = dir.join("record_check.csv");
+    if check.is_file() {
+        let mut r = csv::Reader::from_path(&check)
+            .with_context(|| format!("reading {}", check.display()))?;
+        let header = r.headers()?.clone();
+        let rows: Vec<serde_json::Value> = r
+            .records()
+            .map(|rec| {
+                rec.map(|rec| {
+                    let row: serde_json::Map<String, serde_json::Value> = header
+                        .iter()
+                        .zip(rec.iter())
+                        .map(|(h, v)| (h.to_string(), json_cell(v)))
+                        .collect();
+                    serde_json::Value::Object(row)
+                })
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        out["record_check"] = serde_json::Value::Array(rows);
+    }
+    Ok(out)
+}
+
+/// A CSV cell as JSON: a flag as a boolean, a number as a number, anything else as text.
+fn json_cell(v: &str) -> serde_json::Value {
+    if let Some(b) = sidelines_report::parse_flag(v) {
+        return serde_json::Value::Bool(b);
+    }
+    match v.parse::<f64>() {
+        Ok(x) if x.is_finite() && !v.is_empty() => serde_json::json!(x),
+        _ => serde_json::Value::from(v),
+    }
+}
+
+/// The headline outcomes as a compact table on stdout.
+fn print_table(sim: &Simulation, agg: &Aggregator, more: &str) -> Result<()> {
+    let mut text = String::from("how the talks ended            share   95% interval\n");
     let headline: Vec<&str> =
         sim.outcomes().iter().filter(|o| o.headline).map(|o| o.name.as_str()).collect();
     let shown = |s: &&sidelines_experiment::Share| {
         s.outcome == "talks_outcome"
-            || (s.value == "true" && headline.contains(&s.outcome.as_str()))
+            || (s.value == sidelines_model::FLAG_VALUES[1]
+                && headline.contains(&s.outcome.as_str()))
     };
     for s in agg.shares().iter().filter(shown) {
         let label =
@@ -354,6 +435,5 @@ fn print_table(
         ));
     }
     text.push_str(more);
-    text.push_str(&format!("wrote {}\n", dir.display()));
     say(&text)
 }

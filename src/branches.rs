@@ -140,7 +140,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "seed": args.seed,
         "runs": args.runs,
         "version": env!("CARGO_PKG_VERSION"),
-        "command": std::env::args().collect::<Vec<_>>(),
+        "command": crate::command_line(),
         "branches": branches.iter().map(|b| serde_json::json!({
             "name": b.name, "description": b.description, "end_date": b.end_date,
         })).collect::<Vec<_>>(),
@@ -154,7 +154,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.charts {
         crate::chart(&dir)?;
     }
-    say(&format!("wrote {}\n", dir.display()))?;
+    crate::status(&format!("wrote {}\n", dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -187,7 +187,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.charts {
         crate::chart(&dir)?;
     }
-    say(&format!("wrote {}\n", dir.display()))?;
+    crate::status(&format!("wrote {}\n", dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -550,7 +550,7 @@ fn write_outputs(
         "seed": cal.seed,
         "runs": generations.iter().map(|g| g.runs).sum::<u64>(),
         "version": env!("CARGO_PKG_VERSION"),
-        "command": std::env::args().collect::<Vec<_>>(),
+        "command": crate::command_line(),
         "method": "ABC-SMC (Toni et al. 2009), Beaumont et al. (2009) kernel, replicates per proposal",
         "stopped": stop_words(stop),
         "points_that_failed_validation": failed,
@@ -766,7 +766,7 @@ fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
         "tool": "sidelines",
         "version": env!("CARGO_PKG_VERSION"),
         "kind": "calibrate-wave",
-        "command": std::env::args().collect::<Vec<_>>(),
+        "command": crate::command_line(),
         "threads": crate::threads(args.threads),
         "elapsed_seconds": elapsed,
         "calibration_path": absolute(&args.file).display().to_string(),
@@ -779,12 +779,12 @@ fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
     let slice = first as u64..end as u64;
     crate::merge::mark_shard(&mut manifest, shard, "proposals", slice, (end - first) as u64);
     sidelines_report::write_json(&manifest_path, &manifest)?;
-    say(&format!(
+    crate::status(&format!(
         "generation {t}, wave from proposal {start}: shard {} of {} scored proposals {first} to {end} in {elapsed:.1} s\nwrote {}\n",
         shard.index,
         shard.count,
         out.display()
-    ))?;
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -893,7 +893,8 @@ pub(crate) fn absorb_wave(shards: &[(PathBuf, serde_json::Value)], out: &Path) -
     }
     let _ = std::fs::remove_dir(out.join("wave"));
     say(&message)?;
-    say(&format!("wrote {}\n", out.display()))
+    crate::status(&format!("wrote {}\n", out.display()));
+    Ok(())
 }
 
 #[cfg(test)]

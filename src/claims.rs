@@ -336,7 +336,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "spread": args.spread,
         "posterior": args.posterior.as_ref().map(|p| p.display().to_string()),
         "version": env!("CARGO_PKG_VERSION"),
-        "command": std::env::args().collect::<Vec<_>>(),
+        "command": crate::command_line(),
         "assumptions_varied": space.len(),
     });
     sidelines_report::write_json(&dir.join("manifest.json"), &manifest)?;
@@ -351,7 +351,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.charts {
         crate::chart(&dir)?;
     }
-    say(&format!("wrote {}\n", dir.display()))?;
+    crate::status(&format!("wrote {}\n", dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -109,18 +109,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List every parameter path of a scenario with its value and allowed range.
+    /// List every parameter path of a scenario with its value and allowed range, or (with
+    /// --outputs) every column of the tables its results folders hold.
     #[command(after_help = "Examples:
   sidelines describe
   sidelines describe iran-talks-2025 | grep mediator
-  sidelines describe --json | jq '.[] | select(.path | startswith(\"actors.KP\"))'")]
+  sidelines describe --json | jq '.[] | select(.path | startswith(\"actors.KP\"))'
+  sidelines describe --outputs                 # the column dictionary of a batch
+  sidelines describe --outputs replay --json   # of a replay, as JSON")]
     Describe {
         #[arg(default_value = DEFAULT_SCENARIO)]
         scenario: String,
         /// One JSON array on stdout: each parameter's path, value, range, whether it is whole,
-        /// and what it means.
+        /// and what it means (with --outputs, an object of tables and their columns).
         #[arg(long)]
         json: bool,
+        /// The column dictionary of a `batch`, `replay` or `sweep` folder of this scenario
+        /// instead: each column's type, unit or range, and meaning (a sweep's parameter columns
+        /// are not listed: they are the swept paths).
+        #[arg(long, value_name = "FOLDER", num_args = 0..=1, default_missing_value = "batch",
+              value_parser = ["batch", "replay", "sweep"])]
+        outputs: Option<String>,
     },
     /// Check scenario files and print every problem found.
     #[command(after_help = "Example:
@@ -188,6 +197,11 @@ pub(crate) struct ExecArgs {
     /// Runs simulated side by side in one world (tests vary it; results do not depend on it).
     #[arg(long, default_value_t = sidelines_experiment::RUNS_PER_WORLD, hide = true)]
     pub runs_per_world: u64,
+    /// Print the final summary as one JSON object on stdout (the folder, the counts, every
+    /// outcome's share or mean with its interval, and a replay's record check) instead of the
+    /// table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl ExecArgs {
@@ -269,6 +283,12 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// The command line as manifests record it: the program named `sidelines`, wherever the binary
+/// sits (no path of this machine goes into an output).
+pub(crate) fn command_line() -> Vec<String> {
+    std::iter::once(String::from("sidelines")).chain(std::env::args().skip(1)).collect()
+}
+
 /// Every `--seed`: at most `MAX_SEED` (15 digits), the range of the seeds the tool writes.
 pub(crate) fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(0..=sidelines_experiment::MAX_SEED)
@@ -282,13 +302,22 @@ pub(crate) fn input_error(msg: impl Into<String>) -> anyhow::Error {
 pub(crate) fn export_xlsx(dir: &Path) -> Result<()> {
     let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
     sidelines_report::xlsx::write_workbook(dir, &today, sidelines_report::xlsx::EXCEL_MAX_ROWS)?;
-    say(&format!("wrote {}\n", dir.join("results.xlsx").display()))
+    status(&format!("wrote {}\n", dir.join("results.xlsx").display()));
+    Ok(())
 }
 
 /// Draws DIR/charts/.
 pub(crate) fn chart(dir: &Path) -> Result<()> {
     let files = sidelines_report::charts::write_charts(dir)?;
-    say(&format!("wrote {} charts to {}\n", files.len(), dir.join("charts").display()))
+    status(&format!("wrote {} charts to {}\n", files.len(), dir.join("charts").display()));
+    Ok(())
+}
+
+/// Status for a person (what was written where, how fast): stderr, so that stdout carries
+/// results only and `sidelines batch ... > table.txt` holds the table alone.
+pub(crate) fn status(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Writes to stdout. A closed pipe (`sidelines describe | head`) ends output quietly; any other
@@ -353,7 +382,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Report { dir } => {
             chart(&dir)?;
             sidelines_report::html::write_report(&dir)?;
-            say(&format!("wrote {}\n", dir.join("report.html").display()))?;
+            status(&format!("wrote {}\n", dir.join("report.html").display()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenarios { json: true } => {
@@ -379,7 +408,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             say(&text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Describe { scenario, json } => describe(&scenario, json),
+        Command::Describe { scenario, json, outputs: Some(kind) } => {
+            describe_outputs(&scenario, &kind, json)
+        }
+        Command::Describe { scenario, json, outputs: None } => describe(&scenario, json),
         Command::Validate { files } => validate(&files),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -412,7 +444,7 @@ fn man(out: Option<&Path>) -> Result<ExitCode> {
     for (file, bytes) in &pages {
         sidelines_report::write_atomic(&dir.join(file), bytes)?;
     }
-    say(&format!("wrote {} manual pages to {}\n", pages.len(), dir.display()))?;
+    status(&format!("wrote {} manual pages to {}\n", pages.len(), dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -476,7 +508,8 @@ fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCo
     };
     sidelines_report::write_run(&dir, &sim, &output, &prov)
         .with_context(|| format!("writing results to {}", dir.display()))?;
-    say(&summary(&sim, &output, &dir))?;
+    say(&summary(&sim, &output))?;
+    status(&format!("wrote {}\n", dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -541,7 +574,7 @@ fn point_latest(base: &Path, dir: &Path) {
     }
 }
 
-fn summary(sim: &Simulation, out: &RunOutput, dir: &Path) -> String {
+fn summary(sim: &Simulation, out: &RunOutput) -> String {
     use std::fmt::Write;
     let mut text = String::new();
     let s = sim.scenario();
@@ -592,7 +625,6 @@ fn summary(sim: &Simulation, out: &RunOutput, dir: &Path) -> String {
             let _ = writeln!(text, "  accepted talks with {mediator} on day {d} ({})", s.date(*d));
         }
     }
-    let _ = writeln!(text, "wrote {}", dir.display());
     text
 }
 
@@ -629,6 +661,35 @@ fn describe(arg: &str, json: bool) -> Result<ExitCode> {
             "{path:<58} {:>12}  {range:<20} {doc}\n",
             sidelines_report::format_number(value)
         ));
+    }
+    say(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `describe --outputs`: the column dictionary of a folder of `kind` for this scenario.
+fn describe_outputs(arg: &str, kind: &str, json: bool) -> Result<ExitCode> {
+    use sidelines_report::columns::{FolderKind, dictionary, dictionary_json};
+    let scenario = load_scenario(arg)?;
+    let sim = Simulation::new(std::sync::Arc::new(scenario))?;
+    let kind = match kind {
+        "replay" => FolderKind::Replay,
+        "sweep" => FolderKind::Sweep,
+        _ => FolderKind::Batch,
+    };
+    let tables = dictionary(&sim, kind, &[], true);
+    if json {
+        say(&format!("{}\n", dictionary_json(&tables, false)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut text = String::new();
+    for (file, columns) in &tables {
+        text.push_str(&format!("{file}\n"));
+        for c in columns {
+            text.push_str(&format!(
+                "  {:<34} {:<7} {:<28} {}\n",
+                c.name, c.kind, c.unit, c.meaning
+            ));
+        }
     }
     say(&text)?;
     Ok(ExitCode::SUCCESS)

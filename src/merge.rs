@@ -23,7 +23,7 @@ use sidelines_report::parquet::{csv_to_parquet, kinds_of, parquet_to_csv};
 use sidelines_report::shard::{Part, concat, copy_identical};
 use sidelines_report::sweep::{SWEEP_FILES, write_folder_sensitivity};
 
-use crate::{guard_out_dir, input_error, say};
+use crate::{guard_out_dir, input_error};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -172,7 +172,7 @@ pub(crate) fn shard_done(
     dir: &Path,
     elapsed: f64,
 ) -> Result<ExitCode> {
-    say(&format!(
+    crate::status(&format!(
         "shard {} of {}: {units} {} to {} ({} {units}) in {elapsed:.1} s\nwrote {}\n",
         shard.index,
         shard.count,
@@ -180,7 +180,7 @@ pub(crate) fn shard_done(
         slice.end,
         slice.end - slice.start,
         dir.display()
-    ))?;
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -414,11 +414,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     let rows = written?;
-    say(&format!(
+    crate::status(&format!(
         "merged {} shards ({rows} runs) of a {kind}\nwrote {}\n",
         found.len(),
         out.display()
-    ))?;
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -541,7 +541,7 @@ fn write_merged(found: &[Found], out: &Path, kind: &str) -> Result<u64> {
     let elapsed: f64 = found.iter().filter_map(|f| f.manifest["elapsed_seconds"].as_f64()).sum();
     if let Some(m) = manifest.as_object_mut() {
         m.remove("shard");
-        m.insert(String::from("command"), std::env::args().collect());
+        m.insert(String::from("command"), crate::command_line().into());
         m.insert(String::from("elapsed_seconds"), elapsed.into());
         let rate = if elapsed > 0.0 { rows as f64 / elapsed } else { 0.0 };
         m.insert(String::from("runs_per_second"), rate.into());

@@ -160,11 +160,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         .map_or(0, |(i, _)| i);
     write(dir, &params, &steps, chosen)?;
     say(&table(&params, &steps, chosen, outcome, text, y.len()))?;
-    say(&format!(
+    crate::status(&format!(
         "wrote {} and {}\n",
         dir.join("prim_trajectory.csv").display(),
         dir.join("prim_box.csv").display()
-    ))?;
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

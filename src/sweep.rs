@@ -11,6 +11,7 @@ use sidelines_experiment::design::{DesignError, Sampler, unit_points};
 use sidelines_experiment::{Adaptive, Control, Outcome, Plan, Resume, execute, execute_adaptive};
 use sidelines_model::OutcomeKind;
 use sidelines_model::Simulation;
+use sidelines_report::columns::{self, FolderKind};
 use sidelines_report::sweep::{
     Method, Progress as SweepProgress, SWEEP_FILES, SweepShape, SweepWriter, csv_table,
     sweep_table, write_sensitivity,
@@ -320,16 +321,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(130));
     }
+    let parameter_paths: Vec<String> = sweep.parameters.iter().map(|p| p.path.clone()).collect();
     let manifest = serde_json::json!({
         "tool": "sidelines",
         "version": env!("CARGO_PKG_VERSION"),
-        "command": std::env::args().collect::<Vec<_>>(),
+        "command": crate::command_line(),
         "kind": "sweep",
         "sweep": sweep.name,
         "scenario": sweep.scenario.name,
         "sampler": sampler_json(&sweep.sampler),
         "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
         "outcomes": sidelines_report::outcomes_json(&sim),
+        "columns": columns::dictionary_json(
+            &columns::dictionary(&sim, FolderKind::Sweep, &parameter_paths, false),
+            args.exec.table_format() == sidelines_report::TableFormat::Parquet,
+        ),
         "points": points.len(),
         "replicates": match &sweep.replicates {
             Replication::Fixed(n) => serde_json::json!(n),
@@ -366,11 +372,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.exec.charts {
         crate::chart(&dir)?;
     }
-    say(&format!(
-        "{} points, {total} runs in {elapsed:.1} s\nwrote {}\n",
-        points.len(),
-        dir.display()
-    ))?;
+    crate::status(&format!("{} points, {total} runs in {elapsed:.1} s\n", points.len()));
+    if args.exec.json {
+        let summary = serde_json::json!({
+            "folder": dir.display().to_string(),
+            "sweep": sweep.name,
+            "scenario": sweep.scenario.name,
+            "points": points.len(),
+            "runs": total,
+            "seconds": elapsed,
+            "files": std::fs::read_dir(&dir)
+                .map(|d| {
+                    let mut v: Vec<String> = d
+                        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+                        .filter(|n| !n.starts_with('.'))
+                        .collect();
+                    v.sort();
+                    v
+                })
+                .unwrap_or_default(),
+        });
+        say(&format!("{summary}\n"))?;
+    }
+    crate::status(&format!("wrote {}\n", dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -455,6 +479,6 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         args.resamples as usize,
         args.seed,
     )?;
-    say(&format!("wrote {}\n", out.display()))?;
+    crate::status(&format!("wrote {}\n", out.display()));
     Ok(ExitCode::SUCCESS)
 }

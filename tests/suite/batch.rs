@@ -377,3 +377,40 @@ fn a_batch_killed_while_finishing_resumes() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_same_tables(reference(), &dir);
 }
+
+/// The manifest's column dictionary names every column of every table, in order, with a type,
+/// and `describe --outputs --json` prints the same dictionary before anything is run.
+#[test]
+fn the_column_dictionary_matches_the_tables() {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(reference(), "manifest.json")).expect("json");
+    let columns = manifest["columns"].as_object().expect("a columns object");
+    let mut files: Vec<&str> = columns.keys().map(String::as_str).collect();
+    files.sort_unstable();
+    assert_eq!(
+        files,
+        ["outcomes.csv", "runs.csv", "summary.csv", "timeseries.csv", "trajectories.csv"]
+    );
+    for (file, cols) in columns {
+        let (header, _) = table(reference(), file);
+        let names: Vec<&str> = cols
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|c| c["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(names, header, "{file}");
+        for c in cols.as_array().expect("array") {
+            let kind = c["type"].as_str().expect("type");
+            assert!(
+                ["integer", "number", "flag", "text", "date", "day"].contains(&kind),
+                "{file}: {c}"
+            );
+            assert!(!c["meaning"].as_str().expect("meaning").is_empty(), "{file}: {c}");
+        }
+    }
+    let out = sidelines(&["describe", "--outputs", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(printed, manifest["columns"]);
+}

@@ -40,6 +40,13 @@ fn check_charts(dir: &Path, expect_prefixes: &[&str]) -> usize {
                     "{}",
                     p.display()
                 );
+                // Text is laid out with the bundled font: the SVG names it first.
+                assert!(
+                    text.contains("font-family=\"DejaVu Sans, sans-serif\"")
+                        && !text.contains("font-family=\"sans-serif\""),
+                    "{}",
+                    p.display()
+                );
                 assert!(
                     text.contains("width=\"960\"") && text.contains("height=\"540\""),
                     "{}",

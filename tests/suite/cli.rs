@@ -276,3 +276,63 @@ fn scenarios_and_describe_as_json() {
         assert!(text.lines().any(|l| l.starts_with(path)), "{path} is in the table");
     }
 }
+
+/// stdout carries results only: `--json` gives one JSON object for a batch, a replay and a
+/// sweep, and the "wrote" and timing lines go to stderr.
+#[test]
+fn json_summaries_on_stdout_and_status_on_stderr() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = |n: &str| tmp.path().join(n).display().to_string();
+    let sweep = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/sweeps/pressure-attention-grid.toml");
+    let cases: [(Vec<String>, &[&str]); 3] = [
+        (
+            ["batch", "--runs", "64", "--quiet", "--json", "--out", &d("b")]
+                .map(String::from)
+                .to_vec(),
+            &["folder", "runs", "scenario", "shares", "summaries"],
+        ),
+        (
+            [
+                "replay",
+                "--timeline",
+                "configs/timelines/2025.csv",
+                "--runs",
+                "64",
+                "--quiet",
+                "--json",
+                "--out",
+                &d("r"),
+            ]
+            .map(String::from)
+            .to_vec(),
+            &["folder", "record_check", "runs", "scenario", "shares", "summaries"],
+        ),
+        (
+            ["sweep", sweep, "--quiet", "--json", "--out", &d("s")].map(String::from).to_vec(),
+            &["files", "folder", "points", "runs", "scenario", "seconds", "sweep"],
+        ),
+    ];
+    for (args, keys) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = sidelines(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON object ({e})"));
+        let mut got: Vec<&str> =
+            v.as_object().expect("object").keys().map(String::as_str).collect();
+        got.sort_unstable();
+        assert_eq!(got, keys, "{args:?}");
+        assert!(stderr.contains("wrote "), "{args:?}: {stderr}");
+        // The record check's cells are typed: flags as booleans, numbers as numbers.
+        if let Some(check) = v["record_check"].as_array() {
+            assert!(check[0]["inside_90"].is_boolean() && check[0]["runs"].is_number(), "{v}");
+        }
+    }
+    let out = sidelines(&["batch", "--runs", "10", "--quiet", "--out", &d("plain")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("how the talks ended") && !stdout.contains("wrote"), "{stdout}");
+    let out = sidelines(&["run", "--out", &d("one")]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("wrote"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote"));
+}

@@ -184,7 +184,7 @@ fn sobol_sweep_is_identical_across_threads_and_analyze_agrees() {
         .iter()
         .find(|r| r[0] == "kp_belief_deal_seeker" && r[1] == "actors.KR.transfer")
         .expect("row");
-    assert_eq!((row[2].as_str(), row[4].as_str()), ("0", "0"));
+    assert_eq!((row[2].as_str(), row[4].as_str()), ("0.0", "0.0"));
     // Morris on a Sobol folder is refused.
     let o = sidelines(&["analyze", "morris", a.to_str().expect("utf8")]);
     assert_eq!(o.status.code(), Some(2));

@@ -56,6 +56,8 @@ pub struct Outcome {
     pub kind: OutcomeKind,
     /// Printed by `batch` and drawn first by the charts.
     pub headline: bool,
+    /// One line for the column dictionary: what the value is, of whom, in which units.
+    pub meaning: String,
     extract: Extract,
 }
 
@@ -155,15 +157,19 @@ impl Observing {
                 .filter(|t| t.name.starts_with(&format!("{prefix}_belief_")) && t.name != base.name)
                 .cloned()
                 .collect();
-            columns.push(outcome(
-                &name,
-                base.kind,
-                false,
-                Extract::Observed { k: items.len(), flag: false },
-            ));
+            let when = s.date(o.day);
+            columns.push(
+                outcome(&name, base.kind, false, Extract::Observed { k: items.len(), flag: false })
+                    .meaning(format!("`{}` at the end of {when}", o.outcome)),
+            );
             let flag = OutcomeKind::Category(FLAG_VALUES);
             let as_observed = Extract::Observed { k: items.len(), flag: true };
-            columns.push(outcome(&format!("{name}_as_observed"), flag, false, as_observed));
+            columns.push(
+                outcome(&format!("{name}_as_observed"), flag, false, as_observed).meaning(format!(
+                    "TRUE if `{}` on {when} was as observed in the record ({})",
+                    o.outcome, o.expect
+                )),
+            );
             items.push(Item { day: o.day, base: base.clone(), expect: o.expect.clone(), siblings });
         }
         (Observing { items }, columns, problems)
@@ -230,25 +236,42 @@ pub fn observe(world: &mut World) {
 
 /// Builds the table from the scenario and the components of one run's actors (`first`).
 pub fn table(world: &mut World, s: &Scenario, first: &[Entity]) -> Vec<Outcome> {
+    let mediator = &s.actors[s.mediator.actor.index].name;
     let mut out = vec![
         outcome(
             "talks_outcome",
             OutcomeKind::Category(TALKS_OUTCOMES),
             true,
             Extract::TalksOutcome,
+        )
+        .meaning(format!("how the talks ended at the horizon: {}", TALKS_OUTCOMES.join(", "))),
+        outcome("talks_end_day", OutcomeKind::Day, false, Extract::TalksEndDay).meaning(
+            String::from(
+                "the day the talks ended (day 0 is the start date); empty while they go on",
+            ),
         ),
-        outcome("talks_end_day", OutcomeKind::Day, false, Extract::TalksEndDay),
     ];
     let mut acc = world.query::<(&ActorId, &Acceptance)>();
     for &e in first {
         if let Ok((id, _)) = acc.get(world, e) {
             let code = s.actors[id.0].code.to_lowercase();
+            let who = &s.actors[id.0].name;
             let flag = OutcomeKind::Category(FLAG_VALUES);
-            out.push(outcome(&format!("{code}_accepts_talks"), flag, true, Extract::Accepts(id.0)));
+            out.push(
+                outcome(&format!("{code}_accepts_talks"), flag, true, Extract::Accepts(id.0))
+                    .meaning(format!("TRUE if {who} accepted talks with {mediator}")),
+            );
             let day = Extract::AcceptsDay(id.0);
-            out.push(outcome(&format!("{code}_accepts_talks_day"), OutcomeKind::Day, false, day));
+            out.push(
+                outcome(&format!("{code}_accepts_talks_day"), OutcomeKind::Day, false, day)
+                    .meaning(format!("the day {who} accepted talks; empty if it never did")),
+            );
             let answers = OutcomeKind::Category(ANSWERS);
-            out.push(outcome(&format!("{code}_answer"), answers, false, Extract::Answer(id.0)));
+            out.push(
+                outcome(&format!("{code}_answer"), answers, false, Extract::Answer(id.0)).meaning(
+                    format!("{who}'s latest answer to an overture: {}", ANSWERS.join(", ")),
+                ),
+            );
         }
     }
     let mut q = world.query::<ActorState<'_>>();
@@ -272,12 +295,11 @@ pub fn table(world: &mut World, s: &Scenario, first: &[Entity]) -> Vec<Outcome> 
                     _ => false,
                 };
                 let name = format!("{code}_{}", v.name());
-                out.push(outcome(
-                    &name,
-                    OutcomeKind::Unit,
-                    headline,
-                    Extract::Final { actor, slot },
-                ));
+                let meaning = var_meaning(v, &s.actors[actor].name, mediator);
+                out.push(
+                    outcome(&name, OutcomeKind::Unit, headline, Extract::Final { actor, slot })
+                        .meaning(meaning),
+                );
             }
             slot += 1;
         });
@@ -286,7 +308,39 @@ pub fn table(world: &mut World, s: &Scenario, first: &[Entity]) -> Vec<Outcome> 
 }
 
 fn outcome(name: &str, kind: OutcomeKind, headline: bool, extract: Extract) -> Outcome {
-    Outcome { name: name.to_string(), kind, headline, extract }
+    Outcome { name: name.to_string(), kind, headline, meaning: String::new(), extract }
+}
+
+impl Outcome {
+    fn meaning(mut self, text: String) -> Outcome {
+        self.meaning = text;
+        self
+    }
+}
+
+/// What one of an actor's final values means, for the column dictionary.
+fn var_meaning(v: Var<'_>, actor: &str, mediator: &str) -> String {
+    match v {
+        Var::Belief(h) => format!(
+            "{actor}'s final belief in the hypothesis `{h}` about {mediator} (a probability; its \
+             beliefs sum to 1)"
+        ),
+        Var::Trust(_) => format!("{actor}'s final trust in {mediator}, 0 to 1"),
+        Var::Alliance(lane) => format!(
+            "{actor}'s final weight on its {} lane (the lanes' weights sum to 1)",
+            lane.replace('_', " ")
+        ),
+        Var::Named("fear_coercion") => {
+            format!("{actor}'s final fear of being coerced by {mediator}, 0 to 1")
+        }
+        Var::Named("fear_abandonment") => {
+            format!("{actor}'s final fear of being abandoned by {mediator}, 0 to 1")
+        }
+        Var::Named("leverage") => format!("{actor}'s final leverage over {mediator}, 0 to 1"),
+        Var::Named("courtship") => format!("{actor}'s final courtship rate (gestures a day)"),
+        Var::Named("munitions_need") => format!("{actor}'s need for munitions at the end, 0 to 1"),
+        Var::Named(other) => format!("{actor}'s final {}, 0 to 1", other.replace('_', " ")),
+    }
 }
 
 /// Appends the values of `table`'s outcomes for one run of the block.

@@ -151,6 +151,10 @@ fn both(
         draw_svg(&root).map_err(failed(&svg))?;
         root.present().map_err(|e| failed(&svg)(e.into()))
     })();
+    // The text was measured with the bundled DejaVu Sans, so a viewer should draw it with that
+    // font where it has it; plotters names only the family it was registered under.
+    let text =
+        text.replace("font-family=\"sans-serif\"", "font-family=\"DejaVu Sans, sans-serif\"");
     if let Err(e) = drawn.and_then(|()| crate::write_atomic(&svg, text.as_bytes())) {
         // The pair is written whole or not at all.
         let _ = std::fs::remove_file(&png);

@@ -9,6 +9,7 @@ mod atomic;
 pub mod batch;
 pub mod charts;
 pub mod checkpoint;
+pub mod columns;
 mod error;
 pub mod folder;
 pub mod html;
@@ -141,9 +142,15 @@ pub fn format_optional(x: f64) -> String {
     if x.is_finite() { format_number(x) } else { String::new() }
 }
 
-/// Shortest round-trip decimal form of a float.
+/// Shortest round-trip decimal form of a float, with a decimal point even when it is whole
+/// (`1.0`, `0.0`): a reader that guesses a column's type from its first rows (polars reads 100,
+/// pandas all) then sees a real number, not an integer column that a later `0.67` breaks.
 pub fn format_number(x: f64) -> String {
-    if x == 0.0 { String::from("0") } else { format!("{x}") }
+    if x == 0.0 {
+        return String::from("0.0");
+    }
+    let s = format!("{x}");
+    if x.is_finite() && !s.contains('.') { s + ".0" } else { s }
 }
 
 /// The outcome table for a manifest: each column's name, kind (with its labels) and whether it
@@ -296,9 +303,10 @@ mod tests {
             let text = format_number(x);
             assert_eq!(text.parse::<f64>().expect("number"), x, "{text}");
         }
-        assert_eq!(format_number(0.0), "0");
-        assert_eq!(format_number(-0.0), "0");
-        assert_eq!(format_number(2.0), "2");
+        assert_eq!(format_number(0.0), "0.0");
+        assert_eq!(format_number(-0.0), "0.0");
+        assert_eq!(format_number(2.0), "2.0");
+        assert_eq!(format_number(1e21), "1000000000000000000000.0");
         assert_eq!(format_optional(f64::NAN), "");
         assert_eq!(format_optional(f64::INFINITY), "");
     }

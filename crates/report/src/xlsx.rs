@@ -34,7 +34,7 @@ const TABLES: [(&str, &str, &str); 8] = [
     (
         "timeseries.csv",
         "timeseries",
-        "per day, actor and variable: mean and p05/p50/p95 bands across runs",
+        "per day, actor and variable: mean and p05, p25, p50, p75, p95 across runs",
     ),
     ("points.csv", "points", "the parameter values of each design point"),
     (
@@ -249,15 +249,30 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> 
             };
             rows.push((sheet.to_string(), note));
         }
+        // The column dictionary the manifest holds, for the sheets in this workbook.
+        for (file, sheet, _) in TABLES {
+            let Some(columns) = manifest["columns"][file].as_array() else { continue };
+            if !dir.join(file).is_file() {
+                continue;
+            }
+            rows.push((String::new(), String::new()));
+            rows.push((format!("{sheet} column"), "type, unit or range: meaning".into()));
+            for c in columns {
+                let text = |k: &str| c[k].as_str().unwrap_or("").to_string();
+                let unit = text("unit");
+                let unit = if unit.is_empty() { String::new() } else { format!(", {unit}") };
+                rows.push((text("name"), format!("{}{unit}: {}", text("type"), text("meaning"))));
+            }
+        }
         rows
     };
     let bold = Format::new().set_bold();
     let readme = book.add_worksheet().set_name("README").map_err(xlsx_err)?;
-    readme.set_column_width(0, 18).map_err(xlsx_err)?;
+    readme.set_column_width(0, 34).map_err(xlsx_err)?;
     readme.set_column_width(1, 110).map_err(xlsx_err)?;
     for (r, (a, b)) in readme_rows.iter().enumerate() {
         let r = r as u32;
-        if r == 0 || a == "sheet" {
+        if r == 0 || a == "sheet" || (a.ends_with(" column") && b.starts_with("type,")) {
             readme.write_string_with_format(r, 0, a, &bold).map_err(xlsx_err)?;
             readme.write_string_with_format(r, 1, b, &bold).map_err(xlsx_err)?;
         } else {

@@ -95,8 +95,8 @@ mod tests {
         assert_eq!(t[6..], ["0.25", "0.25", "0.25", "0.75", "0.75"]);
         // day: one value, so sd 0 and every quantile that value.
         let d = &summary[1];
-        assert_eq!(d[..4], ["day", "1", "3", "0"]);
-        assert!(d[6..].iter().all(|q| q == "3"));
+        assert_eq!(d[..4], ["day", "1", "3.0", "0.0"]);
+        assert!(d[6..].iter().all(|q| q == "3.0"));
     }
 
     #[test]
