@@ -88,11 +88,15 @@ fn batch_charts_and_report() {
         "--charts",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let n = check_charts(&dir, &["fan_kp_belief_deal_seeker", "fan_kr_trust_us", "outcome_shares"]);
+    let n = check_charts(
+        &dir,
+        &["fan_kp_belief_deal_seeker", "fan_kr_trust_us", "outcome_shares", "accepts_talks"],
+    );
     assert_eq!(
         n,
-        2 * (4 * 5 + 1),
-        "four observers x (trust + four beliefs) fans and the shares, PNG and SVG"
+        2 * (4 * 5 + 2),
+        "four observers x (trust + four beliefs) fans, the talks' ends and the acceptance of \
+         talks apart, PNG and SVG"
     );
     let out = sidelines(&["report", dir.to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -133,9 +137,12 @@ values = [0.2, 0.8]
 path = "mediator.attention_half_life_days"
 values = [20, 60]
 "#;
-    for (name, text, expect) in
-        [("s", sobol, "tornado_kr_trust_us"), ("g", grid, "grid_kr_trust_us")]
-    {
+    let lhs = sobol.replace("kind = \"sobol\"\nsamples = 8", "kind = \"lhs\"\nsamples = 12");
+    for (name, text, expect) in [
+        ("s", sobol, Some("tornado_kr_trust_us")),
+        ("g", grid, Some("grid_kr_trust_us")),
+        ("l", lhs.as_str(), None),
+    ] {
         let file = tmp.path().join(format!("{name}.toml"));
         std::fs::write(&file, text).expect("write");
         let dir = tmp.path().join(name);
@@ -148,7 +155,13 @@ values = [20, 60]
             "--charts",
         ]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        check_charts(&dir, &[expect]);
+        // Every sampler gets the dependence of each headline outcome on every parameter, and
+        // the talks' ends against each parameter; no sweep gets point 0's shares alone.
+        let mut want =
+            vec!["depends_kr_trust_us", "depends_kp_accepts_talks", "depends_talks_outcome"];
+        want.extend(expect);
+        check_charts(&dir, &want);
+        assert!(!dir.join("charts/outcome_shares.png").exists(), "{name}: point 0's shares");
         assert!(sidelines(&["report", dir.to_str().expect("utf8")]).status.success());
         check_report(&dir);
     }

@@ -3,8 +3,12 @@
 //! - Fan charts (batches): per observer, trust in the mediator and each hypothesis belief over
 //!   time: the median, the p25–p75 and p05–p95 bands, dates on the axis. For a replay, the
 //!   record on top: a tick per event, the record's end, and what was observed.
-//! - Outcome shares: how the talks ended (and whether Pyongyang accepted talks), with Wilson 95%
-//!   intervals.
+//! - Outcome shares (batches and replays): how the talks ended, with Wilson 95% intervals; and,
+//!   apart, since they do not exclude the talks' ends or one another, who accepted talks.
+//! - Dependence (every sweep, whatever its sampler): per headline outcome, small multiples of
+//!   its mean (a flag's share) with a 95% interval in bins of each parameter (each level of a
+//!   grid or Morris design, else 10 bins of equal width), and the shares of the talks' ends
+//!   against each parameter; read from runs.csv.
 //! - Tornado charts (Sobol or Morris sweeps): per headline outcome, total-order indices (or μ*)
 //!   with their intervals, largest first.
 //! - Branches (`sidelines branches`): how the talks end in each row, as stacked shares, and
@@ -15,7 +19,10 @@
 //!   generation's weighted histogram, against the uniform prior), and a pair plot of every
 //!   two parameters (the particles, darker by weight) with the marginals on the diagonal.
 //! - Grid sweeps over one or two parameters: a headline outcome's mean across the grid, as a
-//!   line or a heat map.
+//!   line or a heat map (viridis, with a colour bar).
+//!
+//! Axes and titles are in words (`South Korea: transfer`, "the US walks away"), dates are
+//! labelled on the first of each month, and grid lines are light and only at labelled values.
 //!
 //! Text is drawn with the DejaVu Sans font compiled in, so a machine without fonts draws the
 //! same pictures. Every chart goes through one drawing function per kind, generic over the
@@ -25,8 +32,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
-use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 
 use crate::error::{At, Error, Result};
 
@@ -67,9 +75,111 @@ fn words(variable: &str) -> String {
     match variable {
         v if v.starts_with("trust_") => String::from("trust in the US"),
         v if v.starts_with("belief_") => {
-            format!("belief that the US is a {}", v["belief_".len()..].replace('_', " "))
+            format!("belief that the US is {}", with_article(&v["belief_".len()..]))
+        }
+        v if v.starts_with("alliance_") => {
+            format!("weight on the {} lane", v["alliance_".len()..].replace('_', " "))
         }
         v => v.replace('_', " "),
+    }
+}
+
+/// A hypothesis as a predicate: a noun takes an article (`a deal seeker`, `a hard bargainer`),
+/// an adjective none (`unserious`, `reliable`).
+fn with_article(hypothesis: &str) -> String {
+    let phrase = hypothesis.replace('_', " ");
+    let last = phrase.rsplit(' ').next().unwrap_or("");
+    if last.ends_with("er") || last.ends_with("or") || last.ends_with("ist") {
+        let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {phrase}")
+    } else {
+        phrase
+    }
+}
+
+/// A parameter path in words for an axis: `actors.KR.transfer` is "South Korea: transfer",
+/// `mediator.attention_half_life_days` "US attention half life (days)".
+fn param_words(path: &str) -> String {
+    let field = |f: &str| {
+        let f = f.replace('_', " ");
+        for (unit, shown) in
+            [(" days", " (days)"), (" per day", " (per day)"), (" per round", " (per round)")]
+        {
+            if let Some(stem) = f.strip_suffix(unit) {
+                return format!("{stem}{shown}");
+            }
+        }
+        f
+    };
+    let segs: Vec<&str> = path.split('.').collect();
+    match segs.as_slice() {
+        ["actors", code, rest @ ..] => {
+            format!(
+                "{}: {}",
+                actor_name(code),
+                rest.iter().map(|r| field(r)).collect::<Vec<_>>().join(" ")
+            )
+        }
+        ["mediator", f] => format!("US {}", field(f)),
+        ["negotiation", f] => format!("talks: {}", field(f)),
+        ["beliefs", f] | ["alignment", f] => field(f),
+        _ => path.to_string(),
+    }
+}
+
+/// The mesh every chart uses: light grey lines at the labelled values, none between them.
+const GRID_LINE: RGBColor = RGBColor(225, 225, 225);
+
+/// The x axis of a chart over days: labelled and gridded on the first of each month (every
+/// second or third month when they do not fit), from the dates of the days.
+#[derive(Clone)]
+struct DayAxis {
+    days: usize,
+    /// (day index, "Apr 2025") for each first of a month.
+    months: Vec<(usize, String)>,
+}
+
+impl DayAxis {
+    fn new(dates: &[String]) -> DayAxis {
+        const NAMES: [&str; 12] =
+            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let months = dates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let mut parts = d.split('-');
+                let (y, m, day) = (parts.next()?, parts.next()?, parts.next()?);
+                let m: usize = m.parse().ok()?;
+                let name = NAMES.get(m.wrapping_sub(1))?;
+                (day == "01").then(|| (i, format!("{name} {y}")))
+            })
+            .collect();
+        DayAxis { days: dates.len().max(2), months }
+    }
+
+    fn label(&self, day: usize) -> String {
+        self.months.iter().find(|(d, _)| *d == day).map(|(_, l)| l.clone()).unwrap_or_default()
+    }
+}
+
+impl plotters::coord::ranged1d::Ranged for DayAxis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = usize;
+
+    fn map(&self, value: &usize, limit: (i32, i32)) -> i32 {
+        let span = (self.days - 1) as f64;
+        limit.0 + ((*value as f64 / span) * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, hint: Hint) -> Vec<usize> {
+        // The months, thinned to what fits; the light (minor) lines are drawn transparent.
+        let most = hint.max_num_points().max(1);
+        let step = self.months.len().div_ceil(most).max(1);
+        self.months.iter().step_by(step).map(|(d, _)| *d).collect()
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        0..self.days - 1
     }
 }
 
@@ -83,6 +193,18 @@ fn actor_name(code: &str) -> &str {
         "UA" => "Ukraine",
         "RU" => "Russia",
         c => c,
+    }
+}
+
+/// A value of `talks_outcome` in words.
+fn talks_words(value: &str) -> String {
+    match value {
+        "settlement_russian_terms" => String::from("settlement on Russia's terms"),
+        "settlement_balanced" => String::from("balanced settlement"),
+        "talks_collapse" => String::from("talks collapse"),
+        "us_disengaged" => String::from("the US walks away"),
+        "ongoing" => String::from("still going at the end"),
+        v => v.replace('_', " "),
     }
 }
 
@@ -213,19 +335,21 @@ where
     let lo = fan.bands.iter().map(|b| b[3]).fold(f64::INFINITY, f64::min).min(1.0);
     let hi = fan.bands.iter().map(|b| b[4]).fold(f64::NEG_INFINITY, f64::max).max(0.0);
     let (lo, hi) = ((lo - 0.05).max(0.0), (hi + 0.05).min(1.0));
+    let axis = DayAxis::new(&fan.dates);
+    let _ = n;
     let mut chart = ChartBuilder::on(area)
         .caption(&fan.title, ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(0usize..n - 1, lo..hi)?;
-    let dates = fan.dates.clone();
+        .build_cartesian_2d(axis.clone(), lo..hi)?;
     chart
         .configure_mesh()
-        .x_desc("date")
+        .bold_line_style(GRID_LINE)
+        .light_line_style(TRANSPARENT)
         .y_desc(if fan.title.contains("trust") { "trust (0 to 1)" } else { "probability (0 to 1)" })
-        .x_labels(7)
-        .x_label_formatter(&|d| dates.get(*d).cloned().unwrap_or_default())
+        .x_labels(13)
+        .x_label_formatter(&|d| axis.label(*d))
         .label_style(("sans-serif", 14))
         .draw()?;
     let band = |i: usize, j: usize| -> Vec<(usize, f64)> {
@@ -258,7 +382,7 @@ where
 /// is party to the event), a dashed line where the record ends and the forecast begins, and a
 /// red line with what was observed at each observation of the charted variable.
 fn draw_record<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordusize, RangedCoordf64>>,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<DayAxis, RangedCoordf64>>,
     marks: &Marks,
     lo: f64,
     hi: f64,
@@ -329,6 +453,8 @@ where
         .build_cartesian_2d(0.0..top, (0..n.saturating_sub(1)).into_segmented())?;
     chart
         .configure_mesh()
+        .bold_line_style(GRID_LINE)
+        .light_line_style(TRANSPARENT)
         .x_desc(bars.axis.as_str())
         .y_labels(n.max(1))
         .y_label_formatter(&|v| match v {
@@ -395,6 +521,8 @@ where
         .build_cartesian_2d(0.0..1.36, (0..n.saturating_sub(1)).into_segmented())?;
     chart
         .configure_mesh()
+        .bold_line_style(GRID_LINE)
+        .light_line_style(TRANSPARENT)
         .x_desc("share of runs")
         .x_label_formatter(&|x| if *x <= 1.0 + 1e-9 { format!("{x:.1}") } else { String::new() })
         .y_labels(n.max(1))
@@ -747,7 +875,9 @@ where
             .build_cartesian_2d(xs[0]..*xs.last().unwrap_or(&1.0), (vmin - pad)..(vmax + pad))?;
         chart
             .configure_mesh()
-            .x_desc(g.params[0].as_str())
+            .bold_line_style(GRID_LINE)
+            .light_line_style(TRANSPARENT)
+            .x_desc(param_words(&g.params[0]))
             .y_desc("mean across replicates")
             .label_style(("sans-serif", 14))
             .draw()?;
@@ -760,8 +890,31 @@ where
     }
     let ys: Vec<f64> = dedup(g.cells.iter().map(|c| c.1).collect());
     let (nx, ny) = (xs.len(), ys.len());
-    let mut chart = ChartBuilder::on(area)
-        .caption(&g.title, ("sans-serif", 22))
+    // The map on the left, its colour bar on the right; both under the one title.
+    let area = area.titled(&g.title, ("sans-serif", 22))?;
+    let (width, _) = area.dim_in_pixel();
+    let (area, bar_area) = area.split_horizontally(width.saturating_sub(120));
+    let span = (vmax - vmin).max(1e-12);
+    let colour = |v: f64| ViridisRGB.get_color(((v - vmin) / span) as f32);
+    let mut bar = ChartBuilder::on(&bar_area)
+        .margin_top(16)
+        .margin_bottom(56)
+        .margin_right(16)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..1.0, vmin..vmin + span)?;
+    bar.configure_mesh()
+        .disable_x_mesh()
+        .disable_y_mesh()
+        .x_labels(0)
+        .y_labels(6)
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    bar.draw_series((0..100).map(|k| {
+        let (a, b) = (vmin + span * f64::from(k) / 100.0, vmin + span * f64::from(k + 1) / 100.0);
+        Rectangle::new([(0.0, a), (1.0, b)], colour((a + b) / 2.0).filled())
+    }))?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(70)
@@ -777,8 +930,8 @@ where
     };
     chart
         .configure_mesh()
-        .x_desc(g.params[0].as_str())
-        .y_desc(g.params[1].as_str())
+        .x_desc(param_words(&g.params[0]))
+        .y_desc(param_words(&g.params[1]))
         .x_labels(nx)
         .y_labels(ny)
         .x_label_formatter(&|s| label(&xl, s))
@@ -786,12 +939,10 @@ where
         .label_style(("sans-serif", 14))
         .disable_mesh()
         .draw()?;
-    let span = (vmax - vmin).max(1e-12);
     chart.draw_series(g.cells.iter().map(|c| {
         let i = xs.iter().position(|x| *x == c.0).unwrap_or(0);
         let j = ys.iter().position(|y| *y == c.1).unwrap_or(0);
-        let t = (c.2 - vmin) / span;
-        let color = RGBColor((255.0 * t) as u8, 80, (255.0 * (1.0 - t)) as u8);
+        let color = colour(c.2);
         Rectangle::new(
             [
                 (SegmentValue::Exact(i), SegmentValue::Exact(j)),
@@ -803,13 +954,253 @@ where
     chart.draw_series(g.cells.iter().map(|c| {
         let i = xs.iter().position(|x| *x == c.0).unwrap_or(0);
         let j = ys.iter().position(|y| *y == c.1).unwrap_or(0);
+        // Dark text on the light (yellow) end of viridis, white on the dark end.
+        let light = (c.2 - vmin) / span > 0.6;
         Text::new(
             format!("{:.3}", c.2),
             (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
-            ("sans-serif", 16).into_font().color(&WHITE),
+            ("sans-serif", 16).into_font().color(if light { &BLACK } else { &WHITE }),
         )
     }))?;
     Ok(())
+}
+
+/// A value with its 95% interval: (value, low, high).
+type Estimate = (f64, f64, f64);
+
+/// One panel of a dependence chart: an outcome against one parameter, binned.
+struct Panel {
+    param: String,
+    /// Per bin: the mean parameter value, then per line its estimate.
+    bins: Vec<(f64, Vec<Estimate>)>,
+}
+
+/// One parameter's values over the runs, and its bins (count, each run's bin).
+struct Binned {
+    values: Vec<f64>,
+    count: usize,
+    at: Vec<usize>,
+}
+
+/// Small multiples, one panel per parameter, on a shared y axis: how an outcome (one line) or
+/// the shares of the talks' ends (a line each) depend on each parameter.
+struct Dependence {
+    title: String,
+    y_desc: String,
+    /// The lines' names (one for an outcome's mean, one per label for shares).
+    lines: Vec<String>,
+    panels: Vec<Panel>,
+}
+
+/// The bins of one parameter's values: each distinct value when there are at most 12 (a
+/// grid's or a Morris design's levels), else 10 bins of equal width. Returns per run its bin.
+fn bins_of(values: &[f64]) -> (usize, Vec<usize>) {
+    let levels = dedup(values.to_vec());
+    if levels.len() <= 12 {
+        let at = values.iter().map(|v| levels.iter().position(|l| l == v).unwrap_or(0)).collect();
+        return (levels.len(), at);
+    }
+    let (lo, hi) = (levels[0], levels[levels.len() - 1]);
+    let width = (hi - lo).max(1e-12) / 10.0;
+    (10, values.iter().map(|v| (((v - lo) / width) as usize).min(9)).collect())
+}
+
+/// Dependence charts of a sweep from its runs.csv: per headline outcome, its mean with a 95%
+/// interval in bins of each parameter (a flag's share with its Wilson interval); and the shares
+/// of the talks' ends against each parameter.
+fn dependence_charts(
+    dir: &Path,
+    out: &Path,
+    params: &[String],
+    headline: &[String],
+    flags: &[String],
+) -> Result<Vec<PathBuf>> {
+    let path = dir.join("runs.csv");
+    if params.is_empty() || !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let rows = read_csv(&path)?;
+    let columns: Vec<Binned> = params
+        .iter()
+        .map(|p| {
+            let values: Vec<f64> = rows.iter().map(|r| num(r, p)).collect();
+            let (count, at) = bins_of(&values);
+            Binned { values, count, at }
+        })
+        .collect();
+    let panels_of = |line_values: &dyn Fn(&[usize]) -> Vec<Estimate>| -> Vec<Panel> {
+        params
+            .iter()
+            .zip(&columns)
+            .map(|(p, Binned { values, count, at })| {
+                let bins = (0..*count)
+                    .filter_map(|b| {
+                        let members: Vec<usize> = (0..rows.len()).filter(|&i| at[i] == b).collect();
+                        if members.is_empty() {
+                            return None;
+                        }
+                        let x =
+                            members.iter().map(|&i| values[i]).sum::<f64>() / members.len() as f64;
+                        Some((x, line_values(&members)))
+                    })
+                    .collect();
+                Panel { param: param_words(p), bins }
+            })
+            .collect()
+    };
+    let mut written = Vec::new();
+    let mut draw = |name: String, d: Dependence| -> Result<()> {
+        written.extend(both(out, &name, &|a| draw_dependence(a, &d), &|a| draw_dependence(a, &d))?);
+        Ok(())
+    };
+    for outcome in headline {
+        let mean_ci = |members: &[usize]| {
+            let xs: Vec<f64> =
+                members.iter().map(|&i| num(&rows[i], outcome)).filter(|x| x.is_finite()).collect();
+            if xs.is_empty() {
+                return vec![(f64::NAN, f64::NAN, f64::NAN)];
+            }
+            let m = sidelines_experiment::stats::mean(&xs);
+            let half = if xs.len() > 1 {
+                sidelines_experiment::stats::half_width(
+                    sidelines_experiment::stats::sample_sd(&xs),
+                    xs.len() as u64,
+                )
+            } else {
+                0.0
+            };
+            vec![(m, m - half, m + half)]
+        };
+        let d = Dependence {
+            title: format!("{} against each assumption", outcome_words(outcome)),
+            y_desc: String::from("mean, 95% interval"),
+            lines: vec![String::from("mean")],
+            panels: panels_of(&mean_ci),
+        };
+        draw(format!("depends_{outcome}"), d)?;
+    }
+    for flag in flags {
+        let share = |members: &[usize]| {
+            let yes = members
+                .iter()
+                .filter(|&&i| crate::parse_flag(&rows[i][flag]) == Some(true))
+                .count();
+            let (s, lo, hi) = sidelines_experiment::stats::wilson(yes as u64, members.len() as u64);
+            vec![(s, lo, hi)]
+        };
+        let code = flag.split('_').next().unwrap_or("").to_uppercase();
+        let d = Dependence {
+            title: format!("{} accepts talks, against each assumption", actor_name(&code)),
+            y_desc: String::from("share of runs, 95% interval"),
+            lines: vec![String::from("share")],
+            panels: panels_of(&share),
+        };
+        draw(format!("depends_{flag}"), d)?;
+    }
+    if rows.first().is_some_and(|r| r.contains_key("talks_outcome")) {
+        let labels = sidelines_model::TALKS_OUTCOMES;
+        let shares = |members: &[usize]| {
+            labels
+                .iter()
+                .map(|l| {
+                    let k = members.iter().filter(|&&i| rows[i]["talks_outcome"] == *l).count();
+                    sidelines_experiment::stats::wilson(k as u64, members.len() as u64)
+                })
+                .collect()
+        };
+        let d = Dependence {
+            title: String::from("How the talks end, against each assumption"),
+            y_desc: String::from("share of runs"),
+            lines: labels.iter().map(|l| talks_words(l)).collect(),
+            panels: panels_of(&shares),
+        };
+        draw(String::from("depends_talks_outcome"), d)?;
+    }
+    Ok(written)
+}
+
+fn draw_dependence<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Dependence) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let area = area.titled(&d.title, ("sans-serif", 22))?;
+    let k = d.panels.len().max(1);
+    let cols = k.min(3);
+    let rows = k.div_ceil(cols);
+    let values = || d.panels.iter().flat_map(|p| p.bins.iter().flat_map(|(_, v)| v.iter()));
+    let lo = values().map(|v| v.1).filter(|x| x.is_finite()).fold(f64::INFINITY, f64::min);
+    let hi = values().map(|v| v.2).filter(|x| x.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, 1.0) };
+    let pad = (hi - lo) * 0.05;
+    let (lo, hi) = (lo - pad, hi + pad);
+    let several = d.lines.len() > 1;
+    for (n, (cell, panel)) in area.split_evenly((rows, cols)).iter().zip(&d.panels).enumerate() {
+        let xs: Vec<f64> = panel.bins.iter().map(|b| b.0).collect();
+        let (x0, x1) = (
+            xs.iter().copied().fold(f64::INFINITY, f64::min),
+            xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let xpad = ((x1 - x0) * 0.05).max(1e-9);
+        let mut chart = ChartBuilder::on(cell)
+            .caption(&panel.param, ("sans-serif", 14))
+            .margin(8)
+            .x_label_area_size(24)
+            .y_label_area_size(if n % cols == 0 { 56 } else { 36 })
+            .build_cartesian_2d((x0 - xpad)..(x1 + xpad), lo..hi)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.bold_line_style(GRID_LINE)
+            .light_line_style(TRANSPARENT)
+            .x_labels(4)
+            .y_labels(5)
+            .x_label_formatter(&|x| short_axis(*x))
+            .y_label_formatter(&|y| format!("{y:.2}"))
+            .label_style(("sans-serif", 11));
+        if n % cols == 0 {
+            mesh.y_desc(d.y_desc.as_str());
+        }
+        mesh.draw()?;
+        for (j, name) in d.lines.iter().enumerate() {
+            let colour = if several { STACK_COLOURS[j.min(STACK_COLOURS.len() - 1)] } else { BLUE };
+            let points: Vec<(f64, f64, f64, f64)> = panel
+                .bins
+                .iter()
+                .filter_map(|(x, v)| v.get(j).map(|&(m, l, h)| (*x, m, l, h)))
+                .filter(|p| p.1.is_finite())
+                .collect();
+            let series = chart.draw_series(LineSeries::new(
+                points.iter().map(|p| (p.0, p.1)),
+                colour.stroke_width(2),
+            ))?;
+            if several && n == 0 {
+                series.label(name.as_str()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2))
+                });
+            }
+            if !several {
+                chart.draw_series(points.iter().map(|p| {
+                    PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.mix(0.6).stroke_width(2))
+                }))?;
+                chart.draw_series(
+                    points.iter().map(|p| Circle::new((p.0, p.1), 3, colour.filled())),
+                )?;
+            }
+        }
+        if several && n == 0 {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 11))
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()?;
+        }
+    }
+    Ok(())
+}
+
+/// A parameter value on a small axis: two decimals below 10, whole numbers above.
+fn short_axis(x: f64) -> String {
+    if x.abs() >= 10.0 { format!("{x:.0}") } else { format!("{x:.2}") }
 }
 
 /// A grid value for an axis: whole numbers without decimals, others to three places.
@@ -884,40 +1275,55 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
 
-    if dir.join("outcomes.csv").is_file() {
+    // A batch's (or replay's) shares: the talks' ends, which exclude one another, in one chart;
+    // each observer's acceptance of talks, a flag of its own, in another. A sweep's shares
+    // depend on the point: they are drawn against each parameter below.
+    if matches!(manifest["kind"].as_str(), Some("batch" | "replay"))
+        && dir.join("outcomes.csv").is_file()
+    {
         let rows = read_csv(&dir.join("outcomes.csv"))?;
         let point0: Vec<&BTreeMap<String, String>> =
             rows.iter().filter(|r| r["point"] == "0").collect();
-        let mut bars: Vec<(String, f64, f64, f64)> = point0
+        // In the table's order, first at the top (the chart's y axis counts upward).
+        let bars: Vec<(String, f64, f64, f64)> = point0
             .iter()
             .filter(|r| r["outcome"] == "talks_outcome")
+            .rev()
             .map(|r| {
-                let label = r["value"].replace('_', " ").replace("us disengaged", "US disengaged");
+                let label = talks_words(&r["value"]);
                 (label, num(r, "share"), num(r, "ci95_low"), num(r, "ci95_high"))
             })
             .collect();
-        bars.extend(
-            point0
-                .iter()
-                .filter(|r| r["outcome"].ends_with("_accepts_talks") && r["value"] == "true")
-                .map(|r| {
-                    (
-                        String::from("Pyongyang accepts talks"),
-                        num(r, "share"),
-                        num(r, "ci95_low"),
-                        num(r, "ci95_high"),
-                    )
-                }),
-        );
         if !bars.is_empty() {
             let b = Bars {
-                title: String::from("How the Ukraine talks end (share of runs, 95% interval)"),
+                title: String::from("How the talks end (share of runs, 95% interval)"),
                 axis: String::from("share of runs"),
                 bars,
             };
             written.extend(both(&out, "outcome_shares", &|a| draw_bars(a, &b), &|a| {
                 draw_bars(a, &b)
             })?);
+        }
+        let flags: Vec<(String, f64, f64, f64)> = point0
+            .iter()
+            .filter(|r| {
+                r["outcome"].ends_with("_accepts_talks")
+                    && r["value"] == sidelines_model::FLAG_VALUES[1]
+            })
+            .map(|r| {
+                let code = r["outcome"].split('_').next().unwrap_or("").to_uppercase();
+                let label = format!("{} accepts talks", actor_name(&code));
+                (label, num(r, "share"), num(r, "ci95_low"), num(r, "ci95_high"))
+            })
+            .collect();
+        if !flags.is_empty() {
+            let b = Bars {
+                title: String::from("Who accepts talks with the US (share of runs, 95% interval)"),
+                axis: String::from("share of runs"),
+                bars: flags,
+            };
+            written
+                .extend(both(&out, "accepts_talks", &|a| draw_bars(a, &b), &|a| draw_bars(a, &b))?);
         }
     }
 
@@ -984,7 +1390,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 .filter(|r| r["outcome"] == *outcome)
                 .map(|r| {
                     let (v, c) = (num(r, value), num(r, conf));
-                    (r["parameter"].clone(), v, v - c, v + c)
+                    (param_words(&r["parameter"]), v, v - c, v + c)
                 })
                 .collect();
             if bars.is_empty() {
@@ -1008,6 +1414,26 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 &|a| draw_bars(a, &b),
             )?);
         }
+    }
+
+    if manifest["kind"] == "sweep" {
+        let params: Vec<String> = manifest["parameters"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        let flags: Vec<String> = manifest["outcomes"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|o| {
+                        o["headline"] == true
+                            && o["labels"] == serde_json::json!(sidelines_model::FLAG_VALUES)
+                    })
+                    .filter_map(|o| o["name"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        written.extend(dependence_charts(dir, &out, &params, &headline, &flags)?);
     }
 
     if manifest["sampler"]["kind"] == "grid"
