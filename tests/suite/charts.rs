@@ -72,6 +72,24 @@ fn check_report(dir: &Path) {
     }
     assert!(html.contains("<svg"), "charts are inline");
     assert!(html.contains("Reproduce this folder with"));
+    // No path of this machine: the folder sits in a temporary directory, the binary in target/.
+    let tmp = dir.parent().expect("parent").display().to_string();
+    for here in [tmp.as_str(), env!("CARGO_MANIFEST_DIR"), "target/release"] {
+        assert!(!html.contains(here), "report.html shows {here}");
+    }
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    if manifest["kind"] == "sweep" {
+        // A sweep's page speaks of assumptions and their values, never of "point 0".
+        assert!(!html.contains("point 0") && !html.contains("\"kind\""), "sweep report");
+        assert!(html.contains("points,") && html.contains("Assumptions varied"));
+        if manifest["sampler"]["kind"] == "sobol" {
+            let drives = html.find("What drives").expect("the sensitivity table");
+            assert!(drives < html.find("<svg").expect("charts"), "the table leads");
+        }
+    }
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn with_article(hypothesis: &str) -> String {
 
 /// A parameter path in words for an axis: `actors.KR.transfer` is "South Korea: transfer",
 /// `mediator.attention_half_life_days` "US attention half life (days)".
-fn param_words(path: &str) -> String {
+pub(crate) fn param_words(path: &str) -> String {
     let field = |f: &str| {
         let f = f.replace('_', " ");
         for (unit, shown) in
@@ -208,7 +208,7 @@ fn talks_words(value: &str) -> String {
     }
 }
 
-fn outcome_words(o: &str) -> String {
+pub(crate) fn outcome_words(o: &str) -> String {
     let (code, rest) = o.split_once('_').unwrap_or(("", o));
     format!("{}: {}", actor_name(&code.to_uppercase()), words(rest))
 }

@@ -3,18 +3,18 @@
 //! The charts are inlined as SVG markup, the styles sit in the page, and nothing is loaded
 //! from anywhere: no scripts, no fonts, no images by address. The page holds the headline
 //! tables (how the talks ended; final beliefs; sensitivity when present), the assumptions that
-//! were varied, and the command that reproduces the folder.
+//! were varied, and the command that reproduces the folder. The page is a minijinja template
+//! (`templates/report.html`), which escapes every value it is given.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::path::Path;
 
-use crate::error::{At, Result};
+use crate::error::{At, Error, Result};
 use crate::write_atomic;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+/// The page, with minijinja's HTML auto-escaping of every value it is given; only the charts'
+/// SVG markup (drawn by us) goes in unescaped.
+const TEMPLATE: &str = include_str!("../templates/report.html");
 
 fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
     let Ok(mut r) = csv::Reader::from_path(path) else { return Vec::new() };
@@ -28,225 +28,267 @@ fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
 }
 
 fn fmt3(v: &str) -> String {
-    v.parse::<f64>().map(|x| format!("{x:.3}")).unwrap_or_else(|_| esc(v))
+    v.parse::<f64>().map(|x| format!("{x:.3}")).unwrap_or_else(|_| v.to_string())
 }
 
-/// Writes `dir/report.html` from the folder's tables, manifest and `charts/*.svg`.
+/// The command that reproduces the folder, with no path of this machine: `--out` is the
+/// folder's own name, and any other absolute path is reduced to its file name.
+pub(crate) fn reproduce(manifest: &serde_json::Value, dir: &Path) -> String {
+    let args: Vec<&str> = manifest["command"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    let folder = dir
+        .file_name()
+        .map_or_else(|| String::from("FOLDER"), |n| n.to_string_lossy().into_owned());
+    let mut out = Vec::new();
+    let mut after_out = false;
+    for (i, a) in args.iter().enumerate() {
+        let shown = if i == 0 {
+            String::from("sidelines")
+        } else if after_out {
+            folder.clone()
+        } else if a.starts_with('/') {
+            Path::new(a)
+                .file_name()
+                .map_or_else(|| a.to_string(), |n| n.to_string_lossy().into_owned())
+        } else {
+            a.to_string()
+        };
+        after_out = *a == "--out";
+        out.push(shown);
+    }
+    out.join(" ")
+}
+
+/// A sweep's design in words: "A Sobol' design of 8 base samples: 48 points, 2 replicates each."
+fn design_words(manifest: &serde_json::Value) -> String {
+    let sampler = &manifest["sampler"];
+    let n = |k: &str| sampler[k].as_u64().map_or_else(String::new, |x| x.to_string());
+    let kind = match sampler["kind"].as_str() {
+        Some("grid") => String::from("A full grid"),
+        Some("lhs") => format!("A Latin hypercube of {} samples", n("samples")),
+        Some("random") => format!("{} random samples", n("samples")),
+        Some("sobol") => format!("A Saltelli (Sobol') design of {} base samples", n("samples")),
+        Some("morris") => {
+            format!(
+                "A Morris design of {} trajectories on {} levels",
+                n("trajectories"),
+                n("levels")
+            )
+        }
+        _ => return String::new(),
+    };
+    let reps = match &manifest["replicates"] {
+        serde_json::Value::Number(r) => format!("{r} replicates each"),
+        r => format!(
+            "replicates until the 95% half-width of {} is {} (from {} to {})",
+            r["outcome"], r["target_half_width"], r["min"], r["max"]
+        ),
+    };
+    format!("{kind}: {} points, {reps}.", manifest["points"])
+}
+
+/// Writes `dir/report.html` from the folder's tables, manifest and `charts/*.svg`. A sweep's
+/// page leads with what drives the headline outcomes and the charts of each outcome against
+/// each assumption; a batch's with its shares and final values.
 pub fn write_report(dir: &Path) -> Result<()> {
     let manifest = crate::folder::check(dir)?.manifest;
-    let command = manifest["command"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default();
-    let mut h = String::new();
+    let kind = manifest["kind"].as_str().unwrap_or("");
+    let sweep = kind == "sweep";
+    let headline = crate::headline_numeric(&manifest);
     let title = format!(
-        "sidelines: {} {}",
-        manifest["kind"].as_str().unwrap_or(""),
+        "sidelines: {kind} {}",
         manifest["sweep"].as_str().or(manifest["scenario"].as_str()).unwrap_or("")
     );
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>\
-         body{{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}}\
-         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}\
-         th{{background:#eee}}td:first-child,th:first-child{{text-align:left}}code{{background:#f4f4f4;padding:2px 4px}}\
-         figure{{margin:1.5em 0}}svg{{max-width:100%;height:auto}}</style></head><body>\n<h1>{}</h1>\n",
-        esc(&title),
-        esc(&title)
-    );
-    let _ = write!(
-        h,
-        "<p>Scenario <b>{}</b>, master seed {}, {} runs, version {}.</p>\n<p>Reproduce this folder with:<br><code>{}</code></p>\n",
-        esc(manifest["scenario"].as_str().unwrap_or("")),
-        manifest["seed"],
-        manifest["runs"],
-        esc(manifest["version"].as_str().unwrap_or("")),
-        esc(&command)
-    );
-    if let Some(params) = manifest["parameters"].as_array() {
-        h.push_str("<h2>Assumptions varied</h2>\n<table><tr><th>parameter</th><th>low</th><th>high</th></tr>\n");
-        for p in params {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(p["path"].as_str().unwrap_or("")),
-                p["low"],
-                p["high"]
-            );
-        }
-        let _ = writeln!(
-            h,
-            "</table><p>Sampler: <code>{}</code></p>",
-            esc(&manifest["sampler"].to_string())
-        );
-    }
-    let shares: Vec<_> =
-        rows(&dir.join("outcomes.csv")).into_iter().filter(|r| r["point"] == "0").collect();
-    if !shares.is_empty() {
-        h.push_str("<h2>How the talks ended (design point 0)</h2>\n<table><tr><th>outcome</th><th>value</th><th>share</th><th>95% interval</th></tr>\n");
-        for r in &shares {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td></tr>",
-                esc(&r["outcome"]),
-                esc(&r["value"]),
-                fmt3(&r["share"]),
-                fmt3(&r["ci95_low"]),
-                fmt3(&r["ci95_high"])
-            );
-        }
-        h.push_str("</table>\n");
-    }
-    let summary: Vec<_> = rows(&dir.join("summary.csv"))
-        .into_iter()
-        .filter(|r| {
-            r["point"] == "0"
-                && (r["outcome"].contains("_belief_")
-                    || r["outcome"].contains("_trust_")
-                    || r["outcome"].contains("_fear_"))
+    let parameters: Vec<serde_json::Value> = manifest["parameters"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    let path = p["path"].as_str().unwrap_or("");
+                    serde_json::json!({
+                        "words": crate::charts::param_words(path), "path": path,
+                        "low": p["low"], "high": p["high"],
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // A batch's own tables; a sweep has them per point, and its charts show them by parameter.
+    let (shares, finals) = if sweep {
+        (Vec::new(), Vec::new())
+    } else {
+        let shares: Vec<serde_json::Value> = rows(&dir.join("outcomes.csv"))
+            .iter()
+            .filter(|r| r["point"] == "0")
+            .map(|r| {
+                serde_json::json!({
+                    "outcome": r["outcome"], "value": r["value"], "share": fmt3(&r["share"]),
+                    "low": fmt3(&r["ci95_low"]), "high": fmt3(&r["ci95_high"]),
+                })
+            })
+            .collect();
+        let finals: Vec<serde_json::Value> = rows(&dir.join("summary.csv"))
+            .iter()
+            .filter(|r| {
+                r["point"] == "0"
+                    && ["_belief_", "_trust_", "_fear_"].iter().any(|k| r["outcome"].contains(k))
+            })
+            .map(|r| {
+                serde_json::json!({
+                    "outcome": r["outcome"], "mean": fmt3(&r["mean"]), "low": fmt3(&r["ci95_low"]),
+                    "high": fmt3(&r["ci95_high"]), "p05": fmt3(&r["p05"]), "p50": fmt3(&r["p50"]),
+                    "p95": fmt3(&r["p95"]),
+                })
+            })
+            .collect();
+        (shares, finals)
+    };
+    let sens = rows(&dir.join("sensitivity.csv"));
+    let sensitivity = sens.first().map(|first| {
+        let sobol = first.contains_key("ST");
+        let columns: Vec<&str> = if sobol {
+            vec!["ST", "ST_conf", "S1", "S1_conf"]
+        } else {
+            vec!["mu_star", "mu_star_conf", "mu", "sigma"]
+        };
+        let key = if sobol { "ST" } else { "mu_star" };
+        let mut picked: Vec<&BTreeMap<String, String>> =
+            sens.iter().filter(|r| headline.contains(&r["outcome"])).collect();
+        // Headline order, the largest effect first within each outcome.
+        picked.sort_by(|a, b| {
+            let at = |r: &BTreeMap<String, String>| headline.iter().position(|h| *h == r["outcome"]);
+            let v = |r: &BTreeMap<String, String>| r[key].parse::<f64>().unwrap_or(0.0);
+            at(a).cmp(&at(b)).then(v(b).total_cmp(&v(a)))
+        });
+        let rows: Vec<serde_json::Value> = picked
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "outcome": crate::charts::outcome_words(&r["outcome"]),
+                    "parameter": crate::charts::param_words(&r["parameter"]),
+                    "values": columns.iter().map(|c| fmt3(&r[*c])).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let about = if sobol {
+            "Sobol' indices: ST, the share of the outcome's variance that involves the assumption (alone or with others); S1, its share alone; each with the half-width of its 95% bootstrap interval. Largest first."
+        } else {
+            "Morris elementary effects: mu*, the mean absolute effect of a step in the assumption, with the half-width of its 95% bootstrap interval; mu, the mean signed effect; sigma, their spread (interactions or non-linearity). Largest first."
+        };
+        serde_json::json!({ "about": about, "columns": columns, "rows": rows })
+    });
+    let branches = branches_table(&rows(&dir.join("branches.csv")));
+    let claims: Vec<serde_json::Value> = rows(&dir.join("claims.csv"))
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "claim": r["claim"], "when": r["when"], "then": r["then"],
+                "assumptions": r["assumptions"], "holds": r["holds"], "points": r["points"],
+                "share": fmt3(&r["share"]), "low": fmt3(&r["ci95_low"]), "high": fmt3(&r["ci95_high"]),
+                "reversed": r["reversed"], "unclear": r["unclear"],
+            })
         })
         .collect();
-    if !summary.is_empty() {
-        h.push_str("<h2>Final beliefs, trust and fears (design point 0)</h2>\n<table><tr><th>outcome</th><th>mean</th><th>95% CI of the mean</th><th>p05</th><th>p50</th><th>p95</th></tr>\n");
-        for r in &summary {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&r["outcome"]),
-                fmt3(&r["mean"]),
-                fmt3(&r["ci95_low"]),
-                fmt3(&r["ci95_high"]),
-                fmt3(&r["p05"]),
-                fmt3(&r["p50"]),
-                fmt3(&r["p95"])
-            );
-        }
-        h.push_str("</table>\n");
+    let posterior: Vec<serde_json::Value> = rows(&dir.join("posterior.csv"))
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "parameter": r["parameter"], "prior_low": r["prior_low"], "prior_high": r["prior_high"],
+                "mean": fmt3(&r["mean"]), "p05": fmt3(&r["p05"]), "p95": fmt3(&r["p95"]),
+                "ruled_out": fmt3(&r["share_of_prior_range_outside_90"]),
+            })
+        })
+        .collect();
+    let charts = inline_charts(dir, &headline)?;
+    let context = serde_json::json!({
+        "title": title,
+        "scenario": manifest["scenario"],
+        "seed": manifest["seed"],
+        "runs": manifest["runs"],
+        "version": manifest["version"],
+        "design": if sweep { design_words(&manifest) } else { String::new() },
+        "command": reproduce(&manifest, dir),
+        "parameters": parameters,
+        "sensitivity": sensitivity,
+        "shares": shares,
+        "finals": finals,
+        "branches": branches,
+        "claims": claims,
+        "posterior": posterior,
+        "charts": charts,
+    });
+    let path = dir.join("report.html");
+    let failed = |e: minijinja::Error| Error::Chart { path: path.clone(), message: e.to_string() };
+    let mut env = minijinja::Environment::new();
+    env.add_template("report.html", TEMPLATE).map_err(failed)?;
+    let page = env
+        .get_template("report.html")
+        .and_then(|t| t.render(minijinja::value::Serde(&context)))
+        .map_err(failed)?;
+    write_atomic(&path, page.as_bytes())
+}
+
+/// The branches table: per measure a row, per branch a cell with its estimate and, below it,
+/// the paired difference from the first row.
+fn branches_table(branches: &[BTreeMap<String, String>]) -> Option<serde_json::Value> {
+    if branches.is_empty() {
+        return None;
     }
-    let branches = rows(&dir.join("branches.csv"));
-    if !branches.is_empty() {
-        let mut names: Vec<&str> = Vec::new();
-        let mut measures: Vec<(&str, &str)> = Vec::new();
-        for r in &branches {
-            if !names.contains(&r["branch"].as_str()) {
-                names.push(&r["branch"]);
-            }
-            let m = (r["outcome"].as_str(), r["value"].as_str());
-            let m = if m.0.ends_with("_day") { (m.0, "") } else { m };
-            if !measures.contains(&m) {
-                measures.push(m);
-            }
+    let mut names: Vec<&str> = Vec::new();
+    let mut measures: Vec<(&str, &str)> = Vec::new();
+    for r in branches {
+        if !names.contains(&r["branch"].as_str()) {
+            names.push(&r["branch"]);
         }
-        h.push_str(
-            "<h2>The branches, with the same seeds</h2>\n<p>Shares of runs and means at each \
-             row's last date; below each, the paired difference from the first row with its 95% \
-             interval; for a day, the date of the median.</p>\n<table><tr><th>outcome</th>",
-        );
-        for n in &names {
-            let _ = write!(h, "<th>{}</th>", esc(n));
+        let m = (r["outcome"].as_str(), r["value"].as_str());
+        let m = if m.0.ends_with("_day") { (m.0, "") } else { m };
+        if !measures.contains(&m) {
+            measures.push(m);
         }
-        h.push_str("</tr>\n");
-        for (outcome, value) in &measures {
-            let label = if value.is_empty() || *value == "true" {
+    }
+    let rows: Vec<serde_json::Value> = measures
+        .iter()
+        .map(|(outcome, value)| {
+            let label = if value.is_empty() || *value == sidelines_model::FLAG_VALUES[1] {
                 (*outcome).to_string()
             } else {
                 format!("{outcome} = {value}")
             };
-            let _ = write!(h, "<tr><td>{}</td>", esc(&label));
-            for n in &names {
-                let cell = branches.iter().find(|r| {
-                    r["branch"] == *n
-                        && r["outcome"] == *outcome
-                        && (outcome.ends_with("_day") || r["value"] == *value)
-                });
-                let text = match cell {
-                    Some(r) if outcome.ends_with("_day") => esc(&r["value"]),
-                    Some(r) if r["diff"].is_empty() => fmt3(&r["estimate"]),
-                    Some(r) => format!(
-                        "{}<br><small>{} [{}, {}]</small>",
-                        fmt3(&r["estimate"]),
-                        fmt3(&r["diff"]),
-                        fmt3(&r["diff_ci95_low"]),
-                        fmt3(&r["diff_ci95_high"])
-                    ),
-                    None => String::new(),
-                };
-                let _ = write!(h, "<td>{text}</td>");
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
-    }
-    let claims = rows(&dir.join("claims.csv"));
-    if !claims.is_empty() {
-        h.push_str(
-            "<h2>Claims as findings</h2>\n<p>The share of assumption points where each claim \
-             holds (every check's 99% interval of the paired difference on the claimed side of \
-             zero), is reversed, or cannot be told.</p>\n<table><tr><th>claim</th><th>when</th>\
-             <th>then</th><th>assumptions</th><th>holds</th><th>share</th><th>95% interval</th>\
-             <th>reversed</th><th>unclear</th></tr>\n",
-        );
-        for r in &claims {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td>\
-                 <td>{} to {}</td><td>{}</td><td>{}</td></tr>",
-                esc(&r["claim"]),
-                esc(&r["when"]),
-                esc(&r["then"]),
-                esc(&r["assumptions"]),
-                esc(&r["holds"]),
-                esc(&r["points"]),
-                fmt3(&r["share"]),
-                fmt3(&r["ci95_low"]),
-                fmt3(&r["ci95_high"]),
-                esc(&r["reversed"]),
-                esc(&r["unclear"])
-            );
-        }
-        h.push_str("</table>\n");
-    }
-    let posterior = rows(&dir.join("posterior.csv"));
-    if !posterior.is_empty() {
-        h.push_str(
-            "<h2>Posterior</h2>\n<table><tr><th>parameter</th><th>prior</th><th>mean</th>\
-             <th>90% interval</th><th>prior range ruled out</th></tr>\n",
-        );
-        for r in &posterior {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>",
-                esc(&r["parameter"]),
-                esc(&r["prior_low"]),
-                esc(&r["prior_high"]),
-                fmt3(&r["mean"]),
-                fmt3(&r["p05"]),
-                fmt3(&r["p95"]),
-                fmt3(&r["share_of_prior_range_outside_90"])
-            );
-        }
-        h.push_str("</table>\n");
-    }
-    let sens = rows(&dir.join("sensitivity.csv"));
-    if let Some(first) = sens.first() {
-        let cols: Vec<String> =
-            first.keys().filter(|k| *k != "outcome" && *k != "parameter").cloned().collect();
-        h.push_str("<h2>Sensitivity</h2>\n<table><tr><th>outcome</th><th>parameter</th>");
-        for c in &cols {
-            let _ = write!(h, "<th>{}</th>", esc(c));
-        }
-        h.push_str("</tr>\n");
-        let headline = crate::headline_numeric(&manifest);
-        for r in sens.iter().filter(|r| headline.contains(&r["outcome"])) {
-            let _ =
-                write!(h, "<tr><td>{}</td><td>{}</td>", esc(&r["outcome"]), esc(&r["parameter"]));
-            for c in &cols {
-                let _ = write!(h, "<td>{}</td>", fmt3(&r[c]));
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
-    }
+            let cells: Vec<serde_json::Value> = names
+                .iter()
+                .map(|n| {
+                    let cell = branches.iter().find(|r| {
+                        r["branch"] == *n
+                            && r["outcome"] == *outcome
+                            && (outcome.ends_with("_day") || r["value"] == *value)
+                    });
+                    match cell {
+                        Some(r) if outcome.ends_with("_day") => {
+                            serde_json::json!({ "estimate": r["value"], "diff": "" })
+                        }
+                        Some(r) if r["diff"].is_empty() => {
+                            serde_json::json!({ "estimate": fmt3(&r["estimate"]), "diff": "" })
+                        }
+                        Some(r) => serde_json::json!({
+                            "estimate": fmt3(&r["estimate"]),
+                            "diff": format!("{} [{}, {}]", fmt3(&r["diff"]), fmt3(&r["diff_ci95_low"]), fmt3(&r["diff_ci95_high"])),
+                        }),
+                        None => serde_json::json!({ "estimate": "", "diff": "" }),
+                    }
+                })
+                .collect();
+            serde_json::json!({ "label": label, "cells": cells })
+        })
+        .collect();
+    Some(serde_json::json!({ "names": names, "rows": rows }))
+}
+
+/// The folder's SVG charts as inline markup, in reading order: the overview first (a batch's
+/// shares, a sweep's dependence on each assumption, then its tornados and grids), then the fans
+/// of the actors whose outcomes are headlines, then the rest.
+fn inline_charts(dir: &Path, headline: &[String]) -> Result<Vec<String>> {
     let mut charts: Vec<_> = std::fs::read_dir(dir.join("charts"))
         .map(|rd| {
             rd.filter_map(std::result::Result::ok)
@@ -255,12 +297,18 @@ pub fn write_report(dir: &Path) -> Result<()> {
                 .collect()
         })
         .unwrap_or_else(|_| Vec::new());
-    // The overview first, then the fans of the actors whose outcomes are headlines (in the
-    // default scenario Pyongyang and Seoul, whose views the analysis is about), then the rest.
-    let headline = crate::headline_numeric(&manifest);
     let rank = |p: &std::path::PathBuf| {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let order = ["outcome_shares", "branches_talks", "branches_", "tornado_", "grid_"];
+        let order = [
+            "outcome_shares",
+            "accepts_talks",
+            "branches_talks",
+            "branches_",
+            "depends_talks_outcome",
+            "depends_",
+            "tornado_",
+            "grid_",
+        ];
         let group = order.iter().position(|o| name.starts_with(o)).unwrap_or_else(|| {
             let actor = name.strip_prefix("fan_").and_then(|r| r.split_once('_')).map(|x| x.0);
             let leading =
@@ -270,17 +318,14 @@ pub fn write_report(dir: &Path) -> Result<()> {
         (group, name)
     };
     charts.sort_by_key(rank);
-    if !charts.is_empty() {
-        h.push_str("<h2>Charts</h2>\n");
-    }
-    for c in charts {
-        let svg = std::fs::read_to_string(&c).at(&c)?;
-        // Inline the markup, without the XML prolog; HTML needs no namespace declaration on
-        // an inline <svg>, so the page carries no address at all.
-        let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-        let body = body.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "");
-        let _ = writeln!(h, "<figure>{body}</figure>");
-    }
-    h.push_str("</body></html>\n");
-    write_atomic(&dir.join("report.html"), h.as_bytes())
+    charts
+        .iter()
+        .map(|c| {
+            let svg = std::fs::read_to_string(c).at(c)?;
+            // Inline the markup, without the XML prolog; HTML needs no namespace declaration
+            // on an inline <svg>, so the page carries no address at all.
+            let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+            Ok(body.replace(" xmlns=\"http://www.w3.org/2000/svg\"", ""))
+        })
+        .collect()
 }

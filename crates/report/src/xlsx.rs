@@ -209,13 +209,7 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> 
         // tables are surveyed first and written after.
         let mut rows: Vec<(String, String)> = vec![
             ("sidelines results".into(), String::new()),
-            (
-                "command".into(),
-                manifest["command"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" "))
-                    .unwrap_or_default(),
-            ),
+            ("command".into(), crate::html::reproduce(&manifest, dir)),
             ("kind".into(), manifest["kind"].as_str().unwrap_or("").into()),
             ("scenario".into(), manifest["scenario"].as_str().unwrap_or("").into()),
             ("seed".into(), manifest["seed"].to_string()),
