@@ -582,7 +582,7 @@ fn branch_charts(out: &Path, rows: &Rows, headline: &[String]) -> Result<Vec<Pat
     if !talks.is_empty() {
         let st = Stacked {
             title: String::from("How the talks end, by branch (share of runs)"),
-            labels: labels.iter().map(|l| l.replace('_', " ")).collect(),
+            labels: labels.iter().map(|l| talks_words(l)).collect(),
             rows: branches
                 .iter()
                 .map(|b| {
@@ -826,7 +826,7 @@ fn calibration_charts(
     let last =
         rows.iter().map(|r| r["generation"].clone()).max_by_key(|g| g.parse::<u64>().unwrap_or(0));
     let post = Posterior {
-        names: params.iter().map(|p| p.0.clone()).collect(),
+        names: params.iter().map(|p| param_words(&p.0)).collect(),
         ranges: params.iter().map(|p| (p.1, p.2)).collect(),
         particles: rows
             .iter()
