@@ -555,7 +555,7 @@ fn write_outputs(
         "stopped": stop_words(stop),
         "points_that_failed_validation": failed,
         "parameters": cal.parameters.iter().map(|p| serde_json::json!({
-            "path": p.path, "low": p.low, "high": p.high,
+            "path": p.path, "label": p.label, "low": p.low, "high": p.high,
         })).collect::<Vec<_>>(),
         "calibration_file": toml_to_json(&cal.source),
     });

@@ -330,7 +330,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "sweep": sweep.name,
         "scenario": sweep.scenario.name,
         "sampler": sampler_json(&sweep.sampler),
-        "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
+        "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "label": p.label, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
         "outcomes": sidelines_report::outcomes_json(&sim),
         "columns": columns::dictionary_json(
             &columns::dictionary(&sim, FolderKind::Sweep, &parameter_paths, false),

@@ -135,6 +135,7 @@ kind = "sobol"
 samples = 8
 [[parameters]]
 path = "actors.KR.transfer"
+label = "Seoul & Kyiv's <case>"
 range = [0.0, 1.0]
 [[parameters]]
 path = "mediator.pressure_on_partner"
@@ -182,5 +183,18 @@ values = [20, 60]
         assert!(!dir.join("charts/outcome_shares.png").exists(), "{name}: point 0's shares");
         assert!(sidelines(&["report", dir.to_str().expect("utf8")]).status.success());
         check_report(&dir);
+        if name != "g" {
+            // The file's label names the parameter, escaped in the page and in the SVG; a
+            // parameter without one is named in words.
+            let html = std::fs::read_to_string(dir.join("report.html")).expect("report");
+            assert!(
+                html.contains("Seoul &amp; Kyiv&#x27;s &lt;case&gt;"),
+                "{name}: label in the page"
+            );
+            assert!(html.contains("US pressure on partner"), "{name}: the path in words");
+            let svg =
+                std::fs::read_to_string(dir.join("charts/depends_kr_trust_us.svg")).expect("svg");
+            assert!(svg.contains("Seoul &amp; Kyiv"), "{name}: label on the chart");
+        }
     }
 }

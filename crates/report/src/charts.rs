@@ -127,6 +127,23 @@ pub(crate) fn param_words(path: &str) -> String {
     }
 }
 
+/// How a folder names its parameters: a sweep or calibration file's `label`, else the path in
+/// words.
+pub(crate) struct Labels(BTreeMap<String, String>);
+
+impl Labels {
+    pub(crate) fn of_manifest(manifest: &serde_json::Value) -> Labels {
+        let pairs = manifest["parameters"].as_array().into_iter().flatten().filter_map(|p| {
+            Some((p["path"].as_str()?.to_string(), p["label"].as_str()?.to_string()))
+        });
+        Labels(pairs.collect())
+    }
+
+    pub(crate) fn of(&self, path: &str) -> String {
+        self.0.get(path).cloned().unwrap_or_else(|| param_words(path))
+    }
+}
+
 /// The mesh every chart uses: light grey lines at the labelled values, none between them.
 const GRID_LINE: RGBColor = RGBColor(225, 225, 225);
 
@@ -813,6 +830,7 @@ fn calibration_charts(
     manifest: &serde_json::Value,
 ) -> Result<Vec<PathBuf>> {
     let rows = read_csv(&dir.join("particles.csv"))?;
+    let labels = Labels::of_manifest(manifest);
     let params: Vec<(String, f64, f64)> = manifest["parameters"]
         .as_array()
         .map(|a| {
@@ -826,7 +844,7 @@ fn calibration_charts(
     let last =
         rows.iter().map(|r| r["generation"].clone()).max_by_key(|g| g.parse::<u64>().unwrap_or(0));
     let post = Posterior {
-        names: params.iter().map(|p| param_words(&p.0)).collect(),
+        names: params.iter().map(|p| labels.of(&p.0)).collect(),
         ranges: params.iter().map(|p| (p.1, p.2)).collect(),
         particles: rows
             .iter()
@@ -838,8 +856,9 @@ fn calibration_charts(
     if post.names.is_empty() || post.particles.is_empty() {
         return Ok(written);
     }
-    for d in 0..post.names.len() {
-        let name = format!("posterior_{}", post.names[d].replace('.', "_"));
+    for (d, (path, _, _)) in params.iter().enumerate() {
+        // Files are named by the parameter's path, charts by its label.
+        let name = format!("posterior_{}", path.replace('.', "_"));
         written.extend(both(out, &name, &|a| draw_marginal(a, &post, d, true), &|a| {
             draw_marginal(a, &post, d, true)
         })?);
@@ -877,7 +896,7 @@ where
             .configure_mesh()
             .bold_line_style(GRID_LINE)
             .light_line_style(TRANSPARENT)
-            .x_desc(param_words(&g.params[0]))
+            .x_desc(g.params[0].as_str())
             .y_desc("mean across replicates")
             .label_style(("sans-serif", 14))
             .draw()?;
@@ -930,8 +949,8 @@ where
     };
     chart
         .configure_mesh()
-        .x_desc(param_words(&g.params[0]))
-        .y_desc(param_words(&g.params[1]))
+        .x_desc(g.params[0].as_str())
+        .y_desc(g.params[1].as_str())
         .x_labels(nx)
         .y_labels(ny)
         .x_label_formatter(&|s| label(&xl, s))
@@ -1012,6 +1031,7 @@ fn dependence_charts(
     dir: &Path,
     out: &Path,
     params: &[String],
+    labels: &Labels,
     headline: &[String],
     flags: &[String],
 ) -> Result<Vec<PathBuf>> {
@@ -1044,7 +1064,7 @@ fn dependence_charts(
                         Some((x, line_values(&members)))
                     })
                     .collect();
-                Panel { param: param_words(p), bins }
+                Panel { param: labels.of(p), bins }
             })
             .collect()
     };
@@ -1236,6 +1256,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
     std::fs::create_dir_all(&out).at(&out)?;
     // The headline outcomes of the model's outcome table (tornados and grids).
     let headline = crate::headline_numeric(&manifest);
+    let labels = Labels::of_manifest(&manifest);
 
     if dir.join("timeseries.csv").is_file() {
         let rows = read_csv(&dir.join("timeseries.csv"))?;
@@ -1390,7 +1411,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 .filter(|r| r["outcome"] == *outcome)
                 .map(|r| {
                     let (v, c) = (num(r, value), num(r, conf));
-                    (param_words(&r["parameter"]), v, v - c, v + c)
+                    (labels.of(&r["parameter"]), v, v - c, v + c)
                 })
                 .collect();
             if bars.is_empty() {
@@ -1433,7 +1454,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                     .collect()
             })
             .unwrap_or_default();
-        written.extend(dependence_charts(dir, &out, &params, &headline, &flags)?);
+        written.extend(dependence_charts(dir, &out, &params, &labels, &headline, &flags)?);
     }
 
     if manifest["sampler"]["kind"] == "grid"
@@ -1463,7 +1484,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 }
                 let g = Grid {
                     title: format!("{} across the grid (mean)", outcome_words(outcome)),
-                    params: params.clone(),
+                    params: params.iter().map(|p| labels.of(p)).collect(),
                     cells,
                 };
                 written.extend(both(

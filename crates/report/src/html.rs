@@ -97,6 +97,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
     let kind = manifest["kind"].as_str().unwrap_or("");
     let sweep = kind == "sweep";
     let headline = crate::headline_numeric(&manifest);
+    let labels = crate::charts::Labels::of_manifest(&manifest);
     let title = format!(
         "sidelines: {kind} {}",
         manifest["sweep"].as_str().or(manifest["scenario"].as_str()).unwrap_or("")
@@ -108,7 +109,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
                 .map(|p| {
                     let path = p["path"].as_str().unwrap_or("");
                     serde_json::json!({
-                        "words": crate::charts::param_words(path), "path": path,
+                        "words": labels.of(path), "path": path,
                         "low": p["low"], "high": p["high"],
                     })
                 })
@@ -167,7 +168,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
             .map(|r| {
                 serde_json::json!({
                     "outcome": crate::charts::outcome_words(&r["outcome"]),
-                    "parameter": crate::charts::param_words(&r["parameter"]),
+                    "parameter": labels.of(&r["parameter"]),
                     "values": columns.iter().map(|c| fmt3(&r[*c])).collect::<Vec<_>>(),
                 })
             })

@@ -48,6 +48,8 @@ struct RawCalibration {
 #[serde(deny_unknown_fields)]
 struct RawParameter {
     path: String,
+    /// How charts and reports name it (default: the path in words).
+    label: Option<String>,
     range: [f64; 2],
 }
 
@@ -137,6 +139,7 @@ pub fn load_calibration(
         }
         parameters.push(SweepParameter {
             path: p.path.clone(),
+            label: p.label.clone(),
             low,
             high,
             values: Vec::new(),

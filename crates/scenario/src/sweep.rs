@@ -10,6 +10,7 @@
 //! kind = "grid"                     # grid | random | lhs | sobol | morris
 //! [[parameters]]
 //! path = "mediator.pressure_on_partner"
+//! label = "US pressure on Kyiv"     # optional: how charts and reports name it
 //! range = [0.1, 1.0]
 //! levels = 4                        # grid: evenly spaced levels, or `values = [...]`
 //! ```
@@ -122,6 +123,8 @@ struct RawSampler {
 #[serde(deny_unknown_fields)]
 struct RawParameter {
     path: String,
+    /// How charts and reports name it (default: the path in words).
+    label: Option<String>,
     range: Option<[f64; 2]>,
     levels: Option<u64>,
     values: Option<Vec<f64>>,
@@ -153,6 +156,8 @@ impl SweepSampler {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepParameter {
     pub path: String,
+    /// The file's `label`, if it gives one: how charts and reports name the parameter.
+    pub label: Option<String>,
     pub low: f64,
     pub high: f64,
     /// Grid values (actual, not unit-scaled); empty for other samplers.
@@ -552,7 +557,21 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
             ));
             continue;
         }
-        parameters.push(SweepParameter { path: p.path.clone(), low, high, values, domain });
+        if let Some(l) = p.label.as_ref().filter(|l| l.trim().is_empty() || l.chars().count() > 60)
+        {
+            problems.push(fail(
+                &format!("{here}.label"),
+                format!("`{l}` must be 1 to 60 characters: it labels a chart's axis"),
+            ));
+        }
+        parameters.push(SweepParameter {
+            path: p.path.clone(),
+            label: p.label.clone(),
+            low,
+            high,
+            values,
+            domain,
+        });
     }
     // Sizes, before anything is allocated: the design's points, then its runs.
     if problems.is_empty() {
