@@ -467,7 +467,9 @@ where
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(260)
-        .build_cartesian_2d(0.0..top, (0..n.saturating_sub(1)).into_segmented())?;
+        // A segmented range a..b has a segment for every value up to b inclusive; a single
+        // bar gets an empty segment above it rather than a degenerate axis.
+        .build_cartesian_2d(0.0..top, (0..n.max(2) - 1).into_segmented())?;
     chart
         .configure_mesh()
         .bold_line_style(GRID_LINE)
@@ -535,7 +537,7 @@ where
         .x_label_area_size(40)
         .y_label_area_size(180)
         // Room right of the bars for the legend; the axis is labelled up to 1 only.
-        .build_cartesian_2d(0.0..1.36, (0..n.saturating_sub(1)).into_segmented())?;
+        .build_cartesian_2d(0.0..1.36, (0..n.max(2) - 1).into_segmented())?;
     chart
         .configure_mesh()
         .bold_line_style(GRID_LINE)
@@ -676,6 +678,8 @@ where
         .build_cartesian_2d(0.0..1.05, (lo - 0.05).max(0.0)..1.05)?;
     chart
         .configure_mesh()
+        .bold_line_style(GRID_LINE)
+        .light_line_style(TRANSPARENT)
         .x_desc("coverage (share of the cases inside the box)")
         .y_desc("density (share of the box that are cases)")
         .label_style(("sans-serif", 14))
