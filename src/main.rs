@@ -673,7 +673,7 @@ fn describe_outputs(arg: &str, kind: &str, json: bool) -> Result<ExitCode> {
     let sim = Simulation::new(std::sync::Arc::new(scenario))?;
     let kind = match kind {
         "replay" => FolderKind::Replay,
-        "sweep" => FolderKind::Sweep,
+        "sweep" => FolderKind::Sweep(None),
         _ => FolderKind::Batch,
     };
     let tables = dictionary(&sim, kind, &[], true);

@@ -333,7 +333,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "label": p.label, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
         "outcomes": sidelines_report::outcomes_json(&sim),
         "columns": columns::dictionary_json(
-            &columns::dictionary(&sim, FolderKind::Sweep, &parameter_paths, false),
+            &columns::dictionary(
+                &sim,
+                FolderKind::Sweep(match &sweep.sampler {
+                    SweepSampler::Sobol { second_order, .. } => Some(("sobol", *second_order)),
+                    SweepSampler::Morris { .. } => Some(("morris", false)),
+                    _ => None,
+                }),
+                &parameter_paths,
+                false,
+            ),
             args.exec.table_format() == sidelines_report::TableFormat::Parquet,
         ),
         "points": points.len(),

@@ -197,4 +197,32 @@ values = [20, 60]
             assert!(svg.contains("Seoul &amp; Kyiv"), "{name}: label on the chart");
         }
     }
+    // The Sobol sweep's dictionary documents its sensitivity table, column for column.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("s/manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let documented: Vec<&str> = manifest["columns"]["sensitivity.csv"]
+        .as_array()
+        .expect("sensitivity.csv in the dictionary")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    let header = std::fs::read_to_string(tmp.path().join("s/sensitivity.csv")).expect("csv");
+    assert_eq!(documented.join(","), header.lines().next().expect("header"));
+    // A sweep written as Parquet gets its dependence charts too.
+    let file = tmp.path().join("g.toml");
+    let dir = tmp.path().join("pq");
+    let out = sidelines(&[
+        "sweep",
+        file.to_str().expect("utf8"),
+        "--out",
+        dir.to_str().expect("utf8"),
+        "--quiet",
+        "--format",
+        "parquet",
+        "--charts",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("charts/depends_kr_trust_us.svg").is_file(), "Parquet sweep: no dependence");
 }

@@ -8,7 +8,7 @@
 //! - Dependence (every sweep, whatever its sampler): per headline outcome, small multiples of
 //!   its mean (a flag's share) with a 95% interval in bins of each parameter (each level of a
 //!   grid or Morris design, else 10 bins of equal width), and the shares of the talks' ends
-//!   against each parameter; read from runs.csv.
+//!   against each parameter; read from runs.csv (or runs.parquet, read back as its CSV).
 //! - Tornado charts (Sobol or Morris sweeps): per headline outcome, total-order indices (or μ*)
 //!   with their intervals, largest first.
 //! - Branches (`sidelines branches`): how the talks end in each row, as stacked shares, and
@@ -1039,11 +1039,19 @@ fn dependence_charts(
     headline: &[String],
     flags: &[String],
 ) -> Result<Vec<PathBuf>> {
-    let path = dir.join("runs.csv");
-    if params.is_empty() || !path.is_file() {
+    if params.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = read_csv(&path)?;
+    let rows = if dir.join("runs.csv").is_file() {
+        read_csv(&dir.join("runs.csv"))?
+    } else if dir.join("runs.parquet").is_file() {
+        // A Parquet sweep: its runs read back as the CSV they were converted from.
+        let tmp = tempfile::Builder::new().suffix(".csv").tempfile().at(out)?;
+        crate::parquet::parquet_to_csv(&dir.join("runs.parquet"), tmp.path())?;
+        read_csv(tmp.path())?
+    } else {
+        return Ok(Vec::new());
+    };
     let columns: Vec<Binned> = params
         .iter()
         .map(|p| {

@@ -27,7 +27,9 @@ fn col(name: &str, kind: &'static str, unit: &str, meaning: &str) -> Column {
 pub enum FolderKind {
     Batch,
     Replay,
-    Sweep,
+    /// A sweep, and the sensitivity analysis its design calls for: `sobol` (with `true` for
+    /// second-order indices), `morris`, or none.
+    Sweep(Option<(&'static str, bool)>),
 }
 
 /// A parameter column: its path and its declaration's line, when it has one.
@@ -158,10 +160,73 @@ pub fn dictionary(
     ]);
 
     let mut tables = vec![("runs.csv", runs), ("summary.csv", summary), ("outcomes.csv", outcomes)];
-    if kind == FolderKind::Sweep {
+    if let FolderKind::Sweep(method) = kind {
         let mut points = vec![col("point", "integer", "0, 1, ...", "the design point")];
         points.extend(parameters.iter().map(|p| parameter(p)));
         tables.insert(0, ("points.csv", points));
+        let head = |what: &str| {
+            vec![
+                col(
+                    "outcome",
+                    "text",
+                    "a numeric column of runs.csv",
+                    &format!("the outcome {what}"),
+                ),
+                col("parameter", "text", "a swept parameter's path", "the assumption"),
+            ]
+        };
+        let half =
+            "the half-width of its 95% bootstrap interval (1.96 sd of the resampled estimates)";
+        match method {
+            Some(("sobol", second_order)) => {
+                let mut s = head("whose variance is apportioned");
+                s.extend([
+                    col("S1", "number", "0 to 1 (estimates may stray below 0)", "first-order index: the share of the outcome's variance due to the assumption alone"),
+                    col("S1_conf", "number", "S1's unit", half),
+                    col("ST", "number", "0 to 1 (estimates may stray below 0)", "total-order index: the share that involves the assumption, alone or with others"),
+                    col("ST_conf", "number", "ST's unit", half),
+                ]);
+                tables.push(("sensitivity.csv", s));
+                if second_order {
+                    tables.push((
+                        "sensitivity_s2.csv",
+                        vec![
+                            col("outcome", "text", "a numeric column of runs.csv", "the outcome"),
+                            col("parameter_1", "text", "a swept parameter's path", "the first assumption"),
+                            col("parameter_2", "text", "a swept parameter's path", "the second assumption"),
+                            col("S2", "number", "0 to 1 (estimates may stray below 0)", "second-order index: the share due to the two assumptions together, beyond each alone"),
+                            col("S2_conf", "number", "S2's unit", half),
+                        ],
+                    ));
+                }
+            }
+            Some(("morris", _)) => {
+                let mut s = head("whose elementary effects are summarised");
+                s.extend([
+                    col(
+                        "mu",
+                        "number",
+                        "the outcome's unit per unit of the assumption's range",
+                        "the mean elementary effect (signed)",
+                    ),
+                    col(
+                        "mu_star",
+                        "number",
+                        "as mu",
+                        "the mean absolute elementary effect: the assumption's importance",
+                    ),
+                    col(
+                        "sigma",
+                        "number",
+                        "as mu",
+                        "the spread of the effects: interactions or non-linearity",
+                    ),
+                    col("mu_star_conf", "number", "as mu", half),
+                ]);
+                tables.push(("sensitivity.csv", s));
+            }
+            _ => {}
+        }
     } else {
         let mut series = vec![
             col("point", "integer", "0", "the design point"),
