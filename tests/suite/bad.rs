@@ -151,13 +151,30 @@ fn render(path: &Path) -> Result<String, String> {
 }
 
 fn cases() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(DIR)
-        .expect("tests/bad")
+    toml_cases(DIR)
+}
+
+/// The `.toml` cases of a corpus folder, sorted.
+pub fn toml_cases(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     v.sort();
     v
+}
+
+/// Expectations (`.stderr`) without their `.toml` case: left over from a removed case.
+pub fn orphaned_expectations(dir: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "stderr") && !p.with_extension("toml").exists()
+        })
+        .map(|p| format!("{} has no case", p.display()))
+        .collect()
 }
 
 /// Compares `got` with the expectation at `expect_path` (or, with `bless`, rewrites it); the
@@ -193,13 +210,7 @@ fn every_case_gives_its_expected_diagnostics() {
         assert!(!got.contains("panicked"), "{got}");
         failures.extend(expect(&case, &expect_path, &got, bless));
     }
-    // An expectation without its case is left over from a removed case.
-    for e in std::fs::read_dir(DIR).expect("tests/bad") {
-        let p = e.expect("entry").path();
-        if p.extension().is_some_and(|e| e == "stderr") && !p.with_extension("toml").exists() {
-            failures.push(format!("{} has no case", p.display()));
-        }
-    }
+    failures.extend(orphaned_expectations(DIR));
     assert!(cases().len() >= 40, "the corpus shrank");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

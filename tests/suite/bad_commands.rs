@@ -17,18 +17,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::bad::expect;
+use crate::bad::{expect, orphaned_expectations, toml_cases};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad-commands");
 
 fn cases() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(DIR)
-        .expect("tests/bad-commands")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    v.sort();
-    v
+    toml_cases(DIR)
 }
 
 /// Every file under `dir` with its length and bytes' hash: what a refused command must not
@@ -143,12 +137,7 @@ fn every_bad_command_is_refused_as_expected_and_writes_nothing() {
             Err(e) => failures.push(e),
         }
     }
-    for e in std::fs::read_dir(DIR).expect("tests/bad-commands") {
-        let p = e.expect("entry").path();
-        if p.extension().is_some_and(|e| e == "stderr") && !p.with_extension("toml").exists() {
-            failures.push(format!("{} has no case", p.display()));
-        }
-    }
+    failures.extend(orphaned_expectations(DIR));
     assert!(cases().len() >= 25, "the corpus shrank");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

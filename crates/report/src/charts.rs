@@ -998,11 +998,10 @@ struct Panel {
     bins: Vec<(f64, Vec<Estimate>)>,
 }
 
-/// One parameter's values over the runs, and its bins (count, each run's bin).
+/// One parameter's bins, the same for every outcome drawn against it: per non-empty bin, the
+/// mean parameter value and the runs in it.
 struct Binned {
-    values: Vec<f64>,
-    count: usize,
-    at: Vec<usize>,
+    bins: Vec<(f64, Vec<usize>)>,
 }
 
 /// Small multiples, one panel per parameter, on a shared y axis: how an outcome (one line) or
@@ -1057,26 +1056,25 @@ fn dependence_charts(
         .map(|p| {
             let values: Vec<f64> = rows.iter().map(|r| num(r, p)).collect();
             let (count, at) = bins_of(&values);
-            Binned { values, count, at }
+            let mut members = vec![Vec::new(); count];
+            for (i, b) in at.iter().enumerate() {
+                members[*b].push(i);
+            }
+            let bins = members
+                .into_iter()
+                .filter(|m| !m.is_empty())
+                .map(|m| (m.iter().map(|&i| values[i]).sum::<f64>() / m.len() as f64, m))
+                .collect();
+            Binned { bins }
         })
         .collect();
     let panels_of = |line_values: &dyn Fn(&[usize]) -> Vec<Estimate>| -> Vec<Panel> {
         params
             .iter()
             .zip(&columns)
-            .map(|(p, Binned { values, count, at })| {
-                let bins = (0..*count)
-                    .filter_map(|b| {
-                        let members: Vec<usize> = (0..rows.len()).filter(|&i| at[i] == b).collect();
-                        if members.is_empty() {
-                            return None;
-                        }
-                        let x =
-                            members.iter().map(|&i| values[i]).sum::<f64>() / members.len() as f64;
-                        Some((x, line_values(&members)))
-                    })
-                    .collect();
-                Panel { param: labels.of(p), bins }
+            .map(|(p, binned)| Panel {
+                param: labels.of(p),
+                bins: binned.bins.iter().map(|(x, m)| (*x, line_values(m))).collect(),
             })
             .collect()
     };

@@ -70,6 +70,17 @@ fn outcome_columns(sim: &Simulation) -> Vec<Column> {
         .collect()
 }
 
+/// p05 to p95, one column per quantile the aggregators keep (`QUANTILES`).
+fn percentiles(unit: &str, how: &str) -> Vec<Column> {
+    sidelines_experiment::QUANTILES
+        .iter()
+        .map(|q| {
+            let pct = (q * 100.0).round() as u32;
+            col(&format!("p{pct:02}"), "number", unit, &format!("the {pct}th percentile {how}"))
+        })
+        .collect()
+}
+
 /// The key columns of summary.csv and outcomes.csv (see `keyed_header`).
 fn keys(sim: &Simulation, parameters: &[String]) -> Vec<Column> {
     let mut v = vec![
@@ -135,14 +146,7 @@ pub fn dictionary(
         ),
         col("ci95_high", "number", "the outcome's unit", "the mean's 95% interval, high end"),
     ]);
-    for q in ["05", "25", "50", "75", "95"] {
-        summary.push(col(
-            &format!("p{q}"),
-            "number",
-            "the outcome's unit",
-            &format!("the {}th percentile (nearest rank)", q.trim_start_matches('0')),
-        ));
-    }
+    summary.extend(percentiles("the outcome's unit", "(nearest rank)"));
 
     let mut outcomes = keys(sim, parameters);
     outcomes.extend([
@@ -228,53 +232,45 @@ pub fn dictionary(
             _ => {}
         }
     } else {
-        let mut series = vec![
-            col("point", "integer", "0", "the design point"),
-            col("day", "integer", "days after the start date", "the day"),
-            col("date", "date", "ISO 8601", "the day's date"),
-            col("actor", "text", "an actor's code, or WAR", "whose variable"),
-            col(
-                "variable",
-                "text",
-                "belief_*, trust_*, fear_*, leverage, alliance_*, ...",
-                "which variable",
-            ),
-            col(
-                "mean",
-                "number",
-                "the variable's unit",
-                "the mean across runs at the end of the day",
-            ),
-        ];
-        for q in ["05", "25", "50", "75", "95"] {
-            series.push(col(
-                &format!("p{q}"),
-                "number",
-                "the variable's unit",
-                &format!(
-                    "the {}th percentile across runs (bins of 1/256)",
-                    q.trim_start_matches('0')
+        // timeseries.csv and trajectories.csv share the day, date, actor and variable columns.
+        let day_actor_variable = || {
+            [
+                col("day", "integer", "days after the start date", "the day"),
+                col("date", "date", "ISO 8601", "the day's date"),
+                col("actor", "text", "an actor's code, or WAR", "whose variable"),
+                col(
+                    "variable",
+                    "text",
+                    "belief_*, trust_*, fear_*, leverage, alliance_*, ...",
+                    "which variable",
                 ),
-            ));
-        }
+            ]
+        };
+        let mut series = vec![col("point", "integer", "0", "the design point")];
+        series.extend(day_actor_variable());
+        series.push(col(
+            "mean",
+            "number",
+            "the variable's unit",
+            "the mean across runs at the end of the day",
+        ));
+        series.extend(percentiles("the variable's unit", "across runs (bins of 1/256)"));
         tables.push(("timeseries.csv", series));
         if trajectories {
-            tables.push((
-                "trajectories.csv",
-                vec![
-                    col("run", "integer", "0, 1, ...", "the run (the first K runs of the folder)"),
-                    col("day", "integer", "days after the start date", "the day"),
-                    col("date", "date", "ISO 8601", "the day's date"),
-                    col("actor", "text", "an actor's code, or WAR", "whose variable"),
-                    col("variable", "text", "as in timeseries.csv", "which variable"),
-                    col(
-                        "value",
-                        "number",
-                        "the variable's unit",
-                        "its value at the end of the day",
-                    ),
-                ],
+            let mut runs = vec![col(
+                "run",
+                "integer",
+                "0, 1, ...",
+                "the run (the first K runs of the folder)",
+            )];
+            runs.extend(day_actor_variable());
+            runs.push(col(
+                "value",
+                "number",
+                "the variable's unit",
+                "its value at the end of the day",
             ));
+            tables.push(("trajectories.csv", runs));
         }
     }
     if kind == FolderKind::Replay {
