@@ -5,7 +5,7 @@
 //! observer is party to the event.
 
 use sidelines_model::Record;
-use sidelines_scenario::{ActorKind, Class};
+use sidelines_scenario::{ActorKind, Class, Level};
 
 use crate::common::*;
 
@@ -87,26 +87,47 @@ fn bayes_matches_closed_form() {
         out.events.iter().map(|e| e.kind).filter(|k| !answers.contains(k)).collect();
     assert_eq!(happened, scripted);
 
+    // With `mechanisms.leader` each observer keeps two beliefs, each the closed form of its own
+    // evidence: an event of one level counts in full for that level's belief and at
+    // `level_spillover` for the other's; what it reports is their mix, `leader_weight` on the
+    // leader's.
+    let leader = s.mechanisms.leader > 0.0;
+    let spill = 1.0 - s.mechanisms.leader * (1.0 - s.beliefs.level_spillover);
+    let lw = s.beliefs.leader_weight;
+    assert!(
+        leader && s.events.iter().any(|k| k.level == Level::Leader),
+        "the script exercises both levels"
+    );
     for (oi, (actor, a, o)) in s.observers().enumerate() {
-        let mut log_post: Vec<f64> = o.prior.values().iter().map(|p| p.ln()).collect();
+        let prior: Vec<f64> = o.prior.values().iter().map(|p| p.ln()).collect();
+        let (mut state, mut lead) = (prior.clone(), prior);
         for e in &out.events {
             assert!(e.perceived[oi].is_some(), "{} missed an event", a.code);
             let kind = &s.events[e.kind];
             let class = if kind.class == Class::Action { 1.0 } else { s.beliefs.statement_weight };
             let involved = e.source == actor || e.target == Some(actor);
             let w = e.magnitude * class * if involved { 1.0 } else { o.transfer };
-            for (lp, l) in log_post.iter_mut().zip(&kind.likelihood) {
-                *lp += w * l.ln();
+            let (ws, wl) = match kind.level {
+                Level::State => (w, w * spill),
+                Level::Leader => (w * spill, w),
+            };
+            for ((ls, ll), l) in state.iter_mut().zip(lead.iter_mut()).zip(&kind.likelihood) {
+                *ls += ws * l.ln();
+                *ll += wl * l.ln();
             }
         }
-        let max = log_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let un: Vec<f64> = log_post.iter().map(|x| (x - max).exp()).collect();
-        let z: f64 = un.iter().sum();
+        let normal = |lp: &[f64]| -> Vec<f64> {
+            let max = lp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let un: Vec<f64> = lp.iter().map(|x| (x - max).exp()).collect();
+            let z: f64 = un.iter().sum();
+            un.iter().map(|u| u / z).collect()
+        };
+        let (state, lead) = (normal(&state), normal(&lead));
         for (h, hyp) in s.hypotheses.iter().enumerate() {
             let name = format!("{}_belief_{}", a.code.to_lowercase(), hyp.name);
             let got = column(&sim, &outs, &name);
             for g in &got {
-                let want = un[h] / z;
+                let want = lw * lead[h] + (1.0 - lw) * state[h];
                 assert!((g - want).abs() < 1e-12, "{name}: {g} vs closed form {want}");
             }
         }

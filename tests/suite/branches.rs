@@ -59,7 +59,7 @@ fn each_row_is_its_batch_and_differences_are_paired() {
             assert!((num(row, "estimate") - share).abs() < 1e-12, "{scenario} {}", &rec[3]);
             seen += 1;
         }
-        assert_eq!(seen, 5, "every talks outcome is compared");
+        assert_eq!(seen, sidelines_model::TALKS_OUTCOMES.len(), "every talks outcome is compared");
         let mut r = csv::Reader::from_path(Path::new(&b).join("summary.csv")).expect("csv");
         for rec in r.records() {
             let rec = rec.expect("record");

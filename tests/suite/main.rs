@@ -15,7 +15,9 @@
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
 //! - `charts`: charts are valid PNG and SVG; the report is self-contained.
 //! - `xlsx`: the workbook read back by an independent reader.
-//! - `same_results`: every embedded scenario gives its recorded rows for 200 seeds.
+//! - `same_results`: the 2025 model gives each scenario's recorded rows for 200 seeds.
+//! - `mechanisms`: each mechanism added after 2025 against its switch; every episode replays.
+//! - `rest`: day 0 is at rest for any prior: no events, nothing moves.
 //! - `robustness`: no input reachable from a file or a parameter path makes the tool panic,
 //!   and the model's invariants hold for any valid scenario.
 
@@ -34,8 +36,10 @@ mod determinism;
 mod disk;
 mod episode;
 mod folders;
+mod mechanisms;
 mod prim;
 mod replay;
+mod rest;
 mod robustness;
 mod same_results;
 mod sbc;

@@ -16,9 +16,9 @@
 //! below.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind};
+use sidelines_scenario::{LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind, ModelKinds};
 
-use crate::beliefs::{Heard, TypeBelief};
+use crate::beliefs::{Heard, Trust, TypeBelief};
 use crate::negotiation::MunitionsNeed;
 use crate::shared::*;
 
@@ -26,19 +26,52 @@ use crate::shared::*;
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Leverage(pub f64);
 
-/// Weights over the hedging lanes (sum to 1) and the transient utility shocks on each.
+/// Weights over the hedging lanes (sum to 1) and what moves their utilities besides their
+/// drivers: transient shocks, lasting shifts (`standing`), the offer on the table, and the
+/// offsets that put day 0 at rest.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Lanes {
     pub weights: [f64; 4],
     pub shocks: [f64; 4],
+    /// Lasting shifts (`standing.LANE` effects), fading with `standing_half_life_days`.
+    pub standing: [f64; 4],
+    /// The mediator's offer on the table, in [0, 1] (`offer` effects).
+    pub offer: f64,
+    /// Per-lane offsets that make the day-0 weights the softmax of the day-0 utilities.
+    pub rest: [f64; 4],
 }
 
-/// Whether (and on which day) the observer accepted talks with the mediator, and its latest
-/// answer to an overture.
+impl Lanes {
+    /// Day-0 lanes of an observer with these weights, whose day-0 utilities (before any
+    /// offset) are `u0`: the offsets `rest × (T ln w_i - u0_i)` make `softmax(u0 + offset) = w`
+    /// exactly when `rest` is 1, whatever the prior behind `u0` (a calibration that moves the
+    /// prior no longer sets the lanes drifting from day 0).
+    pub fn at_rest(weights: [f64; 4], u0: [f64; 4], temperature: f64, rest: f64) -> Lanes {
+        let mut offsets = [0.0; 4];
+        if rest > 0.0 {
+            for i in 0..4 {
+                // A lane of weight 0 stays near 0: its log is bounded so the offset is finite.
+                offsets[i] = rest * (temperature * weights[i].max(1e-12).ln() - u0[i]);
+            }
+        }
+        Lanes { weights, shocks: [0.0; 4], standing: [0.0; 4], offer: 0.0, rest: offsets }
+    }
+}
+
+/// Whether (and on which day) the observer first accepted talks with the mediator, its latest
+/// answer to an overture, whether it is engaged now, whether it proposed talks itself, and
+/// whether it holds a moratorium on its own tests.
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
 pub struct Acceptance {
     pub day: Option<u32>,
     pub answer: Answer,
+    /// In talks now: set by accepting or proposing, cleared when the talks it is party to end
+    /// (with `mechanisms.resumption`).
+    pub engaged: bool,
+    /// The first day it proposed talks itself.
+    pub initiated: Option<u32>,
+    /// Under a moratorium on its own tests.
+    pub moratorium: bool,
 }
 
 /// An observer's latest answer to the mediator's overtures.
@@ -110,13 +143,14 @@ pub fn reweigh_lanes(
     setup: Res<Setup>,
     roster: Res<Roster>,
     courtship: Query<&Courtship>,
-    mut q: Query<(&RunIdx, &Ties, &mut Lanes, &Leverage, &TypeBelief)>,
+    mut q: Query<(&RunIdx, &Ties, &mut Lanes, &Leverage, &TypeBelief, &Trust)>,
 ) {
-    for (run, ties, mut lanes, lev, belief) in &mut q {
+    for (run, ties, mut lanes, lev, belief, trust) in &mut q {
         let s = setup.of(run.get());
         // Validation gives every scenario with a hedging observer its `[alignment]`.
         let Some(a) = &s.alignment else { continue };
         let fade = daily_retention(a.shock_half_life_days);
+        let lasting = daily_retention(a.standing_half_life_days);
         let courted = ties
             .courted_by
             .and_then(|by| courtship.get(roster.get(run.get(), by)).ok())
@@ -128,15 +162,20 @@ pub fn reweigh_lanes(
         u[LANE_CHINA] = a.china_utility + a.china_per_courtship * courted;
         u[LANE_US] = a.us_engagement_utility + a.us_per_engagement_payoff * payoff;
         u[LANE_SELF] = a.self_reliance_utility;
-        for (ui, shock) in u.iter_mut().zip(&lanes.shocks) {
-            *ui += shock;
+        // An offer is worth what the observer trusts the mediator to deliver (Fearon 1995: a
+        // commitment problem discounts any deal by the chance it is kept).
+        u[LANE_US] += s.mechanisms.offers * a.us_per_offer * lanes.offer * trust.0;
+        for (i, ui) in u.iter_mut().enumerate() {
+            *ui += lanes.shocks[i] + lanes.standing[i] + lanes.rest[i];
         }
         let target = softmax(&u, a.temperature);
-        let Lanes { weights, shocks } = &mut *lanes;
+        let Lanes { weights, shocks, standing, offer, .. } = &mut *lanes;
         for i in 0..4 {
             weights[i] = a.inertia_per_day * weights[i] + (1.0 - a.inertia_per_day) * target[i];
             shocks[i] *= fade;
+            standing[i] *= lasting;
         }
+        *offer *= daily_retention(a.offer_half_life_days);
     }
 }
 
@@ -189,13 +228,20 @@ pub fn answer_overtures(
         let Ok((id, run, lanes, heard, mut acc)) = q.get_mut(ent) else { continue };
         let s = setup.of(run.get());
         let overture = s.kinds[ModelKind::SummitOverture];
-        if acc.day.is_some() || !heard.0.contains(&overture) {
+        // With resumption, talks that resume are an invitation back to the table.
+        let resumed = s.kinds[ModelKind::TalksResumed];
+        let invited = heard.0.contains(&overture)
+            || (s.mechanisms.resumption > 0.0
+                && resumed != ModelKinds::ABSENT
+                && heard.0.contains(&resumed));
+        if acc.engaged || !invited {
             continue;
         }
         let Some(a) = &s.alignment else { continue };
         let w = lanes.weights[LANE_US];
         let (answer, kind) = if w >= a.accept_talks_above {
-            acc.day = Some(clock.day);
+            acc.day.get_or_insert(clock.day);
+            acc.engaged = true;
             (Answer::Accepted, ModelKind::TalksAccepted)
         } else if w >= a.offer_talks_above {
             (Answer::ConditionalOffer, ModelKind::ConditionalOffer)
@@ -213,6 +259,113 @@ pub fn answer_overtures(
             uid: Occurred::uid(Origin::Acceptance, id.0 as u32, clock.day),
         });
     }
+}
+
+/// A hedging observer proposes talks itself (`mechanisms.initiative`): while it is not engaged
+/// and its US weight is at least `accept_talks_above + initiate_margin`, with a daily chance
+/// `initiative_rate_per_day`. Small powers are not only answerers: Libya opened its own channel
+/// to London and Washington in 2003, Pyongyang asked for the 1994 Carter visit's follow-up and
+/// returned to Geneva, Tehran sent Rouhani's outreach in 2013. Proposing costs more than
+/// accepting (a refusal is a public loss: audience costs, Fearon 1994), hence the margin. One
+/// draw a day from the observer's own stream, whatever happens.
+pub fn take_initiative(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    roster: Res<Roster>,
+    mut rngs: ResMut<PerRun<Rngs>>,
+    mut q: Query<(&ActorId, &RunIdx, &Lanes, &mut Acceptance)>,
+    mut out: MessageWriter<Occurred>,
+) {
+    for &ent in roster.active_entities() {
+        let Ok((id, run, lanes, mut acc)) = q.get_mut(ent) else { continue };
+        let s = setup.of(run.get());
+        let kind = s.kinds[ModelKind::TalksProposed];
+        let Some(a) = &s.alignment else { continue };
+        if s.mechanisms.initiative <= 0.0 || kind == ModelKinds::ABSENT {
+            continue;
+        }
+        let u = uniform(&mut rngs.0[run.get()].initiative);
+        let inclined = lanes.weights[LANE_US] >= a.accept_talks_above + a.initiate_margin;
+        if acc.engaged || !inclined || u >= a.initiative_rate_per_day * s.mechanisms.initiative {
+            continue;
+        }
+        acc.engaged = true;
+        acc.day.get_or_insert(clock.day);
+        acc.initiated.get_or_insert(clock.day);
+        out.write(Occurred {
+            run: run.0,
+            day: clock.day,
+            kind,
+            source: id.0,
+            target: Some(s.mediator.actor.index),
+            magnitude: 1.0,
+            uid: Occurred::uid(Origin::Initiative, id.0 as u32, clock.day),
+        });
+    }
+}
+
+/// A hedging observer's own moves (`mechanisms.own_moves`): weapons tests at
+/// `test_rate_per_day` scaled by its self-reliance weight relative to day 0 (a state that
+/// leans on its own deterrent builds and shows it: Cha 2012 on Pyongyang's provocation
+/// cycles), none under a moratorium; a moratorium declared when it engages (a costly signal
+/// that sinks the gains of testing, Fearon 1997: the 2018-style freeze, the 1994 freeze of
+/// Yongbyon, the JPOA's halt of 20% enrichment) and ended when its engagement ends. Not while a
+/// record is replayed: the record's tests and moratoria stand in for them. One draw a day from
+/// the observer's own stream when tests are declared.
+pub fn make_own_moves(
+    setup: Res<Setup>,
+    clock: Res<Clock>,
+    roster: Res<Roster>,
+    mut rngs: ResMut<PerRun<Rngs>>,
+    q: Query<(&ActorId, &RunIdx, &Lanes, &Acceptance, &Rest)>,
+    mut out: MessageWriter<Occurred>,
+) {
+    for &ent in roster.active_entities() {
+        let Ok((id, run, lanes, acc, rest)) = q.get(ent) else { continue };
+        let s = setup.of(run.get());
+        let Some(a) = &s.alignment else { continue };
+        let weight = s.mechanisms.own_moves;
+        if weight <= 0.0 || s.replayed(clock.day) {
+            continue;
+        }
+        let k = &s.kinds;
+        let emit = |kind: usize, slot: u32| Occurred {
+            run: run.0,
+            day: clock.day,
+            kind,
+            source: id.0,
+            target: None,
+            magnitude: 1.0,
+            uid: Occurred::uid(Origin::OwnMoves, (id.0 as u32) << 2 | slot, clock.day),
+        };
+        if acc.engaged && !acc.moratorium && k[ModelKind::TestMoratorium] != ModelKinds::ABSENT {
+            out.write(emit(k[ModelKind::TestMoratorium], 0));
+        } else if !acc.engaged
+            && acc.moratorium
+            && k[ModelKind::MoratoriumEnded] != ModelKinds::ABSENT
+        {
+            out.write(emit(k[ModelKind::MoratoriumEnded], 1));
+        }
+        let test = k[ModelKind::WeaponsTest];
+        if a.test_rate_per_day <= 0.0 || test == ModelKinds::ABSENT {
+            continue;
+        }
+        let u = uniform(&mut rngs.0[run.get()].own_moves);
+        let lean = if rest.self_reliance > 0.0 {
+            lanes.weights[LANE_SELF] / rest.self_reliance
+        } else {
+            1.0
+        };
+        if !acc.moratorium && u < a.test_rate_per_day * weight * lean {
+            out.write(emit(test, 2));
+        }
+    }
+}
+
+/// An observer's day-0 self-reliance weight, the reference its tests scale by.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Rest {
+    pub self_reliance: f64,
 }
 
 #[cfg(test)]

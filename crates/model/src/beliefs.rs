@@ -12,7 +12,7 @@
 //! hypothesis's loadings.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{Class, Hypothesis};
+use sidelines_scenario::{Class, Hypothesis, Level};
 
 use crate::propagation::Inbox;
 use crate::shared::*;
@@ -20,6 +20,25 @@ use crate::shared::*;
 /// Probability of each hypothesis about the mediator, in the scenario's hypothesis order.
 #[derive(Component, Clone, Debug, PartialEq)]
 pub struct TypeBelief(pub Vec<f64>);
+
+/// With `mechanisms.leader`: the observer's separate beliefs about the leader's own line and
+/// about the state's policy; `TypeBelief` is then their mix, `leader_weight` on the leader's.
+/// Wolford (2007) and Renshon, Dafoe and Huth (2018): reputations attach to leaders, not only
+/// to states; a summit shows the leader, a Treasury designation the state.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct Levels {
+    pub state: Vec<f64>,
+    pub leader: Vec<f64>,
+}
+
+impl Levels {
+    /// `leader_weight × leader + (1 - leader_weight) × state`, into `out`.
+    pub fn mix(&self, leader_weight: f64, out: &mut [f64]) {
+        for ((o, l), st) in out.iter_mut().zip(&self.leader).zip(&self.state) {
+            *o = leader_weight * l + (1.0 - leader_weight) * st;
+        }
+    }
+}
 
 /// The observer's prior, the point forgetting relaxes toward.
 #[derive(Component, Clone, Debug, PartialEq)]
@@ -82,13 +101,18 @@ pub fn update_beliefs(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
-    mut q: Query<(&RunIdx, &mut TypeBelief, &mut Inbox, &Transfer, &mut Heard)>,
+    mut q: Query<(&RunIdx, &mut TypeBelief, &mut Levels, &mut Inbox, &Transfer, &mut Heard)>,
 ) {
     for &ent in roster.active_entities() {
-        let Ok((run, mut belief, mut inbox, transfer, mut heard)) = q.get_mut(ent) else {
+        let Ok((run, mut belief, mut levels, mut inbox, transfer, mut heard)) = q.get_mut(ent)
+        else {
             continue;
         };
         let s = setup.of(run.get());
+        let leader = s.mechanisms.leader;
+        // What one level's conduct says of the other: all of it without the mechanism.
+        let spill = 1.0 - leader * (1.0 - s.beliefs.level_spillover);
+        let mut updated = false;
         heard.0.clear();
         let mut i = 0;
         while i < inbox.0.len() {
@@ -106,19 +130,48 @@ pub fn update_beliefs(
                 transfer.0,
                 p.strength,
             );
-            bayes_update(&mut belief.0, &kind.likelihood, w);
+            if leader > 0.0 {
+                let Levels { state, leader: lead } = &mut *levels;
+                let (own, other) = match kind.level {
+                    Level::State => (state, lead),
+                    Level::Leader => (lead, state),
+                };
+                bayes_update(own, &kind.likelihood, w);
+                bayes_update(other, &kind.likelihood, w * spill);
+                updated = true;
+            } else {
+                bayes_update(&mut belief.0, &kind.likelihood, w);
+            }
             if p.involves_self {
                 heard.0.push(p.kind);
             }
+        }
+        if updated {
+            levels.mix(s.beliefs.leader_weight, &mut belief.0);
         }
     }
 }
 
 /// Beliefs relax toward the prior: `b ← (1 - f) b + f prior`.
-pub fn forget_toward_prior(setup: Res<Setup>, mut q: Query<(&RunIdx, &mut TypeBelief, &Prior)>) {
-    for (run, mut belief, prior) in &mut q {
-        let f = setup.of(run.get()).beliefs.forgetting_per_day;
+/// With `mechanisms.leader`, both levels relax and the mix is taken again.
+pub fn forget_toward_prior(
+    setup: Res<Setup>,
+    mut q: Query<(&RunIdx, &mut TypeBelief, &mut Levels, &Prior)>,
+) {
+    for (run, mut belief, mut levels, prior) in &mut q {
+        let s = setup.of(run.get());
+        let f = s.beliefs.forgetting_per_day;
         if f == 0.0 {
+            continue;
+        }
+        if s.mechanisms.leader > 0.0 {
+            let Levels { state, leader } = &mut *levels;
+            for v in [state, leader] {
+                for (b, p) in v.iter_mut().zip(&prior.0) {
+                    *b = (1.0 - f) * *b + f * p;
+                }
+            }
+            levels.mix(s.beliefs.leader_weight, &mut belief.0);
             continue;
         }
         for (b, p) in belief.0.iter_mut().zip(&prior.0) {

@@ -9,7 +9,7 @@
 use bevy_ecs::prelude::*;
 use sidelines_scenario::{ModelKind, Variable};
 
-use crate::alignment::{Courtship, Lanes, Leverage};
+use crate::alignment::{Acceptance, Courtship, Lanes, Leverage};
 use crate::negotiation::{Attention, Disposition, Resolve, Stalling, Talks, TalksOutcome};
 use crate::shared::*;
 
@@ -25,6 +25,7 @@ pub fn apply_events(
     mut belligerents: Query<(&mut Resolve, &mut Stalling)>,
     mut lanes: Query<(&mut Lanes, &mut Leverage)>,
     mut courtship: Query<&mut Courtship>,
+    mut engagement: Query<&mut Acceptance>,
     dispositions: Query<&Disposition>,
 ) {
     for e in events.read() {
@@ -33,9 +34,23 @@ pub fn apply_events(
         let k = &s.kinds;
         let talks = &mut talks.0[run];
         let open = talks.is_open();
-        let end = |t: &mut Talks, o: TalksOutcome| {
+        let resumption = s.mechanisms.resumption > 0.0;
+        let counterpart = s.mediator.counterpart.as_ref().map(|c| c.index);
+        let mut end = |t: &mut Talks, o: TalksOutcome| {
             if t.outcome.is_none() {
                 t.outcome = Some((o, clock.day));
+            }
+            // Applied: the talks are closed by their outcome now, which a resumption can undo.
+            t.closing = false;
+            // With resumption, an observer's engagement ends with the talks it is party to, so
+            // that it answers the next overture afresh (2005: Pyongyang boycotted, then came
+            // back); before, an acceptance was for good.
+            if resumption
+                && !o.is_final()
+                && let Some(c) = counterpart
+                && let Ok(mut acc) = engagement.get_mut(roster.get(run, c))
+            {
+                acc.engaged = false;
             }
         };
         // Concessions move a war's talks; an episode without one has no progress.
@@ -89,6 +104,19 @@ pub fn apply_events(
             }
             x if x == k[ModelKind::TalksCollapse] => end(talks, TalksOutcome::TalksCollapse),
             x if x == k[ModelKind::UsDisengages] => end(talks, TalksOutcome::UsDisengaged),
+            x if x == k[ModelKind::Agreement] => end(talks, TalksOutcome::Agreement),
+            x if x == k[ModelKind::TalksResumed]
+                && resumption
+                && talks.outcome.is_some_and(|(o, _)| !o.is_final()) =>
+            {
+                talks.outcome = None;
+                talks.closing = false;
+            }
+            x if x == k[ModelKind::TestMoratorium] || x == k[ModelKind::MoratoriumEnded] => {
+                if let Ok(mut acc) = engagement.get_mut(roster.get(run, e.source)) {
+                    acc.moratorium = x == k[ModelKind::TestMoratorium];
+                }
+            }
             _ => {}
         }
         for fx in &s.events[e.kind].effects {
@@ -124,6 +152,16 @@ pub fn apply_events(
                     Variable::Courtship => {
                         if let Ok(mut c) = courtship.get_mut(ent) {
                             c.level = (c.level + delta).clamp(0.0, 1.0);
+                        }
+                    }
+                    Variable::Standing(lane) => {
+                        if let Ok((mut l, _)) = lanes.get_mut(ent) {
+                            l.standing[lane] += delta * s.mechanisms.standing;
+                        }
+                    }
+                    Variable::Offer => {
+                        if let Ok((mut l, _)) = lanes.get_mut(ent) {
+                            l.offer = (l.offer + delta * s.mechanisms.offers).clamp(0.0, 1.0);
                         }
                     }
                 }

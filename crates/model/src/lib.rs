@@ -26,7 +26,9 @@ use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor
 use sidelines_scenario::{ActorKind, Scenario};
 
 pub use alignment::{ANSWERS, Acceptance, Answer, Courting, Courtship, Lanes, Leverage, Ties};
-pub use beliefs::{Fears, Prior, Transfer, Trust, TypeBelief, bayes_update, evidence_weight};
+pub use beliefs::{
+    Fears, Levels, Prior, Transfer, Trust, TypeBelief, bayes_update, evidence_weight,
+};
 pub use negotiation::{
     Attention, Disposition, Mediating, MunitionsNeed, Pressure, Resolve, Stalling, Talks,
     TalksOutcome, War,
@@ -119,7 +121,13 @@ pub fn build_schedule(ambiguity: LogLevel) -> Schedule {
     );
     schedule.add_systems(beliefs::derive_trust_and_fears.in_set(Derived));
     schedule.add_systems(
-        (alignment::reweigh_lanes, alignment::adjust_courtship, alignment::answer_overtures)
+        (
+            alignment::reweigh_lanes,
+            alignment::adjust_courtship,
+            alignment::answer_overtures,
+            alignment::take_initiative,
+            alignment::make_own_moves,
+        )
             .chain()
             .in_set(Alignment),
     );
@@ -431,6 +439,36 @@ impl Simulation {
     }
 }
 
+/// A hedging observer's day-0 lanes: its weights, and the offsets that hold them at rest
+/// (`mechanisms.rest`) given its day-0 leverage, the courtship it gets at day 0 and what it
+/// expects engagement to pay under its prior.
+fn day0_lanes(
+    s: &Scenario,
+    al: &sidelines_scenario::ActorAlignment,
+    weights: [f64; 4],
+    prior: &[f64],
+) -> Lanes {
+    use sidelines_scenario::{LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US};
+    let Some(a) = &s.alignment else {
+        return Lanes::at_rest(weights, [0.0; 4], 1.0, 0.0);
+    };
+    let courted = al
+        .courted_by
+        .as_ref()
+        .and_then(|by| match &s.actors[by.index].kind {
+            ActorKind::Observer(o) => o.courtship.as_ref().map(|c| c.base_per_day),
+            _ => None,
+        })
+        .unwrap_or(0.0);
+    let payoff: f64 = prior.iter().zip(&s.hypotheses).map(|(b, h)| b * h.engagement_payoff).sum();
+    let mut u0 = [0.0; 4];
+    u0[LANE_RUSSIA] = a.russia_utility + a.russia_per_leverage * al.leverage;
+    u0[LANE_CHINA] = a.china_utility + a.china_per_courtship * courted;
+    u0[LANE_US] = a.us_engagement_utility + a.us_per_engagement_payoff * payoff;
+    u0[LANE_SELF] = a.self_reliance_utility;
+    Lanes::at_rest(weights, u0, a.temperature, s.mechanisms.rest)
+}
+
 /// Inserts (or overwrites in place) an actor's initial components.
 fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
     let mut ent = world.entity_mut(e);
@@ -469,7 +507,8 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
             let (trust, fears) = beliefs::trust_and_fears(&prior, &s.hypotheses);
             ent.insert((
                 TypeBelief(prior.clone()),
-                Prior(prior),
+                Levels { state: prior.clone(), leader: prior.clone() },
+                Prior(prior.clone()),
                 Transfer(o.transfer),
                 trust,
                 fears,
@@ -481,9 +520,11 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
                 }
             }
             if let Some(al) = &o.alignment {
+                let weights = al.lane_weights();
                 ent.insert((
                     Leverage(al.leverage),
-                    Lanes { weights: al.lane_weights(), shocks: [0.0; 4] },
+                    day0_lanes(s, al, weights, &prior),
+                    alignment::Rest { self_reliance: weights[sidelines_scenario::LANE_SELF] },
                     Acceptance::default(),
                     alignment::Ties {
                         leverage_from: al.leverage_from.as_ref().map(|r| r.index),

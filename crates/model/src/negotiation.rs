@@ -14,7 +14,7 @@
 //! where events change state, whether the model or a scripted timeline produced them.
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ModelKind, Scenario};
+use sidelines_scenario::{ModelKind, ModelKinds, Scenario};
 
 use crate::shared::*;
 
@@ -35,6 +35,8 @@ pub struct Mediating {
     pub overture_target: usize,
     /// The observer it negotiates with directly, if any.
     pub counterpart: Option<usize>,
+    /// Attention at or above which ended talks resume (`mechanisms.resumption`).
+    pub resume_above: f64,
     /// How it leans on the two sides of a war, when there is one.
     pub pressure: Option<Pressure>,
 }
@@ -63,6 +65,7 @@ impl Mediating {
             overture_rate_per_day: m.overture_rate_per_day,
             overture_target: m.overture_target.index,
             counterpart: m.counterpart.as_ref().map(|c| c.index),
+            resume_above: m.resume_above,
             pressure: s.conflict.as_ref().map(|c| Pressure {
                 partner: c.partner,
                 adversary: c.adversary,
@@ -108,6 +111,8 @@ pub enum TalksOutcome {
     SettlementBalanced,
     TalksCollapse,
     UsDisengaged,
+    /// A deal signed with the counterpart (a record's `agreement`).
+    Agreement,
 }
 
 impl TalksOutcome {
@@ -117,11 +122,17 @@ impl TalksOutcome {
             TalksOutcome::SettlementBalanced => "settlement_balanced",
             TalksOutcome::TalksCollapse => "talks_collapse",
             TalksOutcome::UsDisengaged => "us_disengaged",
+            TalksOutcome::Agreement => "agreement",
         }
     }
 
     pub fn is_settlement(self) -> bool {
         matches!(self, TalksOutcome::SettlementRussianTerms | TalksOutcome::SettlementBalanced)
+    }
+
+    /// Whether the talks can resume after this end: not after a deal.
+    pub fn is_final(self) -> bool {
+        self.is_settlement() || self == TalksOutcome::Agreement
     }
 }
 
@@ -189,11 +200,12 @@ fn negotiation_event(
 }
 
 /// The event kinds that end the talks when applied (see `Talks::closing`).
-const ENDS_TALKS: [ModelKind; 4] = [
+const ENDS_TALKS: [ModelKind; 5] = [
     ModelKind::TalksCollapse,
     ModelKind::UsDisengages,
     ModelKind::SettlementRussianTerms,
     ModelKind::SettlementBalanced,
+    ModelKind::Agreement,
 ];
 
 /// Scripted timeline events for today, in file order, in every run.
@@ -293,10 +305,24 @@ fn mediator_moves(
     adv_relief_demand: Option<f64>,
     out: &mut dyn FnMut(Occurred),
 ) {
+    let k = &s.kinds;
     if !talks.is_open() {
+        // Talks that broke down or were walked out of resume once the mediator's interest is
+        // back (`mechanisms.resumption`): Washington returned after the 1994 crisis, to the
+        // Six-Party table in 2005 and 2007, and to Tehran in 2013. What brings interest back
+        // are events' declared effects on attention: an observer's proposal, a test, a crisis.
+        let resumable = talks.outcome.is_some_and(|(o, _)| !o.is_final()) && !talks.closing;
+        let kind = k[ModelKind::TalksResumed];
+        if resumable
+            && s.mechanisms.resumption > 0.0
+            && kind != ModelKinds::ABSENT
+            && att >= m.resume_above
+        {
+            let with = m.counterpart.or(m.pressure.map(|p| p.partner));
+            out(negotiation_event(talks, run, day, kind, me, with));
+        }
         return;
     }
-    let k = &s.kinds;
     let rng = &mut rngs.negotiation;
     // Fixed number of draws per day, whatever happens.
     let u_round = uniform(rng);

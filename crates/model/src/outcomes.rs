@@ -16,7 +16,7 @@
 //! Seoul's and Tokyo's).
 
 use bevy_ecs::prelude::*;
-use sidelines_scenario::{ActorKind, Expect, Scenario};
+use sidelines_scenario::{ActorKind, Expect, ModelKind, ModelKinds, Scenario};
 
 use crate::Value;
 use crate::alignment::{ANSWERS, Acceptance};
@@ -43,6 +43,7 @@ pub const TALKS_OUTCOMES: &[&str] = &[
     "talks_collapse",
     "us_disengaged",
     "ongoing",
+    "agreement",
 ];
 
 /// The labels of a flag outcome.
@@ -69,6 +70,8 @@ enum Extract {
     Accepts(usize),
     AcceptsDay(usize),
     Answer(usize),
+    Initiates(usize),
+    Engaged(usize),
     /// The `slot`-th value `recording::actor_values` visits for this actor.
     Final {
         actor: usize,
@@ -266,6 +269,27 @@ pub fn table(world: &mut World, s: &Scenario, first: &[Entity]) -> Vec<Outcome> 
                 outcome(&format!("{code}_accepts_talks_day"), OutcomeKind::Day, false, day)
                     .meaning(format!("the day {who} accepted talks; empty if it never did")),
             );
+            if s.kinds[ModelKind::TalksProposed] != ModelKinds::ABSENT {
+                let flag = OutcomeKind::Category(FLAG_VALUES);
+                out.push(
+                    outcome(
+                        &format!("{code}_initiates_talks"),
+                        flag,
+                        false,
+                        Extract::Initiates(id.0),
+                    )
+                    .meaning(format!("TRUE if {who} proposed talks with {mediator} itself")),
+                );
+            }
+            let flag = OutcomeKind::Category(FLAG_VALUES);
+            out.push(
+                outcome(&format!("{code}_engaged"), flag, false, Extract::Engaged(id.0)).meaning(
+                    format!(
+                        "TRUE if {who} is in talks with {mediator} at the end (it accepted or \
+                         proposed them, and they have not ended since)"
+                    ),
+                ),
+            );
             let answers = OutcomeKind::Category(ANSWERS);
             out.push(
                 outcome(&format!("{code}_answer"), answers, false, Extract::Answer(id.0)).meaning(
@@ -362,6 +386,12 @@ pub fn collect(world: &mut World, table: &[Outcome], run: usize, out: &mut Vec<V
             Extract::TalksEndDay => talks.outcome.map_or(Value::Missing, |(_, d)| Value::Day(d)),
             Extract::Accepts(a) => {
                 Value::Flag(acc.get(world, roster.get(run, a)).is_ok_and(|x| x.day.is_some()))
+            }
+            Extract::Initiates(a) => {
+                Value::Flag(acc.get(world, roster.get(run, a)).is_ok_and(|x| x.initiated.is_some()))
+            }
+            Extract::Engaged(a) => {
+                Value::Flag(acc.get(world, roster.get(run, a)).is_ok_and(|x| x.engaged))
             }
             Extract::Answer(a) => {
                 Value::Text(acc.get(world, roster.get(run, a)).map_or("none", |x| x.answer.name()))

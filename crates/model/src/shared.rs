@@ -93,6 +93,8 @@ pub enum Origin {
     Background = 4,
     Courtship = 5,
     Acceptance = 6,
+    Initiative = 7,
+    OwnMoves = 8,
 }
 
 /// Something that happened in one run on one day.
@@ -126,6 +128,10 @@ pub struct Rngs {
     pub overture: Pcg64,
     pub background: Pcg64,
     pub courtship: Pcg64,
+    /// An observer's proposals of talks (`mechanisms.initiative`).
+    pub initiative: Pcg64,
+    /// An observer's own weapons tests (`mechanisms.own_moves`).
+    pub own_moves: Pcg64,
 }
 
 impl Rngs {
@@ -137,6 +143,9 @@ impl Rngs {
             overture: Pcg64::new(state, 2),
             background: Pcg64::new(state, 3),
             courtship: Pcg64::new(state, 4),
+            // Streams far from the perception streams (5 + observer index).
+            initiative: Pcg64::new(state, 1 << 64),
+            own_moves: Pcg64::new(state, (1 << 64) + 1),
         }
     }
 

@@ -221,6 +221,7 @@ fn talks_words(value: &str) -> String {
         "talks_collapse" => String::from("talks collapse"),
         "us_disengaged" => String::from("the US walks away"),
         "ongoing" => String::from("still going at the end"),
+        "agreement" => String::from("an agreement signed"),
         v => v.replace('_', " "),
     }
 }

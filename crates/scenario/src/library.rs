@@ -39,21 +39,30 @@ pub const EMBEDDED: &[(&str, &str, &str)] = &[
         include_str!("../../../configs/scenarios/war-continues.toml"),
     ),
     (
+        "model-2025",
+        "The baseline under the 2025 model: every mechanism added since switched off",
+        include_str!("../../../configs/scenarios/model-2025.toml"),
+    ),
+    (
         "iran-talks-2025",
         "A second episode, no war: US-Iran nuclear talks from 2025-03-07, watched by Pyongyang and Israel",
         include_str!("../../../configs/scenarios/iran-talks-2025.toml"),
     ),
 ];
 
-/// The embedded scenarios that are variants of `base` (its branches).
+/// The embedded scenarios that are variants of `base` (its branches). A variant that sets only
+/// `mechanisms.*` and likelihoods (`model-2025`) is another model of how observers read the
+/// same world, not a branch of it.
 pub fn variants_of(base: &str) -> Vec<&'static str> {
     EMBEDDED
         .iter()
         .filter(|(_, _, text)| {
-            toml::from_str::<toml::Table>(text)
-                .ok()
-                .and_then(|t| t.get("base").and_then(|b| b.as_str().map(|b| b == base)))
-                .unwrap_or(false)
+            let Ok(t) = toml::from_str::<toml::Table>(text) else { return false };
+            let of_base = t.get("base").and_then(|b| b.as_str()) == Some(base);
+            let model_only = t.get("set").and_then(|s| s.as_table()).is_some_and(|s| {
+                s.keys().all(|k| k.starts_with("mechanisms.") || k.contains(".likelihood."))
+            });
+            of_base && !model_only
         })
         .map(|(name, _, _)| *name)
         .collect()

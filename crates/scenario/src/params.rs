@@ -30,6 +30,7 @@ pub const GROUPS: &[Group] = &[
     Group { at: "negotiation", role: None, params: Negotiation::PARAMS },
     Group { at: "war", role: None, params: War::PARAMS },
     Group { at: "beliefs", role: None, params: Beliefs::PARAMS },
+    Group { at: "mechanisms", role: None, params: Mechanisms::PARAMS },
     Group { at: "alignment", role: None, params: Alignment::PARAMS },
     Group { at: "events.*", role: None, params: RawEventKind::PARAMS },
     Group { at: "events.*.effects.*", role: None, params: RawEffect::PARAMS },
@@ -74,6 +75,11 @@ pub fn domain(param_path: &str) -> Option<Domain> {
 /// Writes each declared default into the tables that leave it out, so that everything
 /// downstream (validation, `describe`, variants, sweeps, the manifest) sees one document.
 pub fn fill_defaults(doc: &mut Table) {
+    // Every switch of `[mechanisms]` has a default, so a file may leave the table out; it is
+    // written into the document so that its values have paths a variant or sweep can set.
+    if !doc.contains_key("mechanisms") {
+        doc.insert(String::from("mechanisms"), Value::Table(Table::new()));
+    }
     for g in GROUPS {
         if g.params.iter().all(|p| p.default.is_none()) {
             continue;

@@ -97,6 +97,7 @@ pub fn load_replay(
         (ModelKind::TalksAccepted, "an observer's own decision"),
         (ModelKind::ConditionalOffer, "an observer's own decision"),
         (ModelKind::OvertureRefused, "an observer's own decision"),
+        (ModelKind::TalksProposed, "an observer's own decision"),
         (ModelKind::ChinaCourtship, "a courting observer's own decision"),
     ];
     let mut rows = Vec::new();

@@ -31,6 +31,7 @@ pub struct Scenario {
     /// (`ukraine-watch`); none in an episode where the mediator talks directly to an observer.
     pub conflict: Option<Conflict>,
     pub beliefs: Beliefs,
+    pub mechanisms: Mechanisms,
     /// Present when an observer hedges (has `[actors.alignment]`).
     pub alignment: Option<Alignment>,
     pub events: Vec<EventKind>,
@@ -272,6 +273,9 @@ parameters! {
         pub relief_rate_per_day: Option<f64> =>
             "with belligerents: daily chance of offering the adversary sanctions relief"
             [0.0, 1.0],
+        pub resume_above: f64 =>
+            "attention at or above which ended talks resume (mechanisms.resumption; above disengage_below)"
+            [0.0, 1.0] default 0.5,
     }
 }
 
@@ -358,7 +362,69 @@ parameters! {
             "weight of a statement's evidence relative to an action's (an exponent)" [0.0, 1.0],
         pub forgetting_per_day: f64 =>
             "daily pull of beliefs back toward the prior" [0.0, 1.0],
+        // Leader-level credibility (`mechanisms.leader`): observers keep one belief about the
+        // leader's own line and one about the state's policy (Wolford 2007; Renshon, Dafoe and
+        // Huth 2018: reputations attach to leaders as well as to states). Defaults are
+        // assumptions: an even split, and half of what one level shows read into the other.
+        pub leader_weight: f64 =>
+            "share of the leader's own line in what observers expect of the mediator (mechanisms.leader)"
+            [0.0, 1.0] default 0.5,
+        pub level_spillover: f64 =>
+            "evidence weight one level's conduct carries for the other level's belief (mechanisms.leader)"
+            [0.0, 1.0] default 0.5,
     }
+}
+
+parameters! {
+    /// Which of the mechanisms added for episodes beyond 2025 act, each a weight in [0, 1]:
+    /// 0 switches it off (the model of the 2025 release is every weight at 0, the embedded
+    /// variant `model-2025`), 1 is the mechanism in full. A file that leaves the table out gets
+    /// every mechanism in full.
+    pub struct Mechanisms {
+        pub initiative: f64 =>
+            "a hedging observer proposes talks itself when its US lane is high enough" [0.0, 1.0]
+            default 1.0,
+        pub resumption: f64 =>
+            "ended talks resume when the mediator's attention recovers; engagement ends with them"
+            [0.0, 1.0] default 1.0,
+        pub standing: f64 =>
+            "lasting shifts of a lane's utility (standing.LANE effects) act" [0.0, 1.0]
+            default 1.0,
+        pub own_moves: f64 =>
+            "a hedging observer's own weapons tests and moratoria" [0.0, 1.0] default 1.0,
+        pub offers: f64 =>
+            "offers on the table (offer effects) pull the US lane, weighed by trust" [0.0, 1.0]
+            default 1.0,
+        pub leader: f64 =>
+            "separate beliefs about the leader's line and the state's policy" [0.0, 1.0]
+            default 1.0,
+        pub rest: f64 =>
+            "hedging lanes start at rest whatever the prior (day-0 utilities from the weights)"
+            [0.0, 1.0] default 1.0,
+    }
+}
+
+impl Default for Mechanisms {
+    fn default() -> Mechanisms {
+        Mechanisms {
+            initiative: 1.0,
+            resumption: 1.0,
+            standing: 1.0,
+            own_moves: 1.0,
+            offers: 1.0,
+            leader: 1.0,
+            rest: 1.0,
+        }
+    }
+}
+
+/// Whose conduct an event shows: the leader's own line, or the state's policy (the default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    #[default]
+    State,
+    Leader,
 }
 
 parameters! {
@@ -386,6 +452,25 @@ parameters! {
         pub offer_talks_above: f64 =>
             "US-engagement weight at or above which a refused overture gets a conditional offer"
             [0.0, 1.0],
+        // Defaults below are assumptions, each named in its doc line; scenarios write them out.
+        pub initiate_margin: f64 =>
+            "US weight above accept_talks_above at which it proposes talks itself (mechanisms.initiative; proposing costs more than accepting)"
+            [0.0, 1.0] default 0.05,
+        pub initiative_rate_per_day: f64 =>
+            "daily chance of proposing talks while inclined enough (mechanisms.initiative)"
+            [0.0, 1.0] default 0.02,
+        pub standing_half_life_days: f64 =>
+            "days for a lasting shift of a lane (standing.LANE) to halve (mechanisms.standing)"
+            [1.0, 36_500.0] default 365.0,
+        pub us_per_offer: f64 =>
+            "utility of the US lane per unit of offer on the table, at full trust (mechanisms.offers)"
+            [0.0, 10.0] default 1.0,
+        pub offer_half_life_days: f64 =>
+            "days for an offer on the table to halve without being renewed (mechanisms.offers)"
+            [1.0, 36_500.0] default 180.0,
+        pub test_rate_per_day: f64 =>
+            "daily chance of a weapons test at day-0 self-reliance, outside a moratorium (mechanisms.own_moves)"
+            [0.0, 1.0] default 0.0,
     }
 }
 
@@ -393,6 +478,7 @@ parameters! {
 pub struct EventKind {
     pub name: String,
     pub class: Class,
+    pub level: Level,
     pub visibility: f64,
     /// One likelihood per hypothesis, in hypothesis order.
     pub likelihood: Vec<f64>,
@@ -423,6 +509,10 @@ pub enum Variable {
     Leverage,
     /// A courting observer's courtship rate.
     Courtship,
+    /// A lasting shift of one hedging lane's utility (index into `LANES`).
+    Standing(usize),
+    /// The offer on the table from the mediator, in [0, 1].
+    Offer,
 }
 
 impl Variable {
@@ -433,9 +523,13 @@ impl Variable {
             "attention" => Variable::Attention,
             "leverage" => Variable::Leverage,
             "courtship" => Variable::Courtship,
+            "offer" => Variable::Offer,
             _ => {
-                let lane = s.strip_prefix("utility.")?;
-                Variable::Utility(LANES.iter().position(|l| *l == lane)?)
+                let lane_of = |l: &str| LANES.iter().position(|x| *x == l);
+                if let Some(lane) = s.strip_prefix("standing.") {
+                    return Some(Variable::Standing(lane_of(lane)?));
+                }
+                Variable::Utility(lane_of(s.strip_prefix("utility.")?)?)
             }
         })
     }
@@ -445,17 +539,19 @@ impl Variable {
         match (self, &actor.kind) {
             (Variable::Resolve | Variable::Stalling, ActorKind::Belligerent(_)) => true,
             (Variable::Attention, ActorKind::Mediator) => true,
-            (Variable::Utility(_) | Variable::Leverage, ActorKind::Observer(o)) => {
-                o.alignment.is_some()
-            }
+            (
+                Variable::Utility(_) | Variable::Leverage | Variable::Standing(_) | Variable::Offer,
+                ActorKind::Observer(o),
+            ) => o.alignment.is_some(),
             (Variable::Courtship, ActorKind::Observer(o)) => o.courtship.is_some(),
             _ => false,
         }
     }
 }
 
-pub const VARIABLES: &str = "resolve, stalling, attention, leverage, courtship, \
-utility.russia, utility.china, utility.us_engagement, utility.self_reliance";
+pub const VARIABLES: &str = "resolve, stalling, attention, leverage, courtship, offer, \
+utility.russia, utility.china, utility.us_engagement, utility.self_reliance, standing.russia, \
+standing.china, standing.us_engagement, standing.self_reliance";
 
 /// Declares `ModelKind`, one variant per event kind the model itself emits, with its name in
 /// the scenario file. Adding one is one line here; validation then requires the scenario to
@@ -501,6 +597,12 @@ model_kinds! {
     TalksAccepted = "talks_accepted",
     ConditionalOffer = "conditional_offer",
     OvertureRefused = "overture_refused",
+    TalksProposed = "talks_proposed",
+    TalksResumed = "talks_resumed",
+    WeaponsTest = "weapons_test",
+    TestMoratorium = "test_moratorium",
+    MoratoriumEnded = "moratorium_ended",
+    Agreement = "agreement",
 }
 
 /// The process of the model that emits a `ModelKind`: a scenario must declare the kind when
@@ -515,6 +617,10 @@ pub enum Process {
     Hedging,
     /// A scenario with a courting observer: its gestures.
     Courting,
+    /// A mechanism added for other episodes (initiative, resumption, own moves) or a kind only
+    /// a record scripts (an agreement): emitted when the scenario declares the kind, never
+    /// required, so that files written before the mechanisms still load.
+    Optional,
 }
 
 impl ModelKind {
@@ -524,6 +630,8 @@ impl ModelKind {
             TalksRound | UsDisengages | SummitOverture => Process::Mediator,
             TalksAccepted | ConditionalOffer | OvertureRefused => Process::Hedging,
             ChinaCourtship => Process::Courting,
+            TalksProposed | TalksResumed | WeaponsTest | TestMoratorium | MoratoriumEnded
+            | Agreement => Process::Optional,
             BlackSeaDeal
             | ComprehensiveCeasefire
             | SettlementRussianTerms

@@ -15,7 +15,9 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::resolved::{Alignment, Beliefs, Hypothesis, Mediator, Negotiation, War};
+use crate::resolved::{
+    Alignment, Beliefs, Hypothesis, Level, Mechanisms, Mediator, Negotiation, War,
+};
 
 /// A map that keeps the order its keys have in the file (hypotheses, priors, lanes).
 #[derive(Clone, Debug, PartialEq)]
@@ -86,6 +88,9 @@ parameters! {
         #[serde(default)]
         pub war: Option<War>,
         pub beliefs: Beliefs,
+        /// Filled in whole by `params::fill_defaults` when the file leaves it out.
+        #[serde(default)]
+        pub mechanisms: Mechanisms,
         /// When an observer hedges.
         #[serde(default)]
         pub alignment: Option<Alignment>,
@@ -145,6 +150,9 @@ pub enum Class {
 parameters! {
     pub struct RawEventKind {
         pub class: Class,
+        /// Whose conduct it shows: `leader` or `state` (the default).
+        #[serde(default)]
+        pub level: Level,
         pub visibility: f64 => "chance an attentive observer hears of an event of this kind" [0.0, 1.0],
         // A likelihood is relative within one event kind; 0 would make a hypothesis impossible
         // forever after one observation, so it is excluded.

@@ -186,6 +186,15 @@ impl Checker {
                 "must not be above alignment.accept_talks_above (an offer is a weaker yes)",
             );
         }
+        if let Some(m) = &mediator
+            && raw.mechanisms.resumption > 0.0
+            && m.resume_above <= m.disengage_below
+        {
+            self.problem(
+                "mediator.resume_above",
+                "must be above mediator.disengage_below (resumed talks would end the same day)",
+            );
+        }
         if !self.problems.is_empty() {
             return None;
         }
@@ -200,6 +209,7 @@ impl Checker {
             mediator: mediator?,
             conflict: conflict?,
             beliefs: raw.beliefs,
+            mechanisms: raw.mechanisms,
             alignment: raw.alignment,
             events,
             kinds: kinds?,
@@ -559,6 +569,7 @@ impl Checker {
                 Some(likelihood) => out.push(EventKind {
                     name: name.clone(),
                     class: e.class,
+                    level: e.level,
                     visibility: e.visibility,
                     likelihood,
                     effects,
@@ -635,6 +646,7 @@ impl Checker {
             Process::Courting => actors
                 .iter()
                 .any(|a| matches!(&a.kind, ActorKind::Observer(o) if o.courtship.is_some())),
+            Process::Optional => false,
         };
         let mut idx = Vec::with_capacity(ModelKind::ALL.len());
         let mut ok = true;
