@@ -568,8 +568,32 @@ fn arm_scenario(doc: &toml::Table, arm: Arm) -> Result<Scenario> {
             timeline(&mut doc, entries);
         }
         Arm::Tilted => {
-            set_rescaled(&mut doc, "alignment.us_per_engagement_payoff", 3.0)
-                .map_err(|m| anyhow::anyhow!("{m}"))?;
+            // Engagement made to pay more, from day 1 on: a lasting shift of Pyongyang's US lane
+            // by a kind that says nothing about the US (flat likelihoods). Until 2026-12 the arm
+            // raised `us_per_engagement_payoff` to 3.0 and the tilt came from the day-0
+            // utilities no longer matching the weights; with day 0 at rest
+            // (`mechanisms.rest`) that tilt is gone, and a steeper slope alone tilts nothing.
+            let events = doc
+                .get_mut("events")
+                .and_then(toml::Value::as_table_mut)
+                .context("events table")?;
+            let mut kind = toml::Table::new();
+            kind.insert("class".into(), "action".into());
+            kind.insert("visibility".into(), 1.0.into());
+            let mut l = toml::Table::new();
+            for h in ["deal_seeker", "hard_bargainer", "unserious", "reliable"] {
+                l.insert(h.into(), 0.5.into());
+            }
+            kind.insert("likelihood".into(), l.into());
+            let mut fx = toml::Table::new();
+            fx.insert("actor".into(), "KP".into());
+            fx.insert("variable".into(), "standing.us_engagement".into());
+            // Worth what the steeper slope added at day 0: (3.0 - 1.6) x the expected payoff
+            // under Pyongyang's prior (0.305, ukraine-watch's calibration note).
+            fx.insert("delta".into(), 0.43.into());
+            kind.insert("effects".into(), toml::Value::Array(vec![fx.into()]));
+            events.insert("tilt".into(), kind.into());
+            timeline(&mut doc, vec![(1, "tilt", "KP", "US")]);
         }
         _ => {}
     }

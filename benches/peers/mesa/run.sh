@@ -58,6 +58,16 @@ echo "python: $("$PY" --version 2>&1), mesa $("$PY" -c 'import mesa; print(mesa.
 PIN=()
 if [ -n "$CPU" ] && command -v taskset >/dev/null; then PIN=(taskset -c "$CPU"); fi
 
+# The port implements the 2025 model: the Rust runs it is compared with switch off every
+# mechanism added since (README, "Mechanisms beyond 2025"), appended as a [mechanisms] table.
+rust_2025() {
+    cp "$1" "$2"
+    printf '\n[mechanisms]\n' >>"$2"
+    for m in initiative resumption standing own_moves offers leader rest; do
+        printf '%s = 0.0\n' "$m" >>"$2"
+    done
+}
+
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
 
@@ -85,7 +95,8 @@ speed() {
 
 agree() {
     echo "== agree ($AGREE_RUNS runs each; Rust seed $RUST_SEED, Mesa seeds $MESA_SEED..)"
-    "$SIDELINES" batch "$SCENARIO" --runs "$AGREE_RUNS" --seed "$RUST_SEED" --quiet \
+    rust_2025 "$SCENARIO" "$TMP/rust_2025.toml"
+    "$SIDELINES" batch "$TMP/rust_2025.toml" --runs "$AGREE_RUNS" --seed "$RUST_SEED" --quiet \
         --out "$TMP/rust_agree" >/dev/null
     "$PY" "$HERE/model.py" batch --scenario "$SCENARIO" --runs "$AGREE_RUNS" \
         --seed "$MESA_SEED" --out "$TMP/mesa_runs.csv"
@@ -95,9 +106,10 @@ agree() {
 replay() {
     echo "== replay ($REPLAY_RUNS Rust runs with every channel's noise set to 0)"
     sed -E 's/^noise = [0-9.]+/noise = 0.0/' "$SCENARIO" >"$TMP/noise0.toml"
+    rust_2025 "$TMP/noise0.toml" "$TMP/noise0_2025.toml"
     local dirs=()
     for s in $(seq 1 "$REPLAY_RUNS"); do
-        "$SIDELINES" run "$TMP/noise0.toml" --seed "$s" --out "$TMP/replay/$s" >/dev/null
+        "$SIDELINES" run "$TMP/noise0_2025.toml" --seed "$s" --out "$TMP/replay/$s" >/dev/null
         dirs+=("$TMP/replay/$s")
     done
     (cd "$HERE" && "$PY" replay.py --scenario "$TMP/noise0.toml" "${dirs[@]}") >"$TMP/replay.out" \
