@@ -317,6 +317,9 @@ fn mediator_moves(
             && s.mechanisms.resumption > 0.0
             && kind != ModelKinds::ABSENT
             && att >= m.resume_above
+            // A file written before the mechanism may walk out above the default `resume_above`:
+            // talks never resume into an immediate walk-out.
+            && att >= m.disengage_below
         {
             let with = m.counterpart.or(m.pressure.map(|p| p.partner));
             out(negotiation_event(talks, run, day, kind, me, with));

@@ -274,7 +274,7 @@ parameters! {
             "with belligerents: daily chance of offering the adversary sanctions relief"
             [0.0, 1.0],
         pub resume_above: f64 =>
-            "attention at or above which ended talks resume (mechanisms.resumption; above disengage_below)"
+            "attention at or above which ended talks resume (mechanisms.resumption; and at or above disengage_below)"
             [0.0, 1.0] default 0.5,
     }
 }

@@ -186,15 +186,6 @@ impl Checker {
                 "must not be above alignment.accept_talks_above (an offer is a weaker yes)",
             );
         }
-        if let Some(m) = &mediator
-            && raw.mechanisms.resumption > 0.0
-            && m.resume_above <= m.disengage_below
-        {
-            self.problem(
-                "mediator.resume_above",
-                "must be above mediator.disengage_below (resumed talks would end the same day)",
-            );
-        }
         if !self.problems.is_empty() {
             return None;
         }
