@@ -84,7 +84,7 @@ pub fn run_with(
     let checkpoint_every = Duration::try_from_secs_f64(args.exec.checkpoint_every.max(0.0))
         .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
     let threads = crate::threads(args.exec.threads);
-    let shard = crate::merge::shard(args.exec.shard.as_deref())?;
+    let shard = crate::shard::shard(args.exec.shard.as_deref())?;
     let runs = shard.map_or(0..args.runs, |s| s.slice(args.runs));
     let plan = Plan {
         points: vec![scenario.clone()],
@@ -223,7 +223,7 @@ pub fn run_with(
                 }
             }
             if let Some(shard) = shard {
-                crate::merge::mark_shard(
+                crate::shard::mark_shard(
                     &mut manifest,
                     shard,
                     "runs",
@@ -233,7 +233,7 @@ pub fn run_with(
                 writer
                     .finish(&sim, &aggregators, manifest, args.exec.table_format())
                     .with_context(|| format!("finishing the shard in {}", dir.display()))?;
-                return crate::merge::shard_done(shard, "runs", runs, &dir, elapsed);
+                return crate::shard::shard_done(shard, "runs", runs, &dir, elapsed);
             }
             let more = finish(&dir, &sim, &aggregators[0])?;
             writer

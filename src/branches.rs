@@ -57,7 +57,7 @@ pub struct Args {
     /// Master seed; run r of every row has the seed of run r of a batch with this seed.
     #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
     pub seed: u64,
-    /// Worker threads [default: all cores]; results do not depend on it.
+    /// Worker threads [default: all cores; at most 4 per core]; results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Output folder [default: outputs/branches/<date>T<time>Z/].
@@ -219,7 +219,7 @@ fn load_rows(args: &Args) -> Result<Vec<RowSpec>> {
         );
         let name = format!("replay+{}d", args.then);
         if let Some(dir) = &args.posterior {
-            let per_run = crate::calibrate::posterior_runs(dir, &s, args.runs as usize)?;
+            let per_run = crate::posterior::posterior_runs(dir, &s, args.runs as usize)?;
             rows.push(row(name.clone(), description.clone(), s.clone()));
             let description = format!("{description}, assumptions from {}", dir.display());
             let scenario = rows[rows.len() - 1].scenario.clone();

@@ -29,7 +29,7 @@ use crate::{fresh_dir, guard_out_dir, input_error, read_input, resolve_base, say
 pub struct Args {
     /// A calibration file (e.g. configs/calibration/2025.toml).
     pub file: PathBuf,
-    /// Worker threads [default: all cores]; results do not depend on it.
+    /// Worker threads [default: all cores; at most 4 per core]; results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Output folder [default: outputs/calibrate-<name>/<date>T<time>Z/].
@@ -305,121 +305,6 @@ fn resume(dir: &Path, identity: &serde_json::Value, dims: usize) -> Result<Vec<G
         .filter(|g| g.iter().all(|g| g.theta.iter().all(|t| t.len() == dims)))
         .ok_or_else(|| input_error(format!("{}: a damaged checkpoint", path.display())))?;
     Ok(gens)
-}
-
-/// A finished calibration's posterior: its scenario's name (with the record in it), the
-/// parameter paths, and the last generation's points (actual scale) with normalised weights.
-pub(crate) struct Posterior {
-    pub scenario: String,
-    pub paths: Vec<String>,
-    pub points: Vec<(Vec<f64>, f64)>,
-}
-
-/// Reads `dir`'s manifest and particles.csv.
-pub(crate) fn read_posterior(dir: &Path) -> Result<Posterior> {
-    let bad = |what: String| input_error(format!("--posterior {}: {what}", dir.display()));
-    let manifest = sidelines_report::folder::check(dir)?.manifest;
-    if manifest["kind"] != "calibrate" {
-        return Err(bad(String::from(
-            "is not a calibration folder (its manifest's kind is not calibrate)",
-        )));
-    }
-    let paths: Vec<String> = manifest["parameters"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
-        .unwrap_or_default();
-    let file = dir.join("particles.csv");
-    let mut r = csv::Reader::from_path(&file).map_err(|e| bad(format!("particles.csv: {e}")))?;
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| bad(format!("particles.csv: {e}")))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(g), Some(w)) = (col("generation"), col("weight")) else {
-        return Err(bad(String::from("particles.csv lacks the generation or weight column")));
-    };
-    let cols: Vec<usize> = paths
-        .iter()
-        .map(|p| col(p).ok_or_else(|| bad(format!("particles.csv has no column {p}"))))
-        .collect::<Result<_>>()?;
-    let mut rows = Vec::new();
-    for (line, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| bad(format!("particles.csv: {e}")))?;
-        let num = |k: usize| -> Result<f64> {
-            rec.get(k).and_then(|x| x.parse::<f64>().ok()).filter(|x| x.is_finite()).ok_or_else(
-                || {
-                    bad(format!(
-                        "particles.csv line {}: not a number in column {}",
-                        line + 2,
-                        k + 1
-                    ))
-                },
-            )
-        };
-        let generation = num(g)? as u64;
-        let values = cols.iter().map(|&k| num(k)).collect::<Result<Vec<f64>>>()?;
-        rows.push((generation, values, num(w)?));
-    }
-    let last = rows.iter().map(|r| r.0).max().ok_or_else(|| bad(String::from("no particles")))?;
-    let points: Vec<(Vec<f64>, f64)> =
-        rows.into_iter().filter(|r| r.0 == last).map(|r| (r.1, r.2)).collect();
-    let total: f64 = points.iter().map(|p| p.1).sum();
-    if total.is_nan() || total <= 0.0 || points.iter().any(|p| p.1 < 0.0) {
-        return Err(bad(String::from("the last generation's weights are not positive")));
-    }
-    let points = points.into_iter().map(|(v, w)| (v, w / total)).collect();
-    let scenario = manifest["scenario"].as_str().unwrap_or_default().to_string();
-    Ok(Posterior { scenario, paths, points })
-}
-
-/// Each run's scenario under a calibration's posterior: `runs` draws of its points
-/// (systematic resampling), each the replay scenario with the point's values set.
-pub(crate) fn posterior_runs(
-    dir: &Path,
-    replay: &Scenario,
-    runs: usize,
-) -> Result<Vec<Arc<Scenario>>> {
-    let post = crate::calibrate::read_posterior(dir)?;
-    if post.scenario != replay.name {
-        return Err(input_error(format!(
-            "--posterior {}: a calibration of `{}`, not of `{}`",
-            dir.display(),
-            post.scenario,
-            replay.name
-        )));
-    }
-    let mut points: Vec<Arc<Scenario>> = Vec::with_capacity(post.points.len());
-    for (values, _) in &post.points {
-        let sets = post.paths.iter().map(String::as_str).zip(values.iter().copied());
-        let s = replay.with_values(sets).map_err(|e| {
-            input_error(format!("--posterior {}: a point does not validate: {e}", dir.display()))
-        })?;
-        points.push(Arc::new(s));
-    }
-    Ok(crate::calibrate::resample(&post.points, runs)
-        .into_iter()
-        .map(|k| points[k].clone())
-        .collect())
-}
-
-/// `n` draws from the posterior by systematic resampling (the r-th draw is the point whose
-/// cumulative weight first reaches (r + 1/2) / n): deterministic, each point drawn in
-/// proportion to its weight up to rounding.
-pub(crate) fn resample(points: &[(Vec<f64>, f64)], n: usize) -> Vec<usize> {
-    let mut out = Vec::with_capacity(n);
-    let mut acc = 0.0;
-    let mut k = 0;
-    for r in 0..n {
-        let target = (r as f64 + 0.5) / n as f64;
-        while k + 1 < points.len() && acc + points[k].1 < target {
-            acc += points[k].1;
-            k += 1;
-        }
-        out.push(k);
-    }
-    out
 }
 
 fn toml_to_json(t: &toml::Table) -> serde_json::Value {
@@ -710,7 +595,7 @@ fn write_wave_state(dir: &Path, p: &Prepared, s: &WaveState) -> Result<()> {
 /// DIR/wave/I.
 fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
     let shard =
-        crate::merge::shard(Some(spec))?.ok_or_else(|| input_error("--shard needs a value"))?;
+        crate::shard::shard(Some(spec))?.ok_or_else(|| input_error("--shard needs a value"))?;
     crate::create_out(dir)?;
     let state = read_wave_state(dir, p)?;
     let t = state.generations.len();
@@ -761,7 +646,18 @@ fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
         "scores": scores.iter().map(scored_json).collect::<Vec<_>>(),
     });
     sidelines_report::write_json(&out.join("scores.json"), &scores_json)?;
-    let absolute = |x: &Path| x.canonicalize().unwrap_or_else(|_| x.to_path_buf());
+    // Paths the merge reads back: absolute, and as text exactly (a current folder that is not
+    // UTF-8 would be written lossily and point merge at another path).
+    let absolute = |x: &Path| -> Result<String> {
+        let a = x.canonicalize().unwrap_or_else(|_| x.to_path_buf());
+        a.to_str().map(String::from).ok_or_else(|| {
+            input_error(format!(
+                "{} is not UTF-8 text: a calibration wave records it for merge; rename it",
+                a.display()
+            ))
+        })
+    };
+    let (calibration_path, calibration_dir) = (absolute(&args.file)?, absolute(dir)?);
     let mut manifest = serde_json::json!({
         "tool": "sidelines",
         "version": env!("CARGO_PKG_VERSION"),
@@ -769,15 +665,15 @@ fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
         "command": crate::command_line(),
         "threads": crate::threads(args.threads),
         "elapsed_seconds": elapsed,
-        "calibration_path": absolute(&args.file).display().to_string(),
-        "calibration_dir": absolute(dir).display().to_string(),
+        "calibration_path": calibration_path,
+        "calibration_dir": calibration_dir,
         "identity": p.identity,
         "generation": t,
         "wave_start": start,
         "batches_per_shard": args.batches_per_shard,
     });
     let slice = first as u64..end as u64;
-    crate::merge::mark_shard(&mut manifest, shard, "proposals", slice, (end - first) as u64);
+    crate::shard::mark_shard(&mut manifest, shard, "proposals", slice, (end - first) as u64);
     sidelines_report::write_json(&manifest_path, &manifest)?;
     crate::status(&format!(
         "generation {t}, wave from proposal {start}: shard {} of {} scored proposals {first} to {end} in {elapsed:.1} s\nwrote {}\n",
@@ -895,21 +791,4 @@ pub(crate) fn absorb_wave(shards: &[(PathBuf, serde_json::Value)], out: &Path) -
     say(&message)?;
     crate::status(&format!("wrote {}\n", out.display()));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn systematic_resampling_draws_in_proportion_to_weight() {
-        let pts = |w: &[f64]| w.iter().map(|w| (Vec::new(), *w)).collect::<Vec<_>>();
-        assert_eq!(resample(&pts(&[0.5, 0.25, 0.25]), 4), vec![0, 0, 1, 2]);
-        assert_eq!(resample(&pts(&[0.0, 1.0]), 3), vec![1, 1, 1]);
-        let counts = resample(&pts(&[0.1, 0.6, 0.3]), 1000).iter().fold([0; 3], |mut c, k| {
-            c[*k] += 1;
-            c
-        });
-        assert_eq!(counts, [100, 600, 300]);
-    }
 }

@@ -48,7 +48,7 @@ pub struct Args {
     /// Master seed (design and runs).
     #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
     pub seed: u64,
-    /// Worker threads [default: all cores]; results do not depend on it.
+    /// Worker threads [default: all cores; at most 4 per core]; results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Output folder [default: outputs/claims/<date>T<time>Z/].
@@ -233,8 +233,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         sets.push((String::from("prior"), values.collect()));
     }
     if let Some(dir) = &args.posterior {
-        let post = crate::calibrate::read_posterior(dir)?;
-        let draws = crate::calibrate::resample(&post.points, args.points as usize);
+        let post = crate::posterior::read_posterior(dir)?;
+        let draws = crate::posterior::resample(&post.points, args.points as usize);
         for k in draws {
             let values = post.paths.iter().cloned().zip(post.points[k].0.iter().copied());
             sets.push((String::from("posterior"), values.collect()));

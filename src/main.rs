@@ -12,8 +12,10 @@ mod branches;
 mod calibrate;
 mod claims;
 mod merge;
+mod posterior;
 mod prim;
 mod replay;
+mod shard;
 mod sweep;
 
 use anyhow::{Context, Result};
@@ -161,7 +163,8 @@ enum Command {
 /// The flags every command that fills a results folder shares (batch, sweep).
 #[derive(clap::Args, Debug)]
 pub(crate) struct ExecArgs {
-    /// Worker threads [default: RAYON_NUM_THREADS, else all cores]; results do not depend on it.
+    /// Worker threads [default: RAYON_NUM_THREADS, else all cores; at most 4 per core]; results
+    /// do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Output folder [default: outputs/<name>/<date>T<time>Z/].
@@ -253,15 +256,23 @@ pub(crate) fn stopped(
 }
 
 /// The worker threads: `--threads`, else `RAYON_NUM_THREADS` (as rayon reads it: a positive
-/// whole number), else one per core.
+/// whole number), else one per core; at most `OVERSUBSCRIBE` per core. The work is CPU-bound,
+/// so workers beyond the cores add no speed, only memory (each holds its own aggregators, some
+/// 16 MB for the default scenario): `RAYON_NUM_THREADS=1000` aborted on a failed allocation.
+/// Results do not depend on the number of workers, so the cap changes no byte.
 pub(crate) fn threads(flag: Option<u64>) -> usize {
     let env = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
-    match (flag, env) {
-        (Some(t), _) => t as usize,
-        (None, Some(t)) if (1..=1024).contains(&t) => t,
-        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let asked = match (flag, env) {
+        (Some(t), _) => usize::try_from(t).unwrap_or(usize::MAX),
+        (None, Some(t)) if t >= 1 => t,
+        _ => cores,
+    };
+    asked.min(cores * OVERSUBSCRIBE)
 }
+
+/// Workers per core at most (see `threads`).
+const OVERSUBSCRIBE: usize = 4;
 
 /// A rayon pool of `threads(flag)` workers.
 pub(crate) fn worker_pool(flag: Option<u64>) -> Result<rayon::ThreadPool> {
@@ -334,6 +345,20 @@ pub(crate) fn say(text: &str) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    // The one gate for text from the command line: manifests, checkpoints and re-run lines
+    // record paths and arguments as text, so an argument that is not UTF-8 (a folder named
+    // `x\xff`) is refused here, before any work, rather than found when the manifest is
+    // written (it panicked there, after the runs, and again on --resume).
+    for (i, arg) in std::env::args_os().enumerate().skip(1) {
+        if arg.to_str().is_none() {
+            eprintln!(
+                "error: argument {i} (`{}`) is not UTF-8 text: sidelines records paths and \
+                 arguments as text in its manifests; rename the file or folder",
+                arg.to_string_lossy()
+            );
+            return ExitCode::from(2);
+        }
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -504,7 +529,7 @@ fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCo
     let output = sim.run(seed, Record { trajectory: true, events: true });
     let prov = sidelines_report::Provenance {
         version: env!("CARGO_PKG_VERSION"),
-        command: std::env::args().collect(),
+        command: command_line(),
     };
     sidelines_report::write_run(&dir, &sim, &output, &prov)
         .with_context(|| format!("writing results to {}", dir.display()))?;

@@ -15,14 +15,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use sidelines_experiment::{Plan, Shard, empty_aggregators};
+use sidelines_experiment::{Plan, empty_aggregators};
 use sidelines_model::Simulation;
 use sidelines_report::batch::{BATCH_FILES, add_shard_state, write_tables};
 use sidelines_report::checkpoint::CHECKPOINT;
 use sidelines_report::parquet::{csv_to_parquet, kinds_of, parquet_to_csv};
-use sidelines_report::shard::{Part, concat, copy_identical};
+use sidelines_report::shard::{Key, Part, concat, copy_identical};
 use sidelines_report::sweep::{SWEEP_FILES, write_folder_sensitivity};
 
+use crate::shard::{design_hash, design_of};
 use crate::{guard_out_dir, input_error};
 
 #[derive(clap::Args, Debug)]
@@ -42,148 +43,6 @@ pub struct Args {
     pub force: bool,
 }
 
-/// Manifest fields that describe how a folder was produced rather than what it holds: they
-/// may differ between shards and between a merged folder and an unsplit one.
-pub(crate) const CIRCUMSTANCES: [&str; 7] = [
-    "command",
-    "threads",
-    "elapsed_seconds",
-    "runs_per_second",
-    "resumed_from_run",
-    "shard",
-    "merged_from",
-];
-
-/// `--shard I/N`, `--shard slurm` (SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT) or
-/// `--shard slurm/N` (the task's index of N: a task re-submitted alone, `sbatch --array=3`,
-/// sees a count of 1).
-pub(crate) fn shard(spec: Option<&str>) -> Result<Option<Shard>> {
-    let Some(spec) = spec else { return Ok(None) };
-    let env = |name: &str| -> Result<u64> {
-        let v = std::env::var(name).map_err(|_| {
-            input_error(format!(
-                "--shard {spec}: {name} is not set (is this a Slurm array task? Outside Slurm give --shard I/N)"
-            ))
-        })?;
-        v.trim().parse().map_err(|_| {
-            input_error(format!("--shard {spec}: {name} is `{v}`, not a whole number"))
-        })
-    };
-    let number = |text: &str, what: &str| -> Result<u64> {
-        text.trim().parse().map_err(|_| {
-            input_error(format!(
-                "--shard {spec}: the {what} `{text}` is not a whole number (write I/N, e.g. 0/8, or slurm)"
-            ))
-        })
-    };
-    let (index, count) = match spec.split_once('/') {
-        None if spec == "slurm" => {
-            let min = std::env::var("SLURM_ARRAY_TASK_MIN").ok().and_then(|v| v.parse().ok());
-            (env("SLURM_ARRAY_TASK_ID")? - min.unwrap_or(0), env("SLURM_ARRAY_TASK_COUNT")?)
-        }
-        Some(("slurm", n)) => (env("SLURM_ARRAY_TASK_ID")?, number(n, "count")?),
-        Some((i, n)) => (number(i, "index")?, number(n, "count")?),
-        None => {
-            return Err(input_error(format!(
-                "--shard {spec}: write I/N (shard I of N, from 0), e.g. 0/8, or slurm"
-            )));
-        }
-    };
-    if count == 0 || count > 1_000_000 {
-        return Err(input_error(format!(
-            "--shard {spec}: the count must be between 1 and 1,000,000"
-        )));
-    }
-    if index >= count {
-        return Err(input_error(format!(
-            "--shard {spec}: index {index} is not below the count {count} (shards are numbered 0 to {})",
-            count - 1
-        )));
-    }
-    Ok(Some(Shard { index, count }))
-}
-
-/// The manifest without the fields that may differ between shards (and `runs` of a sweep,
-/// which counts the shard's own rows): what every shard of one job shares.
-fn design_of(manifest: &serde_json::Value) -> serde_json::Value {
-    let mut m = manifest.clone();
-    if let Some(o) = m.as_object_mut() {
-        for k in CIRCUMSTANCES {
-            o.remove(k);
-        }
-        if o.get("kind").and_then(|k| k.as_str()) == Some("sweep") {
-            o.remove("runs");
-        }
-    }
-    m
-}
-
-/// FNV-1a (64 bits) of the design's JSON, in hex: a short name for "the same job".
-fn design_hash(manifest: &serde_json::Value) -> String {
-    let text = design_of(manifest).to_string();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
-/// Adds the `shard` object to a shard's manifest.
-pub(crate) fn mark_shard(
-    manifest: &mut serde_json::Value,
-    shard: Shard,
-    units: &str,
-    slice: std::ops::Range<u64>,
-    rows: u64,
-) {
-    let var = |k: &str| std::env::var(k).ok();
-    let slurm = var("SLURM_JOB_ID").map(|job| {
-        serde_json::json!({
-            "job_id": job,
-            "array_job_id": var("SLURM_ARRAY_JOB_ID"),
-            "array_task_id": var("SLURM_ARRAY_TASK_ID"),
-            "job_name": var("SLURM_JOB_NAME"),
-            "node": var("SLURMD_NODENAME"),
-        })
-    });
-    let design = design_hash(manifest);
-    if let Some(m) = manifest.as_object_mut() {
-        m.insert(
-            String::from("shard"),
-            serde_json::json!({
-                "index": shard.index,
-                "count": shard.count,
-                "units": units,
-                "first": slice.start,
-                "end": slice.end,
-                "rows": rows,
-                "design": design,
-                "slurm": slurm,
-            }),
-        );
-    }
-}
-
-/// What a finished shard prints.
-pub(crate) fn shard_done(
-    shard: Shard,
-    units: &str,
-    slice: std::ops::Range<u64>,
-    dir: &Path,
-    elapsed: f64,
-) -> Result<ExitCode> {
-    crate::status(&format!(
-        "shard {} of {}: {units} {} to {} ({} {units}) in {elapsed:.1} s\nwrote {}\n",
-        shard.index,
-        shard.count,
-        slice.start,
-        slice.end,
-        slice.end - slice.start,
-        dir.display()
-    ));
-    Ok(ExitCode::SUCCESS)
-}
-
 /// One shard folder, read and checked.
 struct Found {
     dir: PathBuf,
@@ -191,6 +50,8 @@ struct Found {
     index: u64,
     count: u64,
     rows: u64,
+    /// The runs (batch, replay) or points (sweep) this shard covers.
+    slice: std::ops::Range<u64>,
 }
 
 /// Reads a shard folder's manifest; an unfinished or foreign folder is refused by name.
@@ -260,7 +121,45 @@ after the shard finished",
             path.display()
         )));
     }
-    Ok(Found { dir: dir.to_path_buf(), manifest, index, count, rows })
+    let slice = match (shard["first"].as_u64(), shard["end"].as_u64()) {
+        (Some(a), Some(b)) if a <= b => a..b,
+        _ => {
+            return Err(input_error(format!(
+                "{}: shard.first and shard.end are missing or not a range",
+                path.display()
+            )));
+        }
+    };
+    // Every file the shard's kind implies, named with the shard, before anything is read or
+    // written (a removed file was an I/O error, exit 1, found halfway through the merge).
+    let kind = manifest["kind"].as_str().unwrap_or("");
+    let parquet = manifest["format"].as_str() == Some("parquet");
+    let table = |stem: &str| format!("{stem}.{}", if parquet { "parquet" } else { "csv" });
+    let mut needed: Vec<String> = Vec::new();
+    match kind {
+        "sweep" => {
+            needed.push(table("runs"));
+            needed.extend(["points.csv", "summary.csv", "outcomes.csv"].map(String::from));
+        }
+        "calibrate-wave" => needed.push(String::from("scores.json")),
+        _ => {
+            needed.push(table("runs"));
+            needed.push(String::from(sidelines_report::batch::SHARD_STATE));
+            if manifest["trajectories"].as_u64().unwrap_or(0) > 0 {
+                needed.push(table("trajectories"));
+            }
+            let listed = manifest["files"].as_array().into_iter().flatten();
+            needed.extend(listed.filter_map(|n| n.as_str().map(String::from)));
+        }
+    }
+    if let Some(missing) = needed.iter().find(|f| !dir.join(f).is_file()) {
+        return Err(input_error(format!(
+            "{}: shard {index} of {count} has no {missing} (a finished shard holds it): copy it \
+             again or re-run the shard",
+            dir.display()
+        )));
+    }
+    Ok(Found { dir: dir.to_path_buf(), manifest, index, count, rows, slice })
 }
 
 /// How to produce a missing shard: its Slurm task, or the command of a sibling.
@@ -293,6 +192,64 @@ fn rerun_hint(index: u64, count: u64, sibling: &serde_json::Value) -> String {
     )
 }
 
+/// The facts that tell two jobs apart, in the order a reader looks for them, with words for
+/// each; any other field that differs is only named (its value can be kilobytes of JSON).
+const KEY_FACTS: [(&str, &str); 7] = [
+    ("kind", "kind"),
+    ("scenario", "scenario"),
+    ("format", "table format"),
+    ("runs", "runs"),
+    ("seed", "master seed"),
+    ("trajectories", "trajectories kept"),
+    ("sweep_toml", "sweep file"),
+];
+
+/// "A and B are shards of different jobs: scenario ukraine-watch vs coerced-settlement (also
+/// differ: resolved_scenario_toml, columns)", at most a few hundred characters.
+fn different_jobs(
+    first: &Found,
+    f: &Found,
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+) -> String {
+    let short = |x: Option<&serde_json::Value>| -> String {
+        let text = match x {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(x) => x.to_string(),
+            None => String::from("nothing"),
+        };
+        if text.chars().count() > 40 { String::from("(a different text)") } else { text }
+    };
+    let differs = |k: &str| a.get(k) != b.get(k);
+    let main: Vec<String> = KEY_FACTS
+        .iter()
+        .filter(|(k, _)| differs(k))
+        .map(|(k, words)| format!("{words} {} vs {}", short(a.get(*k)), short(b.get(*k))))
+        .collect();
+    let mut others: Vec<&str> = a
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k.as_str())
+        .chain(b.as_object().into_iter().flatten().map(|(k, _)| k.as_str()))
+        .filter(|k| differs(k) && !KEY_FACTS.iter().any(|(key, _)| key == k))
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    let also = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (also differ: {})", others.join(", "))
+    };
+    let head =
+        if main.is_empty() { String::from("their settings differ") } else { main.join("; ") };
+    format!(
+        "{} and {} are shards of different jobs: {head}{also}",
+        first.dir.display(),
+        f.dir.display()
+    )
+}
+
 /// Checks that `found` is one whole job: one design, every index once.
 fn check_set(found: &mut [Found]) -> Result<()> {
     found.sort_by_key(|f| f.index);
@@ -312,38 +269,7 @@ fn check_set(found: &mut [Found]) -> Result<()> {
         }
         let (a, b) = (design_of(&first.manifest), design_of(&f.manifest));
         if a != b {
-            let fields: Vec<String> = a
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(k, v)| b.get(k.as_str()) != Some(*v))
-                .map(|(k, v)| {
-                    let shown = |x: Option<&serde_json::Value>| match x {
-                        Some(serde_json::Value::String(s)) if s.len() > 40 => {
-                            String::from("(a different text)")
-                        }
-                        Some(x) => x.to_string(),
-                        None => String::from("nothing"),
-                    };
-                    format!(
-                        "{k} ({} has {}, {} has {})",
-                        first.dir.display(),
-                        shown(Some(v)),
-                        f.dir.display(),
-                        shown(b.get(k.as_str()))
-                    )
-                })
-                .collect();
-            return Err(input_error(format!(
-                "{} and {} are shards of different jobs; they differ in {}",
-                first.dir.display(),
-                f.dir.display(),
-                if fields.is_empty() {
-                    String::from("fields only one of them has")
-                } else {
-                    fields.join("; ")
-                }
-            )));
+            return Err(input_error(different_jobs(first, f, &a, &b)));
         }
     }
     for w in found.windows(2) {
@@ -402,24 +328,56 @@ pub fn run(args: Args) -> Result<ExitCode> {
     guard_out_dir(out, files, args.force)?;
     let created = !out.exists();
     crate::create_out(out)?;
-    let written = write_merged(&found, out, &kind);
-    if written.is_err() {
-        // Nothing half-merged stays behind: the tables written so far go, and the folder if
-        // this command made it.
-        for f in files.iter().chain(["record.csv", "record_check.csv"].iter()) {
-            let _ = std::fs::remove_file(out.join(f));
+    // The merge is written into a hidden folder inside --out and moved in only when whole: a
+    // damaged shard found halfway leaves --out as it was (with --force, its earlier results
+    // were lost before).
+    let stage = out.join(STAGE);
+    let _ = std::fs::remove_dir_all(&stage);
+    let written = crate::create_out(&stage).and_then(|()| write_merged(&found, &stage, &kind));
+    let rows = match written {
+        Ok(rows) => {
+            publish(&stage, out, files)?;
+            rows
         }
-        if created {
-            let _ = std::fs::remove_dir(out);
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&stage);
+            if created {
+                let _ = std::fs::remove_dir(out);
+            }
+            return Err(e);
         }
-    }
-    let rows = written?;
+    };
     crate::status(&format!(
         "merged {} shards ({rows} runs) of a {kind}\nwrote {}\n",
         found.len(),
         out.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a merge is written before it replaces what --out held.
+const STAGE: &str = ".merge.partial";
+
+/// Moves a finished merge from `stage` into `out`: the earlier results of its kind go first,
+/// then each table, the manifest last (a folder with a manifest is a finished folder).
+fn publish(stage: &Path, out: &Path, files: &[&str]) -> Result<()> {
+    for f in files.iter().chain(["record.csv", "record_check.csv"].iter()) {
+        if !stage.join(f).exists() {
+            let _ = std::fs::remove_file(out.join(f));
+        }
+    }
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(stage)
+        .with_context(|| format!("reading {}", stage.display()))?
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    names.sort_by_key(|n| n == "manifest.json");
+    for n in names {
+        std::fs::rename(stage.join(&n), out.join(&n)).with_context(|| {
+            format!("moving the merged {} into {}", n.to_string_lossy(), out.display())
+        })?;
+    }
+    std::fs::remove_dir(stage).with_context(|| format!("removing {}", stage.display()))?;
+    Ok(())
 }
 
 fn same_folder(a: &Path, b: &Path) -> bool {
@@ -442,7 +400,17 @@ fn merge_table(
     parquet: bool,
 ) -> Result<u64> {
     let csv = format!("{stem}.csv");
-    let part = |f: &Found, path: PathBuf| Part { path, rows: rows.then_some(f.rows) };
+    // A batch's runs carry every run of the shard's slice in order (column `run`); a sweep's
+    // carry its points (column `point`, renumbered runs); trajectories the runs kept.
+    let key = |f: &Found| -> Option<Key> {
+        let (column, consecutive) = match (stem, renumber) {
+            ("runs", false) => (0, true),
+            ("runs", true) => (1, false),
+            _ => (0, false),
+        };
+        Some(Key { column, slice: f.slice.clone(), consecutive })
+    };
+    let part = |f: &Found, path: PathBuf| Part { path, rows: rows.then_some(f.rows), key: key(f) };
     if !parquet {
         let parts: Vec<Part> = found.iter().map(|f| part(f, f.dir.join(&csv))).collect();
         return Ok(concat(&out.join(&csv), &parts, renumber)?);
@@ -472,10 +440,15 @@ fn merge_table(
 fn write_merged(found: &[Found], out: &Path, kind: &str) -> Result<u64> {
     let first = &found[0].manifest;
     let parquet = first["format"].as_str() == Some("parquet");
+    // A sweep's summary and outcomes rows carry their point (column 1) inside the shard's slice.
     let table = |name: &str, rows: bool| -> Vec<Part> {
         found
             .iter()
-            .map(|f| Part { path: f.dir.join(name), rows: rows.then_some(f.rows) })
+            .map(|f| Part {
+                path: f.dir.join(name),
+                rows: rows.then_some(f.rows),
+                key: Some(Key { column: 1, slice: f.slice.clone(), consecutive: false }),
+            })
             .collect()
     };
     let others =
@@ -518,7 +491,7 @@ fn write_merged(found: &[Found], out: &Path, kind: &str) -> Result<u64> {
         };
         let mut aggregators = empty_aggregators(&plan)?;
         for f in found {
-            add_shard_state(&f.dir, &mut aggregators)?;
+            add_shard_state(&f.dir, (f.index, f.count, f.rows), &mut aggregators)?;
         }
         let rows = merge_table(found, out, "runs", true, false, parquet)?;
         if first["trajectories"].as_u64().unwrap_or(0) > 0 {

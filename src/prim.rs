@@ -1,14 +1,13 @@
 //! `sidelines analyze prim DIR --outcome NAME --where CONDITION`: scenario discovery on a
 //! finished sweep, calibration or claims folder (`sidelines_experiment::prim`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use sidelines_experiment::prim::{Step, peel};
 use sidelines_report::parse_flag;
 
-use crate::sweep::AnalyzeArgs;
 use crate::{input_error, say};
 
 /// A condition on one column: `= v`, `!= v`, `> x`, `>= x`, `< x`, `<= x` (a bare value is `=`).
@@ -69,13 +68,25 @@ impl Condition {
     }
 }
 
-pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
-    let Some(dir) = &args.dir else {
+/// What `analyze prim` is asked: the folder, the outcome and condition, the peeling's
+/// settings and where to write. Built from the command line by `sweep::analyze`.
+pub struct PrimSpec<'a> {
+    pub dir: &'a Option<PathBuf>,
+    pub outcome: &'a Option<String>,
+    pub condition: &'a Option<String>,
+    pub alpha: f64,
+    pub min_support: f64,
+    pub min_coverage: f64,
+    pub out: &'a Option<PathBuf>,
+}
+
+pub fn run(args: &PrimSpec<'_>) -> Result<ExitCode> {
+    let Some(dir) = args.dir else {
         return Err(input_error(
             "analyze prim needs a finished sweep, calibration or claims folder",
         ));
     };
-    let (Some(outcome), Some(text)) = (&args.outcome, &args.condition) else {
+    let (Some(outcome), Some(text)) = (args.outcome, args.condition) else {
         return Err(input_error("analyze prim needs --outcome NAME and --where CONDITION"));
     };
     let condition = Condition::parse(outcome, text).map_err(input_error)?;
@@ -158,12 +169,35 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         .filter(|(_, s)| s.coverage >= args.min_coverage)
         .max_by(|a, b| a.1.density.total_cmp(&b.1.density))
         .map_or(0, |(i, _)| i);
-    write(dir, &params, &steps, chosen)?;
+    // `--out` names the folder for the two tables (it was ignored: they went into DIR).
+    let to = match args.out {
+        Some(out) if out.exists() && !out.is_dir() => {
+            return Err(input_error(format!(
+                "--out {} is a file: with prim, --out names the folder for prim_box.csv and \
+                 prim_trajectory.csv",
+                out.display()
+            )));
+        }
+        Some(out) => {
+            let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+                return Err(input_error(format!(
+                    "--out {}: the folder {} does not exist",
+                    out.display(),
+                    parent.display()
+                )));
+            }
+            crate::create_out(out)?;
+            out.clone()
+        }
+        None => dir.to_path_buf(),
+    };
+    write(&to, &params, &steps, chosen)?;
     say(&table(&params, &steps, chosen, outcome, text, y.len()))?;
     crate::status(&format!(
         "wrote {} and {}\n",
-        dir.join("prim_trajectory.csv").display(),
-        dir.join("prim_box.csv").display()
+        to.join("prim_trajectory.csv").display(),
+        to.join("prim_box.csv").display()
     ));
     Ok(ExitCode::SUCCESS)
 }

@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             let runs = usize::try_from(args.runs)
                 .map_err(|_| input_error("--runs is too large for --posterior"))?;
-            Some(Arc::new(crate::calibrate::posterior_runs(dir, &replay.scenario, runs)?))
+            Some(Arc::new(crate::posterior::posterior_runs(dir, &replay.scenario, runs)?))
         }
     };
     let mut scenario = replay.scenario.clone();

@@ -50,7 +50,8 @@ pub struct AnalyzeArgs {
     /// Analyse only this outcome [default: every numeric outcome].
     #[arg(long)]
     pub outcome: Option<String>,
-    /// Where to write the indices [default: DIR/sensitivity.csv, or sensitivity.csv].
+    /// Where to write the indices [default: DIR/sensitivity.csv, or sensitivity.csv]; with
+    /// prim, the folder for prim_box.csv and prim_trajectory.csv [default: DIR].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// A table from any model, rows in the design's order (as SALib's command line).
@@ -154,7 +155,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     // A sweep's shard is a slice of its design points, whole: each point's summary is exact in
     // its shard, and adaptive replication needs nothing from other points.
-    let shard = crate::merge::shard(args.exec.shard.as_deref())?;
+    let shard = crate::shard::shard(args.exec.shard.as_deref())?;
     let slice = shard.map_or(0..points.len() as u64, |s| s.slice(points.len() as u64));
     // Rows before the slice: known only with fixed replication (an adaptive shard numbers its
     // runs from 0 and `merge` renumbers them).
@@ -365,11 +366,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     });
     let mut manifest = manifest;
     if let Some(shard) = shard {
-        crate::merge::mark_shard(&mut manifest, shard, "points", slice.clone(), total);
+        crate::shard::mark_shard(&mut manifest, shard, "points", slice.clone(), total);
         writer
             .finish(manifest, None, args.exec.table_format())
             .with_context(|| format!("finishing the shard in {}", dir.display()))?;
-        return crate::merge::shard_done(shard, "points", slice, &dir, elapsed);
+        return crate::shard::shard_done(shard, "points", slice, &dir, elapsed);
     }
     let method = method_of(&manifest).map(|m| (m, sweep.seed));
     writer
@@ -424,7 +425,15 @@ pub(crate) fn method_of(manifest: &serde_json::Value) -> Option<Method> {
 
 pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     if args.method == "prim" {
-        return crate::prim::run(&args);
+        return crate::prim::run(&crate::prim::PrimSpec {
+            dir: &args.dir,
+            outcome: &args.outcome,
+            condition: &args.condition,
+            alpha: args.alpha,
+            min_support: args.min_support,
+            min_coverage: args.min_coverage,
+            out: &args.out,
+        });
     }
     if let Some(out) = &args.out {
         if out.is_dir() {
@@ -452,6 +461,15 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
                     "--params names `{p}` twice (at positions {} and {}): each column is one parameter",
                     args.params.iter().position(|q| q == p).unwrap_or(0) + 1,
                     i + 1
+                )));
+            }
+            // The user's own file: missing or not a file is their input (exit 2), not the
+            // machine's.
+            if !path.is_file() {
+                return Err(input_error(format!(
+                    "--table {}: {}",
+                    path.display(),
+                    if path.exists() { "is not a file" } else { "no such file" }
                 )));
             }
             let outcome = args.outcome.clone().unwrap_or_default();

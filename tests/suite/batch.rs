@@ -183,6 +183,28 @@ fn sigint_stops_with_a_checkpoint_and_resume_refuses_other_arguments() {
     assert_same_tables(reference(), &dir);
 }
 
+/// Slurm sends SIGTERM before it kills a job at its time limit or on preemption: a batch
+/// stops at a checkpoint as on Ctrl-C (it died outright, losing up to 5 s of runs), and
+/// `--resume` finishes it to the same bytes.
+#[test]
+fn sigterm_stops_with_a_checkpoint_like_ctrl_c() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("term");
+    let d = dir.to_str().expect("utf8");
+    let child = spawn_batch(d);
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    assert!(checkpointed_runs(&dir) > 0, "the stop wrote a checkpoint");
+    let out = resume(d);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_same_tables(reference(), &dir);
+}
+
 #[test]
 fn a_finished_folder_is_not_overwritten() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -292,7 +314,8 @@ fn summary_matches_an_independent_computation() {
     let mut counts: HashMap<(String, String), u64> = HashMap::new();
     for r in &rows {
         for (h, v) in header.iter().zip(r) {
-            if h == "talks_outcome" || h.ends_with("_accepts_talks") || h.ends_with("_answer") {
+            let category = ["_accepts_talks", "_answer", "_engaged", "_initiates_talks"];
+            if h == "talks_outcome" || category.iter().any(|c| h.ends_with(c)) {
                 // A flag's cell is TRUE/FALSE; its label in outcomes.csv is true/false.
                 let label = match sidelines_report::parse_flag(v) {
                     Some(b) => sidelines_model::FLAG_VALUES[usize::from(b)].to_string(),

@@ -24,7 +24,7 @@ path = "beliefs.statement_weight"
 range = [0.1, 0.9]
 "#;
 
-fn write_small(dir: &Path) -> String {
+pub fn write_small(dir: &Path) -> String {
     let timeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/timelines/2025.csv");
     let text = SMALL.replace("TIMELINE", &timeline.display().to_string());
     let file = dir.join("small.toml");

@@ -16,6 +16,7 @@
 //! - `charts`: charts are valid PNG and SVG; the report is self-contained.
 //! - `xlsx`: the workbook read back by an independent reader.
 //! - `same_results`: the 2025 model gives each scenario's recorded rows for 200 seeds.
+//! - `hardening`: hostile inputs and faults of the second round (issue 28).
 //! - `mechanisms`: each mechanism added after 2025 against its switch; every episode replays.
 //! - `rest`: day 0 is at rest for any prior: no events, nothing moves.
 //! - `robustness`: no input reachable from a file or a parameter path makes the tool panic,
@@ -36,6 +37,7 @@ mod determinism;
 mod disk;
 mod episode;
 mod folders;
+mod hardening;
 mod mechanisms;
 mod prim;
 mod replay;

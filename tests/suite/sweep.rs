@@ -359,7 +359,10 @@ fn adaptive_replication_stops_at_the_first_precise_round() {
 fn a_killed_adaptive_sweep_resumes_to_the_same_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let text = ADAPTIVE
-        .replace("target_half_width = 0.03", "target_half_width = 0.012")
+        // Precise enough that most points run to (or near) the maximum, so the kill at 700
+        // runs lands mid-sweep (with 0.012 the 2026-12 model, whose Seoul trust varies less,
+        // finished first).
+        .replace("target_half_width = 0.03", "target_half_width = 0.006")
         .replace("max = 300", "max = 800");
     let file = write(tmp.path(), "adaptive.toml", &text);
     let reference = tmp.path().join("ref");

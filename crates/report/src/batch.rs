@@ -193,6 +193,7 @@ impl BatchWriter {
         aggregators: &mut [Aggregator],
     ) -> Result<(BatchWriter, u64)> {
         let (meta, body) = checkpoint::read(dir, MAGIC, "batch")?;
+        checkpoint::remove_leftovers(dir, &BATCH_FILES)?;
         let path = dir.join(CHECKPOINT);
         let damaged = |m: &str| Error::damaged(&path, m);
         let differences = checkpoint::differences(&identity.to_json(), &meta["identity"], "batch");
@@ -223,8 +224,10 @@ impl BatchWriter {
         drop(self.trajectories.take());
         if self.identity.shard.is_some() {
             let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
+            // The state names its shard, so that merge can refuse one copied from another.
             let meta = serde_json::json!({
                 "aggregator_bytes": blobs.iter().map(Vec::len).collect::<Vec<_>>(),
+                "shard": self.identity.shard.map(|(i, n)| [i, n]),
             });
             checkpoint::write_to(&self.dir.join(SHARD_STATE), SHARD_MAGIC, &meta, &blobs)?;
         } else {
@@ -338,10 +341,36 @@ fn load_aggregators(
     Ok(())
 }
 
-/// Adds a finished shard's aggregators (`dir/shard.state`) to `aggregators`.
-pub fn add_shard_state(dir: &Path, aggregators: &mut [Aggregator]) -> Result<()> {
+/// Adds a finished shard's aggregators (`dir/shard.state`) to `aggregators`. The state must be
+/// that of shard `index` of `count` and hold `runs` runs, as the shard's manifest records: a
+/// state copied from another shard would count that shard twice.
+pub fn add_shard_state(
+    dir: &Path,
+    (index, count, runs): (u64, u64, u64),
+    aggregators: &mut [Aggregator],
+) -> Result<()> {
     let path = dir.join(SHARD_STATE);
     let (meta, body) = checkpoint::read_from(&path, SHARD_MAGIC, "shard state")?;
+    let named =
+        meta["shard"].as_array().and_then(|a| Some((a.first()?.as_u64()?, a.get(1)?.as_u64()?)));
+    match named {
+        Some(s) if s == (index, count) => {}
+        Some((i, n)) => {
+            return Err(Error::damaged(
+                &path,
+                format!(
+                    "is the state of shard {i} of {n}, not of this folder's shard {index} of \
+                     {count}: copied from another shard? Re-run this shard"
+                ),
+            ));
+        }
+        None => {
+            return Err(Error::damaged(
+                &path,
+                "names no shard (written by an earlier version?): re-run this shard",
+            ));
+        }
+    }
     let mut loaded: Vec<Aggregator> = aggregators
         .iter()
         .map(|a| {
@@ -351,6 +380,12 @@ pub fn add_shard_state(dir: &Path, aggregators: &mut [Aggregator]) -> Result<()>
         })
         .collect();
     load_aggregators(&path, &meta, &body, &mut loaded)?;
+    if let Some(held) = loaded.first().map(Aggregator::runs).filter(|h| *h != runs) {
+        return Err(Error::damaged(
+            &path,
+            format!("holds {held} runs where its shard's manifest records {runs}"),
+        ));
+    }
     for (a, b) in aggregators.iter_mut().zip(&loaded) {
         a.merge(b);
     }

@@ -11,11 +11,58 @@ use std::path::{Path, PathBuf};
 use crate::atomic::AtomicFile;
 use crate::error::{At, Error, Result};
 
-/// One shard's table, and how many rows it must hold (`None`: any number).
+/// One shard's table, how many rows it must hold (`None`: any number), and which runs or
+/// points it may hold.
 #[derive(Clone, Debug)]
 pub struct Part {
     pub path: PathBuf,
     pub rows: Option<u64>,
+    pub key: Option<Key>,
+}
+
+/// What a shard's rows must carry in one column: an index inside its slice of the job, never
+/// going back, and (`consecutive`) every index of the slice in order: a batch's `run` column.
+/// A part copied from another shard holds another slice's indices and is refused.
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub column: usize,
+    pub slice: std::ops::Range<u64>,
+    pub consecutive: bool,
+}
+
+impl Key {
+    fn check(
+        &self,
+        path: &Path,
+        row: u64,
+        field: Option<&[u8]>,
+        last: &mut Option<u64>,
+    ) -> Result<()> {
+        let value =
+            field.and_then(|f| std::str::from_utf8(f).ok()).and_then(|t| t.parse::<u64>().ok());
+        let want = self.slice.start + row;
+        let fine = match value {
+            Some(v) if self.consecutive => v == want,
+            Some(v) => self.slice.contains(&v) && last.is_none_or(|l| v >= l),
+            None => false,
+        };
+        if !fine {
+            let shown = value.map_or_else(|| String::from("no index"), |v| v.to_string());
+            return Err(Error::damaged(
+                path,
+                format!(
+                    "row {} holds {shown} where this shard holds {} {} to {}: copied from another \
+                     shard? Re-run this shard",
+                    row + 1,
+                    if self.consecutive { "runs" } else { "indices" },
+                    self.slice.start,
+                    self.slice.end.saturating_sub(1)
+                ),
+            ));
+        }
+        *last = value;
+        Ok(())
+    }
 }
 
 /// Writes `out` as the rows of `parts` in order under their common header. With `renumber`,
@@ -47,8 +94,12 @@ pub fn concat(out: &Path, parts: &[Part], renumber: bool) -> Result<u64> {
                 Some(_) => {}
             }
             let mut rows = 0u64;
+            let mut last = None;
             let mut rec = csv::ByteRecord::new();
             while r.read_byte_record(&mut rec).at(path)? {
+                if let Some(k) = &part.key {
+                    k.check(path, rows, rec.get(k.column), &mut last)?;
+                }
                 if renumber {
                     let index = total.to_string();
                     let mut fixed = csv::ByteRecord::with_capacity(rec.as_slice().len(), rec.len());
@@ -103,8 +154,8 @@ mod tests {
         std::fs::write(d.join("b.csv"), "run,x\n0,3\n").expect("write");
         let parts = |rows_b: u64| {
             vec![
-                Part { path: d.join("a.csv"), rows: Some(2) },
-                Part { path: d.join("b.csv"), rows: Some(rows_b) },
+                Part { path: d.join("a.csv"), rows: Some(2), key: None },
+                Part { path: d.join("b.csv"), rows: Some(rows_b), key: None },
             ]
         };
         assert_eq!(concat(&d.join("out.csv"), &parts(1), true).expect("concat"), 3);

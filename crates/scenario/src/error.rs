@@ -67,3 +67,14 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// " (did you mean `x`?)" when a candidate is close: the hint every "unknown name" message
+/// carries, here beside the diagnostics so that every reader of files can use it.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    candidates
+        .map(|c| (strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}

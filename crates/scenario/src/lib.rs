@@ -22,9 +22,9 @@ pub mod sweep;
 mod validate;
 
 pub use declare::ActorRef;
-pub use error::{Diagnostic, Error};
+pub use error::{Diagnostic, Error, did_you_mean};
 pub use library::{DEFAULT_SCENARIO, EMBEDDED, RECORD_2025, embedded_source, variants_of};
-pub use record::{Input, Replay, ReplaySpec, Row, did_you_mean, load_replay};
+pub use record::{Input, Replay, ReplaySpec, Row, load_replay};
 pub use resolved::*;
 pub use source::Place;
 pub use validate::SUM_TOLERANCE;

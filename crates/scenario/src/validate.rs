@@ -530,7 +530,7 @@ impl Checker {
         let all: Vec<&str> = codes.collect();
         let r = all.iter().position(|c| *c == code);
         if r.is_none() {
-            let hint = crate::record::did_you_mean(code, all.iter().copied());
+            let hint = crate::error::did_you_mean(code, all.iter().copied());
             self.problem(path, format!("unknown actor code `{code}`{hint}"));
         }
         r
@@ -780,7 +780,7 @@ impl Checker {
     fn kind(&mut self, p: &str, name: &str, events: &[EventKind]) -> Option<usize> {
         let k = events.iter().position(|e| e.name == name);
         if k.is_none() {
-            let hint = crate::record::did_you_mean(name, events.iter().map(|e| e.name.as_str()));
+            let hint = crate::error::did_you_mean(name, events.iter().map(|e| e.name.as_str()));
             self.problem(format!("{p}.kind"), format!("unknown event kind `{name}`{hint}"));
         }
         k

@@ -162,6 +162,7 @@ impl SweepWriter {
     /// Reopens an interrupted sweep. Returns the writer and where it stands.
     pub fn resume(dir: &Path, shape: SweepShape) -> Result<(SweepWriter, Progress)> {
         let (meta, _) = checkpoint::read(dir, MAGIC, "sweep")?;
+        checkpoint::remove_leftovers(dir, &SWEEP_FILES)?;
         let path = dir.join(CHECKPOINT);
         let differences = checkpoint::differences(&shape.identity, &meta["identity"], "sweep");
         if !differences.is_empty() {
