@@ -11,6 +11,7 @@ mod batch;
 mod branches;
 mod calibrate;
 mod claims;
+mod evaluate;
 mod merge;
 mod posterior;
 mod prim;
@@ -71,6 +72,10 @@ enum Command {
     /// The article's claims as findings: the share of the assumption space (and of a
     /// calibration's posterior) where each one holds, with paired seeds at each point.
     Claims(claims::Args),
+    /// Score the model's forecasts of every episode's observations with proper scoring rules
+    /// (Brier, log, ranked probability) against a coin flip, the other episodes' base rate and
+    /// persistence.
+    Evaluate(evaluate::Args),
     /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
     Sweep(sweep::Args),
     /// Put the folders of a job split with --shard back together: the folder the unsplit job
@@ -396,6 +401,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Sweep(args) => sweep::run(args),
         Command::Analyze(args) => sweep::analyze(args),
         Command::Merge(args) => merge::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Export { format: _, dir } => {
             export_xlsx(&dir)?;
             Ok(ExitCode::SUCCESS)

@@ -116,3 +116,34 @@ fn an_observer_inclined_enough_proposes_talks_itself() {
     let off = quiet_iran("", &off_sets);
     assert!(labels(&off, 200, "ir_initiates_talks").iter().all(|l| l == "false"));
 }
+
+/// `evaluate` scores every shipped episode against the three baselines; the base rate of an
+/// episode scored alone comes from no other episode (never from its own record), so it is the
+/// coin flip; a malformed --episode is the user's input.
+#[test]
+fn evaluate_scores_episodes_and_never_learns_a_base_rate_from_the_one_scored() {
+    let o = sidelines(&["evaluate", "--runs", "40", "--resamples", "100", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let groups = v["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), EPISODES.len() + 1, "one group per episode and one for all");
+    for g in groups {
+        for who in ["model", "coin flip", "base rate", "persistence"] {
+            assert!(g["brier"][who]["mean"].as_f64().is_some_and(f64::is_finite), "{who}: {g}");
+        }
+    }
+    let observations = v["observations"].as_array().expect("rows");
+    assert!(observations.iter().any(|r| r["base_rate_from"].as_u64() > Some(0)));
+
+    let (scenario, timeline) = EPISODES[1];
+    let alone = format!("{scenario}={timeline}");
+    let o = sidelines(&["evaluate", "--episode", &alone, "--runs", "20", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    for r in v["observations"].as_array().expect("rows") {
+        assert_eq!(r["base_rate_from"], 0, "{r}");
+        assert_eq!(r["forecasts"]["base rate"]["p"], r["forecasts"]["coin flip"]["p"], "{r}");
+    }
+    let o = sidelines(&["evaluate", "--episode", "no-equals-sign"]);
+    assert_eq!(o.status.code(), Some(2));
+}

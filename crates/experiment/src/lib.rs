@@ -16,6 +16,7 @@ mod adaptive;
 mod aggregate;
 pub mod design;
 pub mod prim;
+pub mod scoring;
 pub mod sensitivity;
 pub mod stats;
 

@@ -328,6 +328,13 @@ impl Simulation {
         &self.observation_problems
     }
 
+    /// The value each observation's outcome had at the start of run `run` of the last block
+    /// (what `up` and `down` compare with), in `Scenario::observed` order.
+    pub fn observation_initials(&self, run: usize) -> Vec<Value> {
+        let per = self.world.resource::<PerRun<outcomes::Observations>>();
+        per.0.get(run).map(|o| o.initial.clone()).unwrap_or_default()
+    }
+
     /// Observer actor indices, in the order of `EventRecord::perceived`.
     pub fn observers(&self) -> &[usize] {
         &self.observers

@@ -102,7 +102,7 @@ struct Item {
 /// Each run's observed values and whether each was as observed, by observation.
 #[derive(Clone, Debug, Default)]
 pub struct Observations {
-    initial: Vec<Value>,
+    pub(crate) initial: Vec<Value>,
     values: Vec<Value>,
     flags: Vec<bool>,
 }

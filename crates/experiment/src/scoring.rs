@@ -1,0 +1,147 @@
+//! Proper scoring rules for forecasts of observed categories, and bootstrap intervals of mean
+//! scores: what `sidelines evaluate` scores the model and its baselines with.
+//!
+//! A forecast is a probability for each of an observation's categories (`yes`/`no`, the labels
+//! of a category outcome, `down`/`flat`/`up`); the observation is the index of the category
+//! that occurred. All three rules are negatively oriented (lower is better) and proper: a
+//! forecaster minimises its expected score by stating its true belief (Gneiting and Raftery
+//! 2007).
+//! - The Brier score (Brier 1950) as the sum over categories of `(p_c - o_c)²`, halved, so that
+//!   a yes/no forecast scores the familiar `(p - o)²` and a coin flip 0.25.
+//! - The log score (ignorance), `-ln p_observed`; a forecast that gave the observed category
+//!   probability 0 scores infinity, so forecasts from a finite number of runs are smoothed
+//!   first (`jeffreys`).
+//! - The ranked probability score (Epstein 1969) for ordered categories: the squared
+//!   differences of the cumulative forecast and observation over the first `L - 1`
+//!   categories, divided by `L - 1` so that it lies in [0, 1] (a yes/no RPS is its Brier score).
+
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+
+/// `½ Σ_c (p_c - o_c)²` with `o` the indicator of category `observed`.
+pub fn brier(p: &[f64], observed: usize) -> f64 {
+    0.5 * p
+        .iter()
+        .enumerate()
+        .map(|(c, pc)| (pc - if c == observed { 1.0 } else { 0.0 }).powi(2))
+        .sum::<f64>()
+}
+
+/// `-ln p_observed` (natural log): 0 for a certain, correct forecast.
+pub fn log_score(p: &[f64], observed: usize) -> f64 {
+    -p.get(observed).copied().unwrap_or(0.0).ln()
+}
+
+/// `Σ_{j < L-1} (P_j - O_j)² / (L - 1)`, `P` and `O` cumulative, categories in their order.
+pub fn rps(p: &[f64], observed: usize) -> f64 {
+    let l = p.len();
+    if l < 2 {
+        return 0.0;
+    }
+    let mut cp = 0.0;
+    let mut total = 0.0;
+    for (j, pj) in p.iter().take(l - 1).enumerate() {
+        cp += pj;
+        let co = if j >= observed { 1.0 } else { 0.0 };
+        total += (cp - co).powi(2);
+    }
+    total / (l - 1) as f64
+}
+
+/// Category shares from counts with Jeffreys' prior: `(k_c + ½) / (n + L/2)`. Never 0, so the
+/// log score of a forecast from finitely many runs is finite; it moves a share by at most
+/// `½ / n` from the raw one.
+pub fn jeffreys(counts: &[u64]) -> Vec<f64> {
+    let n: u64 = counts.iter().sum();
+    let denom = n as f64 + counts.len() as f64 / 2.0;
+    counts.iter().map(|k| (*k as f64 + 0.5) / denom).collect()
+}
+
+/// The mean of `xs` and its percentile bootstrap 95% interval (`resamples` resamples of the
+/// values with replacement, from a generator seeded with `seed`).
+pub fn bootstrap_mean(xs: &[f64], resamples: usize, seed: u64) -> (f64, f64, f64) {
+    let n = xs.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let mut means: Vec<f64> = (0..resamples)
+        .map(|_| (0..n).map(|_| xs[rng.random_range(0..n)]).sum::<f64>() / n as f64)
+        .collect();
+    means.sort_by(f64::total_cmp);
+    if means.is_empty() {
+        return (mean, mean, mean);
+    }
+    let at = |q: f64| means[((q * resamples as f64) as usize).min(resamples - 1)];
+    (mean, at(0.025), at(0.975))
+}
+
+/// The paired bootstrap 95% interval of the skill score `1 - mean(a) / mean(b)` of scores `a`
+/// against reference scores `b` of the same observations, resampling observations.
+pub fn bootstrap_skill(a: &[f64], b: &[f64], resamples: usize, seed: u64) -> (f64, f64, f64) {
+    let n = a.len().min(b.len());
+    let skill = |ia: f64, ib: f64| if ib > 0.0 { 1.0 - ia / ib } else { f64::NAN };
+    if n == 0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let point = skill(a[..n].iter().sum(), b[..n].iter().sum());
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let mut draws: Vec<f64> = (0..resamples)
+        .map(|_| {
+            let (mut sa, mut sb) = (0.0, 0.0);
+            for _ in 0..n {
+                let i = rng.random_range(0..n);
+                sa += a[i];
+                sb += b[i];
+            }
+            skill(sa, sb)
+        })
+        .filter(|x| x.is_finite())
+        .collect();
+    draws.sort_by(f64::total_cmp);
+    if draws.is_empty() {
+        return (point, f64::NAN, f64::NAN);
+    }
+    let m = draws.len();
+    let at = |q: f64| draws[((q * m as f64) as usize).min(m - 1)];
+    (point, at(0.025), at(0.975))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_match_their_definitions() {
+        // A yes/no forecast of 0.8 for what happened: (0.8 - 1)² = 0.04; -ln 0.8.
+        assert!((brier(&[0.2, 0.8], 1) - 0.04).abs() < 1e-15);
+        assert!((log_score(&[0.2, 0.8], 1) - 0.8f64.ln().abs()).abs() < 1e-15);
+        // A coin flip scores 0.25 and ln 2 whatever happened.
+        assert_eq!(brier(&[0.5, 0.5], 0), 0.25);
+        assert!((log_score(&[0.5, 0.5], 0) - std::f64::consts::LN_2).abs() < 1e-15);
+        // Three categories, the second observed: ½((0.2)² + (0.5)² + (0.3)²) = 0.19.
+        assert!((brier(&[0.2, 0.5, 0.3], 1) - 0.19).abs() < 1e-15);
+        // RPS: cumulative (0.2, 0.7) against (0, 1): (0.04 + 0.09) / 2 = 0.065.
+        assert!((rps(&[0.2, 0.5, 0.3], 1) - 0.065).abs() < 1e-15);
+        // A yes/no RPS is the yes/no Brier score.
+        assert!((rps(&[0.3, 0.7], 1) - brier(&[0.3, 0.7], 1)).abs() < 1e-15);
+        // A certain, correct forecast scores 0 on every rule; a certain wrong one the worst.
+        assert_eq!(brier(&[0.0, 1.0, 0.0], 1), 0.0);
+        assert_eq!(rps(&[0.0, 1.0, 0.0], 1), 0.0);
+        assert_eq!(rps(&[1.0, 0.0, 0.0], 2), 1.0);
+        assert!(log_score(&[1.0, 0.0], 1).is_infinite());
+        assert_eq!(jeffreys(&[0, 10]), vec![0.5 / 11.0, 10.5 / 11.0]);
+    }
+
+    #[test]
+    fn the_bootstrap_interval_covers_the_mean_and_is_reproducible() {
+        let xs: Vec<f64> = (0..40).map(|i| f64::from(i % 7) / 7.0).collect();
+        let (m, lo, hi) = bootstrap_mean(&xs, 2000, 3);
+        assert!(lo < m && m < hi && hi - lo < 0.3, "{lo} {m} {hi}");
+        assert_eq!(bootstrap_mean(&xs, 2000, 3), (m, lo, hi));
+        let b: Vec<f64> = xs.iter().map(|x| x + 0.2).collect();
+        let (s, slo, shi) = bootstrap_skill(&xs, &b, 2000, 3);
+        assert!(slo < s && s < shi && s > 0.0, "{slo} {s} {shi}");
+    }
+}
