@@ -19,7 +19,7 @@ use bevy_ecs::prelude::*;
 use sidelines_scenario::{LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind, ModelKinds};
 
 use crate::beliefs::{Heard, Trust, TypeBelief};
-use crate::negotiation::MunitionsNeed;
+use crate::negotiation::{MunitionsNeed, Talks};
 use crate::shared::*;
 
 /// Bargaining leverage, in [0, 1].
@@ -221,6 +221,7 @@ pub fn answer_overtures(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
+    talks: Res<PerRun<Talks>>,
     mut q: Query<(&ActorId, &RunIdx, &Lanes, &Heard, &mut Acceptance)>,
     mut out: MessageWriter<Occurred>,
 ) {
@@ -237,11 +238,16 @@ pub fn answer_overtures(
         if acc.engaged || !invited {
             continue;
         }
+        // With resumption, a yes to talks that are closed (the mediator walked out or they
+        // broke down) does not make the counterpart engaged: it answers again when they resume.
+        let closed = s.mechanisms.resumption > 0.0
+            && s.mediator.counterpart.as_ref().is_some_and(|c| c.index == id.0)
+            && !talks.0[run.get()].is_open();
         let Some(a) = &s.alignment else { continue };
         let w = lanes.weights[LANE_US];
         let (answer, kind) = if w >= a.accept_talks_above {
             acc.day.get_or_insert(clock.day);
-            acc.engaged = true;
+            acc.engaged = !closed;
             (Answer::Accepted, ModelKind::TalksAccepted)
         } else if w >= a.offer_talks_above {
             (Answer::ConditionalOffer, ModelKind::ConditionalOffer)
@@ -273,6 +279,7 @@ pub fn take_initiative(
     clock: Res<Clock>,
     roster: Res<Roster>,
     mut rngs: ResMut<PerRun<Rngs>>,
+    talks: Res<PerRun<Talks>>,
     mut q: Query<(&ActorId, &RunIdx, &Lanes, &mut Acceptance)>,
     mut out: MessageWriter<Occurred>,
 ) {
@@ -289,7 +296,10 @@ pub fn take_initiative(
         if acc.engaged || !inclined || u >= a.initiative_rate_per_day * s.mechanisms.initiative {
             continue;
         }
-        acc.engaged = true;
+        // A proposal while the talks are closed asks for them back (its declared effects can
+        // raise the mediator's attention); the observer is engaged once they are open.
+        acc.engaged = talks.0[run.get()].is_open()
+            || s.mediator.counterpart.as_ref().is_none_or(|c| c.index != id.0);
         acc.day.get_or_insert(clock.day);
         acc.initiated.get_or_insert(clock.day);
         out.write(Occurred {
@@ -338,7 +348,9 @@ pub fn make_own_moves(
             magnitude: 1.0,
             uid: Occurred::uid(Origin::OwnMoves, (id.0 as u32) << 2 | slot, clock.day),
         };
-        if acc.engaged && !acc.moratorium && k[ModelKind::TestMoratorium] != ModelKinds::ABSENT {
+        let declaring =
+            acc.engaged && !acc.moratorium && k[ModelKind::TestMoratorium] != ModelKinds::ABSENT;
+        if declaring {
             out.write(emit(k[ModelKind::TestMoratorium], 0));
         } else if !acc.engaged
             && acc.moratorium
@@ -356,7 +368,7 @@ pub fn make_own_moves(
         } else {
             1.0
         };
-        if !acc.moratorium && u < a.test_rate_per_day * weight * lean {
+        if !(acc.moratorium || declaring) && u < a.test_rate_per_day * weight * lean {
             out.write(emit(test, 2));
         }
     }
