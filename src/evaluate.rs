@@ -26,16 +26,6 @@ use sidelines_scenario::{ActorKind, Expect, Input, Scenario};
 
 use crate::{input_error, read_input, say};
 
-/// The episodes shipped under configs/, scored when none is named: (scenario, timeline).
-pub(crate) const SHIPPED: [(&str, &str); 6] = [
-    ("configs/scenarios/ukraine-watch.toml", "configs/timelines/2025.csv"),
-    ("configs/scenarios/iran-talks-2025.toml", "configs/timelines/iran-2025.csv"),
-    ("configs/scenarios/agreed-framework-1994.toml", "configs/timelines/agreed-framework-1994.csv"),
-    ("configs/scenarios/libya-2003.toml", "configs/timelines/libya-2003.csv"),
-    ("configs/scenarios/six-party-2005.toml", "configs/timelines/six-party-2005.csv"),
-    ("configs/scenarios/jcpoa-2015.toml", "configs/timelines/jcpoa-2015.csv"),
-];
-
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   sidelines evaluate                                      the six shipped episodes
@@ -102,7 +92,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Err(input_error("--resamples takes 1 to 100,000"));
     }
     let episodes: Vec<(String, String)> = if args.episodes.is_empty() {
-        SHIPPED.iter().map(|(s, t)| (s.to_string(), t.to_string())).collect()
+        sidelines_scenario::EPISODES.iter().map(|(s, t)| (s.to_string(), t.to_string())).collect()
     } else {
         args.episodes
             .iter()

@@ -287,6 +287,19 @@ pub(crate) fn worker_pool(flag: Option<u64>) -> Result<rayon::ThreadPool> {
         .context("starting the worker threads")
 }
 
+/// Refuses an output path whose folder does not exist (the user's input: exit 2).
+pub(crate) fn out_parent_exists(out: &Path) -> Result<()> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+        return Err(input_error(format!(
+            "--out {}: the folder {} does not exist",
+            out.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
 /// An error the user can fix by changing their input: exit code 2.
 #[derive(Debug)]
 struct InputError(String);

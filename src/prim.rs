@@ -179,14 +179,7 @@ pub fn run(args: &PrimSpec<'_>) -> Result<ExitCode> {
             )));
         }
         Some(out) => {
-            let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
-            if let Some(parent) = parent.filter(|p| !p.is_dir()) {
-                return Err(input_error(format!(
-                    "--out {}: the folder {} does not exist",
-                    out.display(),
-                    parent.display()
-                )));
-            }
+            crate::out_parent_exists(out)?;
             crate::create_out(out)?;
             out.clone()
         }

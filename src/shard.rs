@@ -9,19 +9,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use sidelines_experiment::Shard;
 
-use crate::input_error;
+use sidelines_report::shard::CIRCUMSTANCES;
 
-/// Manifest fields that describe how a folder was produced rather than what it holds: they
-/// may differ between shards and between a merged folder and an unsplit one.
-pub(crate) const CIRCUMSTANCES: [&str; 7] = [
-    "command",
-    "threads",
-    "elapsed_seconds",
-    "runs_per_second",
-    "resumed_from_run",
-    "shard",
-    "merged_from",
-];
+use crate::input_error;
 
 /// `--shard I/N`, `--shard slurm` (SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT) or
 /// `--shard slurm/N` (the task's index of N: a task re-submitted alone, `sbatch --array=3`,

@@ -443,14 +443,7 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
                 out.join("sensitivity.csv").display()
             )));
         }
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
-        if let Some(parent) = parent.filter(|p| !p.is_dir()) {
-            return Err(input_error(format!(
-                "--out {}: the folder {} does not exist",
-                out.display(),
-                parent.display()
-            )));
-        }
+        crate::out_parent_exists(out)?;
     }
     let (table, method, out) = match (&args.table, &args.dir) {
         (Some(path), _) => {

@@ -6,16 +6,7 @@ use sidelines_model::{Record, Value};
 use crate::cli::sidelines;
 use crate::common::*;
 
-/// The episodes shipped under configs/: (scenario, timeline); each has `<timeline>-observed.csv`.
-const EPISODES: [(&str, &str); 6] = [
-    ("configs/scenarios/ukraine-watch.toml", "configs/timelines/2025.csv"),
-    ("configs/scenarios/iran-talks-2025.toml", "configs/timelines/iran-2025.csv"),
-    ("configs/scenarios/agreed-framework-1994.toml", "configs/timelines/agreed-framework-1994.csv"),
-    ("configs/scenarios/libya-2003.toml", "configs/timelines/libya-2003.csv"),
-    ("configs/scenarios/six-party-2005.toml", "configs/timelines/six-party-2005.csv"),
-    ("configs/scenarios/jcpoa-2015.toml", "configs/timelines/jcpoa-2015.csv"),
-];
-
+use sidelines_scenario::EPISODES;
 #[test]
 fn every_shipped_episode_replays_with_every_observation_checked() {
     let dir = tempfile::tempdir().expect("tempdir");

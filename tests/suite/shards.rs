@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use sidelines_report::shard::CIRCUMSTANCES;
+
 const BIN: &str = env!("CARGO_BIN_EXE_sidelines");
 
 fn sidelines(args: &[&str]) -> Output {
@@ -25,17 +27,6 @@ fn refused(args: &[&str], needles: &[&str]) {
         assert!(stderr.contains(n), "{args:?}: `{n}` not in {stderr}");
     }
 }
-
-/// The manifest's fields that say how a folder was produced, not what it holds.
-const CIRCUMSTANCES: [&str; 7] = [
-    "command",
-    "threads",
-    "elapsed_seconds",
-    "runs_per_second",
-    "resumed_from_run",
-    "shard",
-    "merged_from",
-];
 
 /// Every file of `whole` is in `merged` with the same bytes (manifest.json: the same JSON
 /// once the circumstances are removed), and `merged` has no other file.

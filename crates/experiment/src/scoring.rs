@@ -50,7 +50,7 @@ pub fn rps(p: &[f64], observed: usize) -> f64 {
 
 /// Category shares from counts with Jeffreys' prior: `(k_c + ½) / (n + L/2)`. Never 0, so the
 /// log score of a forecast from finitely many runs is finite; it moves a share by at most
-/// `½ / n` from the raw one.
+/// `(L - 1) / (2n + L)` from the raw one (`1 / (2n + 2)` for a yes/no).
 pub fn jeffreys(counts: &[u64]) -> Vec<f64> {
     let n: u64 = counts.iter().sum();
     let denom = n as f64 + counts.len() as f64 / 2.0;

@@ -11,6 +11,18 @@ use std::path::{Path, PathBuf};
 use crate::atomic::AtomicFile;
 use crate::error::{At, Error, Result};
 
+/// Manifest fields that describe how a folder was produced rather than what it holds: they
+/// may differ between shards and between a merged folder and an unsplit one.
+pub const CIRCUMSTANCES: [&str; 7] = [
+    "command",
+    "threads",
+    "elapsed_seconds",
+    "runs_per_second",
+    "resumed_from_run",
+    "shard",
+    "merged_from",
+];
+
 /// One shard's table, how many rows it must hold (`None`: any number), and which runs or
 /// points it may hold.
 #[derive(Clone, Debug)]

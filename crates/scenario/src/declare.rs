@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, Visitor};
 
-use crate::schema::OrderedMap;
+use crate::basic::OrderedMap;
 
 /// The declared domain of a numeric field.
 #[derive(Clone, Copy, Debug, PartialEq)]

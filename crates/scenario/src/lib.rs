@@ -8,6 +8,7 @@
 //!
 //! This crate does no I/O: the caller passes bytes, and a resolver for the base a variant names.
 
+mod basic;
 #[macro_use]
 mod declare;
 pub mod calibration;
@@ -23,7 +24,9 @@ mod validate;
 
 pub use declare::ActorRef;
 pub use error::{Diagnostic, Error, did_you_mean};
-pub use library::{DEFAULT_SCENARIO, EMBEDDED, RECORD_2025, embedded_source, variants_of};
+pub use library::{
+    DEFAULT_SCENARIO, EMBEDDED, EPISODES, RECORD_2025, embedded_source, variants_of,
+};
 pub use record::{Input, Replay, ReplaySpec, Row, load_replay};
 pub use resolved::*;
 pub use source::Place;

@@ -50,6 +50,18 @@ pub const EMBEDDED: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The sourced episodes shipped under `configs/`, as (scenario file, timeline file) relative to
+/// the repository's folder; each timeline has its observations beside it
+/// (`<timeline>-observed.csv`). `evaluate` scores these when no episode is named.
+pub const EPISODES: [(&str, &str); 6] = [
+    ("configs/scenarios/ukraine-watch.toml", "configs/timelines/2025.csv"),
+    ("configs/scenarios/iran-talks-2025.toml", "configs/timelines/iran-2025.csv"),
+    ("configs/scenarios/agreed-framework-1994.toml", "configs/timelines/agreed-framework-1994.csv"),
+    ("configs/scenarios/libya-2003.toml", "configs/timelines/libya-2003.csv"),
+    ("configs/scenarios/six-party-2005.toml", "configs/timelines/six-party-2005.csv"),
+    ("configs/scenarios/jcpoa-2015.toml", "configs/timelines/jcpoa-2015.csv"),
+];
+
 /// The embedded scenarios that are variants of `base` (its branches). A variant that sets only
 /// `mechanisms.*` and likelihoods (`model-2025`) is another model of how observers read the
 /// same world, not a branch of it.

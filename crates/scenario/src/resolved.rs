@@ -7,8 +7,8 @@
 //! has been resolved to an index, every number is finite and inside its declared domain, and
 //! every distribution sums to one.
 
+pub use crate::basic::{Class, OrderedMap, Role, Side};
 pub use crate::declare::ActorRef;
-pub use crate::schema::{Class, OrderedMap, Role, Side};
 
 /// The hedging lanes a small power weighs (Snyder 1984 for the ally's dilemma; the article's
 /// "if one lane is blocked, look for another").
@@ -273,6 +273,8 @@ parameters! {
         pub relief_rate_per_day: Option<f64> =>
             "with belligerents: daily chance of offering the adversary sanctions relief"
             [0.0, 1.0],
+        // Default, an assumption: halfway between walking away (0.25 in the shipped files)
+        // and a fresh start (0.8-0.9), so talks come back only when interest clearly returns.
         pub resume_above: f64 =>
             "attention at or above which ended talks resume (mechanisms.resumption; and at or above disengage_below)"
             [0.0, 1.0] default 0.5,
@@ -452,7 +454,18 @@ parameters! {
         pub offer_talks_above: f64 =>
             "US-engagement weight at or above which a refused overture gets a conditional offer"
             [0.0, 1.0],
-        // Defaults below are assumptions, each named in its doc line; scenarios write them out.
+        // The defaults below are assumptions, used where a file leaves them out:
+        // - initiate_margin 0.05: proposing risks a public refusal (audience costs, Fearon
+        //   1994), so it takes a little more inclination than accepting; the size is assumed;
+        // - initiative_rate_per_day 0.02: once inclined, a proposal within about 50 days, the
+        //   lanes' own time constant (inertia 0.98);
+        // - standing_half_life_days 365: a treaty or a partner's vote for sanctions shapes a
+        //   lane for about a year;
+        // - us_per_offer 1.0: a fully credible offer is worth less than the full swing of the
+        //   expected engagement payoff (us_per_engagement_payoff 1.6 in the shipped files);
+        // - offer_half_life_days 180: terms on the table go stale in about half a year unless
+        //   a round renews them;
+        // - test_rate_per_day 0: no tests of its own unless a scenario declares a rate.
         pub initiate_margin: f64 =>
             "US weight above accept_talks_above at which it proposes talks itself (mechanisms.initiative; proposing costs more than accepting)"
             [0.0, 1.0] default 0.05,
