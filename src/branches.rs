@@ -192,7 +192,7 @@ fn load_rows(args: &Args) -> Result<Vec<RowSpec>> {
             None => {
                 let (name, timeline, observed) = RECORD_2025;
                 let observed_name = name.replace(".csv", "-observed.csv");
-                crate::replay::load_record(
+                sidelines_workflows::replay::load_record(
                     &args.scenario,
                     Input { name, bytes: timeline.as_bytes() },
                     Some(Input { name: &observed_name, bytes: observed.as_bytes() }),
@@ -203,7 +203,7 @@ fn load_rows(args: &Args) -> Result<Vec<RowSpec>> {
                 let name = p.display().to_string();
                 let bytes = read_input(p)
                     .map_err(|e| input_error(format!("cannot read --timeline {name}: {e}")))?;
-                crate::replay::load_record(
+                sidelines_workflows::replay::load_record(
                     &args.scenario,
                     Input { name: &name, bytes: &bytes },
                     None,

@@ -201,7 +201,7 @@ fn record_scenario(cal: &Calibration, here: &Path) -> Result<Scenario> {
     let timeline = here.join(&cal.timeline);
     let observed = match &cal.observed {
         Some(o) => Some(here.join(o)),
-        None => crate::replay::default_observed(&timeline),
+        None => sidelines_workflows::replay::default_observed(&timeline),
     };
     let read = |p: &Path, what: &str| {
         read_input(p).map_err(|e| input_error(format!("cannot read {what} {}: {e}", p.display())))
@@ -213,7 +213,7 @@ fn record_scenario(cal: &Calibration, here: &Path) -> Result<Scenario> {
         Some(p) => Some(read(p, "observations")?),
         None => None,
     };
-    let replay = crate::replay::load_record(
+    let replay = sidelines_workflows::replay::load_record(
         &scenario_arg,
         Input { name: &timeline_name, bytes: &timeline_bytes },
         observed_name
@@ -595,7 +595,7 @@ fn write_wave_state(dir: &Path, p: &Prepared, s: &WaveState) -> Result<()> {
 /// DIR/wave/I.
 fn wave(args: &Args, p: &Prepared, spec: &str, dir: &Path) -> Result<ExitCode> {
     let shard =
-        crate::shard::shard(Some(spec))?.ok_or_else(|| input_error("--shard needs a value"))?;
+        crate::shard::parse(Some(spec))?.ok_or_else(|| input_error("--shard needs a value"))?;
     crate::create_out(dir)?;
     let state = read_wave_state(dir, p)?;
     let t = state.generations.len();

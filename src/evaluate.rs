@@ -122,7 +122,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// Replays one episode and turns each observation into categories and forecasts.
 fn score_episode(scenario: &str, timeline: &Path, runs: u64, seed: u64) -> Result<Vec<Scored>> {
-    let observed = crate::replay::default_observed(timeline).ok_or_else(|| {
+    let observed = sidelines_workflows::replay::default_observed(timeline).ok_or_else(|| {
         input_error(format!(
             "{}: no observations file beside it ({}-observed.csv)",
             timeline.display(),
@@ -134,7 +134,7 @@ fn score_episode(scenario: &str, timeline: &Path, runs: u64, seed: u64) -> Resul
     };
     let (tbytes, obytes) = (read(timeline)?, read(&observed)?);
     let (tname, oname) = (timeline.display().to_string(), observed.display().to_string());
-    let replay = crate::replay::load_record(
+    let replay = sidelines_workflows::replay::load_record(
         scenario,
         Input { name: &tname, bytes: &tbytes },
         Some(Input { name: &oname, bytes: &obytes }),

@@ -13,16 +13,19 @@ mod calibrate;
 mod claims;
 mod evaluate;
 mod merge;
-mod posterior;
 mod prim;
 mod replay;
-mod shard;
 mod sweep;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
-use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED, Scenario};
+use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED};
+pub(crate) use sidelines_workflows::inputs::{
+    create_out, fresh_dir, guard_out_dir, load_file, load_scenario, out_parent_exists, read_input,
+    resolve_base, threads, worker_pool,
+};
+pub(crate) use sidelines_workflows::{posterior, shard};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -221,6 +224,24 @@ impl ExecArgs {
         }
     }
 
+    /// The library's settings from these flags.
+    pub(crate) fn to_exec(&self) -> Result<sidelines_workflows::Exec> {
+        let checkpoint_every =
+            std::time::Duration::try_from_secs_f64(self.checkpoint_every.max(0.0))
+                .map_err(|_| input_error("--checkpoint-every takes a number of seconds"))?;
+        Ok(sidelines_workflows::Exec {
+            threads: self.threads,
+            out: self.out.clone(),
+            resume: self.resume,
+            force: self.force,
+            format: self.table_format(),
+            shard: self.shard.clone(),
+            checkpoint_every,
+            runs_per_world: self.runs_per_world,
+            command_line: command_line(),
+        })
+    }
+
     /// The flags that must be given again to continue an interrupted run (besides --out and
     /// --resume).
     pub(crate) fn continue_flags(&self) -> String {
@@ -233,15 +254,6 @@ impl ExecArgs {
         }
         f
     }
-}
-
-/// Creates an output folder. A failure is the machine's (a read-only or full disk, a folder this
-/// user may not write in) and exits 1 like every other failure to write, with the cause in words.
-pub(crate) fn create_out(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| {
-        anyhow::Error::new(sidelines_report::Error::Io { path: dir.to_path_buf(), source })
-            .context("cannot create the output folder")
-    })
 }
 
 /// The error of a batch or sweep that stopped on a failure (a full disk): what failed, what was
@@ -260,57 +272,25 @@ pub(crate) fn stopped(
     )
 }
 
-/// The worker threads: `--threads`, else `RAYON_NUM_THREADS` (as rayon reads it: a positive
-/// whole number), else one per core; at most `OVERSUBSCRIBE` per core. The work is CPU-bound,
-/// so workers beyond the cores add no speed, only memory (each holds its own aggregators, some
-/// 16 MB for the default scenario): `RAYON_NUM_THREADS=1000` aborted on a failed allocation.
-/// Results do not depend on the number of workers, so the cap changes no byte.
-pub(crate) fn threads(flag: Option<u64>) -> usize {
-    let env = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let asked = match (flag, env) {
-        (Some(t), _) => usize::try_from(t).unwrap_or(usize::MAX),
-        (None, Some(t)) if t >= 1 => t,
-        _ => cores,
-    };
-    asked.min(cores * OVERSUBSCRIBE)
+/// What a finished shard prints.
+pub(crate) fn shard_done(
+    shard: sidelines_experiment::Shard,
+    units: &str,
+    slice: std::ops::Range<u64>,
+    dir: &Path,
+    elapsed: f64,
+) -> Result<ExitCode> {
+    status(&format!(
+        "shard {} of {}: {units} {} to {} ({} {units}) in {elapsed:.1} s\nwrote {}\n",
+        shard.index,
+        shard.count,
+        slice.start,
+        slice.end,
+        slice.end - slice.start,
+        dir.display()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
-
-/// Workers per core at most (see `threads`).
-const OVERSUBSCRIBE: usize = 4;
-
-/// A rayon pool of `threads(flag)` workers.
-pub(crate) fn worker_pool(flag: Option<u64>) -> Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads(flag))
-        .build()
-        .context("starting the worker threads")
-}
-
-/// Refuses an output path whose folder does not exist (the user's input: exit 2).
-pub(crate) fn out_parent_exists(out: &Path) -> Result<()> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(parent) = parent.filter(|p| !p.is_dir()) {
-        return Err(input_error(format!(
-            "--out {}: the folder {} does not exist",
-            out.display(),
-            parent.display()
-        )));
-    }
-    Ok(())
-}
-
-/// An error the user can fix by changing their input: exit code 2.
-#[derive(Debug)]
-struct InputError(String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
 
 /// The command line as manifests record it: the program named `sidelines`, wherever the binary
 /// sits (no path of this machine goes into an output).
@@ -324,7 +304,7 @@ pub(crate) fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
 }
 
 pub(crate) fn input_error(msg: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(InputError(msg.into()))
+    anyhow::Error::new(sidelines_workflows::error::input(msg))
 }
 
 /// Writes DIR/results.xlsx from the folder's tables.
@@ -391,8 +371,10 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             let report_input =
                 e.downcast_ref::<sidelines_report::Error>().is_some_and(|r| r.is_input());
+            let workflow_input =
+                e.downcast_ref::<sidelines_workflows::Error>().is_some_and(|w| w.is_input());
             if report_input
-                || e.downcast_ref::<InputError>().is_some()
+                || workflow_input
                 || e.downcast_ref::<sidelines_scenario::Error>().is_some()
             {
                 ExitCode::from(2)
@@ -492,55 +474,6 @@ fn man(out: Option<&Path>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves a scenario argument: an embedded name, else a file.
-pub(crate) fn load_scenario(arg: &str) -> Result<Scenario> {
-    if let Some(loaded) = sidelines_scenario::load_embedded(arg) {
-        return Ok(loaded?);
-    }
-    load_file(Path::new(arg))
-}
-
-/// Scenario files are tens of kilobytes; anything past this is not one.
-const MAX_INPUT_BYTES: u64 = 16 << 20;
-
-/// Reads an input file: a regular file of at most `MAX_INPUT_BYTES` (so a FIFO or /dev/zero
-/// cannot hang or exhaust the tool).
-pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| sidelines_report::in_words(&e))?;
-    if !meta.is_file() {
-        return Err(String::from("not a regular file"));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| sidelines_report::in_words(&e))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(format!("larger than {} MiB, too large for a scenario", MAX_INPUT_BYTES >> 20));
-    }
-    Ok(bytes)
-}
-
-fn load_file(path: &Path) -> Result<Scenario> {
-    let bytes = read_input(path).map_err(|e| {
-        let hint = if path.extension().is_none() {
-            let names = EMBEDDED.iter().map(|(n, _, _)| *n);
-            let close = sidelines_scenario::did_you_mean(&path.display().to_string(), names);
-            format!(" (not an embedded scenario either: `sidelines scenarios` lists them){close}")
-        } else {
-            String::new()
-        };
-        input_error(format!("cannot read {}: {e}{hint}", path.display()))
-    })?;
-    let name = path.display().to_string();
-    Ok(sidelines_scenario::load(&name, &bytes, &resolve_base)?)
-}
-
-/// A variant's `base`: an embedded name, else a file relative to the variant's folder.
-pub(crate) fn resolve_base(reference: &str, from: &str) -> Result<(String, Vec<u8>), String> {
-    sidelines_scenario::resolve_base(reference, from, &read_input)
-}
-
 fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
     let scenario = Arc::new(load_scenario(arg)?);
     let dir = prepare_out_dir(out, &scenario.name, force)?;
@@ -570,52 +503,6 @@ fn prepare_out_dir(out: Option<PathBuf>, scenario: &str, force: bool) -> Result<
     };
     crate::create_out(&dir)?;
     Ok(dir)
-}
-
-/// Refuses an --out that is not a folder, or that holds any of `files`, unless `force`.
-pub(crate) fn guard_out_dir(dir: &Path, files: &[&str], force: bool) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(input_error(format!("--out {} exists and is not a folder", dir.display())));
-    }
-    let taken: Vec<&str> = files.iter().copied().filter(|f| dir.join(f).exists()).collect();
-    if !taken.is_empty() && !force {
-        let hint =
-            if taken.contains(&".checkpoint") { "; to continue it, pass --resume" } else { "" };
-        return Err(input_error(format!(
-            "{} already holds results ({}); choose another --out or pass --force{hint}",
-            dir.display(),
-            taken.join(", ")
-        )));
-    }
-    Ok(())
-}
-
-/// outputs/<scenario>/<date>T<time>/, with a suffix if that name is taken.
-pub(crate) fn fresh_dir(scenario: &str) -> Result<PathBuf> {
-    let stamp = jiff::Timestamp::now().strftime("%Y-%m-%dT%H%M%SZ").to_string();
-    let base = Path::new("outputs").join(scenario);
-    let mut dir = base.join(&stamp);
-    let mut n = 1;
-    while dir.exists() {
-        n += 1;
-        dir = base.join(format!("{stamp}-{n}"));
-    }
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    point_latest(&base, &dir);
-    Ok(dir)
-}
-
-/// outputs/<scenario>/latest -> the newest folder (a symbolic link, replaced atomically). A
-/// failure here costs nothing but the convenience, so it is not an error.
-fn point_latest(base: &Path, dir: &Path) {
-    #[cfg(unix)]
-    if let Some(name) = dir.file_name() {
-        let tmp = base.join(".latest.tmp");
-        let _ = std::fs::remove_file(&tmp);
-        if std::os::unix::fs::symlink(name, &tmp).is_ok() {
-            let _ = std::fs::rename(&tmp, base.join("latest"));
-        }
-    }
 }
 
 fn summary(sim: &Simulation, out: &RunOutput) -> String {

@@ -333,7 +333,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // were lost before).
     let stage = out.join(STAGE);
     let _ = std::fs::remove_dir_all(&stage);
-    let written = crate::create_out(&stage).and_then(|()| write_merged(&found, &stage, &kind));
+    let written = crate::create_out(&stage)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| write_merged(&found, &stage, &kind));
     let rows = match written {
         Ok(rows) => {
             publish(&stage, out, files)?;
@@ -501,10 +503,10 @@ fn write_merged(found: &[Found], out: &Path, kind: &str) -> Result<u64> {
             copy_identical(&out.join(name), &found[0].dir.join(name), &others(name))?;
         }
         if kind == "replay" {
-            let check = crate::replay::record_check(&sim, &aggregators[0]);
+            let check = sidelines_workflows::replay::record_check(&sim, &aggregators[0]);
             sidelines_report::write_atomic(
                 &out.join("record_check.csv"),
-                &crate::replay::check_csv(&check)?,
+                &sidelines_workflows::replay::check_csv(&check)?,
             )?;
         }
         write_tables(out, &sim, &aggregators)?;

@@ -1,9 +1,9 @@
 //! `sidelines sweep` and `sidelines analyze`: design points, runs, sensitivity.
 
+use sidelines_workflows::Progress as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -86,8 +86,6 @@ pub struct AnalyzeArgs {
     pub min_coverage: f64,
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
-
 /// The design's points, in actual parameter values.
 pub fn design(sweep: &Sweep) -> Result<Vec<Vec<f64>>, DesignError> {
     let k = sweep.parameters.len();
@@ -155,7 +153,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     // A sweep's shard is a slice of its design points, whole: each point's summary is exact in
     // its shard, and adaptive replication needs nothing from other points.
-    let shard = crate::shard::shard(args.exec.shard.as_deref())?;
+    let shard = crate::shard::parse(args.exec.shard.as_deref())?;
     let slice = shard.map_or(0..points.len() as u64, |s| s.slice(points.len() as u64));
     // Rows before the slice: known only with fixed replication (an adaptive shard numbers its
     // runs from 0 and `merge` renumbers them).
@@ -229,7 +227,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (out, true) => {
             let d = match out {
                 Some(d) => d.clone(),
-                None => crate::batch::latest_unfinished(&sweep.name)?,
+                None => sidelines_workflows::inputs::latest_unfinished(&sweep.name)?,
             };
             let (w, at) = SweepWriter::resume(&d, shape)?;
             (d, w, at)
@@ -252,11 +250,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (dir, w, start)
         }
     };
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
+    crate::batch::stop_on_ctrl_c();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let next_run = progress_at.next_run;
     let started = Instant::now();
@@ -266,13 +260,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Replication::Fixed(n) => *n * slice.end,
         Replication::Adaptive { max, .. } => *max * (slice.end - slice.start),
     };
-    let mut bar = crate::batch::Progress::new(args.exec.quiet, next_run, total_hint);
+    let mut bar = crate::batch::Progress::new(args.exec.quiet);
+    sidelines_workflows::Progress::begin(&mut bar, next_run, total_hint);
     let mut report = |done: u64| {
         done_runs = done;
         bar.update(done);
     };
     let control = Control {
-        stop: &STOP,
+        stop: &crate::batch::STOP,
         progress: &mut report,
         checkpoint_every,
         runs_per_world: args.exec.runs_per_world,
@@ -302,7 +297,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             )
         }
     };
-    bar.finish();
+    sidelines_workflows::Progress::end(&mut bar);
     let continue_line = format!(
         "sidelines sweep {}{} --out {} --resume",
         args.file.display(),
@@ -370,7 +365,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         writer
             .finish(manifest, None, args.exec.table_format())
             .with_context(|| format!("finishing the shard in {}", dir.display()))?;
-        return crate::shard::shard_done(shard, "points", slice, &dir, elapsed);
+        return crate::shard_done(shard, "points", slice, &dir, elapsed);
     }
     let method = method_of(&manifest).map(|m| (m, sweep.seed));
     writer

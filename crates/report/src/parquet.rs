@@ -204,69 +204,137 @@ fn properties() -> Result<WriterProperties> {
         .build())
 }
 
+/// A CSV table (a header, then rows) read as Arrow record batches of `BATCH_ROWS` rows, one
+/// column of `kinds` per CSV column. A cell that is not of its column's kind is reported with
+/// its file, line and column name.
+struct CsvBatches<'a> {
+    path: &'a Path,
+    reader: csv::Reader<File>,
+    header: Vec<String>,
+    kinds: &'a [Kind],
+    schema: Arc<Schema>,
+    builders: Vec<Builder>,
+    rows: u64,
+    done: bool,
+}
+
+impl<'a> CsvBatches<'a> {
+    fn open(path: &'a Path, kinds: &'a [Kind]) -> Result<CsvBatches<'a>> {
+        let mut reader = csv::ReaderBuilder::new().from_path(path).at(path)?;
+        let header: Vec<String> = reader.headers().at(path)?.iter().map(String::from).collect();
+        if header.len() != kinds.len() {
+            return Err(Error::damaged(
+                path,
+                format!("{} columns where {} were expected", header.len(), kinds.len()),
+            ));
+        }
+        let schema = Arc::new(Schema::new(
+            header
+                .iter()
+                .zip(kinds)
+                .map(|(name, k)| Field::new(name, k.data_type(), *k != Kind::Count))
+                .collect::<Vec<_>>(),
+        ));
+        let builders = kinds.iter().map(|k| Builder::new(*k)).collect();
+        Ok(CsvBatches { path, reader, header, kinds, schema, builders, rows: 0, done: false })
+    }
+
+    /// The next batch; an empty table gives one empty batch, so the schema always arrives.
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        if self.done {
+            return Ok(None);
+        }
+        let path = self.path;
+        let mut pending = 0usize;
+        let mut rec = csv::StringRecord::new();
+        while pending < BATCH_ROWS {
+            if !self.reader.read_record(&mut rec).at(path)? {
+                self.done = true;
+                break;
+            }
+            self.rows += 1;
+            let line = self.rows + 1;
+            for ((cell, b), name) in rec.iter().zip(self.builders.iter_mut()).zip(&self.header) {
+                b.push(cell).map_err(|what| {
+                    Error::damaged(
+                        path,
+                        format!("line {line}, column {name}: `{cell}` is not {what}"),
+                    )
+                })?;
+            }
+            if rec.len() != self.kinds.len() {
+                return Err(Error::damaged(
+                    path,
+                    format!("line {line} has {} cells, not {}", rec.len(), self.kinds.len()),
+                ));
+            }
+            pending += 1;
+        }
+        if pending == 0 && self.rows > 0 {
+            return Ok(None);
+        }
+        let columns: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
+        RecordBatch::try_new(self.schema.clone(), columns)
+            .map(Some)
+            .map_err(|e| Error::damaged(path, e.to_string()))
+    }
+}
+
 /// Converts the CSV table `csv` (a header, then rows) to the Parquet file `out`, one column of
 /// `kinds` per CSV column; returns the number of rows. A cell that is not of its column's kind
 /// is reported with its file, line and column name.
 pub fn csv_to_parquet(csv_path: &Path, out: &Path, kinds: &[Kind]) -> Result<u64> {
-    let mut r = csv::ReaderBuilder::new().from_path(csv_path).at(csv_path)?;
-    let header: Vec<String> = r.headers().at(csv_path)?.iter().map(String::from).collect();
-    if header.len() != kinds.len() {
-        return Err(Error::damaged(
-            csv_path,
-            format!("{} columns where {} were expected", header.len(), kinds.len()),
-        ));
-    }
-    let schema = Arc::new(Schema::new(
-        header
-            .iter()
-            .zip(kinds)
-            .map(|(name, k)| Field::new(name, k.data_type(), *k != Kind::Count))
-            .collect::<Vec<_>>(),
-    ));
+    let mut batches = CsvBatches::open(csv_path, kinds)?;
     let mut file = AtomicFile::create(out)?;
     let parquet_error = |e: parquet::errors::ParquetError| Error::damaged(out, e.to_string());
-    let mut rows = 0u64;
     {
-        let mut w = ArrowWriter::try_new(file.writer(), schema.clone(), Some(properties()?))
-            .map_err(parquet_error)?;
-        let mut builders: Vec<Builder> = kinds.iter().map(|k| Builder::new(*k)).collect();
-        let mut pending = 0usize;
-        let flush = |builders: &mut Vec<Builder>, w: &mut ArrowWriter<_>| -> Result<()> {
-            let columns: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
-            let batch = RecordBatch::try_new(schema.clone(), columns)
-                .map_err(|e| Error::damaged(out, e.to_string()))?;
-            w.write(&batch).map_err(parquet_error)
-        };
-        let mut rec = csv::StringRecord::new();
-        while r.read_record(&mut rec).at(csv_path)? {
-            rows += 1;
-            for ((cell, b), name) in rec.iter().zip(builders.iter_mut()).zip(&header) {
-                b.push(cell).map_err(|what| {
-                    Error::damaged(
-                        csv_path,
-                        format!("line {}, column {name}: `{cell}` is not {what}", rows + 1),
-                    )
-                })?;
-            }
-            if rec.len() != kinds.len() {
-                return Err(Error::damaged(
-                    csv_path,
-                    format!("line {} has {} cells, not {}", rows + 1, rec.len(), kinds.len()),
-                ));
-            }
-            pending += 1;
-            if pending == BATCH_ROWS {
-                flush(&mut builders, &mut w)?;
-                pending = 0;
-            }
-        }
-        if pending > 0 || rows == 0 {
-            flush(&mut builders, &mut w)?;
+        let mut w =
+            ArrowWriter::try_new(file.writer(), batches.schema.clone(), Some(properties()?))
+                .map_err(parquet_error)?;
+        while let Some(batch) = batches.next_batch()? {
+            w.write(&batch).map_err(parquet_error)?;
         }
         w.close().map_err(parquet_error)?;
     }
     file.finish()?;
-    Ok(rows)
+    Ok(batches.rows)
+}
+
+/// The kind of a column from its type in the column dictionary (`integer`, `day`, `number`,
+/// `flag`, `text`, `date`).
+pub fn kind_of_type(name: &str) -> Option<Kind> {
+    Some(match name {
+        "integer" => Kind::Count,
+        "day" => Kind::Day,
+        "number" => Kind::Number,
+        "flag" => Kind::Flag,
+        "text" => Kind::Category,
+        "date" => Kind::Date,
+        _ => return None,
+    })
+}
+
+/// A table of a results folder as Arrow record batches, typed: a Parquet file as written, a
+/// CSV table with `kinds` (one per column, from the folder's column dictionary).
+pub fn read_arrow(path: &Path, kinds: &[Kind]) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
+    if path.extension().is_some_and(|e| e == "parquet") {
+        let damaged = |m: String| Error::damaged(path, m);
+        let reader = open(path)?
+            .with_batch_size(ROW_GROUP_ROWS)
+            .build()
+            .map_err(|e| damaged(format!("not a readable Parquet file: {e}")))?;
+        let schema = reader.schema();
+        let batches = reader
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| damaged(e.to_string()))?;
+        return Ok((schema, batches));
+    }
+    let mut csv = CsvBatches::open(path, kinds)?;
+    let mut batches = Vec::new();
+    while let Some(b) = csv.next_batch()? {
+        batches.push(b);
+    }
+    Ok((csv.schema.clone(), batches))
 }
 
 /// Opens a Parquet file for reading; a file that is not one is damaged input.

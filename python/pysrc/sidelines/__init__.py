@@ -1,0 +1,349 @@
+"""sidelines from Python: how states read a great power's diplomacy.
+
+The same model and workflows as the ``sidelines`` command line, called as functions. Every
+workflow writes the same results folder the command line writes (so a folder made here can be
+resumed, merged or exported there) and returns a result whose tables are polars DataFrames,
+handed over as Arrow (no CSV text on the way); ``.to_pandas()`` gives pandas.
+
+    >>> import sidelines
+    >>> s = sidelines.Scenario.load("ukraine-watch")
+    >>> b = sidelines.batch(s, runs=2000, seed=7)
+    >>> b.runs.select("kp_accepts_talks").mean()
+
+Same seed, same numbers as ``sidelines batch ukraine-watch --runs 2000 --seed 7``.
+
+The work runs with the GIL released; Ctrl-C stops it within a second at its next checkpoint
+and raises KeyboardInterrupt (with ``out=`` given, ``resume=True`` continues it). A progress
+bar is drawn when tqdm is installed (``progress=False`` turns it off).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import weakref
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Union
+
+import polars as pl
+
+from . import _sidelines
+from ._sidelines import InputError, SidelinesError
+
+__all__ = [
+    "InputError",
+    "SidelinesError",
+    "Scenario",
+    "Results",
+    "Replayed",
+    "scenarios",
+    "batch",
+    "replay",
+    "open_folder",
+]
+
+MAX_SEED: int = _sidelines.MAX_SEED
+
+ScenarioLike = Union["Scenario", str, os.PathLike]
+
+
+def _frame(table: Any) -> pl.DataFrame:
+    """An Arrow C stream (``__arrow_c_stream__``) as a polars DataFrame, without a copy through
+    text."""
+    return pl.DataFrame(table)
+
+
+class Scenario:
+    """A scenario: an embedded one (``sidelines.scenarios()`` lists them) or a TOML file.
+
+    ``Scenario.load(name_or_path)`` loads one; a file that does not validate raises
+    ``InputError`` whose message and ``diagnostics`` name each problem's file, line, column and
+    field. ``with_values({path: value})`` returns a new scenario with parameters changed
+    (``describe()`` lists the paths).
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: "_sidelines.Scenario"):
+        self._inner = inner
+
+    @staticmethod
+    def load(name_or_path: Union[str, os.PathLike]) -> "Scenario":
+        """Loads an embedded scenario by name, or a scenario file by path."""
+        return Scenario(_sidelines.Scenario.load(os.fspath(name_or_path)))
+
+    @property
+    def name(self) -> str:
+        """The scenario's name (its results go under outputs/<name>/ on the command line)."""
+        return self._inner.name
+
+    @property
+    def source(self) -> str:
+        """How the command line names it: the embedded name or the file's path."""
+        return self._inner.source
+
+    def describe(self) -> pl.DataFrame:
+        """Every parameter path with its value, declared range (min, max, whether whole) and
+        meaning: the paths ``with_values`` and sweeps take."""
+        return _frame(self._inner._describe())
+
+    def with_values(self, values: Mapping[str, float]) -> "Scenario":
+        """A new scenario with the parameters at ``values`` ({path: value}); an unknown path or
+        a value outside its range raises InputError naming it."""
+        return Scenario(self._inner.with_values([(str(k), float(v)) for k, v in values.items()]))
+
+    def to_toml(self) -> str:
+        """The scenario as one complete TOML file, every value resolved."""
+        return self._inner.to_toml()
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r})"
+
+
+def scenarios() -> pl.DataFrame:
+    """The embedded scenarios: name, description, and whether it is the default."""
+    rows = _sidelines._scenarios()
+    return pl.DataFrame(
+        {
+            "name": [r[0] for r in rows],
+            "description": [r[1] for r in rows],
+            "default": [r[2] for r in rows],
+        }
+    )
+
+
+def _scenario(s: ScenarioLike) -> Scenario:
+    if isinstance(s, Scenario):
+        return s
+    return Scenario.load(s)
+
+
+class Results:
+    """A finished results folder: its tables as polars DataFrames, read on first use.
+
+    ``runs`` (one row per run), ``summary`` (numeric outcomes: mean, interval, quantiles),
+    ``outcomes`` (shares of each label with Wilson intervals), ``timeseries`` (daily quantiles
+    of every series: the fan charts), ``trajectories`` (when asked for), and any other table by
+    ``table(name)``; ``tables()`` lists them; ``manifest`` is the folder's manifest.json.
+    """
+
+    def __init__(self, folder: Union[str, os.PathLike], info: Optional[Mapping[str, Any]] = None):
+        self.folder = Path(folder)
+        self._info = dict(info or {})
+        self._cache: dict = {}
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The table ``name`` (``runs``, ``summary``, ``outcomes``, ``timeseries``, ...), typed
+        by the folder's column dictionary."""
+        if name not in self._cache:
+            self._cache[name] = _frame(_sidelines._table(str(self.folder), name))
+        return self._cache[name]
+
+    def tables(self) -> list:
+        """The names of the tables this folder holds."""
+        return _sidelines._tables(str(self.folder))
+
+    @property
+    def manifest(self) -> dict:
+        """The folder's manifest.json: the command, seed, runs, versions, column dictionary."""
+        return json.loads(_sidelines._manifest(str(self.folder)))
+
+    @property
+    def runs(self) -> pl.DataFrame:
+        return self.table("runs")
+
+    @property
+    def summary(self) -> pl.DataFrame:
+        return self.table("summary")
+
+    @property
+    def outcomes(self) -> pl.DataFrame:
+        return self.table("outcomes")
+
+    @property
+    def timeseries(self) -> pl.DataFrame:
+        return self.table("timeseries")
+
+    @property
+    def elapsed_seconds(self) -> Optional[float]:
+        return self._info.get("elapsed_seconds")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.folder)!r})"
+
+
+class Replayed(Results):
+    """A replay's folder: the batch tables plus ``record_check`` (one row per observation: the
+    share of runs as observed, its interval, and whether it lies inside the model's 90%)."""
+
+    @property
+    def record_check(self) -> pl.DataFrame:
+        return self.table("record_check")
+
+
+def open_folder(folder: Union[str, os.PathLike]) -> Results:
+    """A finished results folder written by Python or by the command line."""
+    return Results(folder)
+
+
+def _progress(progress: Union[bool, Callable[[int, int], None], None], what: str):
+    """tqdm when installed and asked for (the default), a callable as given, or nothing."""
+    if callable(progress):
+        return progress, None
+    if progress is False:
+        return None, None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None, None
+    bar = tqdm(total=0, unit=" runs", desc=what, leave=False)
+
+    def update(done: int, total: int) -> None:
+        if total and bar.total != total:
+            bar.total = total
+            bar.refresh()
+        if done > bar.n:
+            bar.update(done - bar.n)
+
+    return update, bar
+
+
+def _folder(out):
+    """The results folder: ``out``, or a temporary one removed with the result."""
+    if out is not None:
+        return Path(out), None
+    tmp = tempfile.mkdtemp(prefix="sidelines-")
+    return Path(tmp), tmp
+
+
+def _command(*parts: Any) -> list:
+    return ["sidelines"] + [str(p) for p in parts]
+
+
+def _run(what: str, call, out, progress, result_type, **kwargs):
+    folder, tmp = _folder(out)
+    update, bar = _progress(progress, what)
+    try:
+        info = call(out=str(folder), progress=update, **kwargs)
+    except BaseException:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    result = result_type(info["folder"], info)
+    if tmp is not None:
+        weakref.finalize(result, shutil.rmtree, tmp, True)
+    return result
+
+
+def _check_seed(seed: int) -> int:
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise InputError(f"seed={seed}: give a whole number from 0 to {MAX_SEED}")
+    return int(seed)
+
+
+def batch(
+    scenario: ScenarioLike = "ukraine-watch",
+    *,
+    runs: int = 10_000,
+    seed: int = 1,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    trajectories: int = 0,
+    format: str = "csv",
+    resume: bool = False,
+    force: bool = False,
+    progress: Union[bool, Callable[[int, int], None]] = True,
+) -> Results:
+    """Runs a Monte Carlo batch: ``runs`` seeded runs of ``scenario``.
+
+    Same as ``sidelines batch SCENARIO --runs RUNS --seed SEED``: run r's seed is a pure
+    function of (seed, r), so the same seed gives the same numbers, whatever ``threads``.
+
+    Parameters
+    ----------
+    scenario : Scenario, embedded name or path to a .toml file
+    runs : number of runs (1 to 100,000,000)
+    seed : master seed (0 to MAX_SEED)
+    threads : worker threads (None: every core)
+    out : results folder (None: a temporary folder removed with the result)
+    trajectories : also keep the full trajectories of the first K runs
+    format : "csv" or "parquet" for the runs and trajectories tables
+    resume : continue an interrupted batch in ``out``
+    force : write into ``out`` even if it holds results
+    progress : True for a tqdm bar when tqdm is installed, False for none, or a callable
+        ``progress(done, total)`` called about every 100 ms
+
+    Returns
+    -------
+    Results, whose ``runs``, ``summary``, ``outcomes`` and ``timeseries`` are DataFrames.
+
+    Raises
+    ------
+    InputError for a scenario or value that does not validate (with file, line, column and
+    field); KeyboardInterrupt on Ctrl-C (the folder is left resumable); SidelinesError for a
+    failure of the machine (a full disk).
+    """
+    s = _scenario(scenario)
+    seed = _check_seed(seed)
+    line = _command("batch", s.source, "--runs", runs, "--seed", seed)
+    if out is not None:
+        line += ["--out", os.fspath(out)]
+    return _run(
+        "batch",
+        lambda **kw: _sidelines._batch(
+            s._inner, int(runs), seed, int(trajectories), threads, kw["out"], format,
+            bool(resume), bool(force), line, kw["progress"],
+        ),
+        out,
+        progress,
+        Results,
+    )
+
+
+def replay(
+    scenario: Union[str, os.PathLike] = "ukraine-watch",
+    *,
+    timeline: Union[str, os.PathLike],
+    observed: Union[str, os.PathLike, None] = None,
+    then: int = 0,
+    runs: int = 2_000,
+    seed: int = 1,
+    posterior: Union[str, os.PathLike, None] = None,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    trajectories: int = 0,
+    format: str = "csv",
+    resume: bool = False,
+    force: bool = False,
+    progress: Union[bool, Callable[[int, int], None]] = True,
+) -> Replayed:
+    """Replays a dated record through the model and checks the runs against what was observed.
+
+    Same as ``sidelines replay SCENARIO --timeline T [--observed O] --then N``. The record's
+    events drive the world; ``record_check`` gives, per observation, the share of runs as
+    observed with its 95% interval; with ``then`` days the world goes on from the record's end
+    (a forecast). ``observed`` defaults to the timeline's ``-observed.csv`` sibling.
+    ``posterior`` names a finished calibration folder: each run takes its assumptions from it.
+    Other parameters as for ``batch``.
+    """
+    seed = _check_seed(seed)
+    line = _command("replay", os.fspath(scenario), "--timeline", os.fspath(timeline),
+                    "--then", then, "--runs", runs, "--seed", seed)
+    return _run(
+        "replay",
+        lambda **kw: _sidelines._replay(
+            os.fspath(scenario), os.fspath(timeline),
+            None if observed is None else os.fspath(observed), int(then), int(runs), seed,
+            int(trajectories), None if posterior is None else os.fspath(posterior), threads,
+            kw["out"], format, bool(resume), bool(force), line, kw["progress"],
+        ),
+        out,
+        progress,
+        Replayed,
+    )
