@@ -186,6 +186,14 @@ impl sidelines_workflows::Progress for Progress {
             bar.finish_and_clear();
         }
     }
+
+    fn note(&mut self, message: &str) {
+        match self {
+            Progress::Quiet => {}
+            Progress::Bar(bar) => bar.println(message),
+            _ => eprintln!("{message}"),
+        }
+    }
 }
 
 /// `--json`: the folder, the run count, every outcome's share or mean with its interval, and a

@@ -13,7 +13,6 @@ mod calibrate;
 mod claims;
 mod evaluate;
 mod merge;
-mod prim;
 mod replay;
 mod sweep;
 
@@ -22,10 +21,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED};
 pub(crate) use sidelines_workflows::inputs::{
-    create_out, fresh_dir, guard_out_dir, load_file, load_scenario, out_parent_exists, read_input,
-    resolve_base, threads, worker_pool,
+    create_out, fresh_dir, guard_out_dir, load_file, load_scenario,
 };
-pub(crate) use sidelines_workflows::{posterior, shard};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -241,35 +238,6 @@ impl ExecArgs {
             command_line: command_line(),
         })
     }
-
-    /// The flags that must be given again to continue an interrupted run (besides --out and
-    /// --resume).
-    pub(crate) fn continue_flags(&self) -> String {
-        let mut f = String::new();
-        if let Some(s) = &self.shard {
-            f.push_str(&format!(" --shard {s}"));
-        }
-        if self.format != "csv" {
-            f.push_str(&format!(" --format {}", self.format));
-        }
-        f
-    }
-}
-
-/// The error of a batch or sweep that stopped on a failure (a full disk): what failed, what was
-/// kept (the partial tables cut back to the last checkpoint) and how to continue.
-pub(crate) fn stopped(
-    e: impl std::fmt::Display,
-    what: &str,
-    dir: &Path,
-    kept: u64,
-    resume: &str,
-) -> anyhow::Error {
-    anyhow::anyhow!(
-        "the {what} in {} stopped: {e}\n  kept {:.1} MB in it, up to the last checkpoint; once there is room, continue with\n  {resume}\n  (or delete the folder)",
-        dir.display(),
-        kept as f64 / 1e6
-    )
 }
 
 /// What a finished shard prints.

@@ -396,6 +396,207 @@ fn _replay(
     summary(py, &r.batch)
 }
 
+/// The folder of a finished job and its text, for the Python side.
+fn folder_text(py: Python<'_>, dir: &std::path::Path, text: &str) -> PyResult<Py<PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("folder", dir.display().to_string())?;
+    d.set_item("text", text)?;
+    Ok(d.unbind())
+}
+
+#[pyfunction]
+#[pyo3(signature = (file, threads, out, format, resume, force, command_line, progress=None))]
+fn _sweep(
+    py: Python<'_>,
+    file: PathBuf,
+    threads: Option<u64>,
+    out: PathBuf,
+    format: &str,
+    resume: bool,
+    force: bool,
+    command_line: Vec<String>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<Py<PyDict>> {
+    let spec = sidelines_workflows::sweep::SweepSpec {
+        file,
+        exec: exec(threads, out, format, resume, force, command_line)?,
+    };
+    let done = run_detached(py, progress, |hooks| sidelines_workflows::sweep::sweep(&spec, hooks))?;
+    let d = folder_text(py, &done.dir, "")?;
+    d.bind(py).set_item("runs", done.runs)?;
+    d.bind(py).set_item("points", done.points)?;
+    d.bind(py).set_item("elapsed_seconds", done.elapsed_seconds)?;
+    Ok(d)
+}
+
+#[pyfunction]
+#[pyo3(signature = (scenario, branches, timeline, no_replay, posterior, then, runs, seed, threads, out, force, command_line))]
+fn _branches(
+    py: Python<'_>,
+    scenario: String,
+    branches: Vec<String>,
+    timeline: Option<PathBuf>,
+    no_replay: bool,
+    posterior: Option<PathBuf>,
+    then: u32,
+    runs: u64,
+    seed: u64,
+    threads: Option<u64>,
+    out: PathBuf,
+    force: bool,
+    command_line: Vec<String>,
+) -> PyResult<Py<PyDict>> {
+    if !(2..=1_000_000).contains(&runs) {
+        return Err(InputError::new_err(format!("runs={runs}: give between 2 and 1,000,000")));
+    }
+    let spec = sidelines_workflows::branches::BranchesSpec {
+        command_line,
+        scenario,
+        branches,
+        timeline,
+        no_replay,
+        posterior,
+        then,
+        runs,
+        seed,
+        threads,
+        out: Some(out),
+        force,
+    };
+    let done = run_detached(py, None, |_| sidelines_workflows::branches::branches(&spec))?;
+    folder_text(py, &done.dir, &done.text)
+}
+
+#[pyfunction]
+#[pyo3(signature = (file, threads, out, resume, force, command_line, progress=None))]
+fn _calibrate(
+    py: Python<'_>,
+    file: PathBuf,
+    threads: Option<u64>,
+    out: PathBuf,
+    resume: bool,
+    force: bool,
+    command_line: Vec<String>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<Py<PyDict>> {
+    let spec = sidelines_workflows::calibrate::CalibrateSpec {
+        command_line,
+        file,
+        threads,
+        out: Some(out),
+        resume,
+        force,
+        shard: None,
+        batches_per_shard: 1,
+    };
+    let done =
+        run_detached(py, progress, |hooks| sidelines_workflows::calibrate::calibrate(&spec, hooks))?;
+    folder_text(py, &done.dir, &done.text)
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, runs, spread, posterior, seed, threads, out, force, command_line))]
+fn _claims(
+    py: Python<'_>,
+    points: u64,
+    runs: u64,
+    spread: f64,
+    posterior: Option<PathBuf>,
+    seed: u64,
+    threads: Option<u64>,
+    out: PathBuf,
+    force: bool,
+    command_line: Vec<String>,
+) -> PyResult<Py<PyDict>> {
+    if !(2..=100_000).contains(&points) || !(10..=100_000).contains(&runs) {
+        return Err(InputError::new_err(
+            "points takes 2 to 100,000 and runs 10 to 100,000",
+        ));
+    }
+    let spec = sidelines_workflows::claims::ClaimsSpec {
+        command_line,
+        points,
+        runs,
+        spread,
+        posterior,
+        seed,
+        threads,
+        out: Some(out),
+        force,
+    };
+    let done = run_detached(py, None, |_| sidelines_workflows::claims::claims(&spec))?;
+    folder_text(py, &done.dir, &done.text)
+}
+
+/// Evaluation: (the scores as JSON text, every observation's forecasts and scores as a table).
+#[pyfunction]
+#[pyo3(signature = (episodes, runs, seed, resamples))]
+fn _evaluate(
+    py: Python<'_>,
+    episodes: Option<Vec<(String, PathBuf)>>,
+    runs: u64,
+    seed: u64,
+    resamples: usize,
+) -> PyResult<(String, ArrowTable)> {
+    use sidelines_workflows::evaluate::EvaluateSpec;
+    let spec = EvaluateSpec {
+        episodes: episodes.unwrap_or_else(EvaluateSpec::shipped),
+        runs,
+        seed,
+        resamples,
+    };
+    let (json, table) = run_detached(py, None, |_| {
+        let e = sidelines_workflows::evaluate::evaluate(&spec)?;
+        let bytes = e.rows_csv()?;
+        let table = sidelines_workflows::tables::from_csv(
+            "evaluation rows",
+            &bytes,
+            &sidelines_workflows::evaluate::ROW_KINDS,
+        )?;
+        Ok((e.json().to_string(), table))
+    })?;
+    Ok((json, ArrowTable { schema: table.schema, batches: table.batches }))
+}
+
+#[pyfunction]
+#[pyo3(signature = (method, dir, outcome, out, table, params, second_order, levels, resamples, seed, condition, alpha, min_support, min_coverage))]
+fn _analyze(
+    py: Python<'_>,
+    method: String,
+    dir: Option<PathBuf>,
+    outcome: Option<String>,
+    out: Option<PathBuf>,
+    table: Option<PathBuf>,
+    params: Vec<String>,
+    second_order: bool,
+    levels: u64,
+    resamples: u64,
+    seed: u64,
+    condition: Option<String>,
+    alpha: f64,
+    min_support: f64,
+    min_coverage: f64,
+) -> PyResult<(String, Vec<String>)> {
+    let spec = sidelines_workflows::analyze::AnalyzeSpec {
+        method,
+        dir,
+        outcome,
+        out,
+        table,
+        params,
+        second_order,
+        levels,
+        resamples,
+        seed,
+        condition,
+        alpha,
+        min_support,
+        min_coverage,
+    };
+    let done = run_detached(py, None, |_| sidelines_workflows::analyze::analyze(&spec))?;
+    Ok((done.text, done.written.iter().map(|p| p.display().to_string()).collect()))
+}
+
 #[pymodule]
 fn _sidelines(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SidelinesError", m.py().get_type::<SidelinesError>())?;
@@ -409,5 +610,11 @@ fn _sidelines(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(_batch, m)?)?;
     m.add_function(wrap_pyfunction!(_replay, m)?)?;
+    m.add_function(wrap_pyfunction!(_sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(_branches, m)?)?;
+    m.add_function(wrap_pyfunction!(_calibrate, m)?)?;
+    m.add_function(wrap_pyfunction!(_claims, m)?)?;
+    m.add_function(wrap_pyfunction!(_evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(_analyze, m)?)?;
     Ok(())
 }

@@ -207,9 +207,9 @@ fn properties() -> Result<WriterProperties> {
 /// A CSV table (a header, then rows) read as Arrow record batches of `BATCH_ROWS` rows, one
 /// column of `kinds` per CSV column. A cell that is not of its column's kind is reported with
 /// its file, line and column name.
-struct CsvBatches<'a> {
+struct CsvBatches<'a, R: std::io::Read = File> {
     path: &'a Path,
-    reader: csv::Reader<File>,
+    reader: csv::Reader<R>,
     header: Vec<String>,
     kinds: &'a [Kind],
     schema: Arc<Schema>,
@@ -220,7 +220,17 @@ struct CsvBatches<'a> {
 
 impl<'a> CsvBatches<'a> {
     fn open(path: &'a Path, kinds: &'a [Kind]) -> Result<CsvBatches<'a>> {
-        let mut reader = csv::ReaderBuilder::new().from_path(path).at(path)?;
+        let reader = csv::ReaderBuilder::new().from_path(path).at(path)?;
+        CsvBatches::new(path, reader, kinds)
+    }
+}
+
+impl<'a, R: std::io::Read> CsvBatches<'a, R> {
+    fn new(
+        path: &'a Path,
+        mut reader: csv::Reader<R>,
+        kinds: &'a [Kind],
+    ) -> Result<CsvBatches<'a, R>> {
         let header: Vec<String> = reader.headers().at(path)?.iter().map(String::from).collect();
         if header.len() != kinds.len() {
             return Err(Error::damaged(
@@ -312,6 +322,55 @@ pub fn kind_of_type(name: &str) -> Option<Kind> {
         "date" => Kind::Date,
         _ => return None,
     })
+}
+
+/// A CSV table held in memory (`name` for messages) as Arrow record batches typed by `kinds`.
+pub fn csv_bytes_to_arrow(
+    name: &Path,
+    bytes: &[u8],
+    kinds: &[Kind],
+) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
+    let reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let mut csv = CsvBatches::new(name, reader, kinds)?;
+    let mut batches = Vec::new();
+    while let Some(b) = csv.next_batch()? {
+        batches.push(b);
+    }
+    Ok((csv.schema.clone(), batches))
+}
+
+/// The narrowest kind of each column of a CSV table that every cell fits (an empty cell fits
+/// any kind but `Count`): for the tables of folders without a column dictionary.
+pub fn infer_kinds(path: &Path) -> Result<Vec<Kind>> {
+    let mut r = csv::ReaderBuilder::new().from_path(path).at(path)?;
+    let width = r.headers().at(path)?.len();
+    // Per column: could it still be a count, a day, a number, a flag, a date?
+    let mut fits = vec![[true; 5]; width];
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).at(path)? {
+        for (cell, f) in rec.iter().zip(fits.iter_mut()) {
+            if cell.is_empty() {
+                f[0] = false;
+                continue;
+            }
+            f[0] &= cell.parse::<u64>().is_ok();
+            f[1] &= cell.parse::<i32>().is_ok();
+            f[2] &= cell.parse::<f64>().is_ok();
+            f[3] &= crate::parse_flag(cell).is_some();
+            f[4] &= days_from_date(cell).is_some();
+        }
+    }
+    Ok(fits
+        .iter()
+        .map(|f| match f {
+            [true, ..] => Kind::Count,
+            [_, true, ..] => Kind::Day,
+            [_, _, true, ..] => Kind::Number,
+            [_, _, _, true, _] => Kind::Flag,
+            [_, _, _, _, true] => Kind::Date,
+            _ => Kind::Category,
+        })
+        .collect())
 }
 
 /// A table of a results folder as Arrow record batches, typed: a Parquet file as written, a

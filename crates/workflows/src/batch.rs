@@ -119,6 +119,9 @@ pub fn run_job(
             .out
             .as_ref()
             .is_some_and(|d| !d.join(CHECKPOINT).exists() && !d.join("runs.csv").exists());
+    if fresh_start {
+        hooks.progress.note("nothing was checkpointed yet; starting from run 0");
+    }
     let (dir, mut writer, next_run) = if exec.resume && !fresh_start {
         let dir = match &exec.out {
             Some(d) => d.clone(),
@@ -128,7 +131,7 @@ pub fn run_job(
         (dir, w, next)
     } else {
         // With --resume but nothing checkpointed yet (killed before the first checkpoint),
-        // there is nothing to continue: it starts over from run 0.
+        // there is nothing to continue: it starts over.
         let dir = match &exec.out {
             Some(d) => {
                 guard_out_dir(d, &BATCH_FILES, exec.force || fresh_start)?;

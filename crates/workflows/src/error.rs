@@ -17,7 +17,7 @@ pub enum Error {
     /// The machine: the model's schedule, the worker threads, a write outside a results folder.
     Machine(String),
     /// Stopped on request (Ctrl-C, SIGTERM, a cancelled flag) at a checkpoint: `resume`
-    /// continues it from `next_run` of `total`.
+    /// continues it from `next_run` of `total` (0 when not known in advance).
     Interrupted { dir: PathBuf, next_run: u64, total: u64, resume: String },
     /// A failure mid-way (a full disk): the tables were cut back to the last checkpoint, `kept`
     /// bytes remain, and `resume` continues once the cause is fixed.
@@ -57,6 +57,9 @@ impl fmt::Display for Error {
             Error::Input(m) | Error::Machine(m) => f.write_str(m),
             Error::Scenario(e) => write!(f, "{e}"),
             Error::Folder(e) => write!(f, "{e}"),
+            Error::Interrupted { next_run, total: 0, resume, .. } => {
+                write!(f, "interrupted after {next_run} runs; continue with:\n  {resume}")
+            }
             Error::Interrupted { next_run, total, resume, .. } => write!(
                 f,
                 "interrupted after {next_run} of {total} runs; continue with:\n  {resume}"
@@ -89,6 +92,13 @@ impl From<sidelines_report::Error> for Error {
 impl From<sidelines_model::BuildError> for Error {
     fn from(e: sidelines_model::BuildError) -> Error {
         Error::Machine(e.to_string())
+    }
+}
+
+/// A failed file operation; `.context(...)` says on which file.
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Machine(sidelines_report::in_words(&e))
     }
 }
 

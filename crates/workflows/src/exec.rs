@@ -63,13 +63,15 @@ impl Exec {
 }
 
 /// Told how far a job has got. The command line draws a bar; Python updates tqdm.
-pub trait Progress {
+pub trait Progress: Send {
     /// The job starts (or resumes) at `done` of `total` units.
     fn begin(&mut self, _done: u64, _total: u64) {}
     /// `done` units are finished.
     fn update(&mut self, done: u64);
     /// The job has stopped, finished or not.
     fn end(&mut self) {}
+    /// Something the person running the job should know (a resume that starts over).
+    fn note(&mut self, _message: &str) {}
 }
 
 /// No progress reports.

@@ -7,13 +7,21 @@
 //! Moved here so far: batch, replay, and what they share (scenario loading, output folders,
 //! shards, posteriors). The other workflows still live in the binary (see ARCHITECTURE.md).
 
+pub mod analyze;
 pub mod batch;
+pub mod branches;
+pub mod calibrate;
+pub mod claims;
 pub mod error;
+pub mod evaluate;
 pub mod exec;
 pub mod inputs;
+pub mod merge;
 pub mod posterior;
+pub mod prim;
 pub mod replay;
 pub mod shard;
+pub mod sweep;
 pub mod tables;
 
 pub use batch::{Batch, BatchSpec, Job, batch};

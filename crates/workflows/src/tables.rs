@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
-use sidelines_report::parquet::{Kind, kind_of_type, read_arrow};
+use sidelines_report::parquet::{Kind, infer_kinds, kind_of_type, read_arrow};
 
 use crate::error::{Result, input};
 
@@ -23,23 +23,28 @@ impl Table {
     }
 }
 
-/// The names of the tables a finished folder holds (`runs`, `summary`, `outcomes`, ...), in
-/// the order its column dictionary lists them, for the files that exist.
+/// The names of the tables a finished folder holds (`runs`, `summary`, `outcomes`, ...): its
+/// CSV and Parquet files, sorted.
 pub fn names(dir: &Path) -> Result<Vec<String>> {
-    let manifest = sidelines_report::folder::check(dir)?.manifest;
-    let Some(columns) = manifest.get("columns").and_then(|c| c.as_object()) else {
-        return Ok(Vec::new());
-    };
-    Ok(columns
-        .keys()
-        .filter(|file| dir.join(file).is_file())
-        .filter_map(|file| file.rsplit_once('.').map(|(stem, _)| stem.to_string()))
-        .collect())
+    sidelines_report::folder::check(dir)?;
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|source| sidelines_report::Error::Io { path: dir.to_path_buf(), source })?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .filter(|n| !n.starts_with('.'))
+        .filter_map(|n| {
+            n.strip_suffix(".csv").or_else(|| n.strip_suffix(".parquet")).map(String::from)
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    Ok(found)
 }
 
 /// The table `name` (`runs`, `summary`, `timeseries`, `record_check`, ...) of the finished
 /// folder `dir`, typed by its column dictionary: integers as uint64, days as int32, numbers as
-/// float64, flags as booleans, labels as dictionary strings, dates as date32.
+/// float64, flags as booleans, labels as dictionary strings, dates as date32. A folder without
+/// a dictionary (claims, branches, a calibration) has each column typed by the narrowest kind
+/// all its cells fit.
 pub fn read(dir: &Path, name: &str) -> Result<Table> {
     let manifest = sidelines_report::folder::check(dir)?.manifest;
     let columns = manifest.get("columns").and_then(|c| c.as_object());
@@ -49,7 +54,14 @@ pub fn read(dir: &Path, name: &str) -> Result<Table> {
             c.get(&file).and_then(|cols| cols.as_array()).map(|cols| (file, cols.clone()))
         })
     });
-    let Some((file, cols)) = found.filter(|(file, _)| dir.join(file).is_file()) else {
+    let found = found.filter(|(file, _)| dir.join(file).is_file());
+    let plain = dir.join(format!("{name}.csv"));
+    if found.is_none() && plain.is_file() {
+        let kinds = infer_kinds(&plain)?;
+        let (schema, batches) = read_arrow(&plain, &kinds)?;
+        return Ok(Table { schema, batches });
+    }
+    let Some((file, cols)) = found else {
         let known = names(dir)?.join(", ");
         return Err(input(format!("{} has no table `{name}` (it has: {known})", dir.display())));
     };
@@ -64,5 +76,13 @@ pub fn read(dir: &Path, name: &str) -> Result<Table> {
             ))
         })?;
     let (schema, batches) = read_arrow(&dir.join(&file), &kinds)?;
+    Ok(Table { schema, batches })
+}
+
+/// A CSV table made in memory (`name` for messages), typed by the narrowest kind each column's
+/// cells fit, or by `kinds`.
+pub fn from_csv(name: &str, bytes: &[u8], kinds: &[Kind]) -> Result<Table> {
+    let (schema, batches) =
+        sidelines_report::parquet::csv_bytes_to_arrow(Path::new(name), bytes, kinds)?;
     Ok(Table { schema, batches })
 }

@@ -2,13 +2,11 @@
 //! finished sweep, calibration or claims folder (`sidelines_experiment::prim`).
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{Context, Result};
 use sidelines_experiment::prim::{Step, peel};
 use sidelines_report::parse_flag;
 
-use crate::{input_error, say};
+use crate::error::{Error, Result, input};
 
 /// A condition on one column: `= v`, `!= v`, `> x`, `>= x`, `< x`, `<= x` (a bare value is `=`).
 #[derive(Clone, Debug, PartialEq)]
@@ -69,32 +67,33 @@ impl Condition {
 }
 
 /// What `analyze prim` is asked: the folder, the outcome and condition, the peeling's
-/// settings and where to write. Built from the command line by `sweep::analyze`.
-pub struct PrimSpec<'a> {
-    pub dir: &'a Option<PathBuf>,
-    pub outcome: &'a Option<String>,
-    pub condition: &'a Option<String>,
+/// settings and where to write.
+#[derive(Clone, Debug)]
+pub struct PrimSpec {
+    pub dir: Option<PathBuf>,
+    pub outcome: Option<String>,
+    pub condition: Option<String>,
     pub alpha: f64,
     pub min_support: f64,
     pub min_coverage: f64,
-    pub out: &'a Option<PathBuf>,
+    pub out: Option<PathBuf>,
 }
 
-pub fn run(args: &PrimSpec<'_>) -> Result<ExitCode> {
-    let Some(dir) = args.dir else {
-        return Err(input_error(
-            "analyze prim needs a finished sweep, calibration or claims folder",
-        ));
+/// Peels a box of inputs where the condition holds; writes prim_trajectory.csv and
+/// prim_box.csv.
+pub fn prim(args: &PrimSpec) -> Result<crate::analyze::Analyzed> {
+    let Some(dir) = &args.dir else {
+        return Err(input("analyze prim needs a finished sweep, calibration or claims folder"));
     };
-    let (Some(outcome), Some(text)) = (args.outcome, args.condition) else {
-        return Err(input_error("analyze prim needs --outcome NAME and --where CONDITION"));
+    let (Some(outcome), Some(text)) = (&args.outcome, &args.condition) else {
+        return Err(input("analyze prim needs --outcome NAME and --where CONDITION"));
     };
-    let condition = Condition::parse(outcome, text).map_err(input_error)?;
+    let condition = Condition::parse(outcome, text).map_err(input)?;
     if !(args.alpha > 0.0 && args.alpha < 0.5) {
-        return Err(input_error("--alpha takes a share between 0 and 0.5"));
+        return Err(input("--alpha takes a share between 0 and 0.5"));
     }
     if !(0.0..1.0).contains(&args.min_support) || !(0.0..=1.0).contains(&args.min_coverage) {
-        return Err(input_error("--min-support and --min-coverage take shares from 0 to 1"));
+        return Err(input("--min-support and --min-coverage take shares from 0 to 1"));
     }
     let manifest = sidelines_report::folder::check(dir)?.manifest;
     let (file, params) = inputs(dir, &manifest)?;
@@ -102,18 +101,19 @@ pub fn run(args: &PrimSpec<'_>) -> Result<ExitCode> {
     // A sweep written with --format parquet: its runs, read back as the CSV they were made from.
     let parquet = dir.join(file.replace(".csv", ".parquet"));
     let _text = if !path.exists() && parquet.is_file() {
-        let tmp = tempfile::NamedTempFile::new().context("a temporary file for the runs")?;
+        let tmp = tempfile::NamedTempFile::new()
+            .map_err(|e| Error::Machine(format!("a temporary file for the runs: {e}")))?;
         sidelines_report::parquet::parquet_to_csv(&parquet, tmp.path())?;
         path = tmp.path().to_path_buf();
         Some(tmp)
     } else {
         None
     };
-    let mut r = csv::Reader::from_path(&path)
-        .map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+    let mut r =
+        csv::Reader::from_path(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let header: Vec<String> = r
         .headers()
-        .map_err(|e| input_error(format!("{}: {e}", path.display())))?
+        .map_err(|e| input(format!("{}: {e}", path.display())))?
         .iter()
         .map(String::from)
         .collect();
@@ -129,21 +129,21 @@ pub fn run(args: &PrimSpec<'_>) -> Result<ExitCode> {
     let Some(y_col) = col(outcome) else {
         let names = header.iter().map(String::as_str);
         let hint = sidelines_scenario::did_you_mean(outcome, names);
-        return Err(input_error(format!("{}: no column `{outcome}`{hint}", path.display())));
+        return Err(input(format!("{}: no column `{outcome}`{hint}", path.display())));
     };
     let x_cols: Vec<usize> = params
         .iter()
-        .map(|p| col(p).ok_or_else(|| input_error(format!("{}: no column `{p}`", path.display()))))
+        .map(|p| col(p).ok_or_else(|| input(format!("{}: no column `{p}`", path.display()))))
         .collect::<Result<_>>()?;
     let mut x = Vec::new();
     let mut y = Vec::new();
     for (line, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+        let rec = rec.map_err(|e| input(format!("{}: {e}", path.display())))?;
         let mut row = Vec::with_capacity(x_cols.len());
         for &k in &x_cols {
             let v = rec.get(k).and_then(|c| c.parse::<f64>().ok()).filter(|v| v.is_finite());
             let Some(v) = v else {
-                return Err(input_error(format!(
+                return Err(input(format!(
                     "{}:{}: column `{}` is not a number",
                     path.display(),
                     line + 2,
@@ -156,7 +156,7 @@ pub fn run(args: &PrimSpec<'_>) -> Result<ExitCode> {
         y.push(condition.holds(rec.get(y_col).unwrap_or("")));
     }
     if !y.iter().any(|h| *h) {
-        return Err(input_error(format!(
+        return Err(input(format!(
             "{}: `{outcome}` {text} holds in none of its {} rows: there is nothing to find",
             path.display(),
             y.len()
@@ -170,29 +170,26 @@ pub fn run(args: &PrimSpec<'_>) -> Result<ExitCode> {
         .max_by(|a, b| a.1.density.total_cmp(&b.1.density))
         .map_or(0, |(i, _)| i);
     // `--out` names the folder for the two tables (it was ignored: they went into DIR).
-    let to = match args.out {
+    let to = match &args.out {
         Some(out) if out.exists() && !out.is_dir() => {
-            return Err(input_error(format!(
+            return Err(input(format!(
                 "--out {} is a file: with prim, --out names the folder for prim_box.csv and \
                  prim_trajectory.csv",
                 out.display()
             )));
         }
         Some(out) => {
-            crate::out_parent_exists(out)?;
-            crate::create_out(out)?;
+            crate::inputs::out_parent_exists(out)?;
+            crate::inputs::create_out(out)?;
             out.clone()
         }
         None => dir.to_path_buf(),
     };
     write(&to, &params, &steps, chosen)?;
-    say(&table(&params, &steps, chosen, outcome, text, y.len()))?;
-    crate::status(&format!(
-        "wrote {} and {}\n",
-        to.join("prim_trajectory.csv").display(),
-        to.join("prim_box.csv").display()
-    ));
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::analyze::Analyzed {
+        text: table(&params, &steps, chosen, outcome, text, y.len()),
+        written: vec![to.join("prim_trajectory.csv"), to.join("prim_box.csv")],
+    })
 }
 
 /// The table a folder's rows come from, and its input columns (None: every column but the
@@ -207,7 +204,7 @@ fn inputs(dir: &Path, manifest: &serde_json::Value) -> Result<(&'static str, Opt
         "sweep" => Ok(("runs.csv", params())),
         "calibrate" => Ok(("particles.csv", params())),
         "claims" => Ok(("claim_points.csv", None)),
-        other => Err(input_error(format!(
+        other => Err(input(format!(
             "{}: a {} folder has no inputs to find boxes in (a sweep, calibration or claims folder has)",
             dir.display(),
             if other.is_empty() { "results" } else { other }
@@ -243,7 +240,7 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
         }
         w.write_record(&row)?;
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
     sidelines_report::write_atomic(&dir.join("prim_trajectory.csv"), &bytes)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["parameter", "low", "high", "data_low", "data_high", "restricted"])?;
@@ -259,7 +256,7 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
             sidelines_report::flag_text(restricted).to_string(),
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
     sidelines_report::write_atomic(&dir.join("prim_box.csv"), &bytes)?;
     Ok(())
 }

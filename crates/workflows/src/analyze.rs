@@ -1,0 +1,113 @@
+//! `analyze`: sensitivity indices (Sobol', Morris) of a finished sweep or of any table in the
+//! design's row order, and scenario discovery (PRIM).
+
+use std::path::PathBuf;
+
+use sidelines_report::sweep::{Method, csv_table, sweep_table, write_sensitivity};
+
+use crate::error::{Result, input};
+use crate::sweep::method_of;
+
+/// What to analyse: the method (`sobol`, `morris` or `prim`), a finished folder or a table
+/// with its parameter columns, the outcome, and each method's settings.
+#[derive(Clone, Debug)]
+pub struct AnalyzeSpec {
+    pub method: String,
+    pub dir: Option<PathBuf>,
+    pub outcome: Option<String>,
+    pub out: Option<PathBuf>,
+    pub table: Option<PathBuf>,
+    pub params: Vec<String>,
+    pub second_order: bool,
+    pub levels: u64,
+    pub resamples: u64,
+    pub seed: u64,
+    pub condition: Option<String>,
+    pub alpha: f64,
+    pub min_support: f64,
+    pub min_coverage: f64,
+}
+
+/// What an analysis wrote, and its result as text (PRIM's table; empty for the indices, which
+/// are in the file).
+#[derive(Clone, Debug)]
+pub struct Analyzed {
+    pub text: String,
+    pub written: Vec<PathBuf>,
+}
+
+/// Sensitivity indices (Sobol', Morris) of a finished sweep or of any table, or PRIM's box.
+pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
+    if args.method == "prim" {
+        return crate::prim::prim(&crate::prim::PrimSpec {
+            dir: args.dir.clone(),
+            outcome: args.outcome.clone(),
+            condition: args.condition.clone(),
+            alpha: args.alpha,
+            min_support: args.min_support,
+            min_coverage: args.min_coverage,
+            out: args.out.clone(),
+        });
+    }
+    if let Some(out) = &args.out {
+        if out.is_dir() {
+            return Err(input(format!(
+                "--out {} is a folder: name the file to write (e.g. {})",
+                out.display(),
+                out.join("sensitivity.csv").display()
+            )));
+        }
+        crate::inputs::out_parent_exists(out)?;
+    }
+    let (table, method, out) = match (&args.table, &args.dir) {
+        (Some(path), _) => {
+            if let Some((i, p)) =
+                args.params.iter().enumerate().find(|(i, p)| args.params[..*i].contains(p))
+            {
+                return Err(input(format!(
+                    "--params names `{p}` twice (at positions {} and {}): each column is one parameter",
+                    args.params.iter().position(|q| q == p).unwrap_or(0) + 1,
+                    i + 1
+                )));
+            }
+            // The user's own file: missing or not a file is their input (exit 2), not the
+            // machine's.
+            if !path.is_file() {
+                return Err(input(format!(
+                    "--table {}: {}",
+                    path.display(),
+                    if path.exists() { "is not a file" } else { "no such file" }
+                )));
+            }
+            let outcome = args.outcome.clone().unwrap_or_default();
+            let t = csv_table(path, &args.params, &outcome)?;
+            let method = if args.method == "sobol" {
+                Method::Sobol { second_order: args.second_order }
+            } else {
+                Method::Morris { levels: args.levels as usize }
+            };
+            (t, method, args.out.clone().unwrap_or_else(|| PathBuf::from("sensitivity.csv")))
+        }
+        (None, Some(dir)) => {
+            let manifest = sidelines_report::folder::check(dir)?.manifest;
+            let kind = manifest["sampler"]["kind"].as_str().unwrap_or("");
+            let method = method_of(&manifest).filter(|_| kind == args.method).ok_or_else(|| {
+                let kind =
+                    if kind.is_empty() { manifest["kind"].as_str().unwrap_or("") } else { kind };
+                input(format!("{} holds a {kind} design, not a {} one", dir.display(), args.method))
+            })?;
+            let t = sweep_table(dir)?;
+            (t, method, args.out.clone().unwrap_or_else(|| dir.join("sensitivity.csv")))
+        }
+        (None, None) => return Err(input("name a sweep folder or a --table")),
+    };
+    write_sensitivity(
+        &out,
+        &table,
+        method,
+        args.outcome.as_deref(),
+        args.resamples as usize,
+        args.seed,
+    )?;
+    Ok(Analyzed { text: String::new(), written: vec![out] })
+}

@@ -1,0 +1,804 @@
+//! Calibration (`sidelines calibrate FILE`): fit the assumptions a calibration file names to a replayed
+//! record by ABC-SMC (`sidelines_experiment::abc`), and report the posterior.
+//!
+//! A proposed point is a scenario with the record in it and the point's parameter values set
+//! (simplex components rescaled as in sweeps); its `replicates` runs are the replay, and each
+//! run's misses are the observations whose `_as_observed` column is false. Run seeds are
+//! `run_seed(seed, proposal_id, replicate)`, so a point's runs can be re-run alone.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
+use sidelines_experiment::run_seed;
+use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_scenario::calibration::{Calibration, load_calibration};
+use sidelines_scenario::{Input, Scenario};
+
+use crate::error::{Error, Result, input};
+use crate::exec::Hooks;
+use crate::inputs::{fresh_dir, guard_out_dir, read_input, resolve_base};
+
+#[derive(Clone, Debug)]
+pub struct CalibrateSpec {
+    /// The command recorded in the manifest.
+    pub command_line: Vec<String>,
+    /// A calibration file (e.g. configs/calibration/2025.toml).
+    pub file: PathBuf,
+    /// Worker threads [default: all cores; at most 4 per core]; results do not depend on it.
+    pub threads: Option<u64>,
+    /// Output folder [default: outputs/calibrate-<name>/<date>T<time>Z/].
+    pub out: Option<PathBuf>,
+    /// Continue an interrupted calibration in --out from its last finished generation.
+    pub resume: bool,
+    /// Write into --out even if it already holds results.
+    pub force: bool,
+    /// Score shard I of N of the next wave of proposals (`3/8`, `slurm`, `slurm/8`) into
+    /// OUT/wave/I, for `sidelines merge OUT/wave/* --out OUT` to take in; repeat until OUT
+    /// holds manifest.json (examples/slurm/calibrate.sh).
+    pub shard: Option<String>,
+    /// With --shard: batches of proposals each shard scores per wave (a batch is the larger of
+    /// `particles` and 64 proposals).
+    pub batches_per_shard: u64,
+}
+
+/// A calibration's result: its folder, what to show on stdout (the posterior's summary, or a
+/// wave's state) and on stderr.
+#[derive(Clone, Debug)]
+pub struct Calibrated {
+    pub dir: PathBuf,
+    pub text: String,
+    pub status: String,
+}
+
+/// Files a calibration folder holds; one holding any is not overwritten without --force.
+const FILES: [&str; 6] = [
+    "generations.csv",
+    "particles.csv",
+    "posterior.csv",
+    "observations.csv",
+    "manifest.json",
+    STATE,
+];
+
+/// The checkpoint: every finished generation, and what they were computed from.
+const STATE: &str = ".calibrate-state.json";
+
+/// A calibration file, loaded: the calibration, its replay scenario, the `_as_observed` columns,
+/// the ABC settings, and the identity a checkpoint must match.
+struct Prepared {
+    file: String,
+    cal: Calibration,
+    scenario: Scenario,
+    flags: Vec<usize>,
+    settings: Settings,
+    identity: serde_json::Value,
+}
+
+fn prepare(path: &Path) -> Result<Prepared> {
+    let file = path.display().to_string();
+    let bytes = read_input(path).map_err(|e| input(format!("cannot read {file}: {e}")))?;
+    let cal = load_calibration(&file, &bytes, &resolve_base)?;
+    let here = path.parent().unwrap_or(Path::new("."));
+    let scenario = record_scenario(&cal, here)?;
+    let sim = Simulation::new(Arc::new(scenario.clone()))?;
+    let names = sim.outcome_names();
+    let flags: Vec<usize> = scenario
+        .observed
+        .iter()
+        .filter_map(|o| {
+            let name =
+                format!("{}_{}_as_observed", o.outcome, scenario.date(o.day).replace('-', "_"));
+            names.iter().position(|n| *n == name)
+        })
+        .collect();
+    if flags.is_empty() {
+        return Err(input(format!(
+            "{file}: the record has no observations to calibrate against (an observations file is needed)"
+        )));
+    }
+    let identity = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "calibration": toml_to_json(&cal.source),
+    });
+    let settings = Settings {
+        dims: cal.parameters.len(),
+        particles: cal.particles as usize,
+        replicates: cal.replicates,
+        tolerances: cal.tolerances.clone(),
+        seed: cal.seed,
+        max_proposals_per_particle: cal.max_proposals_per_particle as usize,
+    };
+    Ok(Prepared { file, cal, scenario, flags, settings, identity })
+}
+
+/// Fits a calibration file's assumptions to its record (ABC-SMC), or with `shard` scores one
+/// shard of the next wave.
+pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
+    let prepared = prepare(&args.file)?;
+    if let (Some(spec), Some(out)) = (&args.shard, &args.out) {
+        return wave(args, &prepared, spec, out);
+    }
+    let Prepared { file, cal, scenario, flags, settings, identity } = prepared;
+    let dir = match &args.out {
+        Some(d) if args.resume => d.clone(),
+        Some(d) => {
+            guard_out_dir(d, &FILES, args.force)?;
+            crate::inputs::create_out(d)?;
+            d.clone()
+        }
+        None => fresh_dir(&format!("calibrate-{}", cal.name))?,
+    };
+    let start =
+        if args.resume { resume(&dir, &identity, cal.parameters.len())? } else { Vec::new() };
+    if args.resume {
+        hooks.progress.note(&format!("continuing after generation {}", start.len() as i64 - 1));
+    }
+
+    let pool = crate::inputs::worker_pool(args.threads)?;
+    let failures = AtomicU64::new(0);
+    let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
+        match point(&cal, &scenario, theta) {
+            Some(s) => runs(s, &cal, id, &flags),
+            None => {
+                failures.fetch_add(1, Ordering::Relaxed);
+                Vec::new()
+            }
+        }
+    };
+    let mut finished = start.clone();
+    let mut done = |g: &Generation| -> Result<(), String> {
+        finished.push(g.clone());
+        hooks.progress.note(&format!(
+            "generation {}: tolerance {}, {} particles from {} proposals ({:.1}% accepted), ESS {:.0}",
+            finished.len() - 1,
+            g.tolerance,
+            g.theta.len(),
+            g.proposals,
+            100.0 * g.theta.len() as f64 / g.proposals.max(1) as f64,
+            g.ess()
+        ));
+        let state = serde_json::json!({
+            "identity": identity,
+            "generations": finished.iter().map(generation_json).collect::<Vec<_>>(),
+        });
+        sidelines_report::write_json(&dir.join(STATE), &state).map_err(|e| e.to_string())
+    };
+    let (generations, stop) = pool
+        .install(|| abc::run(&settings, start, &evaluate, &mut done))
+        .map_err(|e| Error::Machine(format!("calibration failed: {e}")))?;
+    let failed = failures.load(Ordering::Relaxed);
+    if generations.is_empty() {
+        return Err(input(format!(
+            "{file}: no point of the prior reproduces the record within the first tolerance ({}): {}",
+            cal.tolerances[0],
+            stop_words(&stop)
+        )));
+    }
+    write_outputs(&dir, &cal, &scenario, &generations, &stop, failed, &args.command_line)?;
+    let text = summary(&cal, &scenario, &generations, &stop, failed);
+    Ok(Calibrated { status: format!("wrote {}\n", dir.display()), dir, text })
+}
+
+/// The calibration's scenario with its record (timeline and observations) in it.
+fn record_scenario(cal: &Calibration, here: &Path) -> Result<Scenario> {
+    let scenario_arg = if sidelines_scenario::embedded_source(&cal.scenario_ref).is_some() {
+        cal.scenario_ref.clone()
+    } else {
+        here.join(&cal.scenario_ref).display().to_string()
+    };
+    let timeline = here.join(&cal.timeline);
+    let observed = match &cal.observed {
+        Some(o) => Some(here.join(o)),
+        None => crate::replay::default_observed(&timeline),
+    };
+    let read = |p: &Path, what: &str| {
+        read_input(p).map_err(|e| input(format!("cannot read {what} {}: {e}", p.display())))
+    };
+    let timeline_name = timeline.display().to_string();
+    let timeline_bytes = read(&timeline, "timeline")?;
+    let observed_name = observed.as_ref().map(|p| p.display().to_string());
+    let observed_bytes = match &observed {
+        Some(p) => Some(read(p, "observations")?),
+        None => None,
+    };
+    let replay = crate::replay::load_record(
+        &scenario_arg,
+        Input { name: &timeline_name, bytes: &timeline_bytes },
+        observed_name
+            .as_deref()
+            .zip(observed_bytes.as_deref())
+            .map(|(name, bytes)| Input { name, bytes }),
+        0,
+    )?;
+    Ok(replay.scenario)
+}
+
+/// The scenario at a point of the unit cube, or None if it does not validate.
+fn point(cal: &Calibration, record: &Scenario, theta: &[f64]) -> Option<Scenario> {
+    let values = cal.parameters.iter().zip(theta).map(|(p, u)| (p.path.as_str(), p.scale(*u)));
+    record.with_values(values).ok()
+}
+
+/// A point's replicates: per run, which observations it reproduced.
+fn runs(s: Scenario, cal: &Calibration, id: u64, flags: &[usize]) -> Evaluation {
+    let r = cal.replicates as usize;
+    let Ok(mut sim) = Simulation::with_capacity(Arc::new(s), r) else { return Vec::new() };
+    let seeds: Vec<u64> = (0..cal.replicates).map(|k| run_seed(cal.seed, id, k)).collect();
+    let mut outs = vec![RunOutput::default(); r];
+    sim.run_block(&seeds, Record::default(), &mut outs);
+    outs.iter()
+        .map(|o| {
+            flags.iter().map(|&k| matches!(o.outcomes.get(k), Some(Value::Flag(true)))).collect()
+        })
+        .collect()
+}
+
+fn generation_json(g: &Generation) -> serde_json::Value {
+    serde_json::json!({
+        "tolerance": g.tolerance,
+        "theta": g.theta,
+        "weights": g.weights,
+        "accepted_share": g.accepted_share,
+        "mean_misses": g.mean_misses,
+        "matched": g.matched,
+        "proposals": g.proposals,
+        "runs": g.runs,
+        "evidence": g.evidence,
+    })
+}
+
+fn generation_from(v: &serde_json::Value) -> Option<Generation> {
+    let nums = |x: &serde_json::Value| -> Option<Vec<f64>> {
+        x.as_array()?.iter().map(serde_json::Value::as_f64).collect()
+    };
+    let rows = |x: &serde_json::Value| -> Option<Vec<Vec<f64>>> {
+        x.as_array()?.iter().map(nums).collect()
+    };
+    Some(Generation {
+        tolerance: u32::try_from(v["tolerance"].as_u64()?).ok()?,
+        theta: rows(&v["theta"])?,
+        weights: nums(&v["weights"])?,
+        accepted_share: nums(&v["accepted_share"])?,
+        mean_misses: nums(&v["mean_misses"])?,
+        matched: rows(&v["matched"])?,
+        proposals: usize::try_from(v["proposals"].as_u64()?).ok()?,
+        runs: v["runs"].as_u64()?,
+        evidence: v["evidence"].as_f64()?,
+    })
+}
+
+/// The finished generations of an interrupted calibration in `dir`, if it was the same one.
+fn resume(dir: &Path, identity: &serde_json::Value, dims: usize) -> Result<Vec<Generation>> {
+    let path = dir.join(STATE);
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Err(input(format!(
+            "{} holds no calibration to continue (no {STATE})",
+            dir.display()
+        )));
+    };
+    let state: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| input(format!("{}: not a calibration checkpoint: {e}", path.display())))?;
+    if state["identity"] != *identity {
+        return Err(input(format!(
+            "{} was started from another calibration file or version; choose another --out",
+            dir.display()
+        )));
+    }
+    let gens: Option<Vec<Generation>> = state["generations"]
+        .as_array()
+        .map(|a| a.iter().map(generation_from).collect())
+        .unwrap_or(Some(Vec::new()));
+    let gens = gens
+        .filter(|g| g.iter().all(|g| g.theta.iter().all(|t| t.len() == dims)))
+        .ok_or_else(|| input(format!("{}: a damaged checkpoint", path.display())))?;
+    Ok(gens)
+}
+
+fn toml_to_json(t: &toml::Table) -> serde_json::Value {
+    serde_json::to_value(t).unwrap_or(serde_json::Value::Null)
+}
+
+fn stop_words(stop: &Stop) -> String {
+    match stop {
+        Stop::Done => String::from("every tolerance was reached"),
+        Stop::OutOfReach { generation, tolerance, found, proposals } => format!(
+            "generation {generation} (tolerance {tolerance}) found {found} particles in {proposals} proposals and stopped"
+        ),
+    }
+}
+
+/// Per parameter: prior range, weighted mean, sd and 5/50/95% quantiles (actual scale), and the
+/// share of the prior range outside the 90% interval.
+fn posterior_rows(cal: &Calibration, g: &Generation) -> Vec<(String, [f64; 8])> {
+    cal.parameters
+        .iter()
+        .enumerate()
+        .map(|(d, p)| {
+            let width = p.high - p.low;
+            let (m, sd) = g.mean_sd(d);
+            let q = |x: f64| p.low + x * width;
+            let (lo, mid, hi) = (g.quantile(d, 0.05), g.quantile(d, 0.5), g.quantile(d, 0.95));
+            (
+                p.path.clone(),
+                [p.low, p.high, q(m), sd * width, q(lo), q(mid), q(hi), 1.0 - (hi - lo)],
+            )
+        })
+        .collect()
+}
+
+fn write_outputs(
+    dir: &Path,
+    cal: &Calibration,
+    scenario: &Scenario,
+    generations: &[Generation],
+    stop: &Stop,
+    failed: u64,
+    command_line: &[String],
+) -> Result<()> {
+    let f = sidelines_report::format_number;
+    let csv_bytes = |w: csv::Writer<Vec<u8>>| {
+        w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+    };
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "generation",
+        "tolerance",
+        "particles",
+        "proposals",
+        "acceptance",
+        "ess",
+        "runs",
+        "prior_share_consistent",
+    ])?;
+    for (t, g) in generations.iter().enumerate() {
+        w.write_record([
+            t.to_string(),
+            g.tolerance.to_string(),
+            g.theta.len().to_string(),
+            g.proposals.to_string(),
+            f(g.theta.len() as f64 / g.proposals.max(1) as f64),
+            f(g.ess()),
+            g.runs.to_string(),
+            f(g.evidence),
+        ])?;
+    }
+    sidelines_report::write_atomic(&dir.join("generations.csv"), &csv_bytes(w)?)?;
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![String::from("generation"), "particle".into(), "weight".into()];
+    header.extend(cal.parameters.iter().map(|p| p.path.clone()));
+    header.extend(["accepted_share".into(), "mean_misses".into()]);
+    w.write_record(&header)?;
+    for (t, g) in generations.iter().enumerate() {
+        for (i, th) in g.theta.iter().enumerate() {
+            let mut row = vec![t.to_string(), i.to_string(), f(g.weights[i])];
+            row.extend(cal.parameters.iter().zip(th).map(|(p, u)| f(p.scale(*u))));
+            row.extend([f(g.accepted_share[i]), f(g.mean_misses[i])]);
+            w.write_record(&row)?;
+        }
+    }
+    sidelines_report::write_atomic(&dir.join("particles.csv"), &csv_bytes(w)?)?;
+
+    let last = &generations[generations.len() - 1];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "parameter",
+        "prior_low",
+        "prior_high",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+        "share_of_prior_range_outside_90",
+    ])?;
+    for (path, v) in posterior_rows(cal, last) {
+        let mut row = vec![path];
+        row.extend(v.iter().map(|x| f(*x)));
+        w.write_record(&row)?;
+    }
+    sidelines_report::write_atomic(&dir.join("posterior.csv"), &csv_bytes(w)?)?;
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![String::from("date"), "outcome".into(), "observed".into()];
+    header.extend((0..generations.len()).map(|t| format!("share_reproduced_generation_{t}")));
+    w.write_record(&header)?;
+    for (k, o) in scenario.observed.iter().enumerate() {
+        let mut row = vec![scenario.date(o.day), o.outcome.clone(), o.expect.to_string()];
+        for g in generations {
+            let share: f64 = g
+                .matched
+                .get(k)
+                .map_or(f64::NAN, |m| m.iter().zip(&g.weights).map(|(x, w)| x * w).sum());
+            // Weights sum to 1 up to rounding: show 12 decimals, not the rounding.
+            row.push(f((share * 1e12).round() / 1e12));
+        }
+        w.write_record(&row)?;
+    }
+    sidelines_report::write_atomic(&dir.join("observations.csv"), &csv_bytes(w)?)?;
+
+    let manifest = serde_json::json!({
+        "kind": "calibrate",
+        "scenario": scenario.name,
+        "calibration": cal.name,
+        "seed": cal.seed,
+        "runs": generations.iter().map(|g| g.runs).sum::<u64>(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": command_line,
+        "method": "ABC-SMC (Toni et al. 2009), Beaumont et al. (2009) kernel, replicates per proposal",
+        "stopped": stop_words(stop),
+        "points_that_failed_validation": failed,
+        "parameters": cal.parameters.iter().map(|p| serde_json::json!({
+            "path": p.path, "label": p.label, "low": p.low, "high": p.high,
+        })).collect::<Vec<_>>(),
+        "calibration_file": toml_to_json(&cal.source),
+    });
+    sidelines_report::write_json(&dir.join("manifest.json"), &manifest)?;
+    Ok(())
+}
+
+fn summary(
+    cal: &Calibration,
+    scenario: &Scenario,
+    generations: &[Generation],
+    stop: &Stop,
+    failed: u64,
+) -> String {
+    let mut t = String::from(
+        "generation  tolerance  particles  proposals  accepted      ESS  prior ruled out\n",
+    );
+    for (i, g) in generations.iter().enumerate() {
+        t.push_str(&format!(
+            "{i:>10}  {:>9}  {:>9}  {:>9}  {:>7.1}%  {:>7.0}  {:>14.4}\n",
+            g.tolerance,
+            g.theta.len(),
+            g.proposals,
+            100.0 * g.theta.len() as f64 / g.proposals.max(1) as f64,
+            g.ess(),
+            1.0 - g.evidence
+        ));
+    }
+    t.push_str(
+        "prior ruled out: the share of the prior's predictive mass whose runs miss more \
+         observations than the tolerance\n",
+    );
+    if let Stop::OutOfReach { .. } = stop {
+        t.push_str(&format!("stopped early: {}\n", stop_words(stop)));
+    }
+    if failed > 0 {
+        t.push_str(&format!("{failed} proposed points did not validate and were rejected\n"));
+    }
+    let last = &generations[generations.len() - 1];
+    t.push_str(&format!(
+        "\nposterior at tolerance {} (misses allowed of {} observations)\n",
+        last.tolerance,
+        scenario.observed.len()
+    ));
+    t.push_str(&format!(
+        "{:<48}{:>16}{:>10}{:>22}{:>10}\n",
+        "parameter", "prior", "mean", "90% interval", "ruled out"
+    ));
+    for (path, v) in posterior_rows(cal, last) {
+        t.push_str(&format!(
+            "{path:<48}{:>16}{:>10.3}{:>22}{:>9.0}%\n",
+            format!("[{}, {}]", v[0], v[1]),
+            v[2],
+            format!("[{:.3}, {:.3}]", v[4], v[6]),
+            100.0 * v[7]
+        ));
+    }
+    t.push_str("ruled out: the share of the prior range outside the posterior's 90% interval\n");
+    t
+}
+
+// Waves: a calibration across machines.
+//
+// A generation's proposals are scored in batches, and the population is the first `particles`
+// accepted proposals in index order, batch by batch (`abc::drive`). Scoring is a pure function
+// of (seed, generation, index, previous population), so any machine can score any batch: a
+// wave gives each of N shards `--batches-per-shard` consecutive batches after the ones already
+// taken in, and `merge` feeds the wave's scores to `abc::drive` in index order. Where the
+// population fills, the rest of the wave is dropped; where it does not, the generation waits
+// for the next wave (the state keeps the kept proposals). The generations are those of an
+// unsplit calibration, bit for bit.
+
+fn scored_json(s: &Option<abc::Scored>) -> serde_json::Value {
+    match s {
+        None => serde_json::Value::Null,
+        Some(s) => serde_json::json!({
+            "theta": s.theta, "accepted": s.accepted, "mean_misses": s.mean_misses,
+            "matched": s.matched, "runs": s.runs,
+        }),
+    }
+}
+
+/// `Some(None)` for a proposal that left the cube; `None` when damaged.
+fn scored_from(v: &serde_json::Value) -> Option<Option<abc::Scored>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    let nums = |x: &serde_json::Value| -> Option<Vec<f64>> {
+        x.as_array()?.iter().map(serde_json::Value::as_f64).collect()
+    };
+    Some(Some(abc::Scored {
+        theta: nums(&v["theta"])?,
+        accepted: v["accepted"].as_f64()?,
+        mean_misses: v["mean_misses"].as_f64()?,
+        matched: nums(&v["matched"])?,
+        runs: v["runs"].as_u64()?,
+    }))
+}
+
+/// What a calibration folder's state holds: finished generations, the generation being filled
+/// (by waves) and the proposals that failed validation so far.
+struct WaveState {
+    generations: Vec<Generation>,
+    filling: abc::Filling,
+    failed: u64,
+}
+
+fn read_wave_state(dir: &Path, p: &Prepared) -> Result<WaveState> {
+    let path = dir.join(STATE);
+    if !path.is_file() {
+        return Ok(WaveState {
+            generations: Vec::new(),
+            filling: abc::Filling::default(),
+            failed: 0,
+        });
+    }
+    let generations = resume(dir, &p.identity, p.cal.parameters.len())?;
+    let damaged = || input(format!("{}: a damaged checkpoint", path.display()));
+    let bytes = std::fs::read(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let state: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| damaged())?;
+    let f = &state["filling"];
+    let filling = if f.is_object() {
+        let kept: Option<Vec<Option<abc::Scored>>> =
+            f["kept"].as_array().map(|a| a.iter().map(scored_from).collect()).unwrap_or(None);
+        abc::Filling {
+            kept: kept.ok_or_else(damaged)?.into_iter().flatten().collect(),
+            proposals: f["proposals"].as_u64().ok_or_else(damaged)? as usize,
+            runs: f["runs"].as_u64().ok_or_else(damaged)?,
+        }
+    } else {
+        abc::Filling::default()
+    };
+    Ok(WaveState { generations, filling, failed: state["failed"].as_u64().unwrap_or(0) })
+}
+
+fn write_wave_state(dir: &Path, p: &Prepared, s: &WaveState) -> Result<()> {
+    let state = serde_json::json!({
+        "identity": p.identity,
+        "generations": s.generations.iter().map(generation_json).collect::<Vec<_>>(),
+        "filling": {
+            "kept": s.filling.kept.iter().map(|k| scored_json(&Some(k.clone()))).collect::<Vec<_>>(),
+            "proposals": s.filling.proposals,
+            "runs": s.filling.runs,
+        },
+        "failed": s.failed,
+    });
+    Ok(sidelines_report::write_json(&dir.join(STATE), &state)?)
+}
+
+/// `calibrate FILE --out DIR --shard I/N`: scores this shard's part of the next wave into
+/// DIR/wave/I.
+fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Calibrated> {
+    let shard = crate::shard::parse(Some(spec))?.ok_or_else(|| input("--shard needs a value"))?;
+    crate::inputs::create_out(dir)?;
+    let state = read_wave_state(dir, p)?;
+    let t = state.generations.len();
+    if dir.join("manifest.json").is_file() || t >= p.settings.tolerances.len() {
+        return Ok(Calibrated {
+            dir: dir.to_path_buf(),
+            text: format!("the calibration in {} is finished: nothing to score\n", dir.display()),
+            status: String::new(),
+        });
+    }
+    let size = abc::batch_size(&p.settings);
+    let limit = abc::limit(&p.settings);
+    let per_shard = args.batches_per_shard as usize * size;
+    let start = state.filling.proposals;
+    let first = (start + shard.index as usize * per_shard).min(limit);
+    let end = (first + per_shard).min(limit);
+
+    let out = dir.join("wave").join(shard.index.to_string());
+    // A task requeued or re-submitted after it scored this wave has nothing to do.
+    let done: Option<serde_json::Value> =
+        std::fs::read(out.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let same_wave = |m: &serde_json::Value| {
+        m["generation"] == t
+            && m["wave_start"] == start
+            && m["shard"]["count"] == shard.count
+            && m["batches_per_shard"] == args.batches_per_shard
+    };
+    if done.as_ref().is_some_and(same_wave) {
+        return Ok(Calibrated {
+            text: format!("{} holds this shard of this wave already\n", out.display()),
+            dir: out,
+            status: String::new(),
+        });
+    }
+    let started = std::time::Instant::now();
+    let pool = crate::inputs::worker_pool(args.threads)?;
+    let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
+        match point(&p.cal, &p.scenario, theta) {
+            Some(s) => runs(s, &p.cal, id, &p.flags),
+            None => Vec::new(),
+        }
+    };
+    let previous = state.generations.last();
+    let scores = pool.install(|| abc::score(&p.settings, previous, t, first..end, &evaluate));
+    let elapsed = started.elapsed().as_secs_f64();
+    crate::inputs::create_out(&out)?;
+    // An older wave's manifest goes first, so that a shard killed while rewriting is unfinished.
+    let manifest_path = out.join("manifest.json");
+    if manifest_path.exists() {
+        std::fs::remove_file(&manifest_path).map_err(|source| sidelines_report::Error::Io {
+            path: manifest_path.clone(),
+            source,
+        })?;
+    }
+    let scores_json = serde_json::json!({
+        "first": first,
+        "scores": scores.iter().map(scored_json).collect::<Vec<_>>(),
+    });
+    sidelines_report::write_json(&out.join("scores.json"), &scores_json)?;
+    // Paths the merge reads back: absolute, and as text exactly (a current folder that is not
+    // UTF-8 would be written lossily and point merge at another path).
+    let absolute = |x: &Path| -> Result<String> {
+        let a = x.canonicalize().unwrap_or_else(|_| x.to_path_buf());
+        a.to_str().map(String::from).ok_or_else(|| {
+            input(format!(
+                "{} is not UTF-8 text: a calibration wave records it for merge; rename it",
+                a.display()
+            ))
+        })
+    };
+    let (calibration_path, calibration_dir) = (absolute(&args.file)?, absolute(dir)?);
+    let mut manifest = serde_json::json!({
+        "tool": "sidelines",
+        "version": env!("CARGO_PKG_VERSION"),
+        "kind": "calibrate-wave",
+        "command": args.command_line,
+        "threads": crate::inputs::threads(args.threads),
+        "elapsed_seconds": elapsed,
+        "calibration_path": calibration_path,
+        "calibration_dir": calibration_dir,
+        "identity": p.identity,
+        "generation": t,
+        "wave_start": start,
+        "batches_per_shard": args.batches_per_shard,
+    });
+    let slice = first as u64..end as u64;
+    crate::shard::mark_shard(&mut manifest, shard, "proposals", slice, (end - first) as u64);
+    sidelines_report::write_json(&manifest_path, &manifest)?;
+    let status = format!(
+        "generation {t}, wave from proposal {start}: shard {} of {} scored proposals {first} to {end} in {elapsed:.1} s\nwrote {}\n",
+        shard.index,
+        shard.count,
+        out.display()
+    );
+    Ok(Calibrated { dir: out, text: String::new(), status })
+}
+
+/// `merge DIR/wave/* --out DIR` for a calibration: takes the wave's scores in, in index order,
+/// and either finishes the calibration (its outputs, as an unsplit one writes them) or keeps
+/// the generation being filled for the next wave. The wave folders are removed once taken in.
+pub fn absorb_wave(
+    shards: &[(PathBuf, serde_json::Value)],
+    out: &Path,
+    command_line: &[String],
+    hooks: Hooks<'_>,
+) -> Result<String> {
+    let first = &shards[0].1;
+    let path = PathBuf::from(first["calibration_path"].as_str().unwrap_or(""));
+    let p = prepare(&path)?;
+    if p.identity != first["identity"] {
+        return Err(input(format!(
+            "{} has changed since the wave was scored (or is another version's): score the wave again",
+            path.display()
+        )));
+    }
+    let dir = first["calibration_dir"].as_str().unwrap_or("");
+    let same = out.canonicalize().ok().is_some_and(|o| o == Path::new(dir));
+    if !same {
+        return Err(input(format!(
+            "these shards belong to the calibration in {dir}: merge them with --out {dir}"
+        )));
+    }
+    let mut state = read_wave_state(out, &p)?;
+    let t = first["generation"].as_u64().unwrap_or(u64::MAX) as usize;
+    let start = first["wave_start"].as_u64().unwrap_or(u64::MAX) as usize;
+    if t != state.generations.len() || start != state.filling.proposals {
+        return Err(input(format!(
+            "this wave (generation {t}, from proposal {start}) is not the one the calibration in {} waits for (generation {}, from proposal {}): it was taken in already, or is older; score the next wave",
+            out.display(),
+            state.generations.len(),
+            state.filling.proposals
+        )));
+    }
+    let mut scores: std::collections::BTreeMap<usize, Option<abc::Scored>> = Default::default();
+    for (shard_dir, _) in shards {
+        let file = shard_dir.join("scores.json");
+        let bytes = std::fs::read(&file)
+            .map_err(|e| input(format!("cannot read {}: {e}", file.display())))?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| input(format!("{}: not valid JSON: {e}", file.display())))?;
+        let from = v["first"].as_u64().unwrap_or(0) as usize;
+        let list = v["scores"].as_array().cloned().unwrap_or_default();
+        for (i, x) in list.iter().enumerate() {
+            let s = scored_from(x)
+                .ok_or_else(|| input(format!("{}: score {i} is damaged", file.display())))?;
+            scores.insert(from + i, s);
+        }
+    }
+    let mut failed = state.failed;
+    let mut source = |generation: usize, _: Option<&Generation>, ids: std::ops::Range<usize>| {
+        if generation != t || ids.clone().any(|j| !scores.contains_key(&j)) {
+            return None;
+        }
+        let batch: Vec<Option<abc::Scored>> =
+            ids.map(|j| scores.get(&j).cloned().flatten()).collect();
+        failed += batch.iter().flatten().filter(|s| s.runs == 0).count() as u64;
+        Some(batch)
+    };
+    let mut report = |g: &Generation| -> Result<(), String> {
+        hooks.progress.note(&format!(
+            "generation {t}: tolerance {}, {} particles from {} proposals, ESS {:.0}",
+            g.tolerance,
+            g.theta.len(),
+            g.proposals,
+            g.ess()
+        ));
+        Ok(())
+    };
+    let generations = std::mem::take(&mut state.generations);
+    let filling = std::mem::take(&mut state.filling);
+    let driven = abc::drive(&p.settings, generations, filling, &mut source, &mut report)
+        .map_err(|e| Error::Machine(format!("calibration failed: {e}")))?;
+    state.failed = failed;
+    let message = match driven {
+        abc::Driven::Paused { generations, filling } => {
+            let text = format!(
+                "generation {}: {} of {} particles kept after {} proposals; score the next wave\n",
+                generations.len(),
+                filling.kept.len(),
+                p.settings.particles,
+                filling.proposals
+            );
+            state.generations = generations;
+            state.filling = filling;
+            write_wave_state(out, &p, &state)?;
+            text
+        }
+        abc::Driven::Finished(generations, stop) => {
+            if generations.is_empty() {
+                return Err(input(format!(
+                    "{}: no point of the prior reproduces the record within the first tolerance ({}): {}",
+                    p.file,
+                    p.cal.tolerances[0],
+                    stop_words(&stop)
+                )));
+            }
+            state.generations = generations;
+            write_wave_state(out, &p, &state)?;
+            write_outputs(
+                out,
+                &p.cal,
+                &p.scenario,
+                &state.generations,
+                &stop,
+                state.failed,
+                command_line,
+            )?;
+            summary(&p.cal, &p.scenario, &state.generations, &stop, state.failed)
+        }
+    };
+    for (shard_dir, _) in shards {
+        let _ = std::fs::remove_dir_all(shard_dir);
+    }
+    let _ = std::fs::remove_dir(out.join("wave"));
+    Ok(message)
+}

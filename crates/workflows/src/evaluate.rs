@@ -1,0 +1,524 @@
+//! Evaluation: each observation of each episode's record as a forecast of the model,
+//! scored with proper scoring rules against three baselines.
+//!
+//! An episode is a scenario and a dated record (its timeline and, beside it, its observations
+//! file). The record is replayed `--runs` times; for each observation the model's forecast is
+//! the share of runs in each of the observation's categories on its date (yes/no, a category
+//! outcome's labels, or down/flat/up against the run's start), smoothed with Jeffreys' prior so
+//! that no category has probability 0. The baselines: a coin flip (uniform over the
+//! categories), the base rate of the observation's kind in the *other* episodes (never the one
+//! scored; uniform where no other episode observes that kind), and persistence (the day-0 state
+//! carried forward, smoothed as the model's forecast is). Scores are in
+//! `sidelines_experiment::scoring`; means carry percentile bootstrap 95% intervals over
+//! observations, and skill scores (`1 - S_model / S_baseline` of the Brier score) paired ones.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sidelines_experiment::run_seed;
+use sidelines_experiment::scoring::{
+    bootstrap_mean, bootstrap_skill, brier, jeffreys, log_score, rps,
+};
+use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
+use sidelines_scenario::{ActorKind, Expect, Input, Scenario};
+
+use crate::error::{Error, Result, input};
+use crate::inputs::read_input;
+
+/// One observation, its categories and the forecasts of the model and the baselines.
+#[derive(Clone, Debug)]
+pub struct Scored {
+    episode: String,
+    date: String,
+    outcome: String,
+    observed: String,
+    categories: Vec<String>,
+    ordered: bool,
+    /// Index of the observed category.
+    hit: usize,
+    model: Vec<f64>,
+    persistence: Vec<f64>,
+    /// Filled once every episode is read: the other episodes' base rate.
+    base: Vec<f64>,
+    /// Observations of the same kind in the other episodes.
+    base_from: u64,
+    /// The kind of observation the base rate pools: the outcome without its actor, and how
+    /// it is observed.
+    family: String,
+}
+
+const FORECASTERS: [&str; 4] = ["model", "coin flip", "base rate", "persistence"];
+
+impl Scored {
+    fn forecasts(&self) -> [Vec<f64>; 4] {
+        let l = self.categories.len();
+        [self.model.clone(), vec![1.0 / l as f64; l], self.base.clone(), self.persistence.clone()]
+    }
+}
+
+/// What to evaluate: episodes as (scenario, timeline), each timeline with its observations
+/// file beside it.
+#[derive(Clone, Debug)]
+pub struct EvaluateSpec {
+    pub episodes: Vec<(String, PathBuf)>,
+    /// Runs of each episode's record (1 to 1,000,000).
+    pub runs: u64,
+    pub seed: u64,
+    /// Bootstrap resamples of each interval (1 to 100,000).
+    pub resamples: usize,
+}
+
+impl EvaluateSpec {
+    /// The six shipped episodes (run from the repository's folder).
+    pub fn shipped() -> Vec<(String, PathBuf)> {
+        sidelines_scenario::EPISODES
+            .iter()
+            .map(|(s, t)| (s.to_string(), PathBuf::from(t)))
+            .collect()
+    }
+}
+
+/// `SCENARIO=TIMELINE`.
+pub fn parse_episode(text: &str) -> Result<(String, PathBuf)> {
+    text.split_once('=')
+        .map(|(s, t)| (s.to_string(), PathBuf::from(t)))
+        .ok_or_else(|| input(format!("--episode {text}: write SCENARIO=TIMELINE")))
+}
+
+/// The scores: every observation's forecasts, and the means, intervals and skills.
+#[derive(Debug)]
+pub struct Evaluation {
+    pub observations: Vec<Scored>,
+    pub report: Report,
+}
+
+impl Evaluation {
+    pub fn text(&self) -> String {
+        self.report.text()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        self.report.json(&self.observations)
+    }
+
+    /// Every observation's forecasts and scores as CSV.
+    pub fn rows_csv(&self) -> Result<Vec<u8>> {
+        rows_csv(&self.observations)
+    }
+}
+
+/// Scores every episode's observations.
+pub fn evaluate(spec: &EvaluateSpec) -> Result<Evaluation> {
+    if spec.runs == 0 || spec.runs > 1_000_000 {
+        return Err(input("--runs takes 1 to 1,000,000"));
+    }
+    if spec.resamples == 0 || spec.resamples > 100_000 {
+        return Err(input("--resamples takes 1 to 100,000"));
+    }
+    let mut all: Vec<Scored> = Vec::new();
+    for (scenario, timeline) in &spec.episodes {
+        all.extend(score_episode(scenario, timeline, spec.runs, spec.seed)?);
+    }
+    base_rates(&mut all);
+    let report = Report::new(&all, spec.resamples, spec.seed);
+    Ok(Evaluation { observations: all, report })
+}
+
+/// Replays one episode and turns each observation into categories and forecasts.
+fn score_episode(scenario: &str, timeline: &Path, runs: u64, seed: u64) -> Result<Vec<Scored>> {
+    let observed = crate::replay::default_observed(timeline).ok_or_else(|| {
+        input(format!(
+            "{}: no observations file beside it ({}-observed.csv)",
+            timeline.display(),
+            timeline.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()
+        ))
+    })?;
+    let read =
+        |p: &Path| read_input(p).map_err(|e| input(format!("cannot read {}: {e}", p.display())));
+    let (tbytes, obytes) = (read(timeline)?, read(&observed)?);
+    let (tname, oname) = (timeline.display().to_string(), observed.display().to_string());
+    let replay = crate::replay::load_record(
+        scenario,
+        Input { name: &tname, bytes: &tbytes },
+        Some(Input { name: &oname, bytes: &obytes }),
+        0,
+    )?;
+    let s = Arc::new(replay.scenario);
+    let episode = s.name.trim_end_matches("-replay").to_string();
+    let capacity = 64usize;
+    let mut sim = Simulation::with_capacity(s.clone(), capacity)?;
+    let names = sim.outcome_names().to_vec();
+    let kinds = sim.outcome_kinds().to_vec();
+    let seeds: Vec<u64> = (0..runs).map(|r| run_seed(seed, 0, r)).collect();
+    let mut outs = vec![RunOutput::default(); capacity];
+    // Per observation: the category of each run, and the day-0 value.
+    let mut counts: Vec<Vec<u64>> = Vec::new();
+    let mut items: Vec<Scored> = Vec::new();
+    let mut initial: Vec<Value> = Vec::new();
+    for o in &s.observed {
+        let date = s.date(o.day);
+        let base = names.iter().position(|n| *n == o.outcome);
+        let kind = base.map(|i| kinds[i]);
+        let (categories, ordered, hit): (Vec<String>, bool, usize) = match (&o.expect, kind) {
+            (Expect::Label(l), Some(OutcomeKind::Category(labels))) => {
+                let hit = labels.iter().position(|x| x == l).unwrap_or(0);
+                (labels.iter().map(|x| x.to_string()).collect(), false, hit)
+            }
+            (Expect::Up | Expect::Down, _) => {
+                let hit = if o.expect == Expect::Up { 2 } else { 0 };
+                (vec!["down".into(), "flat".into(), "up".into()], true, hit)
+            }
+            (Expect::Highest, _) => (vec!["not highest".into(), "highest".into()], false, 1),
+            _ => (vec!["outside".into(), "inside".into()], false, 1),
+        };
+        counts.push(vec![0; categories.len()]);
+        items.push(Scored {
+            episode: episode.clone(),
+            date,
+            outcome: o.outcome.clone(),
+            observed: o.expect.to_string(),
+            family: family(&s, &o.outcome, &o.expect),
+            categories,
+            ordered,
+            hit,
+            model: Vec::new(),
+            persistence: Vec::new(),
+            base: Vec::new(),
+            base_from: 0,
+        });
+    }
+    let column_of = |i: &Scored, flag: bool| {
+        let c = format!("{}_{}", i.outcome, i.date.replace('-', "_"));
+        let c = if flag { format!("{c}_as_observed") } else { c };
+        names.iter().position(|n| *n == c)
+    };
+    let value_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, false)).collect();
+    let flag_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, true)).collect();
+    for block in seeds.chunks(capacity) {
+        sim.run_block(block, Record::default(), &mut outs);
+        if initial.is_empty() {
+            initial = sim.observation_initials(0);
+        }
+        for out in outs.iter().take(block.len()) {
+            for (k, item) in items.iter().enumerate() {
+                let value = value_cols[k].map_or(&Value::Missing, |c| &out.outcomes[c]);
+                let flag = flag_cols[k].map(|c| matches!(out.outcomes[c], Value::Flag(true)));
+                let c = category(item, &s.observed[k].expect, value, initial.get(k), flag);
+                counts[k][c] += 1;
+            }
+        }
+    }
+    for (k, item) in items.iter_mut().enumerate() {
+        item.model = jeffreys(&counts[k]);
+        let mut day0 = vec![0; item.categories.len()];
+        day0[persistent(&s, item, &s.observed[k].expect, initial.get(k))] = runs;
+        item.persistence = jeffreys(&day0);
+    }
+    Ok(items)
+}
+
+/// The category a run's value falls in.
+fn category(
+    item: &Scored,
+    expect: &Expect,
+    value: &Value,
+    initial: Option<&Value>,
+    flag: Option<bool>,
+) -> usize {
+    match expect {
+        Expect::Label(_) => {
+            let label = match value {
+                Value::Text(t) => t.to_string(),
+                Value::Flag(b) => b.to_string(),
+                _ => String::new(),
+            };
+            item.categories.iter().position(|c| *c == label).unwrap_or(0)
+        }
+        Expect::Up | Expect::Down => {
+            match (value.as_number(), initial.and_then(Value::as_number)) {
+                (Some(x), Some(i)) if x > i => 2,
+                (Some(x), Some(i)) if x < i => 0,
+                _ => 1,
+            }
+        }
+        Expect::Highest | Expect::Range(..) => usize::from(flag.unwrap_or(false)),
+    }
+}
+
+/// The category of the day-0 state: persistence's forecast.
+fn persistent(s: &Scenario, item: &Scored, expect: &Expect, initial: Option<&Value>) -> usize {
+    match expect {
+        Expect::Label(_) => category(item, expect, initial.unwrap_or(&Value::Missing), None, None),
+        Expect::Up | Expect::Down => 1,
+        Expect::Range(lo, hi) => {
+            usize::from(initial.and_then(Value::as_number).is_some_and(|x| *lo <= x && x <= *hi))
+        }
+        Expect::Highest => {
+            // Whether the hypothesis is the observer's most probable at day 0: its prior's.
+            let (code, rest) = item.outcome.split_once("_belief_").unwrap_or(("", ""));
+            let prior = s
+                .observers()
+                .find(|(_, a, _)| a.code.eq_ignore_ascii_case(code))
+                .map(|(_, _, o)| o.prior.values());
+            let h = s.hypotheses.iter().position(|h| h.name == rest);
+            match (prior, h) {
+                (Some(p), Some(h)) => usize::from(p.iter().all(|x| p[h] >= *x)),
+                _ => 0,
+            }
+        }
+    }
+}
+
+/// The kind of an observation, across episodes: the outcome without its actor's code, and how
+/// it is observed (`trust_us (up/down)`, `accepts_talks (label)`, `talks_outcome (label)`).
+fn family(s: &Scenario, outcome: &str, expect: &Expect) -> String {
+    let bare = match outcome.split_once('_') {
+        Some((code, rest))
+            if s.actors.iter().any(|a| {
+                a.code.eq_ignore_ascii_case(code) && matches!(a.kind, ActorKind::Observer(_))
+            }) =>
+        {
+            rest
+        }
+        _ => outcome,
+    };
+    let how = match expect {
+        Expect::Label(_) => "label",
+        Expect::Up | Expect::Down => "up/down",
+        Expect::Highest => "highest",
+        Expect::Range(..) => "range",
+    };
+    format!("{bare} ({how})")
+}
+
+/// Each observation's base rate: the observed categories of its kind in the other episodes,
+/// smoothed; uniform where no other episode observes its kind.
+fn base_rates(all: &mut [Scored]) {
+    let pooled: Vec<(String, String, String)> = all
+        .iter()
+        .map(|i| (i.episode.clone(), i.family.clone(), i.categories[i.hit].clone()))
+        .collect();
+    for item in all.iter_mut() {
+        let mut counts = vec![0u64; item.categories.len()];
+        let mut n = 0;
+        for (episode, fam, label) in &pooled {
+            if *episode != item.episode
+                && *fam == item.family
+                && let Some(c) = item.categories.iter().position(|x| x == label)
+            {
+                counts[c] += 1;
+                n += 1;
+            }
+        }
+        item.base_from = n;
+        item.base = jeffreys(&counts);
+    }
+}
+
+/// Brier, log and (ordered categories) ranked probability scores of one forecaster.
+fn scores(item: &Scored, p: &[f64]) -> (f64, f64, Option<f64>) {
+    (brier(p, item.hit), log_score(p, item.hit), item.ordered.then(|| rps(p, item.hit)))
+}
+
+/// Means with intervals per episode and overall, and skill against each baseline.
+#[derive(Clone, Debug)]
+pub struct Report {
+    groups: Vec<Group>,
+}
+
+#[derive(Clone, Debug)]
+struct Group {
+    name: String,
+    observations: usize,
+    /// Per forecaster: (Brier mean, lo, hi), (log mean, lo, hi).
+    brier: Vec<(f64, f64, f64)>,
+    log: Vec<(f64, f64, f64)>,
+    /// Skill of the model's Brier score against each baseline: (skill, lo, hi).
+    skill: Vec<(f64, f64, f64)>,
+}
+
+impl Report {
+    fn new(all: &[Scored], resamples: usize, seed: u64) -> Report {
+        let mut names: Vec<String> = Vec::new();
+        for i in all {
+            if !names.contains(&i.episode) {
+                names.push(i.episode.clone());
+            }
+        }
+        let mut groups: Vec<Group> = names
+            .iter()
+            .map(|n| {
+                group(
+                    n,
+                    &all.iter().filter(|i| i.episode == *n).collect::<Vec<_>>(),
+                    resamples,
+                    seed,
+                )
+            })
+            .collect();
+        groups.push(group("all episodes", &all.iter().collect::<Vec<_>>(), resamples, seed));
+        Report { groups }
+    }
+
+    pub fn text(&self) -> String {
+        let mut t = String::from(
+            "Brier score (lower is better; a coin flip on a yes/no scores 0.25), mean over observations [bootstrap 95%]\n",
+        );
+        t.push_str(&format!(
+            "{:<24} {:>4}  {:<22} {:>9} {:>9} {:>11}  {:<26}\n",
+            "episode",
+            "obs",
+            "model",
+            "coin flip",
+            "base rate",
+            "persistence",
+            "skill vs coin flip"
+        ));
+        for g in &self.groups {
+            let (m, lo, hi) = g.brier[0];
+            let (s, slo, shi) = g.skill[0];
+            t.push_str(&format!(
+                "{:<24} {:>4}  {m:.3} [{lo:.3}, {hi:.3}]   {:>9.3} {:>9.3} {:>11.3}  {s:+.3} [{slo:+.3}, {shi:+.3}]\n",
+                g.name, g.observations, g.brier[1].0, g.brier[2].0, g.brier[3].0
+            ));
+        }
+        t.push_str("\nLog score (natural log; a coin flip on a yes/no scores 0.693)\n");
+        for g in &self.groups {
+            t.push_str(&format!(
+                "{:<24} {:>4}  model {:.3} [{:.3}, {:.3}]  coin flip {:.3}  base rate {:.3}  persistence {:.3}\n",
+                g.name, g.observations, g.log[0].0, g.log[0].1, g.log[0].2, g.log[1].0, g.log[2].0, g.log[3].0
+            ));
+        }
+        let all = self.groups.last().map(|g| g.skill.clone()).unwrap_or_default();
+        if all.len() == 3 {
+            let verdict = |(s, lo, hi): (f64, f64, f64), who: &str| {
+                if lo > 0.0 {
+                    format!("beats {who} (Brier skill {s:+.3}, 95% [{lo:+.3}, {hi:+.3}])")
+                } else if hi < 0.0 {
+                    format!("loses to {who} (Brier skill {s:+.3}, 95% [{lo:+.3}, {hi:+.3}])")
+                } else {
+                    format!(
+                        "cannot be told from {who} (Brier skill {s:+.3}, 95% [{lo:+.3}, {hi:+.3}])"
+                    )
+                }
+            };
+            t.push_str(&format!(
+                "\nOver all episodes the model {}; it {}; it {}.\n",
+                verdict(all[0], "a coin flip"),
+                verdict(all[1], "the other episodes' base rate"),
+                verdict(all[2], "persistence")
+            ));
+        }
+        t
+    }
+
+    pub fn json(&self, all: &[Scored]) -> serde_json::Value {
+        let triple = |x: &(f64, f64, f64)| serde_json::json!({"mean": x.0, "ci95": [x.1, x.2]});
+        let groups: Vec<serde_json::Value> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let mut brier = serde_json::Map::new();
+                let mut log = serde_json::Map::new();
+                for (i, who) in FORECASTERS.iter().enumerate() {
+                    brier.insert(who.to_string(), triple(&g.brier[i]));
+                    log.insert(who.to_string(), triple(&g.log[i]));
+                }
+                let skill: serde_json::Map<String, serde_json::Value> = FORECASTERS[1..]
+                    .iter()
+                    .zip(&g.skill)
+                    .map(|(who, x)| {
+                        (who.to_string(), serde_json::json!({"skill": x.0, "ci95": [x.1, x.2]}))
+                    })
+                    .collect();
+                serde_json::json!({
+                    "episode": g.name,
+                    "observations": g.observations,
+                    "brier": brier,
+                    "log": log,
+                    "brier_skill_of_model_against": skill,
+                })
+            })
+            .collect();
+        let rows: Vec<serde_json::Value> = all
+            .iter()
+            .map(|i| {
+                let f = i.forecasts();
+                let mut by = serde_json::Map::new();
+                for (who, p) in FORECASTERS.iter().zip(&f) {
+                    let (b, l, r) = scores(i, p);
+                    by.insert(
+                        who.to_string(),
+                        serde_json::json!({"p": p, "brier": b, "log": l, "rps": r}),
+                    );
+                }
+                serde_json::json!({
+                    "episode": i.episode, "date": i.date, "outcome": i.outcome,
+                    "observed": i.observed, "categories": i.categories, "observed_category": i.hit,
+                    "base_rate_from": i.base_from, "forecasts": by,
+                })
+            })
+            .collect();
+        serde_json::json!({"groups": groups, "observations": rows})
+    }
+}
+
+fn group(name: &str, items: &[&Scored], resamples: usize, seed: u64) -> Group {
+    let per: Vec<[(f64, f64, Option<f64>); 4]> = items
+        .iter()
+        .map(|i| {
+            let f = i.forecasts();
+            [scores(i, &f[0]), scores(i, &f[1]), scores(i, &f[2]), scores(i, &f[3])]
+        })
+        .collect();
+    let col = |who: usize, log: bool| -> Vec<f64> {
+        per.iter().map(|s| if log { s[who].1 } else { s[who].0 }).collect()
+    };
+    let brier: Vec<(f64, f64, f64)> =
+        (0..4).map(|w| bootstrap_mean(&col(w, false), resamples, seed)).collect();
+    let log: Vec<(f64, f64, f64)> =
+        (0..4).map(|w| bootstrap_mean(&col(w, true), resamples, seed)).collect();
+    let model = col(0, false);
+    let skill = (1..4).map(|w| bootstrap_skill(&model, &col(w, false), resamples, seed)).collect();
+    Group { name: name.to_string(), observations: items.len(), brier, log, skill }
+}
+
+/// The kinds of `rows_csv`'s columns: five labels, a count, then four forecasters' four numbers
+/// (the RPS empty where the categories are not ordered).
+pub const ROW_KINDS: [sidelines_report::parquet::Kind; 22] = {
+    use sidelines_report::parquet::Kind::{Category as L, Count as C, Number as N};
+    [L, L, L, L, L, C, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N]
+};
+
+/// Every observation's forecasts and scores as CSV (`evaluate --out`).
+pub fn rows_csv(all: &[Scored]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["episode", "date", "outcome", "observed", "categories", "base_rate_from"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    for who in ["model", "coin_flip", "base_rate", "persistence"] {
+        for what in ["p_observed", "brier", "log", "rps"] {
+            header.push(format!("{who}_{what}"));
+        }
+    }
+    w.write_record(&header)?;
+    let f = sidelines_report::format_number;
+    for i in all {
+        let mut row = vec![
+            i.episode.clone(),
+            i.date.clone(),
+            i.outcome.clone(),
+            i.observed.clone(),
+            i.categories.join("|"),
+            i.base_from.to_string(),
+        ];
+        for p in i.forecasts() {
+            let (b, l, r) = scores(i, &p);
+            row.extend([f(p[i.hit]), f(b), f(l), r.map_or_else(String::new, f)]);
+        }
+        w.write_record(&row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
+    Ok(bytes)
+}
