@@ -135,6 +135,26 @@ impl Scenario {
         Ok(Scenario { inner: Arc::new(inner), source: self.source.clone() })
     }
 
+    /// Its outcomes (the columns of a batch's runs table after the keys): name, kind
+    /// (`number`, `day`, `flag` or `category`), whether it is a headline outcome, meaning.
+    fn _outcomes(&self, py: Python<'_>) -> PyResult<Vec<(String, String, bool, String)>> {
+        let sim = sidelines_model::Simulation::new(self.inner.clone())
+            .map_err(|e| to_py(py, e.into()))?;
+        Ok(sim
+            .outcomes()
+            .iter()
+            .map(|o| {
+                let kind = match &o.kind {
+                    sidelines_model::OutcomeKind::Unit => "number",
+                    sidelines_model::OutcomeKind::Day => "day",
+                    sidelines_model::OutcomeKind::Category(l) if *l == ["false", "true"] => "flag",
+                    sidelines_model::OutcomeKind::Category(_) => "category",
+                };
+                (o.name.clone(), kind.to_string(), o.headline, o.meaning.clone())
+            })
+            .collect())
+    }
+
     /// The scenario as a complete TOML file (every value resolved).
     fn to_toml(&self) -> String {
         sidelines_report::resolved_toml(&self.inner)
@@ -179,6 +199,13 @@ impl ArrowTable {
 fn _table(py: Python<'_>, folder: PathBuf, name: &str) -> PyResult<ArrowTable> {
     let t =
         py.detach(|| sidelines_workflows::tables::read(&folder, name)).map_err(|e| to_py(py, e))?;
+    Ok(ArrowTable { schema: t.schema, batches: t.batches })
+}
+
+/// A CSV table the tool wrote, typed by its cells.
+#[pyfunction]
+fn _csv(py: Python<'_>, path: PathBuf) -> PyResult<ArrowTable> {
+    let t = py.detach(|| sidelines_workflows::tables::read_csv(&path)).map_err(|e| to_py(py, e))?;
     Ok(ArrowTable { schema: t.schema, batches: t.batches })
 }
 
@@ -489,8 +516,9 @@ fn _calibrate(
         shard: None,
         batches_per_shard: 1,
     };
-    let done =
-        run_detached(py, progress, |hooks| sidelines_workflows::calibrate::calibrate(&spec, hooks))?;
+    let done = run_detached(py, progress, |hooks| {
+        sidelines_workflows::calibrate::calibrate(&spec, hooks)
+    })?;
     folder_text(py, &done.dir, &done.text)
 }
 
@@ -509,9 +537,7 @@ fn _claims(
     command_line: Vec<String>,
 ) -> PyResult<Py<PyDict>> {
     if !(2..=100_000).contains(&points) || !(10..=100_000).contains(&runs) {
-        return Err(InputError::new_err(
-            "points takes 2 to 100,000 and runs 10 to 100,000",
-        ));
+        return Err(InputError::new_err("points takes 2 to 100,000 and runs 10 to 100,000"));
     }
     let spec = sidelines_workflows::claims::ClaimsSpec {
         command_line,
@@ -607,6 +633,7 @@ fn _sidelines(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(_table, m)?)?;
     m.add_function(wrap_pyfunction!(_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(_csv, m)?)?;
     m.add_function(wrap_pyfunction!(_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(_batch, m)?)?;
     m.add_function(wrap_pyfunction!(_replay, m)?)?;

@@ -86,3 +86,11 @@ pub fn from_csv(name: &str, bytes: &[u8], kinds: &[Kind]) -> Result<Table> {
         sidelines_report::parquet::csv_bytes_to_arrow(Path::new(name), bytes, kinds)?;
     Ok(Table { schema, batches })
 }
+
+/// Any CSV table the tool wrote outside a results folder (`analyze --out FILE`), typed by the
+/// narrowest kind each column's cells fit.
+pub fn read_csv(path: &Path) -> Result<Table> {
+    let kinds = infer_kinds(path)?;
+    let (schema, batches) = read_arrow(path, &kinds)?;
+    Ok(Table { schema, batches })
+}

@@ -42,6 +42,13 @@ __all__ = [
     "scenarios",
     "batch",
     "replay",
+    "sweep",
+    "branches",
+    "calibrate",
+    "claims",
+    "evaluate",
+    "analyze",
+    "Evaluation",
     "open_folder",
 ]
 
@@ -94,6 +101,19 @@ class Scenario:
         """A new scenario with the parameters at ``values`` ({path: value}); an unknown path or
         a value outside its range raises InputError naming it."""
         return Scenario(self._inner.with_values([(str(k), float(v)) for k, v in values.items()]))
+
+    def outcomes(self) -> pl.DataFrame:
+        """Its outcomes, the columns of a batch's ``runs`` after the keys: name, kind
+        (number, day, flag, category), whether it is a headline outcome, and meaning."""
+        rows = self._inner._outcomes()
+        return pl.DataFrame(
+            {
+                "name": [r[0] for r in rows],
+                "kind": [r[1] for r in rows],
+                "headline": [r[2] for r in rows],
+                "meaning": [r[3] for r in rows],
+            }
+        )
 
     def to_toml(self) -> str:
         """The scenario as one complete TOML file, every value resolved."""
@@ -347,3 +367,188 @@ def replay(
         progress,
         Replayed,
     )
+
+
+def _opt(p):
+    return None if p is None else os.fspath(p)
+
+
+def sweep(
+    file: Union[str, os.PathLike],
+    *,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    format: str = "csv",
+    resume: bool = False,
+    force: bool = False,
+    progress: Union[bool, Callable[[int, int], None]] = True,
+) -> Results:
+    """Runs a parameter sweep from a sweep file (grid, random, lhs, sobol or morris design).
+
+    Same as ``sidelines sweep FILE``. The result's ``runs`` has one row per run with the
+    point's parameter values; ``table("points")`` one row per design point with its
+    summaries; ``table("sensitivity")`` the Sobol' or Morris indices when the design calls for
+    them. Other parameters as for ``batch``.
+    """
+    line = _command("sweep", os.fspath(file))
+    return _run(
+        "sweep",
+        lambda **kw: _sidelines._sweep(
+            os.fspath(file), threads, kw["out"], format, bool(resume), bool(force), line,
+            kw["progress"],
+        ),
+        out,
+        progress,
+        Results,
+    )
+
+
+def branches(
+    scenario: Union[str, os.PathLike] = "ukraine-watch",
+    *,
+    branches: Optional[list] = None,
+    timeline: Union[str, os.PathLike, None] = None,
+    no_replay: bool = False,
+    posterior: Union[str, os.PathLike, None] = None,
+    then: int = 365,
+    runs: int = 2_000,
+    seed: int = 1,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    force: bool = False,
+) -> Results:
+    """The article's scenario table: the baseline, each branch and the record replayed with a
+    forecast, all with the same seeds; ``table("branches")`` holds each row's outcomes and its
+    paired difference from the baseline. Same as ``sidelines branches``."""
+    seed = _check_seed(seed)
+    line = _command("branches", os.fspath(scenario), "--runs", runs, "--seed", seed)
+    return _run(
+        "branches",
+        lambda **kw: _sidelines._branches(
+            os.fspath(scenario), [os.fspath(b) for b in (branches or [])], _opt(timeline),
+            bool(no_replay), _opt(posterior), int(then), int(runs), seed, threads, kw["out"],
+            bool(force), line,
+        ),
+        out,
+        False,
+        Results,
+    )
+
+
+def calibrate(
+    file: Union[str, os.PathLike],
+    *,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    resume: bool = False,
+    force: bool = False,
+) -> Results:
+    """Fits the assumptions a calibration file names to its record by ABC-SMC.
+
+    Same as ``sidelines calibrate FILE``. ``table("posterior")`` summarises each assumption's
+    posterior, ``table("particles")`` holds the last generation's points and weights (the
+    posterior as a table), ``table("generations")`` the tolerances. The folder can be passed as
+    ``posterior=`` to ``replay``, ``branches`` and ``claims``.
+    """
+    line = _command("calibrate", os.fspath(file))
+    return _run(
+        "calibrate",
+        lambda **kw: _sidelines._calibrate(
+            os.fspath(file), threads, kw["out"], bool(resume), bool(force), line, None,
+        ),
+        out,
+        False,
+        Results,
+    )
+
+
+def claims(
+    *,
+    points: int = 64,
+    runs: int = 200,
+    spread: float = 2.0,
+    posterior: Union[str, os.PathLike, None] = None,
+    seed: int = 1,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    force: bool = False,
+) -> Results:
+    """The article's claims checked over the assumption space (and a posterior): ``table
+    ("claims")`` gives each claim's wording and the share of points where it holds, is
+    reversed or unclear; ``table("claim_points")`` every point's values and verdicts. Same as
+    ``sidelines claims``."""
+    seed = _check_seed(seed)
+    line = _command("claims", "--points", points, "--runs", runs, "--seed", seed)
+    return _run(
+        "claims",
+        lambda **kw: _sidelines._claims(
+            int(points), int(runs), float(spread), _opt(posterior), seed, threads, kw["out"],
+            bool(force), line,
+        ),
+        out,
+        False,
+        Results,
+    )
+
+
+class Evaluation:
+    """Scores of the model's forecasts: ``scores`` (the JSON of ``sidelines evaluate --json``:
+    Brier and log scores per episode and overall with bootstrap intervals, against a coin flip,
+    the other episodes' base rate and persistence, and skill scores) and ``observations`` (one
+    row per observation: each forecaster's probability of what was observed and its scores)."""
+
+    def __init__(self, scores: dict, observations: pl.DataFrame):
+        self.scores = scores
+        self.observations = observations
+
+    def __repr__(self) -> str:
+        return f"Evaluation({self.observations.height} observations)"
+
+
+def evaluate(
+    episodes: Optional[Mapping[str, Union[str, os.PathLike]]] = None,
+    *,
+    runs: int = 1_000,
+    seed: int = 1,
+    resamples: int = 2_000,
+) -> Evaluation:
+    """Scores every episode's observations as forecasts with proper scoring rules.
+
+    ``episodes`` maps a scenario (name or file) to its timeline, whose observations file sits
+    beside it (``-observed.csv``); None: the six shipped episodes (paths relative to the
+    repository's folder). Same as ``sidelines evaluate``.
+    """
+    seed = _check_seed(seed)
+    pairs = None if episodes is None else [(os.fspath(k), os.fspath(v)) for k, v in episodes.items()]
+    text, table = _sidelines._evaluate(pairs, int(runs), seed, int(resamples))
+    return Evaluation(json.loads(text), _frame(table))
+
+
+def analyze(
+    method: str,
+    folder: Union[str, os.PathLike, None] = None,
+    *,
+    outcome: Optional[str] = None,
+    where: Optional[str] = None,
+    out: Union[str, os.PathLike, None] = None,
+    table: Union[str, os.PathLike, None] = None,
+    params: Optional[list] = None,
+    second_order: bool = False,
+    levels: int = 4,
+    resamples: int = 1_000,
+    seed: int = 1,
+    alpha: float = 0.05,
+    min_support: float = 0.05,
+    min_coverage: float = 0.5,
+) -> dict:
+    """Sensitivity indices (``"sobol"``, ``"morris"``) of a finished sweep folder or of a
+    ``table`` with its ``params`` columns, or scenario discovery (``"prim"``, with ``outcome``
+    and ``where``, e.g. ``"= true"``). Same as ``sidelines analyze``. Returns ``{"text": ...,
+    "tables": {name: DataFrame}}`` for the files written."""
+    text, written = _sidelines._analyze(
+        method, _opt(folder), outcome, _opt(out), _opt(table), list(params or []),
+        bool(second_order), int(levels), int(resamples), _check_seed(seed), where,
+        float(alpha), float(min_support), float(min_coverage),
+    )
+    tables = {Path(w).stem: _frame(_sidelines._csv(w)) for w in written}
+    return {"text": text, "tables": tables}
