@@ -28,13 +28,7 @@ pub struct AnalyzeSpec {
     pub min_coverage: f64,
 }
 
-/// What an analysis wrote, and its result as text (PRIM's table; empty for the indices, which
-/// are in the file).
-#[derive(Clone, Debug)]
-pub struct Analyzed {
-    pub text: String,
-    pub written: Vec<PathBuf>,
-}
+pub use crate::prim::Analyzed;
 
 /// Sensitivity indices (Sobol', Morris) of a finished sweep or of any table, or PRIM's box.
 pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {

@@ -66,6 +66,14 @@ impl Condition {
     }
 }
 
+/// What an analysis wrote, and its result as text (PRIM's table; empty for the indices, which
+/// are in the file).
+#[derive(Clone, Debug)]
+pub struct Analyzed {
+    pub text: String,
+    pub written: Vec<PathBuf>,
+}
+
 /// What `analyze prim` is asked: the folder, the outcome and condition, the peeling's
 /// settings and where to write.
 #[derive(Clone, Debug)]
@@ -81,7 +89,7 @@ pub struct PrimSpec {
 
 /// Peels a box of inputs where the condition holds; writes prim_trajectory.csv and
 /// prim_box.csv.
-pub fn prim(args: &PrimSpec) -> Result<crate::analyze::Analyzed> {
+pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
     let Some(dir) = &args.dir else {
         return Err(input("analyze prim needs a finished sweep, calibration or claims folder"));
     };
@@ -186,7 +194,7 @@ pub fn prim(args: &PrimSpec) -> Result<crate::analyze::Analyzed> {
         None => dir.to_path_buf(),
     };
     write(&to, &params, &steps, chosen)?;
-    Ok(crate::analyze::Analyzed {
+    Ok(Analyzed {
         text: table(&params, &steps, chosen, outcome, text, y.len()),
         written: vec![to.join("prim_trajectory.csv"), to.join("prim_box.csv")],
     })
