@@ -158,3 +158,10 @@ def test_help_is_useful():
     doc = sidelines.batch.__doc__
     for word in ("runs", "seed", "threads", "out", "KeyboardInterrupt", "InputError"):
         assert word in doc
+
+
+def test_a_tqdm_bar_is_drawn_when_tqdm_is_installed(capsys, tmp_path):
+    pytest.importorskip("tqdm")  # CI installs it; the package does not require it
+    sidelines.batch(runs=3000, seed=1, threads=1, out=tmp_path / "b")
+    err = capsys.readouterr().err
+    assert "batch" in err and "runs" in err, err[-300:]

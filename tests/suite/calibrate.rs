@@ -118,6 +118,39 @@ fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
         "estimate",
     );
     assert!((from_replay - from_branches).abs() < 1e-12, "{from_replay} vs {from_branches}");
+    // The posterior applies to another episode's scenario that has its paths (no renaming):
+    // the 1994 Agreed Framework replay under the 2025 fit.
+    let other = d("other-episode");
+    ok(&[
+        "replay",
+        "configs/scenarios/agreed-framework-1994.toml",
+        "--timeline",
+        "configs/timelines/agreed-framework-1994.csv",
+        "--runs",
+        "64",
+        "--posterior",
+        &d("one"),
+        "--quiet",
+        "--out",
+        &other,
+    ]);
+    assert!(Path::new(&other).join("record_check.csv").is_file());
+    // A scenario without a calibrated path is refused with the path named.
+    let jcpoa = sidelines(&[
+        "replay",
+        "configs/scenarios/jcpoa-2015.toml",
+        "--timeline",
+        "configs/timelines/jcpoa-2015.csv",
+        "--runs",
+        "8",
+        "--posterior",
+        &d("one"),
+        "--out",
+        &d("jcpoa"),
+    ]);
+    assert_eq!(jcpoa.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&jcpoa.stderr);
+    assert!(said.contains("sets `actors.KP.transfer`, which"), "{said}");
     // A folder that is not a calibration is refused.
     let out = sidelines(&["branches", "--runs", "8", "--posterior", &b, "--out", &d("never")]);
     assert_eq!(out.status.code(), Some(2));

@@ -93,12 +93,16 @@ pub fn read_posterior(dir: &Path) -> Result<Posterior> {
 }
 
 /// Each run's scenario under a calibration's posterior: `runs` draws of its points
-/// (systematic resampling), each the replay scenario with the point's values set.
+/// (systematic resampling), each the replay scenario with the point's values set. The replay
+/// may be of another scenario than the calibration's, if it has every calibrated path.
 pub fn posterior_runs(dir: &Path, replay: &Scenario, runs: usize) -> Result<Vec<Arc<Scenario>>> {
     let post = read_posterior(dir)?;
-    if post.scenario != replay.name {
+    // A posterior applies to any scenario that has its parameter paths (another episode's
+    // replay, say): what it needs is the paths, not the name it was fitted under.
+    let known: Vec<String> = replay.parameters().into_iter().map(|(p, _, _)| p).collect();
+    if let Some(missing) = post.paths.iter().find(|p| !known.contains(p)) {
         return Err(input(format!(
-            "--posterior {}: a calibration of `{}`, not of `{}`",
+            "--posterior {}: the calibration (of `{}`) sets `{missing}`, which `{}` does not have",
             dir.display(),
             post.scenario,
             replay.name
