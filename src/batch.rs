@@ -62,29 +62,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
         trajectories: args.trajectories,
         exec: args.exec.to_exec()?,
     };
-    let mut progress = Progress::new(args.exec.quiet);
-    stop_on_ctrl_c();
-    let hooks = Hooks { progress: &mut progress, stop: &STOP };
-    let done = sidelines_workflows::batch(&spec, hooks);
-    report(&args.exec, done, "")
+    match interruptible(args.exec.quiet, |hooks| sidelines_workflows::batch(&spec, hooks))? {
+        Ok(b) => report(&args.exec, b, ""),
+        Err(code) => Ok(code),
+    }
 }
 
-/// What the command line does with a finished (or stopped) batch: a shard's line, or the
-/// workbook and charts when asked, the table (or `--json`) on stdout, the folder on stderr.
-/// `more` follows the table (a replay's record check).
-pub(crate) fn report(
-    exec: &crate::ExecArgs,
-    done: sidelines_workflows::Result<Batch>,
-    more: &str,
-) -> Result<ExitCode> {
-    let b = match done {
-        Ok(b) => b,
+/// Runs a job that stops on Ctrl-C (batch, replay, sweep) with the progress bar: its result,
+/// or, once it stopped at a checkpoint, exit code 130 after its resume line on stderr.
+pub(crate) fn interruptible<T>(
+    quiet: bool,
+    job: impl FnOnce(Hooks<'_>) -> sidelines_workflows::Result<T>,
+) -> Result<std::result::Result<T, ExitCode>> {
+    let mut progress = Progress::new(quiet);
+    stop_on_ctrl_c();
+    match job(Hooks { progress: &mut progress, stop: &STOP }) {
+        Ok(done) => Ok(Ok(done)),
         Err(e @ sidelines_workflows::Error::Interrupted { .. }) => {
             eprintln!("{e}");
-            return Ok(ExitCode::from(130));
+            Ok(Err(ExitCode::from(130)))
         }
-        Err(e) => return Err(e.into()),
-    };
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the command line does with a finished batch: a shard's line, or the workbook and charts
+/// when asked, the table (or `--json`) on stdout, the folder on stderr. `more` follows the
+/// table (a replay's record check).
+pub(crate) fn report(exec: &crate::ExecArgs, b: Batch, more: &str) -> Result<ExitCode> {
     if let Some((shard, runs)) = b.shard {
         return crate::shard_done(shard, "runs", runs, &b.dir, b.elapsed_seconds);
     }

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use sidelines_scenario::DEFAULT_SCENARIO;
-use sidelines_workflows::Hooks;
 use sidelines_workflows::replay::{Check, ReplaySpec};
 
 #[derive(clap::Args, Debug)]
@@ -59,12 +58,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         posterior: args.posterior.clone(),
         exec: args.exec.to_exec()?,
     };
-    let mut progress = crate::batch::Progress::new(args.exec.quiet);
-    crate::batch::stop_on_ctrl_c();
-    let hooks = Hooks { progress: &mut progress, stop: &crate::batch::STOP };
-    match sidelines_workflows::replay(&spec, hooks) {
-        Ok(r) => crate::batch::report(&args.exec, Ok(r.batch), &check_table(&r.checks)),
-        Err(e) => crate::batch::report(&args.exec, Err(e), ""),
+    match crate::batch::interruptible(args.exec.quiet, |h| sidelines_workflows::replay(&spec, h))? {
+        Ok(r) => crate::batch::report(&args.exec, r.batch, &check_table(&r.checks)),
+        Err(code) => Ok(code),
     }
 }
 

@@ -79,16 +79,10 @@ pub struct AnalyzeArgs {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let spec = SweepSpec { file: args.file, exec: args.exec.to_exec()? };
-    let mut progress = crate::batch::Progress::new(args.exec.quiet);
-    crate::batch::stop_on_ctrl_c();
-    let hooks = Hooks { progress: &mut progress, stop: &crate::batch::STOP };
-    let done = match sidelines_workflows::sweep::sweep(&spec, hooks) {
+    let sweep = |h: Hooks<'_>| sidelines_workflows::sweep::sweep(&spec, h);
+    let done = match crate::batch::interruptible(args.exec.quiet, sweep)? {
         Ok(done) => done,
-        Err(e @ sidelines_workflows::Error::Interrupted { .. }) => {
-            eprintln!("{e}");
-            return Ok(ExitCode::from(130));
-        }
-        Err(e) => return Err(e.into()),
+        Err(code) => return Ok(code),
     };
     let (dir, elapsed, total) = (&done.dir, done.elapsed_seconds, done.runs);
     if let Some((shard, slice)) = done.shard {

@@ -88,14 +88,16 @@ pub fn replay(spec: &ReplaySpec, hooks: Hooks<'_>) -> Result<Replayed> {
         trajectories: spec.trajectories,
         exec: spec.exec.clone(),
     };
+    // The check is computed once, where record_check.csv is written (a whole replay's folder,
+    // not a shard's), and returned as it was written.
+    let mut checks = Vec::new();
     let mut finish = |dir: &Path, sim: &Simulation, agg: &Aggregator| -> Result<()> {
         let rows = record_check(sim, agg);
         sidelines_report::write_atomic(&dir.join("record_check.csv"), &check_csv(&rows)?)?;
+        checks = rows;
         Ok(())
     };
     let batch = run_job(&batch_spec, job, &mut finish, hooks)?;
-    let checks =
-        if batch.shard.is_some() { Vec::new() } else { record_check(&batch.sim, &batch.aggregate) };
     Ok(Replayed { batch, checks })
 }
 
