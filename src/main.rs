@@ -214,11 +214,8 @@ pub(crate) struct ExecArgs {
 
 impl ExecArgs {
     pub(crate) fn table_format(&self) -> sidelines_report::TableFormat {
-        if self.format == "parquet" {
-            sidelines_report::TableFormat::Parquet
-        } else {
-            sidelines_report::TableFormat::Csv
-        }
+        // clap accepts only the names `from_name` knows.
+        sidelines_report::TableFormat::from_name(&self.format).unwrap_or_default()
     }
 
     /// The library's settings from these flags.
@@ -577,7 +574,8 @@ fn describe_outputs(arg: &str, kind: &str, json: bool) -> Result<ExitCode> {
     };
     let tables = dictionary(&sim, kind, &[], true);
     if json {
-        say(&format!("{}\n", dictionary_json(&tables, false)))?;
+        let value = serde_json::to_value(dictionary_json(&tables, false)).unwrap_or_default();
+        say(&format!("{value}\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut text = String::new();

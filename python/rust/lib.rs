@@ -219,7 +219,7 @@ fn _tables(py: Python<'_>, folder: PathBuf) -> PyResult<Vec<String>> {
 #[pyfunction]
 fn _manifest(py: Python<'_>, folder: PathBuf) -> PyResult<String> {
     let checked = sidelines_report::folder::check(&folder).map_err(|e| to_py(py, e.into()))?;
-    Ok(checked.manifest.to_string())
+    Ok(checked.manifest.to_json().to_string())
 }
 
 /// The embedded scenarios: (name, description, is the default).
@@ -323,14 +323,10 @@ fn exec(
     force: bool,
     command_line: Vec<String>,
 ) -> PyResult<Exec> {
-    let format = match format {
-        "csv" => TableFormat::Csv,
-        "parquet" => TableFormat::Parquet,
-        other => {
-            return Err(InputError::new_err(format!(
-                "format={other:?}: write \"csv\" or \"parquet\""
-            )));
-        }
+    let Some(format) = TableFormat::from_name(format) else {
+        return Err(InputError::new_err(format!(
+            "format={format:?}: write \"csv\" or \"parquet\""
+        )));
     };
     if threads == Some(0) {
         return Err(InputError::new_err("threads=0: give at least 1 (or None for every core)"));

@@ -405,9 +405,8 @@ fn a_batch_killed_while_finishing_resumes() {
 /// and `describe --outputs --json` prints the same dictionary before anything is run.
 #[test]
 fn the_column_dictionary_matches_the_tables() {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&read(reference(), "manifest.json")).expect("json");
-    let columns = manifest["columns"].as_object().expect("a columns object");
+    let manifest = sidelines_report::manifest::read(reference()).expect("a manifest");
+    let columns = manifest.columns.as_ref().expect("a column dictionary");
     let mut files: Vec<&str> = columns.keys().map(String::as_str).collect();
     files.sort_unstable();
     assert_eq!(
@@ -416,24 +415,19 @@ fn the_column_dictionary_matches_the_tables() {
     );
     for (file, cols) in columns {
         let (header, _) = table(reference(), file);
-        let names: Vec<&str> = cols
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|c| c["name"].as_str().expect("name"))
-            .collect();
+        let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, header, "{file}");
-        for c in cols.as_array().expect("array") {
-            let kind = c["type"].as_str().expect("type");
+        for c in cols {
             assert!(
-                ["integer", "number", "flag", "text", "date", "day"].contains(&kind),
-                "{file}: {c}"
+                ["integer", "number", "flag", "text", "date", "day"].contains(&c.kind.as_str()),
+                "{file}: {c:?}"
             );
-            assert!(!c["meaning"].as_str().expect("meaning").is_empty(), "{file}: {c}");
+            assert!(!c.meaning.is_empty(), "{file}: {c:?}");
         }
     }
     let out = sidelines(&["describe", "--outputs", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(printed, manifest["columns"]);
+    let printed: std::collections::BTreeMap<String, Vec<sidelines_report::columns::Column>> =
+        serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(&printed, columns);
 }

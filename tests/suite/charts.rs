@@ -77,15 +77,12 @@ fn check_report(dir: &Path) {
     for here in [tmp.as_str(), env!("CARGO_MANIFEST_DIR"), "target/release"] {
         assert!(!html.contains(here), "report.html shows {here}");
     }
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
-    )
-    .expect("json");
-    if manifest["kind"] == "sweep" {
+    let manifest = sidelines_report::manifest::read(dir).expect("a manifest");
+    if manifest.kind == sidelines_report::manifest::Kind::Sweep {
         // A sweep's page speaks of assumptions and their values, never of "point 0".
         assert!(!html.contains("point 0") && !html.contains("\"kind\""), "sweep report");
         assert!(html.contains("points,") && html.contains("Assumptions varied"));
-        if manifest["sampler"]["kind"] == "sobol" {
+        if matches!(manifest.sampler, Some(sidelines_report::manifest::Sampler::Sobol { .. })) {
             let drives = html.find("What drives").expect("the sensitivity table");
             assert!(drives < html.find("<svg").expect("charts"), "the table leads");
         }
@@ -202,16 +199,10 @@ values = [20, 60]
         }
     }
     // The Sobol sweep's dictionary documents its sensitivity table, column for column.
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(tmp.path().join("s/manifest.json")).expect("manifest"),
-    )
-    .expect("json");
-    let documented: Vec<&str> = manifest["columns"]["sensitivity.csv"]
-        .as_array()
-        .expect("sensitivity.csv in the dictionary")
-        .iter()
-        .map(|c| c["name"].as_str().expect("name"))
-        .collect();
+    let manifest = sidelines_report::manifest::read(&tmp.path().join("s")).expect("a manifest");
+    let documented: Vec<&str> =
+        manifest.columns_of("sensitivity.csv").iter().map(|c| c.name.as_str()).collect();
+    assert!(!documented.is_empty(), "sensitivity.csv in the dictionary");
     let header = std::fs::read_to_string(tmp.path().join("s/sensitivity.csv")).expect("csv");
     assert_eq!(documented.join(","), header.lines().next().expect("header"));
 }

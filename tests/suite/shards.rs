@@ -52,9 +52,8 @@ fn assert_same_folder(whole: &Path, merged: &Path) {
                 m
             };
             assert_eq!(read(&a), read(&b), "{name}");
-            let merged: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(&b).expect("read")).expect("json");
-            assert!(merged["merged_from"].is_array(), "the merged manifest lists its shards");
+            let merged = sidelines_report::manifest::read(merged).expect("a manifest");
+            assert!(merged.merged_from.is_some(), "the merged manifest lists its shards");
         } else {
             assert!(
                 std::fs::read(&a).expect("read") == std::fs::read(&b).expect("read"),
@@ -294,12 +293,11 @@ fn shard_flags_are_checked() {
         .output()
         .expect("runs");
     assert!(o3.status.success(), "{}", String::from_utf8_lossy(&o3.stderr));
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("read"))
-            .expect("json");
-    assert_eq!((m["shard"]["index"].as_u64(), m["shard"]["count"].as_u64()), (Some(2), Some(5)));
-    assert_eq!((m["shard"]["first"].as_u64(), m["shard"]["end"].as_u64()), (Some(4), Some(6)));
-    assert_eq!(m["shard"]["slurm"]["job_name"], "shards.sbatch");
+    let m = sidelines_report::manifest::read(&out).expect("a manifest");
+    let shard = m.shard.expect("a shard's manifest");
+    assert_eq!((shard.index, shard.count, shard.first, shard.end), (2, 5, 4, 6));
+    let slurm = shard.slurm.expect("the Slurm job");
+    assert_eq!((slurm.job_id.as_str(), slurm.job_name.as_deref()), ("77", Some("shards.sbatch")));
 }
 
 /// Parquet shards merge to the unsplit Parquet files, byte for byte (row groups and all), and

@@ -45,7 +45,7 @@ pub struct Settings {
 }
 
 /// One generation's population.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Generation {
     pub tolerance: u32,
     /// Unit-cube coordinates of each particle.
@@ -117,7 +117,7 @@ pub enum Stop {
 
 /// An evaluated proposal: θ, its share of replicates within the tolerance, its mean misses,
 /// its share reproducing each observation, and its number of runs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scored {
     pub theta: Vec<f64>,
     pub accepted: f64,
@@ -128,7 +128,7 @@ pub struct Scored {
 
 /// The generation being filled: the proposals kept so far, the proposals drawn (the index of
 /// the next batch's first) and the runs made.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Filling {
     pub kept: Vec<Scored>,
     pub proposals: usize,

@@ -14,16 +14,18 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use sidelines_experiment::{Aggregator, Row, Sink};
 use sidelines_model::Simulation;
 use sidelines_scenario::Scenario;
 
 use crate::checkpoint::{self, CHECKPOINT, Partial};
 use crate::error::{At, Error, Result};
+use crate::manifest::Manifest;
 use crate::parquet::{Kind, TRAJECTORY_KINDS, csv_to_parquet, runs_kinds};
 use crate::{
     OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_optional, keyed_header,
-    resolved_toml, row_keys, runs_header, write_csv, write_json,
+    resolved_toml, row_keys, runs_header, write_csv,
 };
 
 const RUNS: Partial = Partial { tmp: ".runs.csv.partial", name: "runs.csv" };
@@ -57,10 +59,11 @@ pub const BATCH_FILES: [&str; 12] = [
 ];
 
 /// What makes two batches the same batch: resuming with anything else is refused.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Identity {
     pub version: String,
     pub scenario: String,
+    #[serde(rename = "resolved_scenario_toml")]
     pub resolved_toml: String,
     pub runs: u64,
     pub seed: u64,
@@ -88,18 +91,27 @@ impl Identity {
             shard: None,
         }
     }
+}
 
-    fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "version": self.version,
-            "scenario": self.scenario,
-            "resolved_scenario_toml": self.resolved_toml,
-            "runs": self.runs,
-            "seed": self.seed,
-            "trajectories": self.trajectories,
-            "shard": self.shard,
-        })
-    }
+/// A batch's checkpoint header: who it is and how far it got.
+#[derive(Debug, Serialize, Deserialize)]
+struct Checkpoint {
+    /// JSON, not `Identity`: an interrupted batch of another version had other fields, and
+    /// resuming says which differ.
+    identity: serde_json::Value,
+    next_run: u64,
+    runs_bytes: u64,
+    #[serde(default)]
+    trajectories_bytes: u64,
+    aggregator_bytes: Vec<usize>,
+}
+
+/// A finished shard's state header: its aggregators' sizes and which shard it is, so that merge
+/// can refuse one copied from another.
+#[derive(Debug, Serialize, Deserialize)]
+struct ShardState {
+    aggregator_bytes: Vec<usize>,
+    shard: Option<(u64, u64)>,
 }
 
 /// The batch's files while it runs.
@@ -192,18 +204,16 @@ impl BatchWriter {
         sim: &Simulation,
         aggregators: &mut [Aggregator],
     ) -> Result<(BatchWriter, u64)> {
-        let (meta, body) = checkpoint::read(dir, MAGIC, "batch")?;
+        let (meta, body): (Checkpoint, _) = checkpoint::read(dir, MAGIC, "batch")?;
         checkpoint::remove_leftovers(dir, &BATCH_FILES)?;
         let path = dir.join(CHECKPOINT);
-        let damaged = |m: &str| Error::damaged(&path, m);
-        let differences = checkpoint::differences(&identity.to_json(), &meta["identity"], "batch");
+        let differences = checkpoint::differences(&identity, &meta.identity, "batch");
         if !differences.is_empty() {
             return Err(Error::Mismatch { what: "batch", differences });
         }
-        let next_run = meta["next_run"].as_u64().ok_or_else(|| damaged("no next_run"))?;
-        let runs_len = meta["runs_bytes"].as_u64().ok_or_else(|| damaged("no runs_bytes"))?;
-        let traj_len = meta["trajectories_bytes"].as_u64().unwrap_or(0);
-        load_aggregators(&path, &meta, &body, aggregators)?;
+        let (next_run, runs_len, traj_len) =
+            (meta.next_run, meta.runs_bytes, meta.trajectories_bytes);
+        load_aggregators(&path, &meta.aggregator_bytes, &body, aggregators)?;
         let partials = partials(identity.trajectories);
         checkpoint::take_back(dir, partials)?;
         checkpoint::check_lengths(dir, partials, &[runs_len, traj_len])?;
@@ -217,7 +227,7 @@ impl BatchWriter {
         mut self,
         sim: &Simulation,
         aggregators: &[Aggregator],
-        manifest: serde_json::Value,
+        manifest: &Manifest,
         format: TableFormat,
     ) -> Result<()> {
         self.flush_all()?;
@@ -225,10 +235,10 @@ impl BatchWriter {
         if self.identity.shard.is_some() {
             let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
             // The state names its shard, so that merge can refuse one copied from another.
-            let meta = serde_json::json!({
-                "aggregator_bytes": blobs.iter().map(Vec::len).collect::<Vec<_>>(),
-                "shard": self.identity.shard.map(|(i, n)| [i, n]),
-            });
+            let meta = ShardState {
+                aggregator_bytes: blobs.iter().map(Vec::len).collect(),
+                shard: self.identity.shard,
+            };
             checkpoint::write_to(&self.dir.join(SHARD_STATE), SHARD_MAGIC, &meta, &blobs)?;
         } else {
             write_tables(&self.dir, sim, aggregators)?;
@@ -236,7 +246,7 @@ impl BatchWriter {
         let partials = partials(self.identity.trajectories);
         if format == TableFormat::Csv {
             checkpoint::rename_all(&self.dir, partials)?;
-            write_json(&self.dir.join("manifest.json"), &manifest)?;
+            manifest.write(&self.dir)?;
             return checkpoint::remove(&self.dir);
         }
         let kinds = |p: &Partial| -> Vec<Kind> {
@@ -245,7 +255,7 @@ impl BatchWriter {
         for p in partials {
             csv_to_parquet(&self.dir.join(p.tmp), &self.dir.join(parquet_name(p)), &kinds(p))?;
         }
-        write_json(&self.dir.join("manifest.json"), &manifest)?;
+        manifest.write(&self.dir)?;
         checkpoint::remove(&self.dir)?;
         checkpoint::remove_partials(&self.dir, partials)
     }
@@ -262,13 +272,13 @@ impl BatchWriter {
         self.flush_all()?;
         let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
         let kept = [RUNS, TRAJECTORIES].map(|p| checkpoint::len(&self.dir.join(p.tmp)));
-        let meta = serde_json::json!({
-            "identity": self.identity.to_json(),
-            "next_run": next_run,
-            "runs_bytes": kept[0],
-            "trajectories_bytes": kept[1],
-            "aggregator_bytes": blobs.iter().map(Vec::len).collect::<Vec<_>>(),
-        });
+        let meta = Checkpoint {
+            identity: serde_json::to_value(&self.identity).unwrap_or_default(),
+            next_run,
+            runs_bytes: kept[0],
+            trajectories_bytes: kept[1],
+            aggregator_bytes: blobs.iter().map(Vec::len).collect(),
+        };
         checkpoint::write(&self.dir, MAGIC, &meta, &blobs)?;
         self.kept = kept;
         Ok(())
@@ -322,19 +332,15 @@ pub(crate) fn parquet_name(p: &Partial) -> String {
 /// `aggregator_bytes` and body.
 fn load_aggregators(
     path: &Path,
-    meta: &serde_json::Value,
+    sizes: &[usize],
     body: &[u8],
     aggregators: &mut [Aggregator],
 ) -> Result<()> {
-    let sizes: Vec<usize> = meta["aggregator_bytes"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_u64().map(|x| x as usize)).collect())
-        .unwrap_or_default();
     if sizes.len() != aggregators.len() || sizes.iter().sum::<usize>() != body.len() {
         return Err(Error::damaged(path, "the aggregator state is incomplete"));
     }
     let mut at = 0;
-    for (agg, size) in aggregators.iter_mut().zip(&sizes) {
+    for (agg, size) in aggregators.iter_mut().zip(sizes) {
         agg.load_bytes(&body[at..at + size]).map_err(|e| Error::state(path, e))?;
         at += size;
     }
@@ -350,10 +356,8 @@ pub fn add_shard_state(
     aggregators: &mut [Aggregator],
 ) -> Result<()> {
     let path = dir.join(SHARD_STATE);
-    let (meta, body) = checkpoint::read_from(&path, SHARD_MAGIC, "shard state")?;
-    let named =
-        meta["shard"].as_array().and_then(|a| Some((a.first()?.as_u64()?, a.get(1)?.as_u64()?)));
-    match named {
+    let (meta, body): (ShardState, _) = checkpoint::read_from(&path, SHARD_MAGIC, "shard state")?;
+    match meta.shard {
         Some(s) if s == (index, count) => {}
         Some((i, n)) => {
             return Err(Error::damaged(
@@ -379,7 +383,7 @@ pub fn add_shard_state(
             b
         })
         .collect();
-    load_aggregators(&path, &meta, &body, &mut loaded)?;
+    load_aggregators(&path, &meta.aggregator_bytes, &body, &mut loaded)?;
     if let Some(held) = loaded.first().map(Aggregator::runs).filter(|h| *h != runs) {
         return Err(Error::damaged(
             &path,

@@ -37,6 +37,7 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 
 use crate::error::{At, Error, Result};
+use crate::manifest::{Kind, Manifest, Sampler};
 
 const WIDTH: u32 = 960;
 const HEIGHT: u32 = 540;
@@ -132,10 +133,9 @@ pub(crate) fn param_words(path: &str) -> String {
 pub(crate) struct Labels(BTreeMap<String, String>);
 
 impl Labels {
-    pub(crate) fn of_manifest(manifest: &serde_json::Value) -> Labels {
-        let pairs = manifest["parameters"].as_array().into_iter().flatten().filter_map(|p| {
-            Some((p["path"].as_str()?.to_string(), p["label"].as_str()?.to_string()))
-        });
+    pub(crate) fn of_manifest(manifest: &Manifest) -> Labels {
+        let pairs =
+            manifest.parameters().iter().filter_map(|p| Some((p.path.clone(), p.label.clone()?)));
         Labels(pairs.collect())
     }
 
@@ -829,23 +829,11 @@ where
 }
 
 /// A calibration folder's charts: one marginal per parameter and the pair plot.
-fn calibration_charts(
-    dir: &Path,
-    out: &Path,
-    manifest: &serde_json::Value,
-) -> Result<Vec<PathBuf>> {
+fn calibration_charts(dir: &Path, out: &Path, manifest: &Manifest) -> Result<Vec<PathBuf>> {
     let rows = read_csv(&dir.join("particles.csv"))?;
     let labels = Labels::of_manifest(manifest);
-    let params: Vec<(String, f64, f64)> = manifest["parameters"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| {
-                    Some((p["path"].as_str()?.to_string(), p["low"].as_f64()?, p["high"].as_f64()?))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let params: Vec<(String, f64, f64)> =
+        manifest.parameters().iter().map(|p| (p.path.clone(), p.low, p.high)).collect();
     let last =
         rows.iter().map(|r| r["generation"].clone()).max_by_key(|g| g.parse::<u64>().unwrap_or(0));
     let post = Posterior {
@@ -1266,7 +1254,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
     let out = dir.join("charts");
     std::fs::create_dir_all(&out).at(&out)?;
     // The headline outcomes of the model's outcome table (tornados and grids).
-    let headline = crate::headline_numeric(&manifest);
+    let headline = manifest.headline_numeric();
     let labels = Labels::of_manifest(&manifest);
 
     if dir.join("timeseries.csv").is_file() {
@@ -1310,9 +1298,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
     // A batch's (or replay's) shares: the talks' ends, which exclude one another, in one chart;
     // each observer's acceptance of talks, a flag of its own, in another. A sweep's shares
     // depend on the point: they are drawn against each parameter below.
-    if matches!(manifest["kind"].as_str(), Some("batch" | "replay"))
-        && dir.join("outcomes.csv").is_file()
-    {
+    if matches!(manifest.kind, Kind::Batch | Kind::Replay) && dir.join("outcomes.csv").is_file() {
         let rows = read_csv(&dir.join("outcomes.csv"))?;
         let point0: Vec<&BTreeMap<String, String>> =
             rows.iter().filter(|r| r["point"] == "0").collect();
@@ -1399,7 +1385,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
 
-    if manifest["kind"] == "calibrate" && dir.join("particles.csv").is_file() {
+    if manifest.kind == Kind::Calibrate && dir.join("particles.csv").is_file() {
         written.extend(calibration_charts(dir, &out, &manifest)?);
     }
 
@@ -1448,35 +1434,23 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
 
-    if manifest["kind"] == "sweep" {
-        let params: Vec<String> = manifest["parameters"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
-            .unwrap_or_default();
-        let flags: Vec<String> = manifest["outcomes"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|o| {
-                        o["headline"] == true
-                            && o["labels"] == serde_json::json!(sidelines_model::FLAG_VALUES)
-                    })
-                    .filter_map(|o| o["name"].as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
+    if manifest.kind == Kind::Sweep {
+        let params = manifest.parameter_paths();
+        let flags: Vec<String> = manifest
+            .outcomes()
+            .iter()
+            .filter(|o| o.headline && o.labels == sidelines_model::FLAG_VALUES)
+            .map(|o| o.name.clone())
+            .collect();
         written.extend(dependence_charts(dir, &out, &params, &labels, &headline, &flags)?);
     }
 
-    if manifest["sampler"]["kind"] == "grid"
+    if manifest.sampler == Some(Sampler::Grid)
         && dir.join("points.csv").is_file()
         && dir.join("summary.csv").is_file()
     {
         let points = read_csv(&dir.join("points.csv"))?;
-        let params: Vec<String> = manifest["parameters"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
-            .unwrap_or_default();
+        let params = manifest.parameter_paths();
         let summary = read_csv(&dir.join("summary.csv"))?;
         if (1..=2).contains(&params.len()) {
             for outcome in &headline {

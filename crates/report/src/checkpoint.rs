@@ -12,6 +12,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::atomic::{AtomicFile, remove_stale};
 use crate::error::{At, Error, Result};
 
@@ -80,22 +83,18 @@ pub fn len(path: &Path) -> u64 {
 }
 
 /// Writes the checkpoint: `magic`, `meta` as one line of JSON, then `body`.
-pub fn write(dir: &Path, magic: &str, meta: &serde_json::Value, body: &[Vec<u8>]) -> Result<()> {
+pub fn write<T: Serialize>(dir: &Path, magic: &str, meta: &T, body: &[Vec<u8>]) -> Result<()> {
     write_to(&dir.join(CHECKPOINT), magic, meta, body)
 }
 
 /// Writes a file in the checkpoint's format at `path` (a shard's final state).
-pub fn write_to(
-    path: &Path,
-    magic: &str,
-    meta: &serde_json::Value,
-    body: &[Vec<u8>],
-) -> Result<()> {
+pub fn write_to<T: Serialize>(path: &Path, magic: &str, meta: &T, body: &[Vec<u8>]) -> Result<()> {
     let path = path.to_path_buf();
+    let line = serde_json::to_string(meta).map_err(|e| Error::damaged(&path, e.to_string()))?;
     let mut f = AtomicFile::create(&path)?;
     let w = f.writer();
     writeln!(w, "{magic}").at(&path)?;
-    writeln!(w, "{meta}").at(&path)?;
+    writeln!(w, "{line}").at(&path)?;
     for b in body {
         w.write_all(b).at(&path)?;
     }
@@ -104,7 +103,11 @@ pub fn write_to(
 
 /// Reads a checkpoint written by `write`: (meta, body). `what` names the kind of run ("batch")
 /// for the message when there is none.
-pub fn read(dir: &Path, magic: &str, what: &'static str) -> Result<(serde_json::Value, Vec<u8>)> {
+pub fn read<T: DeserializeOwned>(
+    dir: &Path,
+    magic: &str,
+    what: &'static str,
+) -> Result<(T, Vec<u8>)> {
     let path = dir.join(CHECKPOINT);
     if !path.is_file() {
         return Err(Error::NothingToResume { dir: dir.to_path_buf(), what });
@@ -112,12 +115,13 @@ pub fn read(dir: &Path, magic: &str, what: &'static str) -> Result<(serde_json::
     read_from(&path, magic, what)
 }
 
-/// Reads a file written by `write_to`: (meta, body).
-pub fn read_from(
+/// Reads a file written by `write_to`: (meta, body). A header that is not a `T` is damaged,
+/// with the field named.
+pub fn read_from<T: DeserializeOwned>(
     path: &Path,
     magic: &str,
     what: &'static str,
-) -> Result<(serde_json::Value, Vec<u8>)> {
+) -> Result<(T, Vec<u8>)> {
     let path = path.to_path_buf();
     let mut bytes = Vec::new();
     File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).at(&path)?;
@@ -125,18 +129,39 @@ pub fn read_from(
     if lines.next() != Some(magic.as_bytes()) {
         return Err(Error::damaged(&path, format!("not a sidelines {what} checkpoint")));
     }
-    let meta = serde_json::from_slice(lines.next().unwrap_or_default())
-        .map_err(|_| Error::damaged(&path, "unreadable header"))?;
+    let mut de = serde_json::Deserializer::from_slice(lines.next().unwrap_or_default());
+    let meta = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        if field.is_empty() || field == "." {
+            Error::damaged(&path, "unreadable header")
+        } else {
+            Error::damaged(&path, format!("unreadable header: field `{field}`"))
+        }
+    })?;
     Ok((meta, lines.next().unwrap_or_default().to_vec()))
 }
 
+/// The shard (index, count) an unfinished folder's checkpoint (a batch's or a sweep's) belongs
+/// to, when it names one.
+pub fn shard_of(dir: &Path) -> Option<(u64, u64)> {
+    #[derive(serde::Deserialize)]
+    struct Header {
+        identity: Identity,
+    }
+    #[derive(serde::Deserialize)]
+    struct Identity {
+        shard: Option<(u64, u64)>,
+    }
+    let bytes = fs::read(dir.join(CHECKPOINT)).ok()?;
+    let line = bytes.split(|c| *c == b'\n').nth(1)?;
+    serde_json::from_slice::<Header>(line).ok()?.identity.shard
+}
+
 /// The fields in which the interrupted run's identity `theirs` differs from `mine`, each as
-/// "field: interrupted <what> had X, this command has Y".
-pub fn differences(
-    mine: &serde_json::Value,
-    theirs: &serde_json::Value,
-    what: &str,
-) -> Vec<String> {
+/// "field: interrupted <what> had X, this command has Y". `theirs` stays JSON: it may come from
+/// another version, whose identity had other fields, and is compared field by field.
+pub fn differences<T: Serialize>(mine: &T, theirs: &serde_json::Value, what: &str) -> Vec<String> {
+    let mine = serde_json::to_value(mine).unwrap_or_default();
     let shown = |x: Option<&serde_json::Value>| match x {
         Some(serde_json::Value::String(s)) if s.len() > 40 => String::from("(a different text)"),
         Some(x) => x.to_string(),
@@ -266,16 +291,16 @@ mod tests {
     fn round_trip_and_damage() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path();
-        let e = read(dir, "magic 1", "batch").expect_err("none yet");
+        let e = read::<serde_json::Value>(dir, "magic 1", "batch").expect_err("none yet");
         assert!(e.to_string().ends_with("holds no unfinished batch to resume"), "{e}");
         let meta = serde_json::json!({"next_run": 3});
         write(dir, "magic 1", &meta, &[vec![1, 2], vec![10, 0, 255]]).expect("write");
-        let (m, body) = read(dir, "magic 1", "batch").expect("read");
+        let (m, body): (serde_json::Value, _) = read(dir, "magic 1", "batch").expect("read");
         assert_eq!((m, body), (meta, vec![1, 2, 10, 0, 255]));
-        let e = read(dir, "magic 2", "sweep").expect_err("other format");
+        let e = read::<serde_json::Value>(dir, "magic 2", "sweep").expect_err("other format");
         assert!(e.to_string().contains("not a sidelines sweep checkpoint"), "{e}");
         fs::write(dir.join(CHECKPOINT), "magic 1\n{broken").expect("write");
-        let e = read(dir, "magic 1", "batch").expect_err("damaged");
+        let e = read::<serde_json::Value>(dir, "magic 1", "batch").expect_err("damaged");
         assert!(e.to_string().contains("unreadable header") && e.is_input(), "{e}");
     }
 

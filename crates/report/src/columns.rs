@@ -4,22 +4,25 @@
 //! own columns. It goes into `manifest.json` (`columns`), the workbook's README sheet and
 //! `sidelines describe --outputs`.
 
+use std::collections::BTreeMap;
+
 use sidelines_model::{OutcomeKind, Simulation};
 
-/// One column.
-#[derive(Clone, Debug, PartialEq)]
+/// One column, as the manifest's dictionary records it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: String,
     /// `integer`, `number`, `flag` (`TRUE`/`FALSE`), `text`, `date` (ISO) or `day` (an integer
     /// day after the start date, empty when it did not happen).
-    pub kind: &'static str,
+    #[serde(rename = "type")]
+    pub kind: String,
     /// The unit or the range of values (`0 to 1`, the labels, `days`).
     pub unit: String,
     pub meaning: String,
 }
 
 fn col(name: &str, kind: &'static str, unit: &str, meaning: &str) -> Column {
-    Column { name: name.into(), kind, unit: unit.into(), meaning: meaning.into() }
+    Column { name: name.into(), kind: kind.into(), unit: unit.into(), meaning: meaning.into() }
 }
 
 /// Which folder the dictionary is for: its tables depend on it.
@@ -46,7 +49,7 @@ fn parameter(path: &str) -> Column {
     let doc = decl.map_or("a swept assumption", |p| p.doc);
     Column {
         name: path.to_string(),
-        kind: "number",
+        kind: String::from("number"),
         unit,
         meaning: format!("the value of the assumption at this point: {doc}"),
     }
@@ -65,7 +68,7 @@ fn outcome_columns(sim: &Simulation) -> Vec<Column> {
                 OutcomeKind::Unit => ("number", String::from("0 to 1")),
                 OutcomeKind::Day => ("day", String::from("days after the start date")),
             };
-            Column { name: o.name.clone(), kind, unit, meaning: o.meaning.clone() }
+            Column { name: o.name.clone(), kind: kind.into(), unit, meaning: o.meaning.clone() }
         })
         .collect()
 }
@@ -299,21 +302,19 @@ pub fn dictionary(
 
 /// The dictionary as `manifest.json` holds it: `{ "runs.csv": [ {name, type, unit, meaning} ] }`
 /// (`runs.parquet` and `trajectories.parquet` when `parquet`).
-pub fn dictionary_json(tables: &[(&'static str, Vec<Column>)], parquet: bool) -> serde_json::Value {
-    let mut map = serde_json::Map::new();
-    for (file, columns) in tables {
-        let file = match *file {
-            "runs.csv" if parquet => "runs.parquet",
-            "trajectories.csv" if parquet => "trajectories.parquet",
-            other => other,
-        };
-        let columns: Vec<serde_json::Value> = columns
-            .iter()
-            .map(|c| {
-                serde_json::json!({"name": c.name, "type": c.kind, "unit": c.unit, "meaning": c.meaning})
-            })
-            .collect();
-        map.insert((*file).to_string(), serde_json::Value::Array(columns));
-    }
-    serde_json::Value::Object(map)
+pub fn dictionary_json(
+    tables: &[(&'static str, Vec<Column>)],
+    parquet: bool,
+) -> BTreeMap<String, Vec<Column>> {
+    tables
+        .iter()
+        .map(|(file, columns)| {
+            let file = match *file {
+                "runs.csv" if parquet => "runs.parquet",
+                "trajectories.csv" if parquet => "trajectories.parquet",
+                other => other,
+            };
+            (file.to_string(), columns.clone())
+        })
+        .collect()
 }

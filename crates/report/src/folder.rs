@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 
 use crate::checkpoint::CHECKPOINT;
 use crate::error::{At, Error, Result};
-use crate::{OUTCOMES_HEADER, SUMMARY_HEADER, keyed_header};
+use crate::manifest::{Kind, Manifest, Sampler};
+use crate::{OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, keyed_header};
 
-/// A checked folder: its manifest and kind.
+/// A checked folder: its manifest.
 #[derive(Clone, Debug)]
 pub struct Folder {
     pub dir: PathBuf,
-    pub manifest: serde_json::Value,
-    pub kind: String,
+    pub manifest: Manifest,
 }
 
 /// The header of timeseries.csv.
@@ -73,18 +73,8 @@ pub fn check(dir: &Path) -> Result<Folder> {
         }
         return Err(Error::NotResults(dir.to_path_buf()));
     }
-    let bytes = std::fs::read(&path).at(&path)?;
-    let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::damaged(
-            &path,
-            format!("line {}, column {}: not valid JSON: {}", e.line(), e.column(), json_words(&e)),
-        )
-    })?;
-    if !manifest.is_object() {
-        return Err(Error::damaged(&path, "is not a JSON object"));
-    }
-    let kind = manifest["kind"].as_str().unwrap_or("").to_string();
-    if manifest["shard"].is_object() {
+    let manifest = crate::manifest::read_file(&path)?;
+    if manifest.shard.is_some() {
         return Err(Error::damaged(
             dir,
             "is one shard of a job, not a finished folder: put the shards together with `sidelines merge`",
@@ -96,28 +86,22 @@ pub fn check(dir: &Path) -> Result<Folder> {
             "holds a checkpoint: it was resumed and not finished; finish it with --resume",
         ));
     }
-    for t in expected(&kind, &manifest, &path)? {
+    for t in expected(&manifest, &path)? {
         check_table(dir, &t)?;
     }
-    Ok(Folder { dir: dir.to_path_buf(), manifest, kind })
+    Ok(Folder { dir: dir.to_path_buf(), manifest })
 }
 
 /// What a folder of `kind` holds, from its manifest.
-fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expected>> {
-    let count = |field: &str| -> Result<u64> {
-        m[field].as_u64().ok_or_else(|| {
-            Error::damaged(path, format!("`{field}` is missing or not a whole number"))
-        })
+fn expected(m: &Manifest, path: &Path) -> Result<Vec<Expected>> {
+    let count = |field: &str, value: Option<u64>| -> Result<u64> {
+        value.ok_or_else(|| Error::damaged(path, format!("`{field}` is missing")))
     };
-    let outcomes = m["outcomes"].as_array();
-    let numeric = outcomes.map_or(0, |a| a.iter().filter(|o| o["kind"] != "category").count());
-    let labels: usize =
-        outcomes.map_or(0, |a| a.iter().filter_map(|o| o["labels"].as_array()).map(Vec::len).sum());
-    let parquet = m["format"] == "parquet";
-    let parameters: Vec<String> = m["parameters"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
-        .unwrap_or_default();
+    let outcomes = m.outcomes.as_deref();
+    let numeric = m.outcomes().iter().filter(|o| o.kind != "category").count();
+    let labels: usize = m.outcomes().iter().map(|o| o.labels.len()).sum();
+    let parquet = m.table_format() == TableFormat::Parquet;
+    let parameters = m.parameter_paths();
     let keyed = |rest: &[&str]| Header::Built(keyed_header(&parameters, rest));
     let runs = |n: u64| Expected {
         name: String::from(if parquet { "runs.parquet" } else { "runs.csv" }),
@@ -126,18 +110,18 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
         large: true,
     };
     let some = Rows::AtLeast(1);
-    Ok(match kind {
-        "batch" | "replay" => {
+    Ok(match m.kind {
+        Kind::Batch | Kind::Replay => {
             if outcomes.is_none() {
                 return Err(Error::damaged(path, "`outcomes` is missing"));
             }
             let mut v = vec![
-                runs(count("runs")?),
+                runs(count("runs", m.runs)?),
                 table("summary.csv", keyed(&SUMMARY_HEADER), Rows::Exactly(numeric as u64)),
                 table("outcomes.csv", keyed(&OUTCOMES_HEADER), Rows::Exactly(labels as u64)),
                 table("timeseries.csv", Header::Exact(&TIMESERIES_HEADER), some),
             ];
-            if count("trajectories").unwrap_or(0) > 0 {
+            if m.trajectories.unwrap_or(0) > 0 {
                 v.push(Expected {
                     name: String::from(if parquet {
                         "trajectories.parquet"
@@ -149,7 +133,7 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
                     large: true,
                 });
             }
-            if kind == "replay" {
+            if m.kind == Kind::Replay {
                 v.push(table(
                     "record.csv",
                     Header::Starts(&["date", "day", "kind"]),
@@ -159,14 +143,14 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
             }
             v
         }
-        "sweep" => {
+        Kind::Sweep => {
             if outcomes.is_none() {
                 return Err(Error::damaged(path, "`outcomes` is missing"));
             }
-            let points = count("points")?;
+            let points = count("points", m.points)?;
             let mut v = vec![
                 table("points.csv", Header::Starts(&["point"]), Rows::Exactly(points)),
-                runs(count("runs")?),
+                runs(count("runs", m.runs)?),
                 table(
                     "summary.csv",
                     keyed(&SUMMARY_HEADER),
@@ -178,20 +162,22 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
                     Rows::Exactly(points * labels as u64),
                 ),
             ];
-            if matches!(m["sampler"]["kind"].as_str(), Some("sobol" | "morris")) {
+            if matches!(m.sampler, Some(Sampler::Sobol { .. } | Sampler::Morris { .. })) {
                 v.push(table("sensitivity.csv", Header::Starts(&["outcome", "parameter"]), some));
             }
             v
         }
-        "calibrate" => ["generations.csv", "particles.csv", "posterior.csv", "observations.csv"]
-            .iter()
-            .map(|n| table(n, Header::Any, some))
-            .collect(),
-        "claims" => {
+        Kind::Calibrate => {
+            ["generations.csv", "particles.csv", "posterior.csv", "observations.csv"]
+                .iter()
+                .map(|n| table(n, Header::Any, some))
+                .collect()
+        }
+        Kind::Claims => {
             ["claims.csv", "claim_points.csv"].iter().map(|n| table(n, Header::Any, some)).collect()
         }
-        "branches" => vec![table("branches.csv", Header::Any, some)],
-        "run" => vec![
+        Kind::Branches => vec![table("branches.csv", Header::Any, some)],
+        Kind::Run => vec![
             table(
                 "run.csv",
                 Header::Starts(&["run", "point", "replicate", "seed"]),
@@ -200,13 +186,10 @@ fn expected(kind: &str, m: &serde_json::Value, path: &Path) -> Result<Vec<Expect
             table("trajectory.csv", Header::Starts(&["day", "date"]), some),
             table("events.csv", Header::Any, Rows::AtLeast(0)),
         ],
-        other => {
+        Kind::CalibrateWave => {
             return Err(Error::damaged(
                 path,
-                format!(
-                    "`kind` is {}, which sidelines does not write",
-                    if other.is_empty() { String::from("missing") } else { format!("`{other}`") }
-                ),
+                "is one wave of a calibration, not a finished folder: take it in with `sidelines merge`",
             ));
         }
     })

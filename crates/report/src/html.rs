@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{At, Error, Result};
+use crate::manifest::{Kind, Manifest, Replicates, Sampler};
 use crate::write_atomic;
 
 /// The page, with minijinja's HTML auto-escaping of every value it is given; only the charts'
@@ -33,11 +34,8 @@ fn fmt3(v: &str) -> String {
 
 /// The command that reproduces the folder, with no path of this machine: `--out` is the
 /// folder's own name, and any other absolute path is reduced to its file name.
-pub(crate) fn reproduce(manifest: &serde_json::Value, dir: &Path) -> String {
-    let args: Vec<&str> = manifest["command"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-        .unwrap_or_default();
+pub(crate) fn reproduce(manifest: &Manifest, dir: &Path) -> String {
+    let args = &manifest.command;
     let folder = dir
         .file_name()
         .map_or_else(|| String::from("FOLDER"), |n| n.to_string_lossy().into_owned());
@@ -62,31 +60,27 @@ pub(crate) fn reproduce(manifest: &serde_json::Value, dir: &Path) -> String {
 }
 
 /// A sweep's design in words: "A Sobol' design of 8 base samples: 48 points, 2 replicates each."
-fn design_words(manifest: &serde_json::Value) -> String {
-    let sampler = &manifest["sampler"];
-    let n = |k: &str| sampler[k].as_u64().map_or_else(String::new, |x| x.to_string());
-    let kind = match sampler["kind"].as_str() {
-        Some("grid") => String::from("A full grid"),
-        Some("lhs") => format!("A Latin hypercube of {} samples", n("samples")),
-        Some("random") => format!("{} random samples", n("samples")),
-        Some("sobol") => format!("A Saltelli (Sobol') design of {} base samples", n("samples")),
-        Some("morris") => {
-            format!(
-                "A Morris design of {} trajectories on {} levels",
-                n("trajectories"),
-                n("levels")
-            )
+fn design_words(manifest: &Manifest) -> String {
+    let kind = match &manifest.sampler {
+        Some(Sampler::Grid) => String::from("A full grid"),
+        Some(Sampler::Lhs { samples }) => format!("A Latin hypercube of {samples} samples"),
+        Some(Sampler::Random { samples }) => format!("{samples} random samples"),
+        Some(Sampler::Sobol { samples, .. }) => {
+            format!("A Saltelli (Sobol') design of {samples} base samples")
         }
-        _ => return String::new(),
+        Some(Sampler::Morris { trajectories, levels }) => {
+            format!("A Morris design of {trajectories} trajectories on {levels} levels")
+        }
+        None => return String::new(),
     };
-    let reps = match &manifest["replicates"] {
-        serde_json::Value::Number(r) => format!("{r} replicates each"),
-        r => format!(
-            "replicates until the 95% half-width of {} is {} (from {} to {})",
-            r["outcome"], r["target_half_width"], r["min"], r["max"]
+    let reps = match &manifest.replicates {
+        Some(Replicates::Fixed(r)) => format!("{r} replicates each"),
+        Some(Replicates::Adaptive { target_half_width, outcome, min, max }) => format!(
+            "replicates until the 95% half-width of {outcome} is {target_half_width} (from {min} to {max})"
         ),
+        None => String::new(),
     };
-    format!("{kind}: {} points, {reps}.", manifest["points"])
+    format!("{kind}: {} points, {reps}.", manifest.points.unwrap_or(0))
 }
 
 /// Writes `dir/report.html` from the folder's tables, manifest and `charts/*.svg`. A sweep's
@@ -94,28 +88,23 @@ fn design_words(manifest: &serde_json::Value) -> String {
 /// each assumption; a batch's with its shares and final values.
 pub fn write_report(dir: &Path) -> Result<()> {
     let manifest = crate::folder::check(dir)?.manifest;
-    let kind = manifest["kind"].as_str().unwrap_or("");
-    let sweep = kind == "sweep";
-    let headline = crate::headline_numeric(&manifest);
+    let kind = manifest.kind.name();
+    let sweep = manifest.kind == Kind::Sweep;
+    let headline = manifest.headline_numeric();
     let labels = crate::charts::Labels::of_manifest(&manifest);
     let title = format!(
         "sidelines: {kind} {}",
-        manifest["sweep"].as_str().or(manifest["scenario"].as_str()).unwrap_or("")
+        manifest.sweep.as_deref().unwrap_or(manifest.scenario_name())
     );
-    let parameters: Vec<serde_json::Value> = manifest["parameters"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| {
-                    let path = p["path"].as_str().unwrap_or("");
-                    serde_json::json!({
-                        "words": labels.of(path), "path": path,
-                        "low": p["low"], "high": p["high"],
-                    })
-                })
-                .collect()
+    let parameters: Vec<serde_json::Value> = manifest
+        .parameters()
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "words": labels.of(&p.path), "path": p.path, "low": p.low, "high": p.high,
+            })
         })
-        .unwrap_or_default();
+        .collect();
     // A batch's own tables; a sweep has them per point, and its charts show them by parameter.
     let (shares, finals) = if sweep {
         (Vec::new(), Vec::new())
@@ -205,10 +194,10 @@ pub fn write_report(dir: &Path) -> Result<()> {
     let charts = inline_charts(dir, &headline)?;
     let context = serde_json::json!({
         "title": title,
-        "scenario": manifest["scenario"],
-        "seed": manifest["seed"],
-        "runs": manifest["runs"],
-        "version": manifest["version"],
+        "scenario": manifest.scenario,
+        "seed": manifest.seed,
+        "runs": manifest.runs,
+        "version": manifest.version,
         "design": if sweep { design_words(&manifest) } else { String::new() },
         "command": reproduce(&manifest, dir),
         "parameters": parameters,

@@ -13,6 +13,7 @@ pub mod columns;
 mod error;
 pub mod folder;
 pub mod html;
+pub mod manifest;
 pub mod parquet;
 pub mod shard;
 pub mod sweep;
@@ -32,7 +33,8 @@ use error::At;
 
 /// How runs and trajectories are written: CSV, or Parquet for tables too large for it (see
 /// `parquet`). Summaries and the other small tables are CSV either way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TableFormat {
     #[default]
     Csv,
@@ -44,6 +46,15 @@ impl TableFormat {
         match self {
             TableFormat::Csv => "csv",
             TableFormat::Parquet => "parquet",
+        }
+    }
+
+    /// The format named `csv` or `parquet` (`--format`, `format=`).
+    pub fn from_name(name: &str) -> Option<TableFormat> {
+        match name {
+            "csv" => Some(TableFormat::Csv),
+            "parquet" => Some(TableFormat::Parquet),
+            _ => None,
         }
     }
 }
@@ -155,10 +166,9 @@ pub fn format_number(x: f64) -> String {
 
 /// The outcome table for a manifest: each column's name, kind (with its labels) and whether it
 /// is a headline, which `chart` and `report` draw first.
-pub fn outcomes_json(sim: &Simulation) -> serde_json::Value {
+pub fn outcomes_table(sim: &Simulation) -> Vec<manifest::Outcome> {
     use sidelines_model::OutcomeKind;
-    let rows: Vec<serde_json::Value> = sim
-        .outcomes()
+    sim.outcomes()
         .iter()
         .map(|o| {
             let (kind, labels): (&str, &[&str]) = match o.kind {
@@ -166,25 +176,14 @@ pub fn outcomes_json(sim: &Simulation) -> serde_json::Value {
                 OutcomeKind::Unit => ("unit", &[]),
                 OutcomeKind::Day => ("day", &[]),
             };
-            serde_json::json!({
-                "name": o.name, "kind": kind, "labels": labels, "headline": o.headline,
-            })
+            manifest::Outcome {
+                name: o.name.to_string(),
+                kind: kind.to_string(),
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                headline: o.headline,
+            }
         })
-        .collect();
-    serde_json::Value::Array(rows)
-}
-
-/// The headline numeric outcomes a results folder's manifest names, in table order.
-pub fn headline_numeric(manifest: &serde_json::Value) -> Vec<String> {
-    manifest["outcomes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|o| o["headline"] == true && o["kind"] == "unit")
-                .filter_map(|o| o["name"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// The header of run.csv and of a batch's runs.csv.
@@ -215,18 +214,15 @@ pub fn write_run(dir: &Path, sim: &Simulation, out: &RunOutput, prov: &Provenanc
         w.row(runs_header(sim))?;
         w.row(runs_row(0, 0, 0, out))
     })?;
-    let manifest = serde_json::json!({
-        "tool": "sidelines",
-        "version": prov.version,
-        "command": prov.command,
-        "kind": "run",
-        "scenario": s.name,
-        "seed": out.seed,
-        "horizon_days": s.horizon_days,
-        "start_date": s.start_date.to_string(),
-        "resolved_scenario_toml": resolved_toml(s),
-    });
-    write_json(&dir.join("manifest.json"), &manifest)
+    let manifest = manifest::Manifest {
+        seed: Some(out.seed),
+        scenario: Some(s.name.clone()),
+        horizon_days: Some(u64::from(s.horizon_days)),
+        start_date: Some(s.start_date.to_string()),
+        resolved_scenario_toml: Some(resolved_toml(s)),
+        ..manifest::Manifest::new(manifest::Kind::Run, &prov.command)
+    };
+    manifest.write(dir)
 }
 
 /// The resolved scenario as TOML text: save it to a file and `sidelines run` it.

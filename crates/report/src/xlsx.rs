@@ -210,10 +210,10 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> 
         let mut rows: Vec<(String, String)> = vec![
             ("sidelines results".into(), String::new()),
             ("command".into(), crate::html::reproduce(&manifest, dir)),
-            ("kind".into(), manifest["kind"].as_str().unwrap_or("").into()),
-            ("scenario".into(), manifest["scenario"].as_str().unwrap_or("").into()),
-            ("seed".into(), manifest["seed"].to_string()),
-            ("version".into(), manifest["version"].as_str().unwrap_or("").into()),
+            ("kind".into(), manifest.kind.name().into()),
+            ("scenario".into(), manifest.scenario_name().into()),
+            ("seed".into(), manifest.seed.map_or_else(String::new, |s| s.to_string())),
+            ("version".into(), manifest.version.clone()),
             ("generated".into(), generated.into()),
             (String::new(), String::new()),
             ("sheet".into(), "what it holds".into()),
@@ -245,17 +245,15 @@ pub fn write_workbook(dir: &Path, generated: &str, max_rows: u32) -> Result<()> 
         }
         // The column dictionary the manifest holds, for the sheets in this workbook.
         for (file, sheet, _) in TABLES {
-            let Some(columns) = manifest["columns"][file].as_array() else { continue };
-            if !dir.join(file).is_file() {
+            let columns = manifest.columns_of(file);
+            if columns.is_empty() || !dir.join(file).is_file() {
                 continue;
             }
             rows.push((String::new(), String::new()));
             rows.push((format!("{sheet} column"), "type, unit or range: meaning".into()));
             for c in columns {
-                let text = |k: &str| c[k].as_str().unwrap_or("").to_string();
-                let unit = text("unit");
-                let unit = if unit.is_empty() { String::new() } else { format!(", {unit}") };
-                rows.push((text("name"), format!("{}{unit}: {}", text("type"), text("meaning"))));
+                let unit = if c.unit.is_empty() { String::new() } else { format!(", {}", c.unit) };
+                rows.push((c.name.clone(), format!("{}{unit}: {}", c.kind, c.meaning)));
             }
         }
         rows

@@ -84,10 +84,8 @@ pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
         }
         (None, Some(dir)) => {
             let manifest = sidelines_report::folder::check(dir)?.manifest;
-            let kind = manifest["sampler"]["kind"].as_str().unwrap_or("");
+            let kind = manifest.sampler.as_ref().map_or(manifest.kind.name(), |s| s.name());
             let method = method_of(&manifest).filter(|_| kind == args.method).ok_or_else(|| {
-                let kind =
-                    if kind.is_empty() { manifest["kind"].as_str().unwrap_or("") } else { kind };
                 input(format!("{} holds a {kind} design, not a {} one", dir.display(), args.method))
             })?;
             let t = sweep_table(dir)?;

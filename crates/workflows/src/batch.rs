@@ -11,6 +11,7 @@ use sidelines_report::TableFormat;
 use sidelines_report::batch::{BATCH_FILES, BatchWriter, Identity};
 use sidelines_report::checkpoint::CHECKPOINT;
 use sidelines_report::columns::{self, FolderKind};
+use sidelines_report::manifest::{Kind, Manifest};
 use sidelines_scenario::Scenario;
 
 use crate::error::{Context, Error, Result};
@@ -32,14 +33,15 @@ pub struct BatchSpec {
     pub exec: Exec,
 }
 
-/// What kind of batch this is: its name in the manifest, the command that continues it, and
-/// more manifest fields.
+/// What kind of batch this is: its manifest's kind and own fields, and the command that
+/// continues it.
 #[derive(Debug)]
 pub struct Job {
-    pub kind: &'static str,
+    /// The manifest's kind and the fields of that kind (a replay's timeline); the batch fills
+    /// in the rest.
+    pub manifest: Manifest,
     /// How `sidelines <command> ...` continues an interrupted one (the part after the binary).
     pub command: String,
-    pub extra: serde_json::Value,
     /// Each run's own scenario (a posterior predictive replay), in place of `scenario`.
     pub per_run: Option<Arc<Vec<Arc<Scenario>>>>,
     /// Files that do not depend on the runs (a replay's record.csv): written into every folder,
@@ -51,9 +53,8 @@ impl Job {
     /// A plain `sidelines batch`.
     pub fn batch() -> Job {
         Job {
-            kind: "batch",
+            manifest: Manifest::new(Kind::Batch, &[]),
             command: String::from("batch"),
-            extra: serde_json::json!({}),
             per_run: None,
             files: Vec::new(),
         }
@@ -174,7 +175,7 @@ pub fn run_job(
             let kept = writer.abandon();
             return Err(Error::Stopped {
                 dir,
-                what: job.kind,
+                what: job.manifest.kind.name(),
                 cause: e.to_string(),
                 kept,
                 resume: continue_line,
@@ -192,46 +193,44 @@ pub fn run_job(
     for (name, bytes) in &job.files {
         sidelines_report::write_atomic(&dir.join(name), bytes)?;
     }
-    let mut manifest = serde_json::json!({
-        "tool": "sidelines",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": exec.command_line,
-        "kind": job.kind,
-        "scenario": scenario.name,
-        "seed": spec.seed,
-        "runs": spec.runs,
-        "threads": threads,
-        "trajectories": plan.trajectories,
-        "format": exec.format.name(),
-        "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 15, point 0, replicate = run",
-        "quantiles": "nearest rank from histograms: exact for days, bins of 1/4096 for outcomes and 1/256 for time series",
-        "resumed_from_run": next_run,
-        "elapsed_seconds": elapsed,
-        "runs_per_second": if elapsed > 0.0 { done_here as f64 / elapsed } else { 0.0 },
-        "outcomes": sidelines_report::outcomes_json(&sim),
-        "columns": columns::dictionary_json(
+    let replay = job.manifest.kind == Kind::Replay;
+    let mut manifest = Manifest {
+        scenario: Some(scenario.name.clone()),
+        seed: Some(spec.seed),
+        runs: Some(spec.runs),
+        threads: Some(threads as u64),
+        trajectories: Some(plan.trajectories),
+        format: Some(exec.format),
+        seed_rule: Some(String::from(
+            "seed(run) = splitmix64(splitmix64(master ^ splitmix64(point)) ^ splitmix64(!replicate)) >> 15, point 0, replicate = run",
+        )),
+        quantiles: Some(String::from(
+            "nearest rank from histograms: exact for days, bins of 1/4096 for outcomes and 1/256 for time series",
+        )),
+        resumed_from_run: Some(next_run),
+        elapsed_seconds: Some(elapsed),
+        runs_per_second: Some(if elapsed > 0.0 { done_here as f64 / elapsed } else { 0.0 }),
+        outcomes: Some(sidelines_report::outcomes_table(&sim)),
+        columns: Some(columns::dictionary_json(
             &columns::dictionary(
                 &sim,
-                if job.kind == "replay" { FolderKind::Replay } else { FolderKind::Batch },
+                if replay { FolderKind::Replay } else { FolderKind::Batch },
                 &[],
                 plan.trajectories > 0,
             ),
             exec.format == TableFormat::Parquet,
-        ),
-        "resolved_scenario_toml": sidelines_report::resolved_toml(scenario),
-    });
-    if let (Some(m), Some(extra)) = (manifest.as_object_mut(), job.extra.as_object()) {
-        m.extend(extra.clone());
-        if !job.files.is_empty() {
-            m.insert(String::from("files"), job.files.iter().map(|f| f.0).collect());
-        }
-    }
+        )),
+        resolved_scenario_toml: Some(sidelines_report::resolved_toml(scenario)),
+        files: (!job.files.is_empty()).then(|| job.files.iter().map(|f| f.0.to_string()).collect()),
+        ..job.manifest.clone()
+    };
+    manifest.command.clone_from(&exec.command_line);
     if let Some(shard) = shard {
         crate::shard::mark_shard(&mut manifest, shard, "runs", runs.clone(), runs.end - runs.start);
     } else {
         finish(&dir, &sim, &aggregators[0])?;
     }
-    writer.finish(&sim, &aggregators, manifest, exec.format).context(|| {
+    writer.finish(&sim, &aggregators, &manifest, exec.format).context(|| {
         let what = if shard.is_some() { "shard" } else { "batch" };
         format!("finishing the {what} in {}", dir.display())
     })?;

@@ -18,6 +18,8 @@ use sidelines_experiment::{RUNS_PER_WORLD, run_seed};
 use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
 use sidelines_scenario::{Input, RECORD_2025, Scenario, variants_of};
 
+use sidelines_report::manifest::{self, Kind, Manifest};
+
 use crate::error::{Error, Result, input};
 use crate::inputs::{fresh_dir, guard_out_dir, load_scenario, read_input};
 
@@ -117,24 +119,29 @@ pub fn branches(spec: &BranchesSpec) -> Result<Branched> {
     let mut headline = None;
     for row in scenarios {
         let (b, sim) = simulate(&pool, row, &seeds)?;
-        headline.get_or_insert_with(|| sidelines_report::outcomes_json(&sim));
+        headline.get_or_insert_with(|| sidelines_report::outcomes_table(&sim));
         branches.push(b);
     }
     let lines = table(&branches);
     sidelines_report::write_atomic(&dir.join("branches.csv"), &csv_bytes(&branches, &lines)?)?;
-    let manifest = serde_json::json!({
-        "kind": "branches",
-        "scenario": branches[0].name,
-        "seed": spec.seed,
-        "runs": spec.runs,
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": spec.command_line,
-        "branches": branches.iter().map(|b| serde_json::json!({
-            "name": b.name, "description": b.description, "end_date": b.end_date,
-        })).collect::<Vec<_>>(),
-        "outcomes": headline.unwrap_or_default(),
-    });
-    sidelines_report::write_json(&dir.join("manifest.json"), &manifest)?;
+    let manifest = Manifest {
+        scenario: Some(branches[0].name.clone()),
+        seed: Some(spec.seed),
+        runs: Some(spec.runs),
+        branches: Some(
+            branches
+                .iter()
+                .map(|b| manifest::Branch {
+                    name: b.name.clone(),
+                    description: b.description.clone(),
+                    end_date: b.end_date.clone(),
+                })
+                .collect(),
+        ),
+        outcomes: Some(headline.unwrap_or_default()),
+        ..Manifest::new(Kind::Branches, &spec.command_line)
+    };
+    manifest.write(&dir)?;
     Ok(Branched { text: print_table(&branches, &lines), dir })
 }
 

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
 use sidelines_experiment::run_seed;
 use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_report::manifest::{self, Kind, Manifest};
 use sidelines_scenario::calibration::{Calibration, load_calibration};
 use sidelines_scenario::{Input, Scenario};
 
@@ -159,11 +160,13 @@ pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
             100.0 * g.theta.len() as f64 / g.proposals.max(1) as f64,
             g.ess()
         ));
-        let state = serde_json::json!({
-            "identity": identity,
-            "generations": finished.iter().map(generation_json).collect::<Vec<_>>(),
-        });
-        sidelines_report::write_json(&dir.join(STATE), &state).map_err(|e| e.to_string())
+        let state = State {
+            identity: identity.clone(),
+            generations: finished.clone(),
+            filling: None,
+            failed: 0,
+        };
+        state.write(&dir).map_err(|e| e.to_string())
     };
     let (generations, stop) = pool
         .install(|| abc::run(&settings, start, &evaluate, &mut done))
@@ -235,65 +238,61 @@ fn runs(s: Scenario, cal: &Calibration, id: u64, flags: &[usize]) -> Evaluation 
         .collect()
 }
 
-fn generation_json(g: &Generation) -> serde_json::Value {
-    serde_json::json!({
-        "tolerance": g.tolerance,
-        "theta": g.theta,
-        "weights": g.weights,
-        "accepted_share": g.accepted_share,
-        "mean_misses": g.mean_misses,
-        "matched": g.matched,
-        "proposals": g.proposals,
-        "runs": g.runs,
-        "evidence": g.evidence,
-    })
+/// A calibration's checkpoint (`.calibrate-state.json`): its identity, the finished
+/// generations, the generation being filled by waves, and the proposals that failed validation.
+/// Written after every generation (and every wave taken in); read by `--resume` and by the next
+/// wave.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct State {
+    /// The calibration file and version, compared whole.
+    identity: serde_json::Value,
+    generations: Vec<Generation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    filling: Option<abc::Filling>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    failed: u64,
 }
 
-fn generation_from(v: &serde_json::Value) -> Option<Generation> {
-    let nums = |x: &serde_json::Value| -> Option<Vec<f64>> {
-        x.as_array()?.iter().map(serde_json::Value::as_f64).collect()
-    };
-    let rows = |x: &serde_json::Value| -> Option<Vec<Vec<f64>>> {
-        x.as_array()?.iter().map(nums).collect()
-    };
-    Some(Generation {
-        tolerance: u32::try_from(v["tolerance"].as_u64()?).ok()?,
-        theta: rows(&v["theta"])?,
-        weights: nums(&v["weights"])?,
-        accepted_share: nums(&v["accepted_share"])?,
-        mean_misses: nums(&v["mean_misses"])?,
-        matched: rows(&v["matched"])?,
-        proposals: usize::try_from(v["proposals"].as_u64()?).ok()?,
-        runs: v["runs"].as_u64()?,
-        evidence: v["evidence"].as_f64()?,
-    })
+fn is_zero(x: &u64) -> bool {
+    *x == 0
+}
+
+impl State {
+    fn write(&self, dir: &Path) -> Result<()> {
+        let value = serde_json::to_value(self)
+            .map_err(|e| Error::Machine(format!("a calibration state: {e}")))?;
+        Ok(sidelines_report::write_json(&dir.join(STATE), &value)?)
+    }
+
+    /// The state of the same calibration (`identity`, `dims` parameters) in `dir`.
+    fn read(dir: &Path, identity: &serde_json::Value, dims: usize) -> Result<State> {
+        let path = dir.join(STATE);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Err(input(format!(
+                "{} holds no calibration to continue (no {STATE})",
+                dir.display()
+            )));
+        };
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let state: State = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            input(format!("{}: a damaged checkpoint (at `{}`)", path.display(), e.path()))
+        })?;
+        if state.identity != *identity {
+            return Err(input(format!(
+                "{} was started from another calibration file or version; choose another --out",
+                dir.display()
+            )));
+        }
+        if !state.generations.iter().all(|g| g.theta.iter().all(|t| t.len() == dims)) {
+            return Err(input(format!("{}: a damaged checkpoint", path.display())));
+        }
+        Ok(state)
+    }
 }
 
 /// The finished generations of an interrupted calibration in `dir`, if it was the same one.
 fn resume(dir: &Path, identity: &serde_json::Value, dims: usize) -> Result<Vec<Generation>> {
-    let path = dir.join(STATE);
-    let Ok(bytes) = std::fs::read(&path) else {
-        return Err(input(format!(
-            "{} holds no calibration to continue (no {STATE})",
-            dir.display()
-        )));
-    };
-    let state: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| input(format!("{}: not a calibration checkpoint: {e}", path.display())))?;
-    if state["identity"] != *identity {
-        return Err(input(format!(
-            "{} was started from another calibration file or version; choose another --out",
-            dir.display()
-        )));
-    }
-    let gens: Option<Vec<Generation>> = state["generations"]
-        .as_array()
-        .map(|a| a.iter().map(generation_from).collect())
-        .unwrap_or(Some(Vec::new()));
-    let gens = gens
-        .filter(|g| g.iter().all(|g| g.theta.iter().all(|t| t.len() == dims)))
-        .ok_or_else(|| input(format!("{}: a damaged checkpoint", path.display())))?;
-    Ok(gens)
+    Ok(State::read(dir, identity, dims)?.generations)
 }
 
 fn toml_to_json(t: &toml::Table) -> serde_json::Value {
@@ -420,23 +419,31 @@ fn write_outputs(
     }
     sidelines_report::write_atomic(&dir.join("observations.csv"), &csv_bytes(w)?)?;
 
-    let manifest = serde_json::json!({
-        "kind": "calibrate",
-        "scenario": scenario.name,
-        "calibration": cal.name,
-        "seed": cal.seed,
-        "runs": generations.iter().map(|g| g.runs).sum::<u64>(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": command_line,
-        "method": "ABC-SMC (Toni et al. 2009), Beaumont et al. (2009) kernel, replicates per proposal",
-        "stopped": stop_words(stop),
-        "points_that_failed_validation": failed,
-        "parameters": cal.parameters.iter().map(|p| serde_json::json!({
-            "path": p.path, "label": p.label, "low": p.low, "high": p.high,
-        })).collect::<Vec<_>>(),
-        "calibration_file": toml_to_json(&cal.source),
-    });
-    sidelines_report::write_json(&dir.join("manifest.json"), &manifest)?;
+    let manifest = Manifest {
+        scenario: Some(scenario.name.clone()),
+        calibration: Some(cal.name.clone()),
+        seed: Some(cal.seed),
+        runs: Some(generations.iter().map(|g| g.runs).sum::<u64>()),
+        method: Some(String::from(
+            "ABC-SMC (Toni et al. 2009), Beaumont et al. (2009) kernel, replicates per proposal",
+        )),
+        stopped: Some(stop_words(stop)),
+        points_that_failed_validation: Some(failed),
+        parameters: Some(
+            cal.parameters
+                .iter()
+                .map(|p| manifest::Parameter {
+                    path: p.path.clone(),
+                    label: p.label.clone(),
+                    low: p.low,
+                    high: p.high,
+                })
+                .collect(),
+        ),
+        calibration_file: Some(toml_to_json(&cal.source)),
+        ..Manifest::new(Kind::Calibrate, command_line)
+    };
+    manifest.write(dir)?;
     Ok(())
 }
 
@@ -505,31 +512,23 @@ fn summary(
 // for the next wave (the state keeps the kept proposals). The generations are those of an
 // unsplit calibration, bit for bit.
 
-fn scored_json(s: &Option<abc::Scored>) -> serde_json::Value {
-    match s {
-        None => serde_json::Value::Null,
-        Some(s) => serde_json::json!({
-            "theta": s.theta, "accepted": s.accepted, "mean_misses": s.mean_misses,
-            "matched": s.matched, "runs": s.runs,
-        }),
-    }
+/// A wave shard's scores (`scores.json`): the index of its first proposal and each proposal's
+/// score (`null` for one that left the unit cube).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Scores {
+    first: usize,
+    scores: Vec<Option<abc::Scored>>,
 }
 
-/// `Some(None)` for a proposal that left the cube; `None` when damaged.
-fn scored_from(v: &serde_json::Value) -> Option<Option<abc::Scored>> {
-    if v.is_null() {
-        return Some(None);
+impl Scores {
+    fn read(file: &Path) -> Result<Scores> {
+        let bytes = std::fs::read(file)
+            .map_err(|e| input(format!("cannot read {}: {e}", file.display())))?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            input(format!("{}: damaged at `{}`: {}", file.display(), e.path(), e.inner()))
+        })
     }
-    let nums = |x: &serde_json::Value| -> Option<Vec<f64>> {
-        x.as_array()?.iter().map(serde_json::Value::as_f64).collect()
-    };
-    Some(Some(abc::Scored {
-        theta: nums(&v["theta"])?,
-        accepted: v["accepted"].as_f64()?,
-        mean_misses: v["mean_misses"].as_f64()?,
-        matched: nums(&v["matched"])?,
-        runs: v["runs"].as_u64()?,
-    }))
 }
 
 /// What a calibration folder's state holds: finished generations, the generation being filled
@@ -541,45 +540,29 @@ struct WaveState {
 }
 
 fn read_wave_state(dir: &Path, p: &Prepared) -> Result<WaveState> {
-    let path = dir.join(STATE);
-    if !path.is_file() {
+    if !dir.join(STATE).is_file() {
         return Ok(WaveState {
             generations: Vec::new(),
             filling: abc::Filling::default(),
             failed: 0,
         });
     }
-    let generations = resume(dir, &p.identity, p.cal.parameters.len())?;
-    let damaged = || input(format!("{}: a damaged checkpoint", path.display()));
-    let bytes = std::fs::read(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
-    let state: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| damaged())?;
-    let f = &state["filling"];
-    let filling = if f.is_object() {
-        let kept: Option<Vec<Option<abc::Scored>>> =
-            f["kept"].as_array().map(|a| a.iter().map(scored_from).collect()).unwrap_or(None);
-        abc::Filling {
-            kept: kept.ok_or_else(damaged)?.into_iter().flatten().collect(),
-            proposals: f["proposals"].as_u64().ok_or_else(damaged)? as usize,
-            runs: f["runs"].as_u64().ok_or_else(damaged)?,
-        }
-    } else {
-        abc::Filling::default()
-    };
-    Ok(WaveState { generations, filling, failed: state["failed"].as_u64().unwrap_or(0) })
+    let state = State::read(dir, &p.identity, p.cal.parameters.len())?;
+    Ok(WaveState {
+        generations: state.generations,
+        filling: state.filling.unwrap_or_default(),
+        failed: state.failed,
+    })
 }
 
 fn write_wave_state(dir: &Path, p: &Prepared, s: &WaveState) -> Result<()> {
-    let state = serde_json::json!({
-        "identity": p.identity,
-        "generations": s.generations.iter().map(generation_json).collect::<Vec<_>>(),
-        "filling": {
-            "kept": s.filling.kept.iter().map(|k| scored_json(&Some(k.clone()))).collect::<Vec<_>>(),
-            "proposals": s.filling.proposals,
-            "runs": s.filling.runs,
-        },
-        "failed": s.failed,
-    });
-    Ok(sidelines_report::write_json(&dir.join(STATE), &state)?)
+    State {
+        identity: p.identity.clone(),
+        generations: s.generations.clone(),
+        filling: Some(s.filling.clone()),
+        failed: s.failed,
+    }
+    .write(dir)
 }
 
 /// `calibrate FILE --out DIR --shard I/N`: scores this shard's part of the next wave into
@@ -605,13 +588,12 @@ fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Ca
 
     let out = dir.join("wave").join(shard.index.to_string());
     // A task requeued or re-submitted after it scored this wave has nothing to do.
-    let done: Option<serde_json::Value> =
-        std::fs::read(out.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
-    let same_wave = |m: &serde_json::Value| {
-        m["generation"] == t
-            && m["wave_start"] == start
-            && m["shard"]["count"] == shard.count
-            && m["batches_per_shard"] == args.batches_per_shard
+    let done = manifest::read(&out).ok();
+    let same_wave = |m: &Manifest| {
+        m.generation == Some(t as u64)
+            && m.wave_start == Some(start as u64)
+            && m.shard.as_ref().map(|s| s.count) == Some(shard.count)
+            && m.batches_per_shard == Some(args.batches_per_shard)
     };
     if done.as_ref().is_some_and(same_wave) {
         return Ok(Calibrated {
@@ -640,10 +622,8 @@ fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Ca
             source,
         })?;
     }
-    let scores_json = serde_json::json!({
-        "first": first,
-        "scores": scores.iter().map(scored_json).collect::<Vec<_>>(),
-    });
+    let scores_json = serde_json::to_value(Scores { first, scores })
+        .map_err(|e| Error::Machine(format!("a wave's scores: {e}")))?;
     sidelines_report::write_json(&out.join("scores.json"), &scores_json)?;
     // Paths the merge reads back: absolute, and as text exactly (a current folder that is not
     // UTF-8 would be written lossily and point merge at another path).
@@ -657,23 +637,20 @@ fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Ca
         })
     };
     let (calibration_path, calibration_dir) = (absolute(&args.file)?, absolute(dir)?);
-    let mut manifest = serde_json::json!({
-        "tool": "sidelines",
-        "version": env!("CARGO_PKG_VERSION"),
-        "kind": "calibrate-wave",
-        "command": args.command_line,
-        "threads": crate::inputs::threads(args.threads),
-        "elapsed_seconds": elapsed,
-        "calibration_path": calibration_path,
-        "calibration_dir": calibration_dir,
-        "identity": p.identity,
-        "generation": t,
-        "wave_start": start,
-        "batches_per_shard": args.batches_per_shard,
-    });
+    let mut manifest = Manifest {
+        threads: Some(crate::inputs::threads(args.threads) as u64),
+        elapsed_seconds: Some(elapsed),
+        calibration_path: Some(calibration_path),
+        calibration_dir: Some(calibration_dir),
+        identity: Some(p.identity.clone()),
+        generation: Some(t as u64),
+        wave_start: Some(start as u64),
+        batches_per_shard: Some(args.batches_per_shard),
+        ..Manifest::new(Kind::CalibrateWave, &args.command_line)
+    };
     let slice = first as u64..end as u64;
     crate::shard::mark_shard(&mut manifest, shard, "proposals", slice, (end - first) as u64);
-    sidelines_report::write_json(&manifest_path, &manifest)?;
+    manifest.write(&out)?;
     let status = format!(
         "generation {t}, wave from proposal {start}: shard {} of {} scored proposals {first} to {end} in {elapsed:.1} s\nwrote {}\n",
         shard.index,
@@ -687,21 +664,21 @@ fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Ca
 /// and either finishes the calibration (its outputs, as an unsplit one writes them) or keeps
 /// the generation being filled for the next wave. The wave folders are removed once taken in.
 pub fn absorb_wave(
-    shards: &[(PathBuf, serde_json::Value)],
+    shards: &[(PathBuf, Manifest)],
     out: &Path,
     command_line: &[String],
     hooks: Hooks<'_>,
 ) -> Result<String> {
     let first = &shards[0].1;
-    let path = PathBuf::from(first["calibration_path"].as_str().unwrap_or(""));
+    let path = PathBuf::from(first.calibration_path.as_deref().unwrap_or(""));
     let p = prepare(&path)?;
-    if p.identity != first["identity"] {
+    if first.identity.as_ref() != Some(&p.identity) {
         return Err(input(format!(
             "{} has changed since the wave was scored (or is another version's): score the wave again",
             path.display()
         )));
     }
-    let dir = first["calibration_dir"].as_str().unwrap_or("");
+    let dir = first.calibration_dir.as_deref().unwrap_or("");
     let same = out.canonicalize().ok().is_some_and(|o| o == Path::new(dir));
     if !same {
         return Err(input(format!(
@@ -709,8 +686,8 @@ pub fn absorb_wave(
         )));
     }
     let mut state = read_wave_state(out, &p)?;
-    let t = first["generation"].as_u64().unwrap_or(u64::MAX) as usize;
-    let start = first["wave_start"].as_u64().unwrap_or(u64::MAX) as usize;
+    let t = first.generation.map_or(usize::MAX, |g| g as usize);
+    let start = first.wave_start.map_or(usize::MAX, |s| s as usize);
     if t != state.generations.len() || start != state.filling.proposals {
         return Err(input(format!(
             "this wave (generation {t}, from proposal {start}) is not the one the calibration in {} waits for (generation {}, from proposal {}): it was taken in already, or is older; score the next wave",
@@ -721,17 +698,9 @@ pub fn absorb_wave(
     }
     let mut scores: std::collections::BTreeMap<usize, Option<abc::Scored>> = Default::default();
     for (shard_dir, _) in shards {
-        let file = shard_dir.join("scores.json");
-        let bytes = std::fs::read(&file)
-            .map_err(|e| input(format!("cannot read {}: {e}", file.display())))?;
-        let v: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|e| input(format!("{}: not valid JSON: {e}", file.display())))?;
-        let from = v["first"].as_u64().unwrap_or(0) as usize;
-        let list = v["scores"].as_array().cloned().unwrap_or_default();
-        for (i, x) in list.iter().enumerate() {
-            let s = scored_from(x)
-                .ok_or_else(|| input(format!("{}: score {i} is damaged", file.display())))?;
-            scores.insert(from + i, s);
+        let wave = Scores::read(&shard_dir.join("scores.json"))?;
+        for (i, s) in wave.scores.into_iter().enumerate() {
+            scores.insert(wave.first + i, s);
         }
     }
     let mut failed = state.failed;

@@ -23,6 +23,8 @@ use sidelines_model::{Record, RunOutput, Simulation};
 use sidelines_scenario::sweep::set_rescaled;
 use sidelines_scenario::{DEFAULT_SCENARIO, Scenario, params};
 
+use sidelines_report::manifest::{Kind, Manifest};
+
 use crate::error::{Error, Result, input};
 use crate::inputs::{fresh_dir, guard_out_dir};
 
@@ -322,19 +324,17 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
     }
     let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
     sidelines_report::write_atomic(&dir.join("claims.csv"), &bytes)?;
-    let manifest = serde_json::json!({
-        "kind": "claims",
-        "scenario": base.name,
-        "seed": args.seed,
-        "runs": args.runs,
-        "points": args.points,
-        "spread": args.spread,
-        "posterior": args.posterior.as_ref().map(|p| p.display().to_string()),
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": args.command_line,
-        "assumptions_varied": space.len(),
-    });
-    sidelines_report::write_json(&dir.join("manifest.json"), &manifest)?;
+    let manifest = Manifest {
+        scenario: Some(base.name.clone()),
+        seed: Some(args.seed),
+        runs: Some(args.runs),
+        points: Some(args.points),
+        spread: Some(args.spread),
+        posterior: args.posterior.as_ref().map(|p| p.display().to_string()),
+        assumptions_varied: Some(space.len() as u64),
+        ..Manifest::new(Kind::Claims, &args.command_line)
+    };
+    manifest.write(&dir)?;
     let text = format!(
         "{table}{} assumptions varied within a factor {} of their values ({} points, {} paired runs per arm)\n",
         space.len(),

@@ -25,6 +25,8 @@ use crate::error::{Context, Result, input};
 use crate::exec::Hooks;
 use crate::inputs::guard_out_dir;
 use crate::shard::{design_hash, design_of};
+use sidelines_report::TableFormat;
+use sidelines_report::manifest::{self, Kind, Manifest};
 
 #[derive(Clone, Debug)]
 pub struct MergeSpec {
@@ -49,7 +51,7 @@ pub struct Merged {
 /// One shard folder, read and checked.
 struct Found {
     dir: PathBuf,
-    manifest: serde_json::Value,
+    manifest: Manifest,
     index: u64,
     count: u64,
     rows: u64,
@@ -66,17 +68,7 @@ fn read_shard(dir: &Path) -> Result<Found> {
     if !path.is_file() {
         let checkpoint = dir.join(CHECKPOINT);
         if checkpoint.is_file() {
-            let shard = std::fs::read(&checkpoint)
-                .ok()
-                .and_then(|b| {
-                    let line = b.split(|c| *c == b'\n').nth(1)?.to_vec();
-                    serde_json::from_slice::<serde_json::Value>(&line).ok()
-                })
-                .and_then(|m| {
-                    let s = m["identity"]["shard"].as_array()?.clone();
-                    Some((s.first()?.as_u64()?, s.get(1)?.as_u64()?))
-                });
-            let (which, task) = match shard {
+            let (which, task) = match sidelines_report::checkpoint::shard_of(dir) {
                 Some((i, n)) => (format!(" (shard {i} of {n})"), i.to_string()),
                 None => (String::new(), String::from("I")),
             };
@@ -92,67 +84,47 @@ JOB_SCRIPT`, whose tasks resume), then merge",
             dir.display()
         )));
     }
-    let bytes = std::fs::read(&path).context(|| format!("reading {}", path.display()))?;
-    let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        input(format!(
-            "{}:{}:{}: not valid JSON: {}",
-            path.display(),
-            e.line(),
-            e.column(),
-            sidelines_report::folder::json_words(&e)
-        ))
-    })?;
-    let shard = &manifest["shard"];
-    if !shard.is_object() {
+    let manifest = manifest::read_file(&path)?;
+    let Some(shard) = &manifest.shard else {
         return Err(input(format!(
             "{} is a finished {} folder, not a shard (its manifest has no `shard`): merge takes \
 folders written with --shard",
             dir.display(),
-            manifest["kind"].as_str().unwrap_or("results")
+            manifest.kind.name()
         )));
-    }
-    let field = |k: &str| {
-        shard[k].as_u64().ok_or_else(|| {
-            input(format!("{}: shard.{k} is missing or not a whole number", path.display()))
-        })
     };
-    let (index, count, rows) = (field("index")?, field("count")?, field("rows")?);
-    if shard["design"].as_str() != Some(design_hash(&manifest).as_str()) {
+    let (index, count, rows) = (shard.index, shard.count, shard.rows);
+    if shard.design != design_hash(&manifest) {
         return Err(input(format!(
             "{}: the manifest does not match its own design hash (shard.design): it was edited \
 after the shard finished",
             path.display()
         )));
     }
-    let slice = match (shard["first"].as_u64(), shard["end"].as_u64()) {
-        (Some(a), Some(b)) if a <= b => a..b,
-        _ => {
-            return Err(input(format!(
-                "{}: shard.first and shard.end are missing or not a range",
-                path.display()
-            )));
-        }
-    };
+    if shard.first > shard.end {
+        return Err(input(format!(
+            "{}: shard.first and shard.end are not a range",
+            path.display()
+        )));
+    }
+    let slice = shard.first..shard.end;
     // Every file the shard's kind implies, named with the shard, before anything is read or
     // written (a removed file was an I/O error, exit 1, found halfway through the merge).
-    let kind = manifest["kind"].as_str().unwrap_or("");
-    let parquet = manifest["format"].as_str() == Some("parquet");
-    let table = |stem: &str| format!("{stem}.{}", if parquet { "parquet" } else { "csv" });
+    let table = |stem: &str| format!("{stem}.{}", manifest.table_format().name());
     let mut needed: Vec<String> = Vec::new();
-    match kind {
-        "sweep" => {
+    match manifest.kind {
+        Kind::Sweep => {
             needed.push(table("runs"));
             needed.extend(["points.csv", "summary.csv", "outcomes.csv"].map(String::from));
         }
-        "calibrate-wave" => needed.push(String::from("scores.json")),
+        Kind::CalibrateWave => needed.push(String::from("scores.json")),
         _ => {
             needed.push(table("runs"));
             needed.push(String::from(sidelines_report::batch::SHARD_STATE));
-            if manifest["trajectories"].as_u64().unwrap_or(0) > 0 {
+            if manifest.trajectories.unwrap_or(0) > 0 {
                 needed.push(table("trajectories"));
             }
-            let listed = manifest["files"].as_array().into_iter().flatten();
-            needed.extend(listed.filter_map(|n| n.as_str().map(String::from)));
+            needed.extend(manifest.files.iter().flatten().cloned());
         }
     }
     if let Some(missing) = needed.iter().find(|f| !dir.join(f).is_file()) {
@@ -166,15 +138,13 @@ after the shard finished",
 }
 
 /// How to produce a missing shard: its Slurm task, or the command of a sibling.
-fn rerun_hint(index: u64, count: u64, sibling: &serde_json::Value) -> String {
-    let job = match sibling["shard"]["slurm"]["job_name"].as_str() {
+fn rerun_hint(index: u64, count: u64, sibling: &Manifest) -> String {
+    let name = sibling.shard.as_ref().and_then(|s| s.slurm.as_ref()?.job_name.as_deref());
+    let job = match name {
         Some(name) => format!("JOB_SCRIPT` (the script of job {name})"),
         None => String::from("JOB_SCRIPT`"),
     };
-    let mut args: Vec<String> = sibling["command"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
-        .unwrap_or_default();
+    let mut args = sibling.command.clone();
     if let Some(first) = args.first_mut() {
         *first = String::from("sidelines");
     }
@@ -195,39 +165,42 @@ fn rerun_hint(index: u64, count: u64, sibling: &serde_json::Value) -> String {
     )
 }
 
-/// The facts that tell two jobs apart, in the order a reader looks for them, with words for
-/// each; any other field that differs is only named (its value can be kilobytes of JSON).
-const KEY_FACTS: [(&str, &str); 7] = [
-    ("kind", "kind"),
-    ("scenario", "scenario"),
-    ("format", "table format"),
-    ("runs", "runs"),
-    ("seed", "master seed"),
-    ("trajectories", "trajectories kept"),
-    ("sweep_toml", "sweep file"),
-];
-
 /// "A and B are shards of different jobs: scenario ukraine-watch vs coerced-settlement (also
-/// differ: resolved_scenario_toml, columns)", at most a few hundred characters.
+/// differ: resolved_scenario_toml, columns)", at most a few hundred characters: the facts that
+/// tell two jobs apart, in the order a reader looks for them, with words for each; any other
+/// field that differs is only named (its value can be kilobytes of JSON).
 fn different_jobs(
     first: &Found,
     f: &Found,
     a: &serde_json::Value,
     b: &serde_json::Value,
 ) -> String {
-    let short = |x: Option<&serde_json::Value>| -> String {
-        let text = match x {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(x) => x.to_string(),
-            None => String::from("nothing"),
-        };
-        if text.chars().count() > 40 { String::from("(a different text)") } else { text }
+    let short = |x: String| -> String {
+        if x.chars().count() > 40 { String::from("(a different text)") } else { x }
     };
+    let shown = |x: Option<String>| short(x.unwrap_or_else(|| String::from("nothing")));
+    let (m, n) = (&first.manifest, &f.manifest);
+    let num = |x: Option<u64>| x.map(|x| x.to_string());
+    let facts: [(&str, &str, Option<String>, Option<String>); 7] = [
+        ("kind", "kind", Some(m.kind.name().into()), Some(n.kind.name().into())),
+        ("scenario", "scenario", m.scenario.clone(), n.scenario.clone()),
+        (
+            "format",
+            "table format",
+            m.format.map(|x| x.name().into()),
+            n.format.map(|x| x.name().into()),
+        ),
+        ("runs", "runs", num(m.runs), num(n.runs)),
+        ("seed", "master seed", num(m.seed), num(n.seed)),
+        ("trajectories", "trajectories kept", num(m.trajectories), num(n.trajectories)),
+        ("sweep_toml", "sweep file", m.sweep_toml.clone(), n.sweep_toml.clone()),
+    ];
+    // Each fact as the design compares it (a sweep's runs are its shard's own, not compared).
     let differs = |k: &str| a.get(k) != b.get(k);
-    let main: Vec<String> = KEY_FACTS
+    let main: Vec<String> = facts
         .iter()
-        .filter(|(k, _)| differs(k))
-        .map(|(k, words)| format!("{words} {} vs {}", short(a.get(*k)), short(b.get(*k))))
+        .filter(|(k, ..)| differs(k))
+        .map(|(_, words, x, y)| format!("{words} {} vs {}", shown(x.clone()), shown(y.clone())))
         .collect();
     let mut others: Vec<&str> = a
         .as_object()
@@ -235,7 +208,7 @@ fn different_jobs(
         .flatten()
         .map(|(k, _)| k.as_str())
         .chain(b.as_object().into_iter().flatten().map(|(k, _)| k.as_str()))
-        .filter(|k| differs(k) && !KEY_FACTS.iter().any(|(key, _)| key == k))
+        .filter(|k| differs(k) && !facts.iter().any(|(key, ..)| key == k))
         .collect();
     others.sort_unstable();
     others.dedup();
@@ -305,9 +278,9 @@ pub fn merge(args: &MergeSpec, hooks: Hooks<'_>) -> Result<Merged> {
     let mut found = args.dirs.iter().map(|d| read_shard(d)).collect::<Result<Vec<_>>>()?;
     check_set(&mut found)?;
     let out = &args.out;
-    if found[0].manifest["kind"] == "calibrate-wave" {
+    if found[0].manifest.kind == Kind::CalibrateWave {
         for f in &found {
-            let listed = f.manifest["shard"]["rows"].as_u64();
+            let listed = f.manifest.shard.as_ref().map(|s| s.rows);
             let scores: Option<u64> = std::fs::read(f.dir.join("scores.json"))
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -320,7 +293,7 @@ pub fn merge(args: &MergeSpec, hooks: Hooks<'_>) -> Result<Merged> {
                 )));
             }
         }
-        let shards: Vec<(PathBuf, serde_json::Value)> =
+        let shards: Vec<(PathBuf, Manifest)> =
             found.into_iter().map(|f| (f.dir, f.manifest)).collect();
         let text = crate::calibrate::absorb_wave(&shards, out, &args.command_line, hooks)?;
         return Ok(Merged { dir: out.clone(), text, status: format!("wrote {}\n", out.display()) });
@@ -328,8 +301,8 @@ pub fn merge(args: &MergeSpec, hooks: Hooks<'_>) -> Result<Merged> {
     if found.iter().any(|f| same_folder(&f.dir, out)) {
         return Err(input(format!("--out {} is one of the shards", out.display())));
     }
-    let kind = found[0].manifest["kind"].as_str().unwrap_or("").to_string();
-    let files: &[&str] = if kind == "sweep" { &SWEEP_FILES } else { &BATCH_FILES };
+    let kind = found[0].manifest.kind;
+    let files: &[&str] = if kind == Kind::Sweep { &SWEEP_FILES } else { &BATCH_FILES };
     guard_out_dir(out, files, args.force)?;
     let created = !out.exists();
     crate::inputs::create_out(out)?;
@@ -339,7 +312,7 @@ pub fn merge(args: &MergeSpec, hooks: Hooks<'_>) -> Result<Merged> {
     let stage = out.join(STAGE);
     let _ = std::fs::remove_dir_all(&stage);
     let written = crate::inputs::create_out(&stage)
-        .and_then(|()| write_merged(&found, &stage, &kind, &args.command_line));
+        .and_then(|()| write_merged(&found, &stage, kind, &args.command_line));
     let rows = match written {
         Ok(rows) => {
             publish(&stage, out, files)?;
@@ -357,8 +330,9 @@ pub fn merge(args: &MergeSpec, hooks: Hooks<'_>) -> Result<Merged> {
         dir: out.clone(),
         text: String::new(),
         status: format!(
-            "merged {} shards ({rows} runs) of a {kind}\nwrote {}\n",
+            "merged {} shards ({rows} runs) of a {}\nwrote {}\n",
             found.len(),
+            kind.name(),
             out.display()
         ),
     })
@@ -446,9 +420,9 @@ fn merge_table(
 }
 
 /// Writes the merged folder; returns the number of runs.
-fn write_merged(found: &[Found], out: &Path, kind: &str, command_line: &[String]) -> Result<u64> {
+fn write_merged(found: &[Found], out: &Path, kind: Kind, command_line: &[String]) -> Result<u64> {
     let first = &found[0].manifest;
-    let parquet = first["format"].as_str() == Some("parquet");
+    let parquet = first.table_format() == TableFormat::Parquet;
     // A sweep's summary and outcomes rows carry their point (column 1) inside the shard's slice.
     let table = |name: &str, rows: bool| -> Vec<Part> {
         found
@@ -462,7 +436,7 @@ fn write_merged(found: &[Found], out: &Path, kind: &str, command_line: &[String]
     };
     let others =
         |name: &str| -> Vec<PathBuf> { found[1..].iter().map(|f| f.dir.join(name)).collect() };
-    let rows = if kind == "sweep" {
+    let rows = if kind == Kind::Sweep {
         copy_identical(
             &out.join("points.csv"),
             &found[0].dir.join("points.csv"),
@@ -474,12 +448,11 @@ fn write_merged(found: &[Found], out: &Path, kind: &str, command_line: &[String]
         concat(&out.join("summary.csv"), &table("summary.csv", false), false)?;
         concat(&out.join("outcomes.csv"), &table("outcomes.csv", false), false)?;
         if let Some(method) = crate::sweep::method_of(first) {
-            let seed = first["seed"].as_u64().unwrap_or(0);
-            write_folder_sensitivity(out, method, seed)?;
+            write_folder_sensitivity(out, method, first.seed.unwrap_or(0))?;
         }
         rows
     } else {
-        let text = first["resolved_scenario_toml"].as_str().unwrap_or("");
+        let text = first.resolved_scenario_toml.as_deref().unwrap_or("");
         let document: toml::Table = toml::from_str(text).map_err(|e| {
             input(format!(
                 "{}: resolved_scenario_toml does not parse: {e}",
@@ -503,13 +476,13 @@ fn write_merged(found: &[Found], out: &Path, kind: &str, command_line: &[String]
             add_shard_state(&f.dir, (f.index, f.count, f.rows), &mut aggregators)?;
         }
         let rows = merge_table(found, out, "runs", true, false, parquet)?;
-        if first["trajectories"].as_u64().unwrap_or(0) > 0 {
+        if first.trajectories.unwrap_or(0) > 0 {
             merge_table(found, out, "trajectories", false, false, parquet)?;
         }
-        for name in first["files"].as_array().into_iter().flatten().filter_map(|n| n.as_str()) {
+        for name in first.files.iter().flatten() {
             copy_identical(&out.join(name), &found[0].dir.join(name), &others(name))?;
         }
-        if kind == "replay" {
+        if kind == Kind::Replay {
             let check = crate::replay::record_check(&sim, &aggregators[0]);
             sidelines_report::write_atomic(
                 &out.join("record_check.csv"),
@@ -519,34 +492,28 @@ fn write_merged(found: &[Found], out: &Path, kind: &str, command_line: &[String]
         write_tables(out, &sim, &aggregators)?;
         rows
     };
-    let mut manifest = first.clone();
-    let elapsed: f64 = found.iter().filter_map(|f| f.manifest["elapsed_seconds"].as_f64()).sum();
-    if let Some(m) = manifest.as_object_mut() {
-        m.remove("shard");
-        m.insert(String::from("command"), command_line.into());
-        m.insert(String::from("elapsed_seconds"), elapsed.into());
-        let rate = if elapsed > 0.0 { rows as f64 / elapsed } else { 0.0 };
-        m.insert(String::from("runs_per_second"), rate.into());
-        if m.contains_key("resumed_from_run") {
-            m.insert(String::from("resumed_from_run"), 0.into());
-        }
-        if kind == "sweep" {
-            m.insert(String::from("runs"), rows.into());
-        }
-        let from: Vec<serde_json::Value> = found
-            .iter()
-            .map(|f| {
-                serde_json::json!({
-                    "folder": f.dir.display().to_string(),
-                    "index": f.index,
-                    "threads": f.manifest["threads"],
-                    "elapsed_seconds": f.manifest["elapsed_seconds"],
-                    "slurm": f.manifest["shard"]["slurm"],
+    let elapsed: f64 = found.iter().filter_map(|f| f.manifest.elapsed_seconds).sum();
+    let manifest = Manifest {
+        shard: None,
+        command: command_line.to_vec(),
+        elapsed_seconds: Some(elapsed),
+        runs_per_second: Some(if elapsed > 0.0 { rows as f64 / elapsed } else { 0.0 }),
+        resumed_from_run: first.resumed_from_run.map(|_| 0),
+        runs: if kind == Kind::Sweep { Some(rows) } else { first.runs },
+        merged_from: Some(
+            found
+                .iter()
+                .map(|f| manifest::Merged {
+                    folder: f.dir.display().to_string(),
+                    index: f.index,
+                    threads: f.manifest.threads,
+                    elapsed_seconds: f.manifest.elapsed_seconds,
+                    slurm: f.manifest.shard.as_ref().and_then(|s| s.slurm.clone()),
                 })
-            })
-            .collect();
-        m.insert(String::from("merged_from"), from.into());
-    }
-    sidelines_report::write_json(&out.join("manifest.json"), &manifest)?;
+                .collect(),
+        ),
+        ..first.clone()
+    };
+    manifest.write(out)?;
     Ok(rows)
 }

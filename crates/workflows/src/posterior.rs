@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use sidelines_scenario::Scenario;
 
+use sidelines_report::manifest::Kind;
+
 use crate::error::{Result, input};
 
 #[derive(Debug)]
@@ -21,15 +23,12 @@ pub struct Posterior {
 pub fn read_posterior(dir: &Path) -> Result<Posterior> {
     let bad = |what: String| input(format!("--posterior {}: {what}", dir.display()));
     let manifest = sidelines_report::folder::check(dir)?.manifest;
-    if manifest["kind"] != "calibrate" {
+    if manifest.kind != Kind::Calibrate {
         return Err(bad(String::from(
             "is not a calibration folder (its manifest's kind is not calibrate)",
         )));
     }
-    let paths: Vec<String> = manifest["parameters"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
-        .unwrap_or_default();
+    let paths = manifest.parameter_paths();
     let file = dir.join("particles.csv");
     let mut r = csv::Reader::from_path(&file).map_err(|e| bad(format!("particles.csv: {e}")))?;
     let header: Vec<String> = r
@@ -88,7 +87,7 @@ pub fn read_posterior(dir: &Path) -> Result<Posterior> {
         )));
     }
     let points = points.into_iter().map(|(v, w)| (v, w / total)).collect();
-    let scenario = manifest["scenario"].as_str().unwrap_or_default().to_string();
+    let scenario = manifest.scenario_name().to_string();
     Ok(Posterior { scenario, paths, points })
 }
 

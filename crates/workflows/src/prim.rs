@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use sidelines_experiment::prim::{Step, peel};
 use sidelines_report::parse_flag;
 
+use sidelines_report::manifest::{Kind, Manifest};
+
 use crate::error::{Error, Result, input};
 
 /// A condition on one column: `= v`, `!= v`, `> x`, `>= x`, `< x`, `<= x` (a bare value is `=`).
@@ -202,20 +204,16 @@ pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
 
 /// The table a folder's rows come from, and its input columns (None: every column but the
 /// point, its label and the claims).
-fn inputs(dir: &Path, manifest: &serde_json::Value) -> Result<(&'static str, Option<Vec<String>>)> {
-    let params = || -> Option<Vec<String>> {
-        manifest["parameters"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|p| p["path"].as_str().map(String::from)).collect())
-    };
-    match manifest["kind"].as_str().unwrap_or("") {
-        "sweep" => Ok(("runs.csv", params())),
-        "calibrate" => Ok(("particles.csv", params())),
-        "claims" => Ok(("claim_points.csv", None)),
+fn inputs(dir: &Path, manifest: &Manifest) -> Result<(&'static str, Option<Vec<String>>)> {
+    let params = || manifest.parameters.is_some().then(|| manifest.parameter_paths());
+    match manifest.kind {
+        Kind::Sweep => Ok(("runs.csv", params())),
+        Kind::Calibrate => Ok(("particles.csv", params())),
+        Kind::Claims => Ok(("claim_points.csv", None)),
         other => Err(input(format!(
             "{}: a {} folder has no inputs to find boxes in (a sweep, calibration or claims folder has)",
             dir.display(),
-            if other.is_empty() { "results" } else { other }
+            other.name()
         ))),
     }
 }

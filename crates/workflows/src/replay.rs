@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sidelines_experiment::Aggregator;
 use sidelines_model::Simulation;
+use sidelines_report::manifest::{Kind, Manifest};
 use sidelines_scenario::{Diagnostic, Input, Replay, ReplaySpec as RecordSpec};
 
 use crate::batch::{Batch, BatchSpec, Job, run_job};
@@ -68,15 +69,15 @@ pub fn replay(spec: &ReplaySpec, hooks: Hooks<'_>) -> Result<Replayed> {
         command.push_str(&format!(" --observed {}", o.display()));
     }
     let job = Job {
-        kind: "replay",
+        manifest: Manifest {
+            timeline: Some(spec.timeline.display().to_string()),
+            observed: observed.as_ref().map(|o| o.display().to_string()),
+            record_last_date: Some(scenario.date(replay.last_day)),
+            then_days: Some(u64::from(spec.then)),
+            posterior: spec.posterior.as_ref().map(|p| p.display().to_string()),
+            ..Manifest::new(Kind::Replay, &[])
+        },
         command,
-        extra: serde_json::json!({
-            "timeline": spec.timeline.display().to_string(),
-            "observed": observed.as_ref().map(|o| o.display().to_string()),
-            "record_last_date": scenario.date(replay.last_day),
-            "then_days": spec.then,
-            "posterior": spec.posterior.as_ref().map(|p| p.display().to_string()),
-        }),
         per_run,
         files: vec![("record.csv", record_csv(&replay)?)],
     };

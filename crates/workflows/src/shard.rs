@@ -5,6 +5,7 @@
 
 use sidelines_experiment::Shard;
 
+use sidelines_report::manifest::{self, Kind, Manifest, Slurm};
 use sidelines_report::shard::CIRCUMSTANCES;
 
 use crate::error::{Result, input};
@@ -69,13 +70,13 @@ pub fn parse(spec: Option<&str>) -> Result<Option<Shard>> {
 
 /// The manifest without the fields that may differ between shards (and `runs` of a sweep,
 /// which counts the shard's own rows): what every shard of one job shares.
-pub fn design_of(manifest: &serde_json::Value) -> serde_json::Value {
-    let mut m = manifest.clone();
+pub fn design_of(manifest: &Manifest) -> serde_json::Value {
+    let mut m = manifest.to_json();
     if let Some(o) = m.as_object_mut() {
         for k in CIRCUMSTANCES {
             o.remove(k);
         }
-        if o.get("kind").and_then(|k| k.as_str()) == Some("sweep") {
+        if manifest.kind == Kind::Sweep {
             o.remove("runs");
         }
     }
@@ -83,7 +84,7 @@ pub fn design_of(manifest: &serde_json::Value) -> serde_json::Value {
 }
 
 /// FNV-1a (64 bits) of the design's JSON, in hex: a short name for "the same job".
-pub fn design_hash(manifest: &serde_json::Value) -> String {
+pub fn design_hash(manifest: &Manifest) -> String {
     let text = design_of(manifest).to_string();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
@@ -92,38 +93,31 @@ pub fn design_hash(manifest: &serde_json::Value) -> String {
     format!("{h:016x}")
 }
 
-/// Adds the `shard` object to a shard's manifest.
+/// Sets the `shard` of a shard's manifest.
 pub fn mark_shard(
-    manifest: &mut serde_json::Value,
+    manifest: &mut Manifest,
     shard: Shard,
     units: &str,
     slice: std::ops::Range<u64>,
     rows: u64,
 ) {
     let var = |k: &str| std::env::var(k).ok();
-    let slurm = var("SLURM_JOB_ID").map(|job| {
-        serde_json::json!({
-            "job_id": job,
-            "array_job_id": var("SLURM_ARRAY_JOB_ID"),
-            "array_task_id": var("SLURM_ARRAY_TASK_ID"),
-            "job_name": var("SLURM_JOB_NAME"),
-            "node": var("SLURMD_NODENAME"),
-        })
+    let slurm = var("SLURM_JOB_ID").map(|job_id| Slurm {
+        job_id,
+        array_job_id: var("SLURM_ARRAY_JOB_ID"),
+        array_task_id: var("SLURM_ARRAY_TASK_ID"),
+        job_name: var("SLURM_JOB_NAME"),
+        node: var("SLURMD_NODENAME"),
     });
     let design = design_hash(manifest);
-    if let Some(m) = manifest.as_object_mut() {
-        m.insert(
-            String::from("shard"),
-            serde_json::json!({
-                "index": shard.index,
-                "count": shard.count,
-                "units": units,
-                "first": slice.start,
-                "end": slice.end,
-                "rows": rows,
-                "design": design,
-                "slurm": slurm,
-            }),
-        );
-    }
+    manifest.shard = Some(manifest::Shard {
+        index: shard.index,
+        count: shard.count,
+        units: units.to_string(),
+        first: slice.start,
+        end: slice.end,
+        rows,
+        design,
+        slurm,
+    });
 }

@@ -13,8 +13,9 @@ use sidelines_experiment::{
 use sidelines_model::{OutcomeKind, Simulation};
 use sidelines_report::TableFormat;
 use sidelines_report::columns::{self, FolderKind};
+use sidelines_report::manifest::{self, Kind, Manifest};
 use sidelines_report::sweep::{
-    Method, Progress as SweepProgress, SWEEP_FILES, SweepShape, SweepWriter,
+    Method, Progress as SweepProgress, SWEEP_FILES, SweepIdentity, SweepShape, SweepWriter,
 };
 use sidelines_scenario::sweep::{Replication, Sweep, SweepSampler, load_sweep};
 
@@ -69,18 +70,17 @@ pub fn design(sweep: &Sweep) -> Result<Vec<Vec<f64>>, DesignError> {
         .collect())
 }
 
-fn sampler_json(s: &SweepSampler) -> serde_json::Value {
-    match s {
-        SweepSampler::Grid => serde_json::json!({ "kind": "grid" }),
-        SweepSampler::Random { samples } => {
-            serde_json::json!({ "kind": "random", "samples": samples })
-        }
-        SweepSampler::Lhs { samples } => serde_json::json!({ "kind": "lhs", "samples": samples }),
+/// The design as the manifest records it.
+fn sampler_record(s: &SweepSampler) -> manifest::Sampler {
+    match *s {
+        SweepSampler::Grid => manifest::Sampler::Grid,
+        SweepSampler::Random { samples } => manifest::Sampler::Random { samples: samples as u64 },
+        SweepSampler::Lhs { samples } => manifest::Sampler::Lhs { samples: samples as u64 },
         SweepSampler::Sobol { base_samples, second_order } => {
-            serde_json::json!({ "kind": "sobol", "samples": base_samples, "second_order": second_order })
+            manifest::Sampler::Sobol { samples: base_samples as u64, second_order }
         }
         SweepSampler::Morris { trajectories, levels } => {
-            serde_json::json!({ "kind": "morris", "trajectories": trajectories, "levels": levels })
+            manifest::Sampler::Morris { trajectories: trajectories as u64, levels: levels as u64 }
         }
     }
 }
@@ -157,12 +157,12 @@ pub fn sweep(args: &SweepSpec, hooks: Hooks<'_>) -> Result<Swept> {
     };
     let source = toml::to_string(&sweep.source).unwrap_or_default();
     let shape = SweepShape {
-        identity: serde_json::json!({
-            "version": env!("CARGO_PKG_VERSION"),
-            "sweep": source,
-            "scenario": sidelines_report::resolved_toml(&sweep.scenario),
-            "shard": shard.map(|s| [s.index, s.count]),
-        }),
+        identity: SweepIdentity {
+            version: String::from(env!("CARGO_PKG_VERSION")),
+            sweep: source.clone(),
+            scenario: sidelines_report::resolved_toml(&sweep.scenario),
+            shard: shard.map(|s| (s.index, s.count)),
+        },
         scenario: sweep.scenario.name.clone(),
         parameters: sweep.parameters.iter().map(|p| p.path.clone()).collect(),
         points: points.clone(),
@@ -283,17 +283,24 @@ pub fn sweep(args: &SweepSpec, hooks: Hooks<'_>) -> Result<Swept> {
         });
     }
     let parameter_paths: Vec<String> = sweep.parameters.iter().map(|p| p.path.clone()).collect();
-    let manifest = serde_json::json!({
-        "tool": "sidelines",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": args.exec.command_line,
-        "kind": "sweep",
-        "sweep": sweep.name,
-        "scenario": sweep.scenario.name,
-        "sampler": sampler_json(&sweep.sampler),
-        "parameters": sweep.parameters.iter().map(|p| serde_json::json!({"path": p.path, "label": p.label, "low": p.low, "high": p.high})).collect::<Vec<_>>(),
-        "outcomes": sidelines_report::outcomes_json(&sim),
-        "columns": columns::dictionary_json(
+    let mut manifest = Manifest {
+        sweep: Some(sweep.name.clone()),
+        scenario: Some(sweep.scenario.name.clone()),
+        sampler: Some(sampler_record(&sweep.sampler)),
+        parameters: Some(
+            sweep
+                .parameters
+                .iter()
+                .map(|p| manifest::Parameter {
+                    path: p.path.clone(),
+                    label: p.label.clone(),
+                    low: p.low,
+                    high: p.high,
+                })
+                .collect(),
+        ),
+        outcomes: Some(sidelines_report::outcomes_table(&sim)),
+        columns: Some(columns::dictionary_json(
             &columns::dictionary(
                 &sim,
                 FolderKind::Sweep(match &sweep.sampler {
@@ -305,26 +312,37 @@ pub fn sweep(args: &SweepSpec, hooks: Hooks<'_>) -> Result<Swept> {
                 false,
             ),
             args.exec.format == TableFormat::Parquet,
-        ),
-        "points": points.len(),
-        "replicates": match &sweep.replicates {
-            Replication::Fixed(n) => serde_json::json!(n),
-            Replication::Adaptive { target_half_width, outcome, min, max } => serde_json::json!({
-                "target_half_width": target_half_width, "outcome": outcome, "min": min, "max": max,
-            }),
-        },
-        "runs": total,
-        "seed": sweep.seed,
-        "seed_rule": "seed(run) = splitmix64(splitmix64(master ^ splitmix64(p)) ^ splitmix64(!replicate)) >> 15, p = 0 with common random numbers, else the point",
-        "common_random_numbers": sweep.common_random_numbers,
-        "format": args.exec.format.name(),
-        "threads": threads,
-        "elapsed_seconds": elapsed,
-        "runs_per_second": if elapsed > 0.0 { (done_runs - next_run) as f64 / elapsed } else { 0.0 },
-        "sweep_toml": source,
-        "resolved_scenario_toml": sidelines_report::resolved_toml(&sweep.scenario),
-    });
-    let mut manifest = manifest;
+        )),
+        points: Some(points.len() as u64),
+        replicates: Some(match &sweep.replicates {
+            Replication::Fixed(n) => manifest::Replicates::Fixed(*n),
+            Replication::Adaptive { target_half_width, outcome, min, max } => {
+                manifest::Replicates::Adaptive {
+                    target_half_width: *target_half_width,
+                    outcome: outcome.clone(),
+                    min: *min,
+                    max: *max,
+                }
+            }
+        }),
+        runs: Some(total),
+        seed: Some(sweep.seed),
+        seed_rule: Some(String::from(
+            "seed(run) = splitmix64(splitmix64(master ^ splitmix64(p)) ^ splitmix64(!replicate)) >> 15, p = 0 with common random numbers, else the point",
+        )),
+        common_random_numbers: Some(sweep.common_random_numbers),
+        format: Some(args.exec.format),
+        threads: Some(threads as u64),
+        elapsed_seconds: Some(elapsed),
+        runs_per_second: Some(if elapsed > 0.0 {
+            (done_runs - next_run) as f64 / elapsed
+        } else {
+            0.0
+        }),
+        sweep_toml: Some(source),
+        resolved_scenario_toml: Some(sidelines_report::resolved_toml(&sweep.scenario)),
+        ..Manifest::new(Kind::Sweep, &args.exec.command_line)
+    };
     let done = |dir: PathBuf, shard| Swept {
         dir,
         name: sweep.name.clone(),
@@ -337,27 +355,26 @@ pub fn sweep(args: &SweepSpec, hooks: Hooks<'_>) -> Result<Swept> {
     if let Some(shard) = shard {
         crate::shard::mark_shard(&mut manifest, shard, "points", slice.clone(), total);
         writer
-            .finish(manifest, None, args.exec.format)
+            .finish(&manifest, None, args.exec.format)
             .context(|| format!("finishing the shard in {}", dir.display()))?;
         return Ok(done(dir, Some((shard, slice))));
     }
     let method = method_of(&manifest).map(|m| (m, sweep.seed));
     writer
-        .finish(manifest, method, args.exec.format)
+        .finish(&manifest, method, args.exec.format)
         .context(|| format!("finishing the sweep in {}", dir.display()))?;
     Ok(done(dir, None))
 }
 
 /// The sensitivity method a finished sweep's design calls for (Sobol' or Morris), from its
 /// manifest.
-pub fn method_of(manifest: &serde_json::Value) -> Option<Method> {
-    let sampler = &manifest["sampler"];
-    match sampler["kind"].as_str()? {
-        "sobol" => {
-            Some(Method::Sobol { second_order: sampler["second_order"].as_bool().unwrap_or(false) })
+pub fn method_of(manifest: &Manifest) -> Option<Method> {
+    match manifest.sampler.as_ref()? {
+        manifest::Sampler::Sobol { second_order, .. } => {
+            Some(Method::Sobol { second_order: *second_order })
         }
-        "morris" => {
-            Some(Method::Morris { levels: sampler["levels"].as_u64().unwrap_or(4) as usize })
+        manifest::Sampler::Morris { levels, .. } => {
+            Some(Method::Morris { levels: *levels as usize })
         }
         _ => None,
     }

@@ -47,12 +47,10 @@ pub fn names(dir: &Path) -> Result<Vec<String>> {
 /// all its cells fit.
 pub fn read(dir: &Path, name: &str) -> Result<Table> {
     let manifest = sidelines_report::folder::check(dir)?.manifest;
-    let columns = manifest.get("columns").and_then(|c| c.as_object());
-    let found = columns.and_then(|c| {
-        ["csv", "parquet"].iter().find_map(|ext| {
-            let file = format!("{name}.{ext}");
-            c.get(&file).and_then(|cols| cols.as_array()).map(|cols| (file, cols.clone()))
-        })
+    let found = ["csv", "parquet"].iter().find_map(|ext| {
+        let file = format!("{name}.{ext}");
+        let cols = manifest.columns_of(&file);
+        (!cols.is_empty()).then(|| (file, cols.to_vec()))
     });
     let found = found.filter(|(file, _)| dir.join(file).is_file());
     let plain = dir.join(format!("{name}.csv"));
@@ -65,11 +63,8 @@ pub fn read(dir: &Path, name: &str) -> Result<Table> {
         let known = names(dir)?.join(", ");
         return Err(input(format!("{} has no table `{name}` (it has: {known})", dir.display())));
     };
-    let kinds: Vec<Kind> = cols
-        .iter()
-        .map(|c| c.get("type").and_then(|t| t.as_str()).and_then(kind_of_type))
-        .collect::<Option<_>>()
-        .ok_or_else(|| {
+    let kinds: Vec<Kind> =
+        cols.iter().map(|c| kind_of_type(&c.kind)).collect::<Option<_>>().ok_or_else(|| {
             input(format!(
                 "{}: the column dictionary of {file} names a type sidelines does not write",
                 dir.display()

@@ -27,7 +27,7 @@ use crate::checkpoint::{self, CHECKPOINT, Partial};
 use crate::error::{At, Error, Result};
 use crate::{
     OUTCOMES_HEADER, SUMMARY_HEADER, TableFormat, format_number, format_value, keyed_header,
-    row_keys, write_csv, write_json,
+    row_keys, write_csv,
 };
 
 const MAGIC: &str = "sidelines-sweep-checkpoint 1";
@@ -57,11 +57,34 @@ pub const SWEEP_FILES: [&str; 12] = [
     PARTIALS[2].tmp,
 ];
 
+/// What must match for a sweep to resume: the version, the sweep file, the resolved scenario
+/// and the shard.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SweepIdentity {
+    pub version: String,
+    /// The sweep file as TOML.
+    pub sweep: String,
+    /// The resolved scenario as TOML.
+    pub scenario: String,
+    /// (index, count) of a shard.
+    pub shard: Option<(u64, u64)>,
+}
+
+/// A sweep's checkpoint header.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Checkpoint {
+    /// JSON, not `SweepIdentity`: an interrupted sweep of another version had other fields, and
+    /// resuming says which differ.
+    identity: serde_json::Value,
+    next_run: u64,
+    completed_points: u64,
+    lengths: Vec<u64>,
+}
+
 /// What a sweep's sink needs to know.
 #[derive(Clone, Debug)]
 pub struct SweepShape {
-    /// Identity for resume: the sweep file, the resolved scenario, the version (JSON).
-    pub identity: serde_json::Value,
+    pub identity: SweepIdentity,
     /// The scenario's name, the first key of summary.csv and outcomes.csv.
     pub scenario: String,
     pub parameters: Vec<String>,
@@ -161,22 +184,14 @@ impl SweepWriter {
 
     /// Reopens an interrupted sweep. Returns the writer and where it stands.
     pub fn resume(dir: &Path, shape: SweepShape) -> Result<(SweepWriter, Progress)> {
-        let (meta, _) = checkpoint::read(dir, MAGIC, "sweep")?;
+        let (meta, _): (Checkpoint, _) = checkpoint::read(dir, MAGIC, "sweep")?;
         checkpoint::remove_leftovers(dir, &SWEEP_FILES)?;
         let path = dir.join(CHECKPOINT);
-        let differences = checkpoint::differences(&shape.identity, &meta["identity"], "sweep");
+        let differences = checkpoint::differences(&shape.identity, &meta.identity, "sweep");
         if !differences.is_empty() {
             return Err(Error::Mismatch { what: "sweep", differences });
         }
-        let next_run =
-            meta["next_run"].as_u64().ok_or_else(|| Error::damaged(&path, "no next_run"))?;
-        let completed = meta["completed_points"]
-            .as_u64()
-            .ok_or_else(|| Error::damaged(&path, "no completed_points"))?;
-        let lengths: Vec<u64> = meta["lengths"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
-            .unwrap_or_default();
+        let Checkpoint { next_run, completed_points: completed, lengths, .. } = meta;
         if lengths.len() != PARTIALS.len() {
             return Err(Error::damaged(&path, "the file lengths are incomplete"));
         }
@@ -223,7 +238,7 @@ impl SweepWriter {
     /// checkpoint is complete.
     pub fn finish(
         mut self,
-        manifest: serde_json::Value,
+        manifest: &crate::manifest::Manifest,
         sensitivity: Option<(Method, u64)>,
         format: TableFormat,
     ) -> Result<()> {
@@ -243,7 +258,7 @@ impl SweepWriter {
         if let Some((method, seed)) = sensitivity {
             write_folder_sensitivity(&self.dir, method, seed)?;
         }
-        write_json(&self.dir.join("manifest.json"), &manifest)?;
+        manifest.write(&self.dir)?;
         checkpoint::remove(&self.dir)?;
         if parquet {
             checkpoint::remove_partials(&self.dir, &PARTIALS[..SUMMARY])?;
@@ -293,12 +308,12 @@ impl SweepWriter {
     fn save_checkpoint(&mut self, next_run: u64) -> Result<()> {
         self.sync_all()?;
         let lengths = PARTIALS.map(|p| checkpoint::len(&self.dir.join(p.tmp)));
-        let meta = serde_json::json!({
-            "identity": self.shape.identity,
-            "next_run": next_run,
-            "completed_points": self.completed,
-            "lengths": lengths,
-        });
+        let meta = Checkpoint {
+            identity: serde_json::to_value(&self.shape.identity).unwrap_or_default(),
+            next_run,
+            completed_points: self.completed,
+            lengths: lengths.to_vec(),
+        };
         checkpoint::write(&self.dir, MAGIC, &meta, &[])?;
         self.kept = lengths;
         Ok(())
