@@ -570,11 +570,9 @@ fn _evaluate(
     let (json, table) = run_detached(py, None, |_| {
         let e = sidelines_workflows::evaluate::evaluate(&spec)?;
         let bytes = e.rows_csv()?;
-        let table = sidelines_workflows::tables::from_csv(
-            "evaluation rows",
-            &bytes,
-            &sidelines_workflows::evaluate::ROW_KINDS,
-        )?;
+        let kinds: Vec<_> =
+            sidelines_workflows::evaluate::row_columns().into_iter().map(|c| c.1).collect();
+        let table = sidelines_workflows::tables::from_csv("evaluation rows", &bytes, &kinds)?;
         Ok((e.json().to_string(), table))
     })?;
     Ok((json, ArrowTable { schema: table.schema, batches: table.batches }))

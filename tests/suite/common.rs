@@ -20,13 +20,6 @@ pub fn from_toml(name: &str, text: &str) -> Scenario {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The embedded scenario's document, edited by `edit`, validated again.
-pub fn edited(name: &str, edit: impl FnOnce(&mut toml::Table)) -> Scenario {
-    let mut doc = embedded(name).document;
-    edit(&mut doc);
-    from_toml(&format!("{name} (edited)"), &toml::to_string(&doc).expect("serialise"))
-}
-
 /// Runs seeds `0..n` and returns every output.
 pub fn runs(s: &Scenario, n: u64, record: Record) -> (Simulation, Vec<RunOutput>) {
     let mut sim = Simulation::new(Arc::new(s.clone())).expect("schedule builds");

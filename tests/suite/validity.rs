@@ -166,36 +166,15 @@ fn wiring_of_claim5_aid_cut_brings_concession() {
 
 /// Claim 6: a statement and an action that point the same way: the action moves beliefs more.
 /// Two otherwise identical probe kinds (same likelihoods, no effects) differ only in class; one
-/// is scripted on day 300 in each arm.
+/// is scripted on day 300 in each arm (the arms `claims` builds).
 #[test]
 fn wiring_of_claim6_actions_outweigh_statements() {
-    let probe = |class: &str| {
-        edited(BASE, |doc| {
-            let events = doc["events"].as_table_mut().expect("events");
-            let mut kind = toml::Table::new();
-            kind.insert("class".into(), class.into());
-            kind.insert("visibility".into(), 1.0.into());
-            let mut l = toml::Table::new();
-            for (h, x) in [
-                ("deal_seeker", 0.8),
-                ("hard_bargainer", 0.3),
-                ("unserious", 0.4),
-                ("reliable", 0.2),
-            ] {
-                l.insert(h.into(), x.into());
-            }
-            kind.insert("likelihood".into(), l.into());
-            events.insert("probe".into(), kind.into());
-            let mut ev = toml::Table::new();
-            ev.insert("day".into(), 300.into());
-            ev.insert("kind".into(), "probe".into());
-            ev.insert("source".into(), "US".into());
-            ev.insert("target".into(), "UA".into());
-            doc.insert("timeline".into(), toml::Value::Array(vec![ev.into()]));
-        })
+    let probe = |arm| {
+        sidelines_workflows::claims::arm_scenario(&embedded(BASE).document, arm).expect("an arm")
     };
-    let (sa, action) = runs(&probe("action"), N, Record::default());
-    let (ss, statement) = runs(&probe("statement"), N, Record::default());
+    use sidelines_workflows::claims::Arm;
+    let (sa, action) = runs(&probe(Arm::ProbeAction), N, Record::default());
+    let (ss, statement) = runs(&probe(Arm::ProbeStatement), N, Record::default());
     for who in ["kp", "kr"] {
         let name = format!("{who}_belief_deal_seeker");
         let d = paired(&column(&sa, &action, &name), &column(&ss, &statement, &name));

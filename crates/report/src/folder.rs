@@ -267,15 +267,6 @@ fn lines_after_header(path: &Path) -> Result<u64> {
     Ok(lines.saturating_sub(1))
 }
 
-/// serde_json's message without its own " at line L column C" (the place is given first).
-pub fn json_words(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -409,7 +409,7 @@ pub fn read_file(path: &Path) -> Result<Manifest> {
         let field = e.path().to_string();
         let inner = e.into_inner();
         let at = format!("line {}, column {}", inner.line(), inner.column());
-        let what = crate::folder::json_words(&inner);
+        let what = json_words(&inner);
         if inner.classify() != serde_json::error::Category::Data {
             Error::damaged(path, format!("{at}: not valid JSON: {what}"))
         } else if field.is_empty() || field == "." {
@@ -434,6 +434,15 @@ pub fn read_file(path: &Path) -> Result<Manifest> {
 /// Reads `dir/manifest.json`.
 pub fn read(dir: &Path) -> Result<Manifest> {
     read_file(&dir.join(FILE))
+}
+
+/// serde_json's message without its own " at line L column C" (the place is given first).
+pub fn json_words(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

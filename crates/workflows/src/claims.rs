@@ -59,9 +59,10 @@ pub struct Checked {
 
 const FILES: [&str; 3] = ["claims.csv", "claim_points.csv", "manifest.json"];
 
-/// The arms a claim compares.
+/// The arms a claim compares: the baseline, a branch variant, or the baseline with a script
+/// on top (an aid cut on day 0, two probes alike but for their class, more exercises).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Arm {
+pub enum Arm {
     Base,
     Coerced,
     Balanced,
@@ -482,8 +483,9 @@ fn claims_at(base: &Scenario, values: &[(String, f64)], seeds: &[u64]) -> Result
     Ok(verdicts)
 }
 
-/// One arm at a point: the point's document, with a branch's `[set]` or a probe on top.
-fn arm_scenario(doc: &toml::Table, arm: Arm) -> Result<Scenario> {
+/// One arm at a point: the point's document (a scenario's `document`), with a branch's `[set]`
+/// or a probe on top. The wiring tests build their arms here too.
+pub fn arm_scenario(doc: &toml::Table, arm: Arm) -> Result<Scenario> {
     let mut doc = doc.clone();
     let variant = match arm {
         Arm::Coerced => Some("coerced-settlement"),

@@ -483,25 +483,27 @@ fn group(name: &str, items: &[&Scored], resamples: usize, seed: u64) -> Group {
     Group { name: name.to_string(), observations: items.len(), brier, log, skill }
 }
 
-/// The kinds of `rows_csv`'s columns: five labels, a count, then four forecasters' four numbers
-/// (the RPS empty where the categories are not ordered).
-pub const ROW_KINDS: [sidelines_report::parquet::Kind; 22] = {
-    use sidelines_report::parquet::Kind::{Category as L, Count as C, Number as N};
-    [L, L, L, L, L, C, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N]
-};
+/// `rows_csv`'s columns and their kinds: five labels, the count of episodes the base rate came
+/// from, then each forecaster's probability of what happened and its Brier, log and ranked
+/// probability scores (the RPS empty where the categories are not ordered).
+pub fn row_columns() -> Vec<(String, sidelines_report::parquet::Kind)> {
+    use sidelines_report::parquet::Kind;
+    let labels = ["episode", "date", "outcome", "observed", "categories"];
+    let mut columns: Vec<(String, Kind)> =
+        labels.iter().map(|l| (l.to_string(), Kind::Category)).collect();
+    columns.push((String::from("base_rate_from"), Kind::Count));
+    for who in FORECASTERS {
+        for what in ["p_observed", "brier", "log", "rps"] {
+            columns.push((format!("{}_{what}", who.replace(' ', "_")), Kind::Number));
+        }
+    }
+    columns
+}
 
 /// Every observation's forecasts and scores as CSV (`evaluate --out`).
 pub fn rows_csv(all: &[Scored]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["episode", "date", "outcome", "observed", "categories", "base_rate_from"]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
-    for who in ["model", "coin_flip", "base_rate", "persistence"] {
-        for what in ["p_observed", "brier", "log", "rps"] {
-            header.push(format!("{who}_{what}"));
-        }
-    }
+    let header: Vec<String> = row_columns().into_iter().map(|c| c.0).collect();
     w.write_record(&header)?;
     let f = sidelines_report::format_number;
     for i in all {
