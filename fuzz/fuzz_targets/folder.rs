@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let Ok(folder) = sidelines_report::folder::check(dir) else { return };
     let _ = sidelines_report::xlsx::write_workbook(dir, "2026-01-01", 1000);
-    if folder.kind == "sweep" {
+    if folder.manifest.kind == sidelines_report::manifest::Kind::Sweep {
         let _ = sidelines_report::sweep::sweep_table(dir);
     }
 });
