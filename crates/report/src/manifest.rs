@@ -82,6 +82,14 @@ pub struct Parameter {
     pub high: f64,
 }
 
+impl From<&sidelines_scenario::sweep::SweepParameter> for Parameter {
+    /// A swept or calibrated parameter as the manifest records it (sweep and calibration files
+    /// declare their parameters alike).
+    fn from(p: &sidelines_scenario::sweep::SweepParameter) -> Parameter {
+        Parameter { path: p.path.clone(), label: p.label.clone(), low: p.low, high: p.high }
+    }
+}
+
 /// A sweep's design.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]

@@ -429,17 +429,7 @@ fn write_outputs(
         )),
         stopped: Some(stop_words(stop)),
         points_that_failed_validation: Some(failed),
-        parameters: Some(
-            cal.parameters
-                .iter()
-                .map(|p| manifest::Parameter {
-                    path: p.path.clone(),
-                    label: p.label.clone(),
-                    low: p.low,
-                    high: p.high,
-                })
-                .collect(),
-        ),
+        parameters: Some(cal.parameters.iter().map(manifest::Parameter::from).collect()),
         calibration_file: Some(toml_to_json(&cal.source)),
         ..Manifest::new(Kind::Calibrate, command_line)
     };

@@ -287,18 +287,7 @@ pub fn sweep(args: &SweepSpec, hooks: Hooks<'_>) -> Result<Swept> {
         sweep: Some(sweep.name.clone()),
         scenario: Some(sweep.scenario.name.clone()),
         sampler: Some(sampler_record(&sweep.sampler)),
-        parameters: Some(
-            sweep
-                .parameters
-                .iter()
-                .map(|p| manifest::Parameter {
-                    path: p.path.clone(),
-                    label: p.label.clone(),
-                    low: p.low,
-                    high: p.high,
-                })
-                .collect(),
-        ),
+        parameters: Some(sweep.parameters.iter().map(manifest::Parameter::from).collect()),
         outcomes: Some(sidelines_report::outcomes_table(&sim)),
         columns: Some(columns::dictionary_json(
             &columns::dictionary(
