@@ -32,7 +32,7 @@ for e in "${episodes[@]}"; do
                 echo "base = \"$PWD/$scenario\""
                 echo "name = \"$name-model-2025\""
                 echo "[set]"
-                for m in initiative resumption standing own_moves offers leader rest; do
+                for m in initiative resumption standing own_moves offers leader rest quantal; do
                     echo "\"mechanisms.$m\" = 0.0"
                 done
             } > "$file"

@@ -552,13 +552,14 @@ fn _claims(
 
 /// Evaluation: (the scores as JSON text, every observation's forecasts and scores as a table).
 #[pyfunction]
-#[pyo3(signature = (episodes, runs, seed, resamples))]
+#[pyo3(signature = (episodes, runs, seed, resamples, posterior))]
 fn _evaluate(
     py: Python<'_>,
     episodes: Option<Vec<(String, PathBuf)>>,
     runs: u64,
     seed: u64,
     resamples: usize,
+    posterior: Option<PathBuf>,
 ) -> PyResult<(String, ArrowTable)> {
     use sidelines_workflows::evaluate::EvaluateSpec;
     let spec = EvaluateSpec {
@@ -566,6 +567,7 @@ fn _evaluate(
         runs,
         seed,
         resamples,
+        posterior,
     };
     let (json, table) = run_detached(py, None, |_| {
         let e = sidelines_workflows::evaluate::evaluate(&spec)?;

@@ -138,3 +138,115 @@ fn evaluate_scores_episodes_and_never_learns_a_base_rate_from_the_one_scored() {
     let o = sidelines(&["evaluate", "--episode", "no-equals-sign"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+const OVERTURE: &str = r#"
+[[timeline]]
+day = 3
+kind = "summit_overture"
+source = "US"
+target = "IR"
+"#;
+
+/// Answers are noisy choices (`mechanisms.quantal`): an ordered logit on the US weight with
+/// the offer and accept thresholds as cut-points. Tehran's day-0 weight (0.1) lies between
+/// them (0.08 and 0.12), so with a spread of 0.02 each of the three answers has a probability
+/// of at least about 0.2 there (0.27, 0.46, 0.27 at exactly 0.1; the overture's own pull moves
+/// the weight by a few hundredths at most): in 400 runs an answer is missing with probability
+/// below 3 × 0.8^400 = 1e-38. Without the error every run gives the same answer; far above
+/// the accept threshold (0.5, 19 spreads) every run says yes with the error too.
+#[test]
+fn answers_are_noisy_choices_between_the_thresholds() {
+    let quiet = [("mechanisms.initiative", 0.0)];
+    let answers = |sets: &[(&str, f64)]| {
+        let mut all = quiet.to_vec();
+        all.extend_from_slice(sets);
+        labels(&quiet_iran(OVERTURE, &all), 400, "ir_answer")
+    };
+    let count = |got: &[String], what: &str| got.iter().filter(|l| *l == what).count();
+    let on = answers(&[]);
+    for what in ["refused", "conditional_offer", "accepted"] {
+        assert!(count(&on, what) > 0, "{what} never given: {:?}", &on[..10]);
+    }
+    let off = answers(&[("mechanisms.quantal", 0.0)]);
+    assert!(off.iter().all(|l| *l == off[0]), "{:?}", &off[..10]);
+    assert_eq!(off, answers(&[("alignment.answer_spread", 0.0)]), "spread 0 is the switch off");
+    let keen = answers(&[
+        ("actors.IR.alignment.weights.us_engagement", 0.5),
+        ("actors.IR.alignment.weights.russia", 0.15),
+        ("actors.IR.alignment.weights.china", 0.2),
+        ("actors.IR.alignment.weights.self_reliance", 0.15),
+    ]);
+    assert_eq!(count(&keen, "accepted"), 400);
+}
+
+/// `evaluate --out` writes a folder like any other (scores, skill, the reliability diagram,
+/// a workbook and a report) and will not overwrite it without --force; `--posterior` scores
+/// the calibrated model on another episode, integrating out the calibrated numbers of actors
+/// the episode does not have (Pyongyang's transfer in the JCPOA episode).
+#[test]
+fn evaluate_writes_a_folder_and_scores_a_posterior_on_another_episode() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cal = tmp.path().join("cal");
+    let file = crate::calibrate::write_small(tmp.path());
+    let o = sidelines(&["calibrate", &file, "--out", cal.to_str().expect("utf8"), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (scenario, timeline) =
+        EPISODES.iter().find(|(s, _)| s.contains("jcpoa")).expect("the JCPOA episode is shipped");
+    let episode = format!("{scenario}={timeline}");
+    let out = tmp.path().join("ev");
+    let evaluate = |posterior: bool, out: Option<&std::path::Path>| {
+        let mut args =
+            vec!["evaluate", "--episode", &episode, "--runs", "60", "--resamples", "100", "--json"];
+        if posterior {
+            args.extend(["--posterior", cal.to_str().expect("utf8")]);
+        }
+        if let Some(o) = out {
+            args.extend(["--out", o.to_str().expect("utf8")]);
+        }
+        sidelines(&args)
+    };
+    let o = evaluate(true, Some(&out));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        v["posterior_paths_integrated_out"]["jcpoa-2015"],
+        serde_json::json!(["actors.KP.transfer"])
+    );
+    let observations = v["observations"].as_array().expect("rows");
+    let rows = |name: &str| -> Vec<csv::StringRecord> {
+        let mut r = csv::Reader::from_path(out.join(name)).expect(name);
+        r.records().map(|x| x.expect("row")).collect()
+    };
+    assert_eq!(rows("scores.csv").len(), observations.len());
+    assert_eq!(rows("skill.csv").len(), 2 * 4, "the episode and all episodes, four forecasters");
+    // Every category of every observation is in one bin of each forecaster's diagram.
+    let categories: u64 =
+        observations.iter().map(|r| r["categories"].as_array().expect("list").len() as u64).sum();
+    let model: u64 = rows("reliability.csv")
+        .iter()
+        .filter(|r| &r[0] == "model")
+        .map(|r| r[3].parse::<u64>().expect("count"))
+        .sum();
+    assert_eq!(model, categories);
+    for f in ["charts/reliability.png", "charts/reliability.svg", "results.xlsx", "report.html"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(report.contains("forecasts of the record, scored"), "no scores in the report");
+    let before = std::fs::read(out.join("scores.csv")).expect("scores");
+    let o = evaluate(true, Some(&out));
+    assert_eq!(o.status.code(), Some(2), "overwrote without --force");
+    assert_eq!(std::fs::read(out.join("scores.csv")).expect("scores"), before);
+    // The posterior's statement weight moves the forecasts from the scenario's own.
+    let own: serde_json::Value =
+        serde_json::from_slice(&evaluate(false, None).stdout).expect("json");
+    let p = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["observations"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["forecasts"]["model"]["p"].clone())
+            .collect()
+    };
+    assert_ne!(p(&v), p(&own));
+}

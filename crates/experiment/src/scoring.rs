@@ -108,6 +108,55 @@ pub fn bootstrap_skill(a: &[f64], b: &[f64], resamples: usize, seed: u64) -> (f6
     (point, at(0.025), at(0.975))
 }
 
+/// One bin of a reliability diagram: the forecasts whose probability fell in `[low, high)`
+/// (the last bin includes 1), how many there were, their mean, and the share of them whose
+/// category occurred with its Wilson 95% interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReliabilityBin {
+    pub low: f64,
+    pub high: f64,
+    pub forecasts: u64,
+    pub mean_forecast: f64,
+    pub observed_share: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+}
+
+/// The reliability diagram of a set of categorical forecasts (Murphy and Winkler 1977), each
+/// category of each forecast read as a yes/no forecast of that category (so a forecast of L
+/// categories contributes L points); `bins` equal bins of probability. Empty bins are left
+/// out. A reliable forecaster's points lie on the diagonal within their intervals: of the
+/// events it gave 0.7, about 70% happened.
+pub fn reliability(forecasts: &[(&[f64], usize)], bins: usize) -> Vec<ReliabilityBin> {
+    let bins = bins.max(1);
+    let mut n = vec![0u64; bins];
+    let mut hits = vec![0u64; bins];
+    let mut total = vec![0.0f64; bins];
+    for (p, observed) in forecasts {
+        for (c, pc) in p.iter().enumerate() {
+            let b = ((pc * bins as f64) as usize).min(bins - 1);
+            n[b] += 1;
+            total[b] += pc;
+            hits[b] += u64::from(c == *observed);
+        }
+    }
+    (0..bins)
+        .filter(|b| n[*b] > 0)
+        .map(|b| {
+            let (share, lo, hi) = crate::stats::wilson(hits[b], n[b]);
+            ReliabilityBin {
+                low: b as f64 / bins as f64,
+                high: (b + 1) as f64 / bins as f64,
+                forecasts: n[b],
+                mean_forecast: total[b] / n[b] as f64,
+                observed_share: share,
+                ci95_low: lo,
+                ci95_high: hi,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +192,25 @@ mod tests {
         let b: Vec<f64> = xs.iter().map(|x| x + 0.2).collect();
         let (s, slo, shi) = bootstrap_skill(&xs, &b, 2000, 3);
         assert!(slo < s && s < shi && s > 0.0, "{slo} {s} {shi}");
+    }
+    #[test]
+    fn a_reliability_diagram_bins_every_category_of_every_forecast() {
+        // Ten yes/no forecasts of 0.8 for `yes` (index 1), 8 right: the 0.8 bin holds the
+        // ten `yes` points with 8 hits, the 0.2 bin the ten `no` points with 2.
+        let f = [0.2, 0.8];
+        let obs: Vec<(&[f64], usize)> =
+            (0..10).map(|i| (&f[..], if i < 8 { 1 } else { 0 })).collect();
+        let bins = reliability(&obs, 10);
+        assert_eq!(bins.len(), 2);
+        assert_eq!((bins[0].low, bins[0].forecasts), (0.2, 10));
+        assert!((bins[0].observed_share - 0.2).abs() < 1e-15);
+        assert!((bins[0].mean_forecast - 0.2).abs() < 1e-15);
+        assert_eq!((bins[1].low, bins[1].forecasts), (0.8, 10));
+        assert!((bins[1].observed_share - 0.8).abs() < 1e-15);
+        assert!(bins[1].ci95_low < 0.8 && bins[1].ci95_high > 0.8);
+        // A probability of exactly 1 falls in the last bin, not past it.
+        let sure = [0.0, 1.0];
+        let last = reliability(&[(&sure[..], 1)], 10);
+        assert_eq!((last[0].low, last[1].high, last[1].forecasts), (0.0, 1.0, 1));
     }
 }

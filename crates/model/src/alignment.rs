@@ -215,13 +215,17 @@ pub fn adjust_courtship(
 /// weight is at least `accept_talks_above`; talks on its condition when the weight is at least
 /// `offer_talks_above` (Kim, 2025-09-21: "no reason not to sit down" if Washington drops
 /// denuclearisation); otherwise a refusal (the letter refused on 2025-06-11, the overtures of
-/// 08-25 and 10-24/27 ignored). Each answer is an event Pyongyang emits, so a replay compares
-/// the model's answers with the record's instead of scripting them.
+/// 08-25 and 10-24/27 ignored). With `mechanisms.quantal` the weight compared is the lane's
+/// plus a logistic error of scale `answer_spread`, one draw per answer: an ordered logit with
+/// the thresholds as cut-points (see `Alignment::answer_spread`). Each answer is an event
+/// Pyongyang emits, so a replay compares the model's answers with the record's instead of
+/// scripting them.
 pub fn answer_overtures(
     setup: Res<Setup>,
     clock: Res<Clock>,
     roster: Res<Roster>,
     talks: Res<PerRun<Talks>>,
+    mut rngs: ResMut<PerRun<Rngs>>,
     mut q: Query<(&ActorId, &RunIdx, &Lanes, &Heard, &mut Acceptance)>,
     mut out: MessageWriter<Occurred>,
 ) {
@@ -244,7 +248,8 @@ pub fn answer_overtures(
             && s.mediator.counterpart.as_ref().is_some_and(|c| c.index == id.0)
             && !talks.0[run.get()].is_open();
         let Some(a) = &s.alignment else { continue };
-        let w = lanes.weights[LANE_US];
+        let spread = a.answer_spread * s.mechanisms.quantal;
+        let w = lanes.weights[LANE_US] + logistic_error(&mut rngs.0[run.get()].answers, spread);
         let (answer, kind) = if w >= a.accept_talks_above {
             acc.day.get_or_insert(clock.day);
             acc.engaged = !closed;
@@ -273,7 +278,8 @@ pub fn answer_overtures(
 /// to London and Washington in 2003, Pyongyang asked for the 1994 Carter visit's follow-up and
 /// returned to Geneva, Tehran sent Rouhani's outreach in 2013. Proposing costs more than
 /// accepting (a refusal is a public loss: audience costs, Fearon 1994), hence the margin. One
-/// draw a day from the observer's own stream, whatever happens.
+/// draw a day from the observer's own stream, whatever happens; with `mechanisms.quantal`, a
+/// second draw, the logistic error of scale `answer_spread` on the weight that is compared.
 pub fn take_initiative(
     setup: Res<Setup>,
     clock: Res<Clock>,
@@ -291,8 +297,10 @@ pub fn take_initiative(
         if s.mechanisms.initiative <= 0.0 || kind == ModelKinds::ABSENT {
             continue;
         }
-        let u = uniform(&mut rngs.0[run.get()].initiative);
-        let inclined = lanes.weights[LANE_US] >= a.accept_talks_above + a.initiate_margin;
+        let rng = &mut rngs.0[run.get()].initiative;
+        let u = uniform(rng);
+        let error = logistic_error(rng, a.answer_spread * s.mechanisms.quantal);
+        let inclined = lanes.weights[LANE_US] + error >= a.accept_talks_above + a.initiate_margin;
         if acc.engaged || !inclined || u >= a.initiative_rate_per_day * s.mechanisms.initiative {
             continue;
         }

@@ -132,6 +132,8 @@ pub struct Rngs {
     pub initiative: Pcg64,
     /// An observer's own weapons tests (`mechanisms.own_moves`).
     pub own_moves: Pcg64,
+    /// The error of an observer's answers to overtures (`mechanisms.quantal`).
+    pub answers: Pcg64,
 }
 
 impl Rngs {
@@ -146,6 +148,7 @@ impl Rngs {
             // Streams far from the perception streams (5 + observer index).
             initiative: Pcg64::new(state, 1 << 64),
             own_moves: Pcg64::new(state, (1 << 64) + 1),
+            answers: Pcg64::new(state, (1 << 64) + 2),
         }
     }
 
@@ -161,6 +164,17 @@ impl Rngs {
 /// A uniform draw in [0, 1); exactly one draw from the stream.
 pub fn uniform(rng: &mut Pcg64) -> f64 {
     rng.random::<f64>()
+}
+
+/// A draw of a logistic error of scale `spread` (`spread × ln(u / (1 - u))`); no draw at all,
+/// and 0, when `spread` is 0, so a model without the error keeps its streams as they were.
+pub fn logistic_error(rng: &mut Pcg64, spread: f64) -> f64 {
+    if spread <= 0.0 {
+        return 0.0;
+    }
+    // u in (0, 1): the generator gives [0, 1), and 0 would be an infinite error.
+    let u = uniform(rng).max(f64::MIN_POSITIVE);
+    spread * (u / (1.0 - u)).ln()
 }
 
 /// Whether an event with daily probability `p` happens today; always one draw.

@@ -18,6 +18,9 @@
 //! - Calibrations (`sidelines calibrate`): each parameter's posterior marginal (the final
 //!   generation's weighted histogram, against the uniform prior), and a pair plot of every
 //!   two parameters (the particles, darker by weight) with the marginals on the diagonal.
+//! - Evaluations (`sidelines evaluate --out`): the reliability diagram of the model and the
+//!   base rate (mean forecast against the share that happened, per tenth of probability, with
+//!   Wilson 95% intervals, against the diagonal of a reliable forecaster).
 //! - Grid sweeps over one or two parameters: a headline outcome's mean across the grid, as a
 //!   line or a heat map (viridis, with a colour bar).
 //!
@@ -862,6 +865,108 @@ fn calibration_charts(dir: &Path, out: &Path, manifest: &Manifest) -> Result<Vec
     Ok(written)
 }
 
+/// One bin of a reliability diagram: (mean forecast, share that happened, interval low, high,
+/// forecasts in the bin).
+type Bin = (f64, f64, f64, f64, u64);
+
+/// A reliability diagram: per forecaster, its bins.
+struct Reliability {
+    forecasters: Vec<(String, Vec<Bin>)>,
+}
+
+/// Colours of the forecasters of a reliability diagram, in order.
+const FORECASTER_COLOURS: [RGBColor; 2] = [RGBColor(40, 90, 190), RGBColor(220, 120, 30)];
+
+fn draw_reliability<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &Reliability,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption("Reliability: forecast probability against what happened", ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID_LINE)
+        .light_line_style(TRANSPARENT)
+        .x_desc("forecast probability (mean in each tenth)")
+        .y_desc("share that happened (Wilson 95%)")
+        .x_labels(6)
+        .y_labels(6)
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.5)))?
+        .label("a reliable forecaster")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.5)));
+    for (k, (name, bins)) in r.forecasters.iter().enumerate() {
+        let colour = FORECASTER_COLOURS[k % FORECASTER_COLOURS.len()];
+        // Bars of the intervals, a little apart per forecaster so they do not hide each other.
+        let dx = 0.006 * k as f64;
+        chart.draw_series(bins.iter().filter(|b| b.2.is_finite() && b.3.is_finite()).map(|b| {
+            PathElement::new([(b.0 + dx, b.2), (b.0 + dx, b.3)], colour.stroke_width(2))
+        }))?;
+        chart
+            .draw_series(LineSeries::new(
+                bins.iter().map(|b| (b.0 + dx, b.1)),
+                colour.stroke_width(2),
+            ))?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+        // A dot per bin, larger where the bin holds more forecasts.
+        chart.draw_series(bins.iter().map(|b| {
+            let size = 3 + ((b.4 as f64).sqrt() as i32).min(9);
+            Circle::new((b.0 + dx, b.1), size, colour.filled())
+        }))?;
+    }
+    // Upper left: a forecaster below the diagonal is over-confident at high probabilities,
+    // so the upper left corner is the one most often empty.
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()?;
+    Ok(())
+}
+
+/// The reliability diagram of an evaluation folder: the model's and the base rate's.
+fn reliability_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+    let rows = read_csv(&dir.join("reliability.csv"))?;
+    let mut forecasters: Vec<(String, Vec<Bin>)> = Vec::new();
+    for who in ["model", "base rate"] {
+        let bins: Vec<Bin> = rows
+            .iter()
+            .filter(|r| r["forecaster"] == who)
+            .map(|r| {
+                let n = r["forecasts"].parse::<u64>().unwrap_or(0);
+                (
+                    num(r, "mean_forecast"),
+                    num(r, "observed_share"),
+                    num(r, "ci95_low"),
+                    num(r, "ci95_high"),
+                    n,
+                )
+            })
+            .collect();
+        if !bins.is_empty() {
+            let label = if who == "model" { "the model" } else { "the other episodes' base rate" };
+            forecasters.push((label.to_string(), bins));
+        }
+    }
+    if forecasters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let r = Reliability { forecasters };
+    both(out, "reliability", &|a| draw_reliability(a, &r), &|a| draw_reliability(a, &r))
+}
+
 /// A grid sweep's headline outcome: a line over one parameter or a heat map over two.
 struct Grid {
     title: String,
@@ -1256,6 +1361,10 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
     // The headline outcomes of the model's outcome table (tornados and grids).
     let headline = manifest.headline_numeric();
     let labels = Labels::of_manifest(&manifest);
+
+    if manifest.kind == Kind::Evaluate {
+        written.extend(reliability_charts(dir, &out)?);
+    }
 
     if dir.join("timeseries.csv").is_file() {
         let rows = read_csv(&dir.join("timeseries.csv"))?;

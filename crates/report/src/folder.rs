@@ -177,6 +177,10 @@ fn expected(m: &Manifest, path: &Path) -> Result<Vec<Expected>> {
             ["claims.csv", "claim_points.csv"].iter().map(|n| table(n, Header::Any, some)).collect()
         }
         Kind::Branches => vec![table("branches.csv", Header::Any, some)],
+        Kind::Evaluate => ["scores.csv", "skill.csv", "reliability.csv"]
+            .iter()
+            .map(|n| table(n, Header::Any, some))
+            .collect(),
         Kind::Run => vec![
             table(
                 "run.csv",

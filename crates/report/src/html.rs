@@ -95,7 +95,9 @@ pub fn write_report(dir: &Path) -> Result<()> {
     let title = format!(
         "sidelines: {kind} {}",
         manifest.sweep.as_deref().unwrap_or(manifest.scenario_name())
-    );
+    )
+    .trim_end()
+    .to_string();
     let parameters: Vec<serde_json::Value> = manifest
         .parameters()
         .iter()
@@ -191,6 +193,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
             })
         })
         .collect();
+    let evaluation = evaluation_table(&manifest, &rows(&dir.join("skill.csv")));
     let charts = inline_charts(dir, &headline)?;
     let context = serde_json::json!({
         "title": title,
@@ -207,6 +210,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
         "branches": branches,
         "claims": claims,
         "posterior": posterior,
+        "evaluation": evaluation,
         "charts": charts,
     });
     let path = dir.join("report.html");
@@ -218,6 +222,71 @@ pub fn write_report(dir: &Path) -> Result<()> {
         .and_then(|t| t.render(minijinja::value::Serde(&context)))
         .map_err(failed)?;
     write_atomic(&path, page.as_bytes())
+}
+
+/// An evaluation's table: per episode (and all episodes) a row of mean Brier scores with the
+/// model's interval, and the model's skill against each baseline with its interval.
+fn evaluation_table(
+    manifest: &Manifest,
+    skill: &[BTreeMap<String, String>],
+) -> Option<serde_json::Value> {
+    if manifest.kind != Kind::Evaluate {
+        return None;
+    }
+    let mut episodes: Vec<&str> = Vec::new();
+    for r in skill {
+        if !episodes.contains(&r["episode"].as_str()) {
+            episodes.push(&r["episode"]);
+        }
+    }
+    let cell = |r: Option<&&BTreeMap<String, String>>, key: &str, interval: bool| {
+        r.map_or_else(String::new, |r| {
+            let v = fmt3(&r[key]);
+            if interval {
+                format!(
+                    "{v} [{}, {}]",
+                    fmt3(&r[&format!("{key}_ci95_low")]),
+                    fmt3(&r[&format!("{key}_ci95_high")])
+                )
+            } else {
+                v
+            }
+        })
+    };
+    let rows: Vec<serde_json::Value> = episodes
+        .iter()
+        .map(|e| {
+            let of: Vec<&BTreeMap<String, String>> =
+                skill.iter().filter(|r| r["episode"] == *e).collect();
+            let who = |w: &str| of.iter().find(|r| r["forecaster"] == w);
+            serde_json::json!({
+                "episode": e,
+                "observations": who("model").map_or_else(String::new, |r| r["observations"].clone()),
+                "model": cell(who("model"), "brier", true),
+                "coin": cell(who("coin flip"), "brier", false),
+                "base": cell(who("base rate"), "brier", false),
+                "persistence": cell(who("persistence"), "brier", false),
+                "skill_coin": cell(who("coin flip"), "model_brier_skill", true),
+                "skill_base": cell(who("base rate"), "model_brier_skill", true),
+                "skill_persistence": cell(who("persistence"), "model_brier_skill", true),
+            })
+        })
+        .collect();
+    let episodes: Vec<String> = manifest
+        .episodes
+        .iter()
+        .flatten()
+        .map(|e| {
+            let scenario = e.split_once('=').map_or(e.as_str(), |x| x.0);
+            let stem = Path::new(scenario).file_stem().map(|s| s.to_string_lossy().into_owned());
+            stem.unwrap_or_else(|| scenario.to_string())
+        })
+        .collect();
+    Some(serde_json::json!({
+        "episodes": episodes.join(", "),
+        "posterior": manifest.posterior,
+        "rows": rows,
+    }))
 }
 
 /// The branches table: per measure a row, per branch a cell with its estimate and, below it,

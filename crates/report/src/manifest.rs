@@ -38,6 +38,7 @@ pub enum Kind {
     CalibrateWave,
     Claims,
     Branches,
+    Evaluate,
 }
 
 impl Kind {
@@ -52,6 +53,7 @@ impl Kind {
             Kind::CalibrateWave => "calibrate-wave",
             Kind::Claims => "claims",
             Kind::Branches => "branches",
+            Kind::Evaluate => "evaluate",
         }
     }
 }
@@ -266,6 +268,12 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branches: Option<Vec<Branch>>,
 
+    // An evaluation: its episodes as `SCENARIO=TIMELINE`, and the bootstrap's resamples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episodes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resamples: Option<u64>,
+
     // A calibration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<String>,
@@ -343,6 +351,8 @@ impl Manifest {
             spread: None,
             assumptions_varied: None,
             branches: None,
+            episodes: None,
+            resamples: None,
             calibration: None,
             method: None,
             stopped: None,

@@ -2,7 +2,7 @@
 //!
 //! A README sheet first (what each sheet holds, the command, scenario, seed, version, date),
 //! then one sheet per table present: summary, outcomes, timeseries, points, sensitivity,
-//! sensitivity_s2, runs, branches. Each is read from its CSV, so every value equals the CSV's: numbers are
+//! sensitivity_s2, runs, branches, and an evaluation's skill, scores and reliability. Each is read from its CSV, so every value equals the CSV's: numbers are
 //! stored as numbers (the CSV's shortest round-trip text parses back to the same double),
 //! `date` columns as dates, everything else as text; empty cells stay empty. Header rows are
 //! bold and frozen, every table has an autofilter and column widths fitted to a sample of its
@@ -20,7 +20,7 @@ use crate::error::{At, Error, Result};
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
 
 /// Tables in sheet order: (CSV file, sheet name, what it holds).
-const TABLES: [(&str, &str, &str); 8] = [
+const TABLES: [(&str, &str, &str); 11] = [
     (
         "summary.csv",
         "summary",
@@ -49,6 +49,24 @@ const TABLES: [(&str, &str, &str); 8] = [
         "branches",
         "per branch and headline outcome: share or mean with its 95% interval, the paired \
          difference from the baseline with its 95% interval, the median date of a day",
+    ),
+    (
+        "skill.csv",
+        "skill",
+        "per episode (and all episodes) and forecaster: mean Brier and log scores with \
+         bootstrap 95% intervals, and the model's Brier skill against the forecaster",
+    ),
+    (
+        "scores.csv",
+        "scores",
+        "per observation: each forecaster's probability of what happened and its Brier, log \
+         and ranked probability scores",
+    ),
+    (
+        "reliability.csv",
+        "reliability",
+        "per forecaster and tenth of probability: forecasts in it, their mean, the share that \
+         happened with its Wilson 95% interval",
     ),
 ];
 

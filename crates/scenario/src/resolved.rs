@@ -403,6 +403,9 @@ parameters! {
         pub rest: f64 =>
             "hedging lanes start at rest whatever the prior (day-0 utilities from the weights)"
             [0.0, 1.0] default 1.0,
+        pub quantal: f64 =>
+            "answers and proposals are noisy choices: a logistic error of scale answer_spread on the US weight"
+            [0.0, 1.0] default 1.0,
     }
 }
 
@@ -416,6 +419,7 @@ impl Default for Mechanisms {
             offers: 1.0,
             leader: 1.0,
             rest: 1.0,
+            quantal: 1.0,
         }
     }
 }
@@ -465,7 +469,17 @@ parameters! {
         //   expected engagement payoff (us_per_engagement_payoff 1.6 in the shipped files);
         // - offer_half_life_days 180: terms on the table go stale in about half a year unless
         //   a round renews them;
-        // - test_rate_per_day 0: no tests of its own unless a scenario declares a rate.
+        // - test_rate_per_day 0: no tests of its own unless a scenario declares a rate;
+        // - answer_spread 0.02: the scale of the logistic error on the US weight when an
+        //   observer answers an overture or weighs a proposal (mechanisms.quantal). A choice
+        //   depends on things the model does not see (a leader's reading of the day, domestic
+        //   rivals), and a strategic-choice model without such an error gives every outcome
+        //   off its deterministic path probability 0, so it cannot be scored (Signorino 1999;
+        //   the quantal response of McKelvey and Palfrey 1995; the answer is an ordered logit
+        //   with the two thresholds as cut-points, McKelvey and Zavoina 1975). The size is
+        //   assumed: the shipped files put the offer and accept thresholds 0.04 to 0.08 apart,
+        //   so at the offer threshold a yes has probability 1/(1 + e^2) to 1/(1 + e^4), 12% to
+        //   2%, and 0.1 below the accept threshold 0.7%.
         pub initiate_margin: f64 =>
             "US weight above accept_talks_above at which it proposes talks itself (mechanisms.initiative; proposing costs more than accepting)"
             [0.0, 1.0] default 0.05,
@@ -484,6 +498,9 @@ parameters! {
         pub test_rate_per_day: f64 =>
             "daily chance of a weapons test at day-0 self-reliance, outside a moratorium (mechanisms.own_moves)"
             [0.0, 1.0] default 0.0,
+        pub answer_spread: f64 =>
+            "scale of the logistic error on the US weight in answers and proposals (mechanisms.quantal)"
+            [0.0, 1.0] default 0.02,
     }
 }
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use sidelines_experiment::run_seed;
 use sidelines_experiment::scoring::{
-    bootstrap_mean, bootstrap_skill, brier, jeffreys, log_score, rps,
+    ReliabilityBin, bootstrap_mean, bootstrap_skill, brier, jeffreys, log_score, reliability, rps,
 };
 use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
 use sidelines_scenario::{ActorKind, Expect, Input, Scenario};
@@ -66,6 +66,10 @@ pub struct EvaluateSpec {
     pub seed: u64,
     /// Bootstrap resamples of each interval (1 to 100,000).
     pub resamples: usize,
+    /// A finished calibration folder: each run of every episode takes its assumptions from
+    /// its posterior (as `replay --posterior`), so the scores are the calibrated model's. Every
+    /// episode must have each calibrated path.
+    pub posterior: Option<PathBuf>,
 }
 
 impl EvaluateSpec {
@@ -90,22 +94,167 @@ pub fn parse_episode(text: &str) -> Result<(String, PathBuf)> {
 pub struct Evaluation {
     pub observations: Vec<Scored>,
     pub report: Report,
+    /// Per episode, the posterior's paths of actors it does not have, integrated out.
+    pub marginalised: Vec<(String, Vec<String>)>,
 }
 
 impl Evaluation {
     pub fn text(&self) -> String {
-        self.report.text()
+        let mut t = self.report.text();
+        for (episode, paths) in &self.marginalised {
+            t.push_str(&format!(
+                "{episode}: the posterior's {} integrated out (no such actor in the episode).\n",
+                paths.join(", ")
+            ));
+        }
+        t
     }
 
     pub fn json(&self) -> serde_json::Value {
-        self.report.json(&self.observations)
+        let mut j = self.report.json(&self.observations, &self.reliability());
+        let m: serde_json::Map<String, serde_json::Value> =
+            self.marginalised.iter().map(|(e, p)| (e.clone(), serde_json::json!(p))).collect();
+        j["posterior_paths_integrated_out"] = serde_json::Value::Object(m);
+        j
     }
 
     /// Every observation's forecasts and scores as CSV.
     pub fn rows_csv(&self) -> Result<Vec<u8>> {
         rows_csv(&self.observations)
     }
+
+    /// Each forecaster's reliability diagram over every observation (`RELIABILITY_BINS`
+    /// bins; see `scoring::reliability`).
+    pub fn reliability(&self) -> Vec<(&'static str, Vec<ReliabilityBin>)> {
+        let forecasts: Vec<[Vec<f64>; 4]> =
+            self.observations.iter().map(Scored::forecasts).collect();
+        FORECASTERS
+            .iter()
+            .enumerate()
+            .map(|(w, who)| {
+                let pairs: Vec<(&[f64], usize)> = forecasts
+                    .iter()
+                    .zip(&self.observations)
+                    .map(|(f, i)| (f[w].as_slice(), i.hit))
+                    .collect();
+                (*who, reliability(&pairs, RELIABILITY_BINS))
+            })
+            .collect()
+    }
+
+    /// reliability.csv: per forecaster and bin, the forecasts in it, their mean and the share
+    /// that happened with its Wilson 95% interval.
+    pub fn reliability_csv(&self) -> Result<Vec<u8>> {
+        let f = sidelines_report::format_number;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(RELIABILITY_HEADER)?;
+        for (who, bins) in self.reliability() {
+            for b in bins {
+                w.write_record([
+                    who.to_string(),
+                    f(b.low),
+                    f(b.high),
+                    b.forecasts.to_string(),
+                    f(b.mean_forecast),
+                    f(b.observed_share),
+                    f(b.ci95_low),
+                    f(b.ci95_high),
+                ])?;
+            }
+        }
+        w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+    }
+
+    /// skill.csv: per episode (and all episodes) and forecaster, the mean Brier and log scores
+    /// with their bootstrap 95% intervals, and the model's Brier skill against the forecaster
+    /// (empty on the model's own row).
+    pub fn skill_csv(&self) -> Result<Vec<u8>> {
+        let f = sidelines_report::format_number;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(SKILL_HEADER)?;
+        for g in &self.report.groups {
+            for (k, who) in FORECASTERS.iter().enumerate() {
+                let (b, l) = (g.brier[k], g.log[k]);
+                let skill = match k {
+                    0 => [String::new(), String::new(), String::new()],
+                    _ => {
+                        let (x, lo, hi) = g.skill[k - 1];
+                        [f(x), f(lo), f(hi)]
+                    }
+                };
+                let mut row = vec![
+                    g.name.clone(),
+                    g.observations.to_string(),
+                    who.to_string(),
+                    f(b.0),
+                    f(b.1),
+                    f(b.2),
+                    f(l.0),
+                    f(l.1),
+                    f(l.2),
+                ];
+                row.extend(skill);
+                w.write_record(&row)?;
+            }
+        }
+        w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+    }
+
+    /// Writes an evaluation folder: manifest.json (kind `evaluate`), scores.csv (every
+    /// observation), skill.csv (the means and skills) and reliability.csv. `sidelines chart`,
+    /// `export xlsx` and `report` then draw, tabulate and describe it like any other folder.
+    pub fn write_folder(&self, dir: &Path, spec: &EvaluateSpec, command: &[String]) -> Result<()> {
+        use sidelines_report::manifest::{Kind, Manifest};
+        std::fs::create_dir_all(dir)
+            .map_err(|e| input(format!("cannot create {}: {e}", dir.display())))?;
+        let write =
+            |name: &str, bytes: &[u8]| sidelines_report::write_atomic(&dir.join(name), bytes);
+        write("scores.csv", &self.rows_csv()?)?;
+        write("skill.csv", &self.skill_csv()?)?;
+        write("reliability.csv", &self.reliability_csv()?)?;
+        let manifest = Manifest {
+            seed: Some(spec.seed),
+            runs: Some(spec.runs),
+            resamples: Some(spec.resamples as u64),
+            episodes: Some(
+                spec.episodes.iter().map(|(s, t)| format!("{s}={}", t.display())).collect(),
+            ),
+            posterior: spec.posterior.as_ref().map(|p| p.display().to_string()),
+            ..Manifest::new(Kind::Evaluate, command)
+        };
+        manifest.write(dir)?;
+        Ok(())
+    }
 }
+
+/// Bins of the reliability diagrams: tenths of probability.
+pub const RELIABILITY_BINS: usize = 10;
+
+const RELIABILITY_HEADER: [&str; 8] = [
+    "forecaster",
+    "bin_low",
+    "bin_high",
+    "forecasts",
+    "mean_forecast",
+    "observed_share",
+    "ci95_low",
+    "ci95_high",
+];
+
+const SKILL_HEADER: [&str; 12] = [
+    "episode",
+    "observations",
+    "forecaster",
+    "brier",
+    "brier_ci95_low",
+    "brier_ci95_high",
+    "log",
+    "log_ci95_low",
+    "log_ci95_high",
+    "model_brier_skill",
+    "model_brier_skill_ci95_low",
+    "model_brier_skill_ci95_high",
+];
 
 /// Scores every episode's observations.
 pub fn evaluate(spec: &EvaluateSpec) -> Result<Evaluation> {
@@ -116,16 +265,26 @@ pub fn evaluate(spec: &EvaluateSpec) -> Result<Evaluation> {
         return Err(input("--resamples takes 1 to 100,000"));
     }
     let mut all: Vec<Scored> = Vec::new();
+    let mut marginalised = Vec::new();
     for (scenario, timeline) in &spec.episodes {
-        all.extend(score_episode(scenario, timeline, spec.runs, spec.seed)?);
+        let (items, dropped) = score_episode(scenario, timeline, spec)?;
+        if let (Some(first), false) = (items.first(), dropped.is_empty()) {
+            marginalised.push((first.episode.clone(), dropped));
+        }
+        all.extend(items);
     }
     base_rates(&mut all);
     let report = Report::new(&all, spec.resamples, spec.seed);
-    Ok(Evaluation { observations: all, report })
+    Ok(Evaluation { observations: all, report, marginalised })
 }
 
 /// Replays one episode and turns each observation into categories and forecasts.
-fn score_episode(scenario: &str, timeline: &Path, runs: u64, seed: u64) -> Result<Vec<Scored>> {
+fn score_episode(
+    scenario: &str,
+    timeline: &Path,
+    spec: &EvaluateSpec,
+) -> Result<(Vec<Scored>, Vec<String>)> {
+    let (runs, seed) = (spec.runs, spec.seed);
     let observed = crate::replay::default_observed(timeline).ok_or_else(|| {
         input(format!(
             "{}: no observations file beside it ({}-observed.csv)",
@@ -149,12 +308,25 @@ fn score_episode(scenario: &str, timeline: &Path, runs: u64, seed: u64) -> Resul
     let mut sim = Simulation::with_capacity(s.clone(), capacity)?;
     let names = sim.outcome_names().to_vec();
     let kinds = sim.outcome_kinds().to_vec();
-    let seeds: Vec<u64> = (0..runs).map(|r| run_seed(seed, 0, r)).collect();
+    // Each run's scenario: the episode's own, or a draw from the posterior.
+    let (scenarios, dropped): (Vec<Arc<Scenario>>, Vec<String>) = match &spec.posterior {
+        Some(dir) => {
+            let n = usize::try_from(runs).map_err(|_| input("--runs is too large"))?;
+            let runs = crate::posterior::posterior_runs(dir, &s, n)
+                .map_err(|e| input(format!("episode {}: {e}", timeline.display())))?;
+            let paths = crate::posterior::read_posterior(dir)?.paths;
+            (runs, crate::posterior::marginalised(&paths, &s))
+        }
+        None => (vec![s.clone(); runs as usize], Vec::new()),
+    };
+    let runs_of: Vec<(Arc<Scenario>, u64)> =
+        scenarios.into_iter().zip(0..runs).map(|(sc, r)| (sc, run_seed(seed, 0, r))).collect();
     let mut outs = vec![RunOutput::default(); capacity];
-    // Per observation: the category of each run, and the day-0 value.
+    // Per observation: the category of each run; the day-0 values of the episode's own
+    // scenario (persistence's forecast).
     let mut counts: Vec<Vec<u64>> = Vec::new();
     let mut items: Vec<Scored> = Vec::new();
-    let mut initial: Vec<Value> = Vec::new();
+
     for o in &s.observed {
         let date = s.date(o.day);
         let base = names.iter().position(|n| *n == o.outcome);
@@ -194,16 +366,22 @@ fn score_episode(scenario: &str, timeline: &Path, runs: u64, seed: u64) -> Resul
     };
     let value_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, false)).collect();
     let flag_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, true)).collect();
-    for block in seeds.chunks(capacity) {
-        sim.run_block(block, Record::default(), &mut outs);
-        if initial.is_empty() {
-            initial = sim.observation_initials(0);
-        }
-        for out in outs.iter().take(block.len()) {
+    let initial: Vec<Value> = {
+        let mut one = vec![RunOutput::default()];
+        sim.run_block(&[run_seed(seed, 0, 0)], Record::default(), &mut one);
+        sim.observation_initials(0)
+    };
+    for block in runs_of.chunks(capacity) {
+        sim.run_mixed(block, Record::default(), &mut outs)
+            .map_err(|e| Error::Machine(format!("episode {}: {e}", timeline.display())))?;
+        for (r, out) in outs.iter().take(block.len()).enumerate() {
+            // A run under the posterior may start elsewhere (its prior is a draw): up and
+            // down compare with its own day 0.
+            let own = sim.observation_initials(r);
             for (k, item) in items.iter().enumerate() {
                 let value = value_cols[k].map_or(&Value::Missing, |c| &out.outcomes[c]);
                 let flag = flag_cols[k].map(|c| matches!(out.outcomes[c], Value::Flag(true)));
-                let c = category(item, &s.observed[k].expect, value, initial.get(k), flag);
+                let c = category(item, &s.observed[k].expect, value, own.get(k), flag);
                 counts[k][c] += 1;
             }
         }
@@ -214,7 +392,7 @@ fn score_episode(scenario: &str, timeline: &Path, runs: u64, seed: u64) -> Resul
         day0[persistent(&s, item, &s.observed[k].expect, initial.get(k))] = runs;
         item.persistence = jeffreys(&day0);
     }
-    Ok(items)
+    Ok((items, dropped))
 }
 
 /// The category a run's value falls in.
@@ -412,7 +590,11 @@ impl Report {
         t
     }
 
-    pub fn json(&self, all: &[Scored]) -> serde_json::Value {
+    pub fn json(
+        &self,
+        all: &[Scored],
+        reliability: &[(&'static str, Vec<ReliabilityBin>)],
+    ) -> serde_json::Value {
         let triple = |x: &(f64, f64, f64)| serde_json::json!({"mean": x.0, "ci95": [x.1, x.2]});
         let groups: Vec<serde_json::Value> = self
             .groups
@@ -459,7 +641,23 @@ impl Report {
                 })
             })
             .collect();
-        serde_json::json!({"groups": groups, "observations": rows})
+        let reliability: serde_json::Map<String, serde_json::Value> = reliability
+            .iter()
+            .map(|(who, bins)| {
+                let bins: Vec<serde_json::Value> = bins
+                    .iter()
+                    .map(|b| {
+                        serde_json::json!({
+                            "bin": [b.low, b.high], "forecasts": b.forecasts,
+                            "mean_forecast": b.mean_forecast, "observed_share": b.observed_share,
+                            "ci95": [b.ci95_low, b.ci95_high],
+                        })
+                    })
+                    .collect();
+                (who.to_string(), serde_json::Value::Array(bins))
+            })
+            .collect();
+        serde_json::json!({"groups": groups, "observations": rows, "reliability": reliability})
     }
 }
 

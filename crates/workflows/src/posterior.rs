@@ -91,25 +91,54 @@ pub fn read_posterior(dir: &Path) -> Result<Posterior> {
     Ok(Posterior { scenario, paths, points })
 }
 
+/// The calibrated paths that belong to an actor `scenario` does not have at all
+/// (`actors.JP.transfer` for an episode without Tokyo): no number of that actor enters its
+/// runs, so applying the posterior there integrates them out exactly (the marginal posterior
+/// of the other paths).
+pub fn marginalised(paths: &[String], scenario: &Scenario) -> Vec<String> {
+    paths.iter().filter(|p| of_absent_actor(p, scenario)).cloned().collect()
+}
+
+fn of_absent_actor(path: &str, scenario: &Scenario) -> bool {
+    path.strip_prefix("actors.")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(code, _)| !scenario.actors.iter().any(|a| a.code == code))
+}
+
+/// The indices of the calibrated paths that apply to `scenario`: every path but those of
+/// actors it does not have (`marginalised`). Any other path it lacks is an error naming it.
+pub fn applicable(
+    paths: &[String],
+    scenario: &Scenario,
+) -> std::result::Result<Vec<usize>, String> {
+    let known: Vec<String> = scenario.parameters().into_iter().map(|(p, _, _)| p).collect();
+    let kept: Vec<usize> =
+        (0..paths.len()).filter(|&i| !of_absent_actor(&paths[i], scenario)).collect();
+    match kept.iter().map(|&i| &paths[i]).find(|p| !known.contains(p)) {
+        Some(missing) => Err(missing.clone()),
+        None => Ok(kept),
+    }
+}
+
 /// Each run's scenario under a calibration's posterior: `runs` draws of its points
 /// (systematic resampling), each the replay scenario with the point's values set. The replay
-/// may be of another scenario than the calibration's, if it has every calibrated path.
+/// may be of another scenario than the calibration's, if it has every calibrated path; paths
+/// of actors it does not have at all are integrated out (`marginalised`).
 pub fn posterior_runs(dir: &Path, replay: &Scenario, runs: usize) -> Result<Vec<Arc<Scenario>>> {
     let post = read_posterior(dir)?;
     // A posterior applies to any scenario that has its parameter paths (another episode's
     // replay, say): what it needs is the paths, not the name it was fitted under.
-    let known: Vec<String> = replay.parameters().into_iter().map(|(p, _, _)| p).collect();
-    if let Some(missing) = post.paths.iter().find(|p| !known.contains(p)) {
-        return Err(input(format!(
+    let kept = applicable(&post.paths, replay).map_err(|missing| {
+        input(format!(
             "--posterior {}: the calibration (of `{}`) sets `{missing}`, which `{}` does not have",
             dir.display(),
             post.scenario,
             replay.name
-        )));
-    }
+        ))
+    })?;
     let mut points: Vec<Arc<Scenario>> = Vec::with_capacity(post.points.len());
     for (values, _) in &post.points {
-        let sets = post.paths.iter().map(String::as_str).zip(values.iter().copied());
+        let sets = kept.iter().map(|&i| (post.paths[i].as_str(), values[i]));
         let s = replay.with_values(sets).map_err(|e| {
             input(format!("--posterior {}: a point does not validate: {e}", dir.display()))
         })?;
@@ -139,6 +168,26 @@ pub fn resample(points: &[(Vec<f64>, f64)], n: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A path of an actor the scenario lacks is integrated out; a path of one it has, but
+    /// that it does not have, is an error naming the path.
+    #[test]
+    fn paths_of_absent_actors_are_integrated_out_and_others_must_exist() {
+        let s =
+            sidelines_scenario::load_embedded("ukraine-watch").expect("embedded").expect("valid");
+        let paths = |p: &[&str]| p.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let got = applicable(
+            &paths(&["actors.ZZ.transfer", "beliefs.statement_weight", "actors.KP.transfer"]),
+            &s,
+        );
+        assert_eq!(got, Ok(vec![1, 2]));
+        assert_eq!(
+            marginalised(&paths(&["actors.ZZ.transfer", "actors.KP.transfer"]), &s),
+            ["actors.ZZ.transfer"]
+        );
+        let bad = applicable(&paths(&["actors.KP.no_such_number", "actors.ZZ.transfer"]), &s);
+        assert_eq!(bad, Err(String::from("actors.KP.no_such_number")));
+    }
 
     #[test]
     fn systematic_resampling_draws_in_proportion_to_weight() {

@@ -55,7 +55,17 @@ pub fn replay(spec: &ReplaySpec, hooks: Hooks<'_>) -> Result<Replayed> {
             }
             let runs = usize::try_from(spec.runs)
                 .map_err(|_| input("--runs is too large for --posterior"))?;
-            Some(Arc::new(crate::posterior::posterior_runs(dir, &replay.scenario, runs)?))
+            let per_run = crate::posterior::posterior_runs(dir, &replay.scenario, runs)?;
+            let paths = crate::posterior::read_posterior(dir)?.paths;
+            let dropped = crate::posterior::marginalised(&paths, &replay.scenario);
+            if !dropped.is_empty() {
+                hooks.progress.note(&format!(
+                    "the posterior's {} integrated out: `{}` has no such actor",
+                    dropped.join(", "),
+                    replay.scenario.name
+                ));
+            }
+            Some(Arc::new(per_run))
         }
     };
     let mut scenario = replay.scenario.clone();

@@ -511,16 +511,20 @@ def evaluate(
     runs: int = 1_000,
     seed: int = 1,
     resamples: int = 2_000,
+    posterior: Union[str, os.PathLike, None] = None,
 ) -> Evaluation:
     """Scores every episode's observations as forecasts with proper scoring rules.
 
     ``episodes`` maps a scenario (name or file) to its timeline, whose observations file sits
     beside it (``-observed.csv``); None: the six shipped episodes (paths relative to the
-    repository's folder). Same as ``sidelines evaluate``.
+    repository's folder). ``posterior``: a finished calibration folder whose posterior every
+    run's assumptions are drawn from (the calibrated model is scored). Same as
+    ``sidelines evaluate``.
     """
     seed = _check_seed(seed)
     pairs = None if episodes is None else [(os.fspath(k), os.fspath(v)) for k, v in episodes.items()]
-    text, table = _sidelines._evaluate(pairs, int(runs), seed, int(resamples))
+    post = None if posterior is None else os.fspath(posterior)
+    text, table = _sidelines._evaluate(pairs, int(runs), seed, int(resamples), post)
     return Evaluation(json.loads(text), _frame(table))
 
 
