@@ -14,8 +14,12 @@ use crate::say;
   sidelines evaluate --episode my.toml=my-record.csv      (observations in my-record-observed.csv)
   sidelines evaluate --runs 2000 --json > scores.json
   sidelines evaluate --out outputs/evaluate                scores, skill, reliability diagram, workbook, report
-  sidelines evaluate --episode agreed-framework-1994=configs/timelines/agreed-framework-1994.csv \
-      --posterior outputs/calibrate-2025/latest          the calibrated model, scored on another episode")]
+  sidelines evaluate --posterior outputs/calibrate-2025/latest \
+      --episode configs/scenarios/six-party-2005.toml=configs/timelines/six-party-2005.csv
+                                                          the calibrated model, scored on another episode
+  sidelines evaluate --cv configs/calibration/episodes.toml   leave one episode out: calibration scored out of sample
+  sidelines evaluate --cv configs/calibration/2025.toml --leave observations
+                                                          leave one observation of 2025 out at a time")]
 pub struct Args {
     /// An episode as SCENARIO=TIMELINE (its observations beside the timeline as
     /// TIMELINE-observed.csv); repeat it [default: the six episodes shipped under configs/, run
@@ -46,9 +50,27 @@ pub struct Args {
     /// Write into --out even if it already holds results.
     #[arg(long)]
     pub force: bool,
+    /// Cross-validate a calibration file of several episodes: leave each episode out in turn,
+    /// calibrate on the others (OUT/cv/EPISODE/), and score the one left out with the model as
+    /// shipped and as calibrated on the others [--out default: outputs/cv-<name>/<time>/].
+    #[arg(long, value_name = "CALIBRATION", conflicts_with_all = ["episodes", "posterior"])]
+    pub cv: Option<PathBuf>,
+    /// What each fold of --cv leaves out: an episode (calibrate on the others), or an
+    /// observation (calibrate on the rest of its record; one calibration per observation).
+    #[arg(long, value_enum, default_value_t = Leave::Episodes, requires = "cv")]
+    pub leave: Leave,
+    /// Worker threads of --cv's calibrations [default: all cores]; results do not depend on it.
+    #[arg(long, requires = "cv")]
+    pub threads: Option<u64>,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if let Some(file) = &args.cv {
+        return cross_validate(&args, file);
+    }
     let episodes = if args.episodes.is_empty() {
         EvaluateSpec::shipped()
     } else {
@@ -78,5 +100,53 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         say(&evaluation.text())?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Leave {
+    Episodes,
+    Observations,
+}
+
+/// `evaluate --cv`: leave one episode or observation out, with a folder of its folds and scores.
+fn cross_validate(args: &Args, file: &std::path::Path) -> Result<ExitCode> {
+    use sidelines_workflows::cv::{CvSpec, cross_validate};
+    let out = match &args.out {
+        Some(o) => o.clone(),
+        None => {
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+            sidelines_workflows::inputs::fresh_dir(&format!("cv-{}", stem.unwrap_or_default()))?
+        }
+    };
+    sidelines_workflows::inputs::out_parent_exists(&out)?;
+    let spec = CvSpec {
+        calibration: file.to_path_buf(),
+        out: out.clone(),
+        runs: args.runs,
+        seed: args.seed,
+        resamples: args.resamples,
+        threads: args.threads,
+        force: args.force,
+        leave: match args.leave {
+            Leave::Episodes => sidelines_workflows::cv::LeaveOut::Episodes,
+            Leave::Observations => sidelines_workflows::cv::LeaveOut::Observations,
+        },
+    };
+    let done = match crate::batch::interruptible(args.quiet, |hooks| cross_validate(&spec, hooks))?
+    {
+        Ok(done) => done,
+        Err(code) => return Ok(code),
+    };
+    done.write_folder(&spec, &crate::command_line())?;
+    sidelines_report::charts::write_charts(&out)?;
+    crate::export_xlsx(&out)?;
+    sidelines_report::html::write_report(&out)?;
+    if args.json {
+        say(&format!("{}\n", serde_json::to_string_pretty(&done.json())?))?;
+    } else {
+        say(&done.text())?;
+    }
+    crate::status(&format!("wrote {}\n", out.display()));
     Ok(ExitCode::SUCCESS)
 }

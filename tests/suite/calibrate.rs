@@ -286,3 +286,263 @@ fn calibration_in_waves_of_shards_equals_the_unsplit_one() {
         assert!(!Path::new(&out).join("wave").exists(), "taken-in waves are removed");
     }
 }
+
+const JOINT: &str = r#"
+name = "joint"
+description = "two episodes fitted together, for tests"
+seed = 3
+particles = 24
+replicates = 2
+tolerances = [22, 17]
+[[episodes]]
+scenario = "ukraine-watch"
+timeline = "ROOT/configs/timelines/2025.csv"
+[[episodes]]
+scenario = "ROOT/configs/scenarios/agreed-framework-1994.toml"
+timeline = "ROOT/configs/timelines/agreed-framework-1994.csv"
+[[parameters]]
+path = "beliefs.statement_weight"
+range = [0.1, 0.9]
+[[parameters]]
+group = "deal-seeker-reading"
+paths = ["events.*.likelihood.deal_seeker"]
+range = [-1.5, 1.5]
+[[parameters]]
+path = "actors.KP.prior.hard_bargainer"
+episode = "agreed-framework-1994"
+range = [0.1, 0.8]
+"#;
+
+/// A joint calibration fits two episodes at once: a proposal's distance counts the misses of
+/// both records (13 + 16 observations); a shared number, a group and one episode's own number
+/// are the posterior's columns; the same bytes on 1 and 2 threads; and the posterior applies
+/// the episode's own number only to its episode (integrated out of another).
+#[test]
+fn a_joint_calibration_fits_episodes_together_and_its_posterior_travels() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let file = tmp.path().join("joint.toml");
+    std::fs::write(&file, JOINT.replace("ROOT", root)).expect("write");
+    let f = file.to_str().expect("utf8");
+    let d = |x: &str| tmp.path().join(x).display().to_string();
+    ok(&["calibrate", f, "--out", &d("one"), "--threads", "1", "--quiet"]);
+    ok(&["calibrate", f, "--out", &d("two"), "--threads", "2", "--quiet"]);
+    let read = |dir: &str, name: &str| std::fs::read(Path::new(dir).join(name)).expect(name);
+    for name in ["particles.csv", "posterior.csv", "observations.csv", "generations.csv"] {
+        assert_eq!(read(&d("one"), name), read(&d("two"), name), "{name} depends on threads");
+    }
+    let particles = String::from_utf8(read(&d("one"), "particles.csv")).expect("utf8");
+    let header = particles.lines().next().expect("header");
+    for column in [
+        "beliefs.statement_weight",
+        "group:deal-seeker-reading",
+        "agreed-framework-1994:actors.KP.prior.hard_bargainer",
+    ] {
+        assert!(header.split(',').any(|c| c == column), "{column} not in {header}");
+    }
+    let observations = String::from_utf8(read(&d("one"), "observations.csv")).expect("utf8");
+    let episodes: Vec<&str> =
+        observations.lines().skip(1).map(|l| l.split(',').next().unwrap_or("")).collect();
+    assert_eq!(episodes.iter().filter(|e| **e == "ukraine-watch").count(), 13);
+    assert_eq!(episodes.iter().filter(|e| **e == "agreed-framework-1994").count(), 16);
+    // The posterior on an episode: its own number applies; on another it is integrated out.
+    let evaluate = |scenario: &str, timeline: &str| {
+        let episode = format!("{root}/{scenario}={root}/{timeline}");
+        let out = sidelines(&[
+            "evaluate",
+            "--episode",
+            &episode,
+            "--runs",
+            "20",
+            "--resamples",
+            "50",
+            "--posterior",
+            &d("one"),
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let own = evaluate(
+        "configs/scenarios/agreed-framework-1994.toml",
+        "configs/timelines/agreed-framework-1994.csv",
+    );
+    assert_eq!(own["posterior_paths_integrated_out"], serde_json::json!({}));
+    let other = evaluate("configs/scenarios/libya-2003.toml", "configs/timelines/libya-2003.csv");
+    assert_eq!(
+        other["posterior_paths_integrated_out"]["libya-2003"],
+        serde_json::json!(["agreed-framework-1994:actors.KP.prior.hard_bargainer"])
+    );
+    // The claims under the joint posterior: its likelihood group set as the numbers it shifts.
+    let claims = d("claims");
+    ok(&["claims", "--posterior", &d("one"), "--points", "4", "--runs", "40", "--out", &claims]);
+    let table = std::fs::read_to_string(Path::new(&claims).join("claims.csv")).expect("claims");
+    assert_eq!(table.lines().filter(|l| l.contains(",posterior,")).count(), 9, "{table}");
+}
+
+/// A joint calibration file's problems are reported at their place, all at once.
+#[test]
+fn a_bad_joint_calibration_is_refused_at_its_place() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let good = JOINT.replace("ROOT", env!("CARGO_MANIFEST_DIR"));
+    let cases = [
+        (
+            r#"episode = "agreed-framework-1994""#,
+            r#"episode = "agreed""#,
+            "parameters[2].episode: no episode is named `agreed`",
+        ),
+        (
+            r#"paths = ["events.*.likelihood.deal_seeker"]"#,
+            r#"paths = ["actors.*.transfer", "events.*.likelihood.nobody"]"#,
+            "matches no number of any episode",
+        ),
+        (
+            r#"paths = ["events.*.likelihood.deal_seeker"]"#,
+            r#"paths = ["alignment.temperature"]"#,
+            "which is not a probability in [0, 1]",
+        ),
+        ("seed = 3", "seed = 3\nscenario = \"ukraine-watch\"", "or [[episodes]], not both"),
+        (
+            "[[parameters]]\npath = \"beliefs.statement_weight\"",
+            "[[parameters]]\ngroup = \"x\"\npath = \"beliefs.statement_weight\"",
+            "give a `path`, or a `group` with its `paths`",
+        ),
+    ];
+    for (from, to, want) in cases {
+        assert!(good.contains(from), "{from}");
+        let bad = tmp.path().join("bad.toml");
+        std::fs::write(&bad, good.replace(from, to)).expect("write");
+        let out_dir = tmp.path().join("never");
+        let out = sidelines(&[
+            "calibrate",
+            bad.to_str().expect("utf8"),
+            "--out",
+            out_dir.to_str().expect("utf8"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{to}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("bad.toml:") && err.contains(want), "{to}: {err}");
+        assert!(!out_dir.exists(), "{to}: a refused calibration writes nothing");
+    }
+}
+
+/// `evaluate --cv` leaves each episode out in turn: each fold is a calibration file of the
+/// other episodes (without the left-out episode's own numbers) that `calibrate` re-runs to the
+/// fold's bytes; the shipped model's held-out scores are `evaluate`'s (same seeds); a
+/// calibration of one episode cannot be cross-validated this way.
+#[test]
+fn leaving_one_episode_out_calibrates_on_the_others_and_scores_the_one_left_out() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let file = tmp.path().join("joint.toml");
+    std::fs::write(&file, JOINT.replace("ROOT", root)).expect("write");
+    let out = tmp.path().join("cv");
+    let o = sidelines(&[
+        "evaluate",
+        "--cv",
+        file.to_str().expect("utf8"),
+        "--out",
+        out.to_str().expect("utf8"),
+        "--runs",
+        "40",
+        "--resamples",
+        "100",
+        "--json",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rows = v["leave_one_episode_out"].as_array().expect("rows");
+    let obs: Vec<u64> = rows.iter().map(|r| r["observations"].as_u64().expect("n")).collect();
+    assert_eq!(obs, [13, 16, 29]);
+    // The fold without 2025: only 1994, whose own number stays; the fold without 1994 drops it.
+    let fold = |e: &str| std::fs::read_to_string(out.join("cv").join(e).join("calibration.toml"));
+    let without_2025 = fold("ukraine-watch").expect("fold");
+    assert!(
+        !without_2025.contains("2025.csv") && without_2025.contains("agreed-framework-1994.csv")
+    );
+    assert!(without_2025.contains(r#"episode = "agreed-framework-1994""#), "{without_2025}");
+    let without_1994 = fold("agreed-framework-1994").expect("fold");
+    assert!(!without_1994.contains("episode = "), "{without_1994}");
+    // A fold's file re-runs to its posterior's bytes.
+    let again = tmp.path().join("again");
+    let fold_file = out.join("cv/ukraine-watch/calibration.toml");
+    ok(&[
+        "calibrate",
+        fold_file.to_str().expect("utf8"),
+        "--out",
+        again.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    let particles = |d: &Path| std::fs::read(d.join("particles.csv")).expect("particles");
+    assert_eq!(particles(&again), particles(&out.join("cv/ukraine-watch/posterior")));
+    // The shipped model's held-out scores are evaluate's, run for run.
+    let episode = format!("ukraine-watch={root}/configs/timelines/2025.csv");
+    let e = sidelines(&[
+        "evaluate",
+        "--episode",
+        &episode,
+        "--runs",
+        "40",
+        "--resamples",
+        "100",
+        "--json",
+    ]);
+    let e: serde_json::Value = serde_json::from_slice(&e.stdout).expect("json");
+    assert_eq!(rows[0]["brier_shipped"]["mean"], e["groups"][0]["brier"]["model"]["mean"]);
+    for f in ["cv.csv", "scores.csv", "skill.csv", "reliability.csv", "report.html", "results.xlsx"]
+    {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    // One episode: nothing to leave out.
+    let single = write_small(tmp.path());
+    let o = sidelines(&[
+        "evaluate",
+        "--cv",
+        &single,
+        "--out",
+        tmp.path().join("no").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("at least two"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `evaluate --cv --leave observations` calibrates once per observation on the rest of the
+/// record (a fold's observations file lacks exactly that row) and scores the one left out.
+#[test]
+fn leaving_one_observation_out_scores_each_observation_unseen() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write_small(tmp.path());
+    let out = tmp.path().join("loo");
+    let o = sidelines(&[
+        "evaluate",
+        "--cv",
+        &file,
+        "--leave",
+        "observations",
+        "--out",
+        out.to_str().expect("utf8"),
+        "--runs",
+        "30",
+        "--resamples",
+        "100",
+        "--json",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rows = v["leave_one_observation_out"].as_array().expect("rows");
+    let obs: Vec<u64> = rows.iter().map(|r| r["observations"].as_u64().expect("n")).collect();
+    assert_eq!(obs, [13, 13], "one episode of 13 observations, and all");
+    let count = |p: &Path| csv::Reader::from_path(p).expect("csv").records().count();
+    let record = count(Path::new(&TIMELINE_2025.replace(".csv", "-observed.csv")));
+    for j in 1..=13 {
+        let fold = out.join("cv").join(format!("ukraine-watch-{j:02}"));
+        assert_eq!(count(&fold.join("observed.csv")), record - 1, "fold {j} drops one row");
+        assert!(fold.join("posterior/particles.csv").is_file(), "fold {j} calibrated");
+    }
+}

@@ -6,13 +6,20 @@ use std::path::Path;
 
 use crate::cli::sidelines;
 
+/// Per row of claims.csv: (claim, holds, reversed, unclear), read by column name; every row
+/// carries the claim's words.
 fn verdicts(dir: &Path) -> Vec<(String, u64, u64, u64)> {
     let mut r = csv::Reader::from_path(dir.join("claims.csv")).expect("claims.csv");
+    let header = r.headers().expect("header").clone();
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (claim, wording, holds, reversed, unclear) =
+        (at("claim"), at("wording"), at("holds"), at("reversed"), at("unclear"));
     r.records()
         .map(|x| {
             let x = x.expect("row");
+            assert!(x[wording].len() > 10, "claim {} has no words: {:?}", &x[claim], &x[wording]);
             let n = |k: usize| x[k].parse::<u64>().expect("count");
-            (x[0].to_string(), n(5), n(9), n(10))
+            (x[claim].to_string(), n(holds), n(reversed), n(unclear))
         })
         .collect()
 }

@@ -466,11 +466,15 @@ where
         bars.bars.iter().map(|b| b.3.max(b.1)).filter(|v| v.is_finite()).fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 1.1 } else { 1.0 };
     let labels: Vec<String> = bars.bars.iter().map(|b| b.0.clone()).collect();
+    // Room for the longest label at about 7.5 pixels a character (14-pixel DejaVu Sans), at
+    // most half the width.
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    let label_area = (longest * 7.5 + 16.0).clamp(120.0, f64::from(WIDTH) / 2.0) as u32;
     let mut chart = ChartBuilder::on(area)
         .caption(&bars.title, ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(40)
-        .y_label_area_size(260)
+        .y_label_area_size(label_area)
         // A segmented range a..b has a segment for every value up to b inclusive; a single
         // bar gets an empty segment above it rather than a degenerate axis.
         .build_cartesian_2d(0.0..top, (0..n.max(2) - 1).into_segmented())?;
@@ -1480,7 +1484,11 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
             .iter()
             .rev()
             .map(|r| {
-                let label = format!("claim {} ({})", r["claim"], r["assumptions"]);
+                // The claim's few words where the table has them (older folders do not).
+                let label = match r.get("wording") {
+                    Some(w) => format!("{}: {w} ({})", r["claim"], r["assumptions"]),
+                    None => format!("claim {} ({})", r["claim"], r["assumptions"]),
+                };
                 (label, num(r, "share"), num(r, "ci95_low"), num(r, "ci95_high"))
             })
             .collect();

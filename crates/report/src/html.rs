@@ -176,7 +176,8 @@ pub fn write_report(dir: &Path) -> Result<()> {
         .iter()
         .map(|r| {
             serde_json::json!({
-                "claim": r["claim"], "when": r["when"], "then": r["then"],
+                "claim": r["claim"], "wording": r.get("wording").cloned().unwrap_or_default(),
+                "when": r["when"], "then": r["then"],
                 "assumptions": r["assumptions"], "holds": r["holds"], "points": r["points"],
                 "share": fmt3(&r["share"]), "low": fmt3(&r["ci95_low"]), "high": fmt3(&r["ci95_high"]),
                 "reversed": r["reversed"], "unclear": r["unclear"],
@@ -193,7 +194,8 @@ pub fn write_report(dir: &Path) -> Result<()> {
             })
         })
         .collect();
-    let evaluation = evaluation_table(&manifest, &rows(&dir.join("skill.csv")));
+    let evaluation =
+        evaluation_table(&manifest, &rows(&dir.join("skill.csv")), &rows(&dir.join("cv.csv")));
     let charts = inline_charts(dir, &headline)?;
     let context = serde_json::json!({
         "title": title,
@@ -229,6 +231,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
 fn evaluation_table(
     manifest: &Manifest,
     skill: &[BTreeMap<String, String>],
+    cv: &[BTreeMap<String, String>],
 ) -> Option<serde_json::Value> {
     if manifest.kind != Kind::Evaluate {
         return None;
@@ -282,10 +285,32 @@ fn evaluation_table(
             stem.unwrap_or_else(|| scenario.to_string())
         })
         .collect();
+    let interval = |r: &BTreeMap<String, String>, key: &str| {
+        format!(
+            "{} [{}, {}]",
+            fmt3(&r[key]),
+            fmt3(&r[&format!("{key}_ci95_low")]),
+            fmt3(&r[&format!("{key}_ci95_high")])
+        )
+    };
+    let cv: Vec<serde_json::Value> = cv
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "episode": r["episode"], "observations": r["observations"],
+                "shipped": interval(r, "brier_shipped"),
+                "calibrated": interval(r, "brier_calibrated"),
+                "difference": interval(r, "brier_difference"),
+                "skill": fmt3(&r["calibration_brier_skill"]),
+            })
+        })
+        .collect();
     Some(serde_json::json!({
         "episodes": episodes.join(", "),
         "posterior": manifest.posterior,
+        "calibration": manifest.calibration,
         "rows": rows,
+        "cv": cv,
     }))
 }
 

@@ -82,13 +82,46 @@ pub struct Parameter {
     pub label: Option<String>,
     pub low: f64,
     pub high: f64,
+    /// A calibrated number of one episode only: its name (`path` then starts `EPISODE:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episode: Option<String>,
+    /// A calibrated group: the patterns of the numbers whose log-odds it shifts (`path` is
+    /// `group:NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Vec<String>>,
 }
 
 impl From<&sidelines_scenario::sweep::SweepParameter> for Parameter {
     /// A swept or calibrated parameter as the manifest records it (sweep and calibration files
     /// declare their parameters alike).
     fn from(p: &sidelines_scenario::sweep::SweepParameter) -> Parameter {
-        Parameter { path: p.path.clone(), label: p.label.clone(), low: p.low, high: p.high }
+        Parameter {
+            path: p.path.clone(),
+            label: p.label.clone(),
+            low: p.low,
+            high: p.high,
+            episode: None,
+            group: None,
+        }
+    }
+}
+
+impl Parameter {
+    /// What a calibrated number sets, as the calibration file declared it.
+    pub fn target(&self) -> sidelines_scenario::calibration::Target {
+        use sidelines_scenario::calibration::{Set, Target};
+        let own = match &self.episode {
+            Some(e) => self.path.strip_prefix(&format!("{e}:")).unwrap_or(&self.path),
+            None => &self.path,
+        };
+        let set = match &self.group {
+            Some(patterns) => Set::Group {
+                name: own.strip_prefix("group:").unwrap_or(own).to_string(),
+                patterns: patterns.clone(),
+            },
+            None => Set::Path(own.to_string()),
+        };
+        Target { set, episode: self.episode.clone() }
     }
 }
 

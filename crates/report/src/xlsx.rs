@@ -20,7 +20,7 @@ use crate::error::{At, Error, Result};
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
 
 /// Tables in sheet order: (CSV file, sheet name, what it holds).
-const TABLES: [(&str, &str, &str); 11] = [
+const TABLES: [(&str, &str, &str); 12] = [
     (
         "summary.csv",
         "summary",
@@ -61,6 +61,12 @@ const TABLES: [(&str, &str, &str); 11] = [
         "scores",
         "per observation: each forecaster's probability of what happened and its Brier, log \
          and ranked probability scores",
+    ),
+    (
+        "cv.csv",
+        "cross_validation",
+        "leave one episode out: per episode and over all, the Brier and log scores of the model \
+         as shipped and as calibrated on the other episodes, and the calibration's Brier skill",
     ),
     (
         "reliability.csv",

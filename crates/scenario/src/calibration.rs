@@ -15,13 +15,33 @@
 //! range = [0.0, 1.0]       # the prior: uniform on the range
 //! ```
 //!
+//!
+//! A joint calibration fits several episodes at once: `[[episodes]]` (each a `scenario`, a
+//! `timeline`, an optional `observed` and an optional `name`, by default the scenario's)
+//! replace the top-level `scenario`, `timeline` and `observed`, and a proposal's distance is
+//! the observations it misses across all of them. A parameter is shared by every episode (how
+//! observers read Washington: statement weight, transfer, the likelihoods) unless it names
+//! its `episode` (its observer's day-0 state). A shared parameter of an actor an episode does
+//! not have is simply not set there. A group moves many numbers with one:
+//!
+//! ```toml
+//! [[parameters]]
+//! group = "deal-seeker-reading"      # a name of its own (letters, digits, `-`, `_`)
+//! paths = ["events.*.likelihood.deal_seeker"]   # `*` matches one segment
+//! range = [-1.5, 1.5]                # a common shift of the log-odds of every number matched
+//! ```
+//!
+//! so a fit of 174 likelihoods is a fit of a few groups. Each matched number must lie in
+//! [0, 1] (a probability); it becomes `logistic(logit(x) + shift)`.
+//!
 //! Validated like sweeps: every problem with file, line, column and field.
 
 use serde::Deserialize;
 
-use crate::error::Error;
-use crate::sweep::{Study, SweepParameter, check_parameter, read_study};
-use crate::{Resolver, Scenario};
+use crate::error::{Diagnostic, Error};
+use crate::params::{self, Domain};
+use crate::sweep::{Study, SweepParameter, read_study, simplex_of};
+use crate::{Resolver, Scenario, load};
 
 /// Limits that keep a calibration's size inside what a machine can hold and run.
 pub const MAX_PARTICLES: u64 = 100_000;
@@ -33,9 +53,10 @@ pub const MAX_GENERATIONS: usize = 50;
 struct RawCalibration {
     name: String,
     description: String,
-    scenario: String,
-    timeline: String,
+    scenario: Option<String>,
+    timeline: Option<String>,
     observed: Option<String>,
+    episodes: Option<Vec<RawEpisode>>,
     seed: u64,
     particles: u64,
     replicates: u64,
@@ -46,11 +67,131 @@ struct RawCalibration {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawEpisode {
+    name: Option<String>,
+    scenario: String,
+    timeline: String,
+    observed: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawParameter {
-    path: String,
+    path: Option<String>,
+    /// A group's name; its numbers are `paths`.
+    group: Option<String>,
+    paths: Option<Vec<String>>,
+    /// The one episode whose scenario it sets (default: every episode).
+    episode: Option<String>,
     /// How charts and reports name it (default: the path in words).
     label: Option<String>,
     range: [f64; 2],
+}
+
+/// The widest shift of a group's log-odds: e^10 is a likelihood ratio of 22,000.
+pub const MAX_GROUP_SHIFT: f64 = 10.0;
+
+/// One episode of a calibration: its scenario, and its record as written (relative to the
+/// calibration file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Episode {
+    /// The name its episode-scoped parameters use (the scenario's name by default).
+    pub name: String,
+    /// The scenario as written (an embedded name or a path relative to the file).
+    pub scenario_ref: String,
+    pub scenario: Scenario,
+    pub timeline: String,
+    pub observed: Option<String>,
+}
+
+/// What a calibrated number sets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Set {
+    /// One parameter path.
+    Path(String),
+    /// Every parameter matching one of the patterns (`*` is one segment), shifted on the
+    /// log-odds scale by the value.
+    Group { name: String, patterns: Vec<String> },
+}
+
+/// A calibrated number: what it sets, and in which episode (None: every episode).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub set: Set,
+    pub episode: Option<String>,
+}
+
+impl Target {
+    /// Its name as a column of particles.csv and posterior.csv: the path, or `group:NAME`,
+    /// with `EPISODE:` before it when it belongs to one episode.
+    pub fn column(&self) -> String {
+        let base = match &self.set {
+            Set::Path(p) => p.clone(),
+            Set::Group { name, .. } => format!("group:{name}"),
+        };
+        match &self.episode {
+            Some(e) => format!("{e}:{base}"),
+            None => base,
+        }
+    }
+
+    /// The settings this number makes in `scenario` (the episode named `episode`) at `value`:
+    /// `Ok(settings)`, empty where it does not apply there (another episode's, an actor the
+    /// scenario does not have, a group matching nothing); `Err(path)` for a path of an actor
+    /// the scenario has but a number it does not.
+    pub fn settings(
+        &self,
+        value: f64,
+        episode: &str,
+        scenario: &Scenario,
+    ) -> Result<Vec<(String, f64)>, String> {
+        if self.episode.as_deref().is_some_and(|e| e != episode) {
+            return Ok(Vec::new());
+        }
+        match &self.set {
+            Set::Path(p) if of_absent_actor(p, scenario) => Ok(Vec::new()),
+            Set::Path(p) => match params::get(&scenario.document, p) {
+                Some(_) => Ok(vec![(p.clone(), value)]),
+                None => Err(p.clone()),
+            },
+            Set::Group { patterns, .. } => Ok(scenario
+                .parameters()
+                .into_iter()
+                .filter(|(path, _, _)| patterns.iter().any(|q| matches(q, path)))
+                .map(|(path, base, _)| {
+                    // Held inside the number's declared range (a likelihood's floor is 1e-6).
+                    let shifted = logistic(logit(base) + value);
+                    let shifted =
+                        params::domain(&path).map_or(shifted, |d| shifted.clamp(d.min, d.max));
+                    (path, shifted)
+                })
+                .collect()),
+        }
+    }
+}
+
+/// Whether `path` is of an actor `scenario` does not have at all (`actors.JP.transfer` in an
+/// episode without Tokyo): no number of it enters the scenario's runs.
+pub fn of_absent_actor(path: &str, scenario: &Scenario) -> bool {
+    path.strip_prefix("actors.")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(code, _)| !scenario.actors.iter().any(|a| a.code == code))
+}
+
+/// `pattern` against `path`, segment by segment; `*` matches any one segment.
+pub fn matches(pattern: &str, path: &str) -> bool {
+    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('.').collect(), path.split('.').collect());
+    p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| *a == "*" || a == b)
+}
+
+/// Log-odds, with 0 and 1 held just inside so that a shift keeps them finite.
+fn logit(x: f64) -> f64 {
+    let x = x.clamp(1e-12, 1.0 - 1e-12);
+    (x / (1.0 - x)).ln()
+}
+
+fn logistic(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
 }
 
 /// A validated calibration file.
@@ -58,33 +199,40 @@ struct RawParameter {
 pub struct Calibration {
     pub name: String,
     pub description: String,
-    /// The scenario as written (an embedded name or a path relative to the file).
-    pub scenario_ref: String,
-    /// The scenario, loaded (parameters are checked against it).
-    pub scenario: Scenario,
-    /// The timeline and observations as written, relative to the calibration file.
-    pub timeline: String,
-    pub observed: Option<String>,
+    /// Its episodes: one for a file with a top-level `scenario` and `timeline`.
+    pub episodes: Vec<Episode>,
     pub seed: u64,
     pub particles: u64,
     pub replicates: u64,
     pub tolerances: Vec<u32>,
     pub max_proposals_per_particle: u64,
-    /// The prior: uniform on each range.
+    /// The prior: uniform on each range. A parameter's `path` is its column
+    /// (`Target::column`); what it sets is `targets`, in the same order.
     pub parameters: Vec<SweepParameter>,
+    pub targets: Vec<Target>,
     /// The file as written (for the manifest).
     pub source: toml::Table,
 }
 
-/// Loads and validates a calibration file; `resolve` finds its scenario.
+/// Loads and validates a calibration file; `resolve` finds its scenarios.
 pub fn load_calibration(
     file: &str,
     bytes: &[u8],
     resolve: Resolver<'_>,
 ) -> Result<Calibration, Error> {
-    let study = read_study(file, bytes, resolve, |r: &RawCalibration| (&r.scenario, &r.name))?;
+    // The study's scenario is the first episode's; without any, a placeholder lets the file be
+    // read so that the missing fields are reported with the rest.
+    let study = read_study(file, bytes, resolve, |r: &RawCalibration| {
+        let sc = r
+            .scenario
+            .as_deref()
+            .or_else(|| r.episodes.as_ref().and_then(|e| e.first()).map(|e| e.scenario.as_str()))
+            .unwrap_or("ukraine-watch");
+        (sc, &r.name)
+    })?;
     let Study { raw, table, map, scenario, mut problems } = study;
     let fail = |path: &str, msg: String| map.diagnostic(path, msg);
+    let episodes = read_episodes(file, &raw, scenario, resolve, &fail, &mut problems);
     if !(2..=MAX_PARTICLES).contains(&raw.particles) {
         problems.push(fail("particles", format!("must be 2 to {MAX_PARTICLES}")));
     }
@@ -109,23 +257,64 @@ pub fn load_calibration(
         problems.push(fail("parameters", "needs at least one [[parameters]] entry".into()));
     }
     let mut parameters = Vec::new();
-    let mut simplexes: Vec<&str> = Vec::new();
+    let mut targets = Vec::new();
+    // Per scope (None: shared), the paths and simplexes already calibrated.
+    let mut seen: Vec<(Option<String>, String)> = Vec::new();
     for (i, p) in raw.parameters.iter().enumerate() {
         let here = format!("parameters[{i}]");
-        let earlier: Vec<&str> = raw.parameters[..i].iter().map(|q| q.path.as_str()).collect();
-        let Some(domain) = check_parameter(
-            &here,
-            &p.path,
-            &earlier,
-            &mut simplexes,
-            &scenario,
-            ("listed", "calibrated"),
-            &fail,
-            &mut problems,
-        ) else {
-            continue;
+        let scope: Option<&Episode> = match &p.episode {
+            None => None,
+            Some(e) => match episodes.iter().find(|x| x.name == *e) {
+                Some(x) => Some(x),
+                None => {
+                    let names: Vec<&str> = episodes.iter().map(|x| x.name.as_str()).collect();
+                    problems.push(fail(
+                        &format!("{here}.episode"),
+                        format!("no episode is named `{e}` (the episodes: {})", names.join(", ")),
+                    ));
+                    continue;
+                }
+            },
         };
+        let in_scope: Vec<&Episode> = scope.map_or_else(|| episodes.iter().collect(), |e| vec![e]);
         let [low, high] = p.range;
+        let (set, domain) = match (&p.path, &p.group, &p.paths) {
+            (Some(path), None, None) => {
+                let Some(domain) = check_path(
+                    &here,
+                    path,
+                    p.episode.as_deref(),
+                    &in_scope,
+                    &seen,
+                    &fail,
+                    &mut problems,
+                ) else {
+                    continue;
+                };
+                (Set::Path(path.clone()), domain)
+            }
+            (None, Some(name), Some(patterns)) => {
+                if !check_group(&here, name, patterns, &in_scope, &fail, &mut problems) {
+                    continue;
+                }
+                let domain = Domain { min: -MAX_GROUP_SHIFT, max: MAX_GROUP_SHIFT, integer: false };
+                (Set::Group { name: name.clone(), patterns: patterns.clone() }, domain)
+            }
+            _ => {
+                problems.push(fail(
+                    &here,
+                    "give a `path`, or a `group` with its `paths` (not both)".into(),
+                ));
+                continue;
+            }
+        };
+        let target = Target { set, episode: p.episode.clone() };
+        let column = target.column();
+        if seen.iter().any(|(_, c)| *c == column) {
+            problems.push(fail(&here, format!("`{column}` is calibrated twice")));
+            continue;
+        }
+        seen.push((p.episode.clone(), column.clone()));
         let inside = |x: f64| x.is_finite() && x >= domain.min && x <= domain.max;
         if !(inside(low) && inside(high)) || low >= high {
             problems.push(fail(
@@ -138,13 +327,14 @@ pub fn load_calibration(
             continue;
         }
         parameters.push(SweepParameter {
-            path: p.path.clone(),
+            path: column,
             label: p.label.clone(),
             low,
             high,
             values: Vec::new(),
             domain,
         });
+        targets.push(target);
     }
     if raw.seed > crate::sweep::MAX_SEED {
         problems.push(fail("seed", crate::sweep::seed_too_large(raw.seed)));
@@ -155,16 +345,191 @@ pub fn load_calibration(
     Ok(Calibration {
         name: raw.name,
         description: raw.description,
-        scenario_ref: raw.scenario,
-        scenario,
-        timeline: raw.timeline,
-        observed: raw.observed,
+        episodes,
         seed: raw.seed,
         particles: raw.particles,
         replicates: raw.replicates,
         tolerances: raw.tolerances,
         max_proposals_per_particle: max_proposals,
         parameters,
+        targets,
         source: table,
     })
+}
+
+/// The episodes: the top-level `scenario`, `timeline` and `observed`, or `[[episodes]]`
+/// (`first` is the first one's scenario, already loaded).
+fn read_episodes(
+    file: &str,
+    raw: &RawCalibration,
+    first: Scenario,
+    resolve: Resolver<'_>,
+    fail: &dyn Fn(&str, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Episode> {
+    match (&raw.episodes, &raw.scenario, &raw.timeline) {
+        (None, Some(scenario_ref), Some(timeline)) => vec![Episode {
+            name: first.name.clone(),
+            scenario_ref: scenario_ref.clone(),
+            scenario: first,
+            timeline: timeline.clone(),
+            observed: raw.observed.clone(),
+        }],
+        (Some(list), None, None) if raw.observed.is_none() => {
+            if list.is_empty() {
+                problems.push(fail("episodes", "needs at least one [[episodes]] entry".into()));
+            }
+            let mut out: Vec<Episode> = Vec::new();
+            for (i, e) in list.iter().enumerate() {
+                let here = format!("episodes[{i}]");
+                let scenario = if i == 0 {
+                    first.clone()
+                } else {
+                    let loaded = resolve(&e.scenario, file)
+                        .map_err(|m| Error::single(fail(&format!("{here}.scenario"), m)))
+                        .and_then(|(f, b)| load(&f, &b, resolve));
+                    match loaded {
+                        Ok(s) => s,
+                        Err(err) => {
+                            problems.extend(err.diagnostics);
+                            continue;
+                        }
+                    }
+                };
+                let name = e.name.clone().unwrap_or_else(|| scenario.name.clone());
+                let slug = !name.is_empty()
+                    && name.len() <= 64
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && name != "group";
+                if !slug {
+                    problems.push(fail(
+                        &format!("{here}.name"),
+                        "must be 1 to 64 letters, digits, `-` or `_`, not `group` (it names the episode's own parameters)".into(),
+                    ));
+                }
+                if out.iter().any(|x| x.name == name) {
+                    problems.push(fail(
+                        &format!("{here}.name"),
+                        format!("two episodes are named `{name}`: give one a `name`"),
+                    ));
+                }
+                out.push(Episode {
+                    name,
+                    scenario_ref: e.scenario.clone(),
+                    scenario,
+                    timeline: e.timeline.clone(),
+                    observed: e.observed.clone(),
+                });
+            }
+            out
+        }
+        _ => {
+            problems.push(fail(
+                "",
+                "give `scenario` and `timeline` (one episode, `observed` optional) or [[episodes]], not both"
+                    .into(),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// A calibrated path: in every episode of its scope that has its actor it must name a number
+/// with a declared range; a simplex may have one component calibrated per scope. Its domain.
+fn check_path(
+    here: &str,
+    path: &str,
+    scope: Option<&str>,
+    in_scope: &[&Episode],
+    seen: &[(Option<String>, String)],
+    fail: &dyn Fn(&str, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Domain> {
+    let at = format!("{here}.path");
+    let having: Vec<&&Episode> =
+        in_scope.iter().filter(|e| !of_absent_actor(path, &e.scenario)).collect();
+    if having.is_empty() {
+        problems.push(fail(&at, format!("no episode has the actor of `{path}`")));
+        return None;
+    }
+    for e in &having {
+        if params::get(&e.scenario.document, path).is_none() {
+            let mut msg = params::unknown_path_message(&e.scenario.document, path);
+            if in_scope.len() > 1 {
+                msg = format!("episode `{}`: {msg}", e.name);
+            }
+            problems.push(fail(&at, msg));
+            return None;
+        }
+    }
+    let Some(domain) = params::domain(path) else {
+        problems.push(fail(&at, format!("`{path}` has no declared range")));
+        return None;
+    };
+    // A simplex's components are rescaled to keep its sum: one of them per scope (shared ones
+    // count in every scope).
+    if let Some(sx) = simplex_of(path) {
+        let clash = seen.iter().any(|(sc, column)| {
+            let p = column.rsplit_once(':').map_or(column.as_str(), |x| x.1);
+            (sc.is_none() || scope.is_none() || sc.as_deref() == scope) && simplex_of(p) == Some(sx)
+        });
+        if clash {
+            problems.push(fail(
+                &at,
+                format!(
+                    "only one component of {sx} can be calibrated (the others are rescaled to keep the sum 1)"
+                ),
+            ));
+        }
+    }
+    Some(domain)
+}
+
+/// A group: a name of its own, patterns that match numbers in [0, 1] in some episode.
+fn check_group(
+    here: &str,
+    name: &str,
+    patterns: &[String],
+    in_scope: &[&Episode],
+    fail: &dyn Fn(&str, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
+    let before = problems.len();
+    let slug = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !slug {
+        problems.push(fail(
+            &format!("{here}.group"),
+            "must be 1 to 64 letters, digits, `-` or `_`".into(),
+        ));
+    }
+    if patterns.is_empty() {
+        problems.push(fail(&format!("{here}.paths"), "needs at least one path".into()));
+    }
+    for (k, pattern) in patterns.iter().enumerate() {
+        let at = format!("{here}.paths[{k}]");
+        let matched: Vec<String> = in_scope
+            .iter()
+            .flat_map(|e| e.scenario.parameters())
+            .map(|(p, _, _)| p)
+            .filter(|p| matches(pattern, p))
+            .collect();
+        if matched.is_empty() {
+            problems.push(fail(&at, format!("`{pattern}` matches no number of any episode")));
+            continue;
+        }
+        if let Some(bad) = matched
+            .iter()
+            .find(|p| params::domain(p).is_none_or(|d| d.min < 0.0 || d.max > 1.0 || d.integer))
+        {
+            problems.push(fail(
+                &at,
+                format!(
+                    "`{pattern}` matches `{bad}`, which is not a probability in [0, 1]: a group shifts log-odds"
+                ),
+            ));
+        }
+    }
+    problems.len() == before
 }

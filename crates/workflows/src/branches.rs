@@ -206,7 +206,7 @@ fn load_rows(args: &BranchesSpec) -> Result<Vec<RowSpec>> {
         );
         let name = format!("replay+{}d", args.then);
         if let Some(dir) = &args.posterior {
-            let per_run = crate::posterior::posterior_runs(dir, &s, args.runs as usize)?;
+            let per_run = crate::posterior::posterior_runs(dir, &s, args.runs as usize)?.runs;
             rows.push(row(name.clone(), description.clone(), s.clone()));
             let description = format!("{description}, assumptions from {}", dir.display());
             let scenario = rows[rows.len() - 1].scenario.clone();

@@ -14,7 +14,7 @@ use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
 use sidelines_experiment::run_seed;
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_report::manifest::{self, Kind, Manifest};
-use sidelines_scenario::calibration::{Calibration, load_calibration};
+use sidelines_scenario::calibration::{Calibration, Episode, Set, load_calibration};
 use sidelines_scenario::{Input, Scenario};
 
 use crate::error::{Error, Result, input};
@@ -71,10 +71,17 @@ const STATE: &str = ".calibrate-state.json";
 struct Prepared {
     file: String,
     cal: Calibration,
-    scenario: Scenario,
-    flags: Vec<usize>,
+    episodes: Vec<Recorded>,
     settings: Settings,
     identity: serde_json::Value,
+}
+
+/// One episode of a calibration, ready to run: its name (what its own parameters name), its
+/// scenario with the record in it, and the columns of its `_as_observed` flags.
+struct Recorded {
+    name: String,
+    scenario: Scenario,
+    flags: Vec<usize>,
 }
 
 fn prepare(path: &Path) -> Result<Prepared> {
@@ -82,22 +89,27 @@ fn prepare(path: &Path) -> Result<Prepared> {
     let bytes = read_input(path).map_err(|e| input(format!("cannot read {file}: {e}")))?;
     let cal = load_calibration(&file, &bytes, &resolve_base)?;
     let here = path.parent().unwrap_or(Path::new("."));
-    let scenario = record_scenario(&cal, here)?;
-    let sim = Simulation::new(Arc::new(scenario.clone()))?;
-    let names = sim.outcome_names();
-    let flags: Vec<usize> = scenario
-        .observed
-        .iter()
-        .filter_map(|o| {
-            let name =
-                format!("{}_{}_as_observed", o.outcome, scenario.date(o.day).replace('-', "_"));
-            names.iter().position(|n| *n == name)
-        })
-        .collect();
-    if flags.is_empty() {
-        return Err(input(format!(
-            "{file}: the record has no observations to calibrate against (an observations file is needed)"
-        )));
+    let mut episodes = Vec::new();
+    for episode in &cal.episodes {
+        let scenario = record_scenario(episode, here)?;
+        let sim = Simulation::new(Arc::new(scenario.clone()))?;
+        let names = sim.outcome_names();
+        let flags: Vec<usize> = scenario
+            .observed
+            .iter()
+            .filter_map(|o| {
+                let name =
+                    format!("{}_{}_as_observed", o.outcome, scenario.date(o.day).replace('-', "_"));
+                names.iter().position(|n| *n == name)
+            })
+            .collect();
+        if flags.is_empty() {
+            return Err(input(format!(
+                "{file}: the record of `{}` has no observations to calibrate against (an observations file is needed)",
+                episode.name
+            )));
+        }
+        episodes.push(Recorded { name: episode.name.clone(), scenario, flags });
     }
     let identity = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
@@ -111,7 +123,7 @@ fn prepare(path: &Path) -> Result<Prepared> {
         seed: cal.seed,
         max_proposals_per_particle: cal.max_proposals_per_particle as usize,
     };
-    Ok(Prepared { file, cal, scenario, flags, settings, identity })
+    Ok(Prepared { file, cal, episodes, settings, identity })
 }
 
 /// Fits a calibration file's assumptions to its record (ABC-SMC), or with `shard` scores one
@@ -121,7 +133,7 @@ pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
     if let (Some(spec), Some(out)) = (&args.shard, &args.out) {
         return wave(args, &prepared, spec, out);
     }
-    let Prepared { file, cal, scenario, flags, settings, identity } = prepared;
+    let Prepared { file, cal, episodes, settings, identity } = prepared;
     let dir = match &args.out {
         Some(d) if args.resume => d.clone(),
         Some(d) => {
@@ -140,8 +152,8 @@ pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
     let pool = crate::inputs::worker_pool(args.threads)?;
     let failures = AtomicU64::new(0);
     let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
-        match point(&cal, &scenario, theta) {
-            Some(s) => runs(s, &cal, id, &flags),
+        match point(&cal, &episodes, theta) {
+            Some(s) => runs(&s, &cal, id, &episodes),
             None => {
                 failures.fetch_add(1, Ordering::Relaxed);
                 Vec::new()
@@ -179,20 +191,20 @@ pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
             stop_words(&stop)
         )));
     }
-    write_outputs(&dir, &cal, &scenario, &generations, &stop, failed, &args.command_line)?;
-    let text = summary(&cal, &scenario, &generations, &stop, failed);
+    write_outputs(&dir, &cal, &episodes, &generations, &stop, failed, &args.command_line)?;
+    let text = summary(&cal, &episodes, &generations, &stop, failed);
     Ok(Calibrated { status: format!("wrote {}\n", dir.display()), dir, text })
 }
 
-/// The calibration's scenario with its record (timeline and observations) in it.
-fn record_scenario(cal: &Calibration, here: &Path) -> Result<Scenario> {
-    let scenario_arg = if sidelines_scenario::embedded_source(&cal.scenario_ref).is_some() {
-        cal.scenario_ref.clone()
+/// An episode's scenario with its record (timeline and observations) in it.
+fn record_scenario(episode: &Episode, here: &Path) -> Result<Scenario> {
+    let scenario_arg = if sidelines_scenario::embedded_source(&episode.scenario_ref).is_some() {
+        episode.scenario_ref.clone()
     } else {
-        here.join(&cal.scenario_ref).display().to_string()
+        here.join(&episode.scenario_ref).display().to_string()
     };
-    let timeline = here.join(&cal.timeline);
-    let observed = match &cal.observed {
+    let timeline = here.join(&episode.timeline);
+    let observed = match &episode.observed {
         Some(o) => Some(here.join(o)),
         None => crate::replay::default_observed(&timeline),
     };
@@ -218,24 +230,39 @@ fn record_scenario(cal: &Calibration, here: &Path) -> Result<Scenario> {
     Ok(replay.scenario)
 }
 
-/// The scenario at a point of the unit cube, or None if it does not validate.
-fn point(cal: &Calibration, record: &Scenario, theta: &[f64]) -> Option<Scenario> {
-    let values = cal.parameters.iter().zip(theta).map(|(p, u)| (p.path.as_str(), p.scale(*u)));
-    record.with_values(values).ok()
-}
-
-/// A point's replicates: per run, which observations it reproduced.
-fn runs(s: Scenario, cal: &Calibration, id: u64, flags: &[usize]) -> Evaluation {
-    let r = cal.replicates as usize;
-    let Ok(mut sim) = Simulation::with_capacity(Arc::new(s), r) else { return Vec::new() };
-    let seeds: Vec<u64> = (0..cal.replicates).map(|k| run_seed(cal.seed, id, k)).collect();
-    let mut outs = vec![RunOutput::default(); r];
-    sim.run_block(&seeds, Record::default(), &mut outs);
-    outs.iter()
-        .map(|o| {
-            flags.iter().map(|&k| matches!(o.outcomes.get(k), Some(Value::Flag(true)))).collect()
+/// Each episode's scenario at a point of the unit cube, or None if one does not validate.
+fn point(cal: &Calibration, episodes: &[Recorded], theta: &[f64]) -> Option<Vec<Scenario>> {
+    episodes
+        .iter()
+        .map(|e| {
+            let mut sets: Vec<(String, f64)> = Vec::new();
+            for ((p, t), u) in cal.parameters.iter().zip(&cal.targets).zip(theta) {
+                sets.extend(t.settings(p.scale(*u), &e.name, &e.scenario).ok()?);
+            }
+            e.scenario.with_values(sets.iter().map(|(p, v)| (p.as_str(), *v))).ok()
         })
         .collect()
+}
+
+/// A point's replicates: per run, which observations of every episode it reproduced (episode
+/// by episode, in the file's order). Replicate k of every episode has seed k of the point.
+fn runs(scenarios: &[Scenario], cal: &Calibration, id: u64, episodes: &[Recorded]) -> Evaluation {
+    let r = cal.replicates as usize;
+    let seeds: Vec<u64> = (0..cal.replicates).map(|k| run_seed(cal.seed, id, k)).collect();
+    let mut reproduced: Evaluation = vec![Vec::new(); r];
+    for (s, e) in scenarios.iter().zip(episodes) {
+        let Ok(mut sim) = Simulation::with_capacity(Arc::new(s.clone()), r) else {
+            return Vec::new();
+        };
+        let mut outs = vec![RunOutput::default(); r];
+        sim.run_block(&seeds, Record::default(), &mut outs);
+        for (k, o) in outs.iter().enumerate() {
+            reproduced[k].extend(
+                e.flags.iter().map(|&c| matches!(o.outcomes.get(c), Some(Value::Flag(true)))),
+            );
+        }
+    }
+    reproduced
 }
 
 /// A calibration's checkpoint (`.calibrate-state.json`): its identity, the finished
@@ -330,7 +357,7 @@ fn posterior_rows(cal: &Calibration, g: &Generation) -> Vec<(String, [f64; 8])> 
 fn write_outputs(
     dir: &Path,
     cal: &Calibration,
-    scenario: &Scenario,
+    episodes: &[Recorded],
     generations: &[Generation],
     stop: &Stop,
     failed: u64,
@@ -402,11 +429,15 @@ fn write_outputs(
     sidelines_report::write_atomic(&dir.join("posterior.csv"), &csv_bytes(w)?)?;
 
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![String::from("date"), "outcome".into(), "observed".into()];
+    let mut header =
+        vec![String::from("episode"), "date".into(), "outcome".into(), "observed".into()];
     header.extend((0..generations.len()).map(|t| format!("share_reproduced_generation_{t}")));
     w.write_record(&header)?;
-    for (k, o) in scenario.observed.iter().enumerate() {
-        let mut row = vec![scenario.date(o.day), o.outcome.clone(), o.expect.to_string()];
+    let observations =
+        episodes.iter().flat_map(|e| e.scenario.observed.iter().map(move |o| (e, o)));
+    for (k, (e, o)) in observations.enumerate() {
+        let mut row =
+            vec![e.name.clone(), e.scenario.date(o.day), o.outcome.clone(), o.expect.to_string()];
         for g in generations {
             let share: f64 = g
                 .matched
@@ -419,8 +450,24 @@ fn write_outputs(
     }
     sidelines_report::write_atomic(&dir.join("observations.csv"), &csv_bytes(w)?)?;
 
+    let parameters = cal
+        .parameters
+        .iter()
+        .zip(&cal.targets)
+        .map(|(p, t)| manifest::Parameter {
+            episode: t.episode.clone(),
+            group: match &t.set {
+                Set::Group { patterns, .. } => Some(patterns.clone()),
+                Set::Path(_) => None,
+            },
+            ..manifest::Parameter::from(p)
+        })
+        .collect();
+    let names: Vec<&str> = episodes.iter().map(|e| e.scenario.name.as_str()).collect();
     let manifest = Manifest {
-        scenario: Some(scenario.name.clone()),
+        scenario: Some(names.join("+")),
+        episodes: (cal.episodes.len() > 1)
+            .then(|| cal.episodes.iter().map(|e| format!("{}={}", e.name, e.timeline)).collect()),
         calibration: Some(cal.name.clone()),
         seed: Some(cal.seed),
         runs: Some(generations.iter().map(|g| g.runs).sum::<u64>()),
@@ -429,7 +476,7 @@ fn write_outputs(
         )),
         stopped: Some(stop_words(stop)),
         points_that_failed_validation: Some(failed),
-        parameters: Some(cal.parameters.iter().map(manifest::Parameter::from).collect()),
+        parameters: Some(parameters),
         calibration_file: Some(toml_to_json(&cal.source)),
         ..Manifest::new(Kind::Calibrate, command_line)
     };
@@ -439,7 +486,7 @@ fn write_outputs(
 
 fn summary(
     cal: &Calibration,
-    scenario: &Scenario,
+    episodes: &[Recorded],
     generations: &[Generation],
     stop: &Stop,
     failed: u64,
@@ -472,7 +519,7 @@ fn summary(
     t.push_str(&format!(
         "\nposterior at tolerance {} (misses allowed of {} observations)\n",
         last.tolerance,
-        scenario.observed.len()
+        episodes.iter().map(|e| e.scenario.observed.len()).sum::<usize>()
     ));
     t.push_str(&format!(
         "{:<48}{:>16}{:>10}{:>22}{:>10}\n",
@@ -595,8 +642,8 @@ fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Ca
     let started = std::time::Instant::now();
     let pool = crate::inputs::worker_pool(args.threads)?;
     let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
-        match point(&p.cal, &p.scenario, theta) {
-            Some(s) => runs(s, &p.cal, id, &p.flags),
+        match point(&p.cal, &p.episodes, theta) {
+            Some(s) => runs(&s, &p.cal, id, &p.episodes),
             None => Vec::new(),
         }
     };
@@ -746,13 +793,13 @@ pub fn absorb_wave(
             write_outputs(
                 out,
                 &p.cal,
-                &p.scenario,
+                &p.episodes,
                 &state.generations,
                 &stop,
                 state.failed,
                 command_line,
             )?;
-            summary(&p.cal, &p.scenario, &state.generations, &stop, state.failed)
+            summary(&p.cal, &p.episodes, &state.generations, &stop, state.failed)
         }
     };
     for (shard_dir, _) in shards {

@@ -109,6 +109,8 @@ const fn down(treatment: Arm, control: Arm, outcome: &'static str) -> Check {
 /// The claims of BRIEF.md's table, as checks on arms.
 struct Claim {
     id: &'static str,
+    /// A few words for tables and charts.
+    short: &'static str,
     when: &'static str,
     then: &'static str,
     checks: &'static [Check],
@@ -119,6 +121,7 @@ struct Claim {
 const CLAIMS: &[Claim] = &[
     Claim {
         id: "1",
+        short: "coerced settlement: Pyongyang sees a deal seeker",
         when: "the US forces Kyiv into a settlement on Russia's terms",
         then: "Pyongyang's deal_seeker belief rises; Seoul's fear of coercion rises, its trust falls",
         checks: &[
@@ -130,6 +133,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "2",
+        short: "collapse: Pyongyang sees a hard bargainer",
         when: "the talks collapse",
         then: "Pyongyang's hard_bargainer belief rises; its us_engagement weight falls",
         checks: &[
@@ -140,6 +144,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "3",
+        short: "walk-away: Pyongyang sees an unserious US",
         when: "the US loses interest and walks away",
         then: "Pyongyang's unserious belief rises",
         checks: &[up(Arm::Disengages, Arm::Base, "kp_belief_unserious")],
@@ -147,6 +152,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "3b",
+        short: "walk-away hurts Seoul's trust less than coercion",
         when: "the US walks away rather than coercing Kyiv",
         then: "Seoul's trust falls less than after a coerced settlement",
         checks: &[up(Arm::Disengages, Arm::Coerced, "kr_trust_us")],
@@ -154,6 +160,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "4",
+        short: "war's end cuts Pyongyang's leverage",
         when: "the war ends (a settlement, against a war that goes on)",
         then: "Russia's need for munitions, Pyongyang's leverage and its Russia weight fall",
         checks: &[
@@ -168,6 +175,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "5",
+        short: "aid suspended: Kyiv concedes within 14 days",
         when: "US aid to Kyiv is suspended (day 0)",
         then: "Kyiv concedes within 14 days in most runs",
         checks: &[],
@@ -175,6 +183,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "6",
+        short: "actions outweigh statements",
         when: "a statement and an action point the same way",
         then: "the action moves Pyongyang's and Seoul's beliefs more",
         checks: &[
@@ -185,6 +194,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "7",
+        short: "exercises do not invite engagement",
         when: "more joint exercises and reaffirmed denuclearisation goals",
         then: "Pyongyang's us_engagement weight does not rise (it falls)",
         checks: &[down(Arm::Exercises, Arm::Base, "kp_alliance_us_engagement")],
@@ -192,6 +202,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "8",
+        short: "a tilt to Washington brings Beijing's courtship",
         when: "Pyongyang tilts toward Washington (engagement made to pay more)",
         then: "Beijing's courtship rises",
         checks: &[
@@ -234,8 +245,17 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
         let post = crate::posterior::read_posterior(dir)?;
         let draws = crate::posterior::resample(&post.points, args.points as usize);
         for k in draws {
-            let values = post.paths.iter().cloned().zip(post.points[k].0.iter().copied());
-            sets.push((String::from("posterior"), values.collect()));
+            // What the point sets in the baseline: a joint fit's shared numbers, its groups of
+            // likelihoods as the numbers they shift, the baseline episode's own numbers.
+            let values = crate::posterior::settings(&post.targets, &post.points[k].0, &base)
+                .map_err(|path| {
+                    input(format!(
+                        "--posterior {}: the calibration sets `{path}`, which `{}` does not have",
+                        dir.display(),
+                        base.name
+                    ))
+                })?;
+            sets.push((String::from("posterior"), values));
         }
     }
     let seeds: Vec<u64> = (0..args.runs).map(|r| run_seed(args.seed, 0, r)).collect();
@@ -278,6 +298,7 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "claim",
+        "wording",
         "when",
         "then",
         "assumptions",
@@ -289,8 +310,9 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
         "reversed",
         "unclear",
     ])?;
-    let mut table = String::from(
-        "claim  assumptions  holds at          share   95% interval   reversed  unclear\n",
+    let mut table = format!(
+        "claim  {:<50} assumptions  holds at          share   95% interval   reversed  unclear\n",
+        "in words"
     );
     for label in ["prior", "posterior"] {
         let idx: Vec<usize> = (0..sets.len()).filter(|&i| sets[i].0 == label).collect();
@@ -305,6 +327,7 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
             let f = sidelines_report::format_number;
             w.write_record([
                 c.id.to_string(),
+                c.short.to_string(),
                 c.when.to_string(),
                 c.then.to_string(),
                 label.to_string(),
@@ -317,8 +340,9 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
                 unclear.to_string(),
             ])?;
             table.push_str(&format!(
-                "{:<6} {label:<12} {holds:>4} of {:<6} {share:>8.3}   [{lo:.3}, {hi:.3}]  {reversed:>8}  {unclear:>7}\n",
+                "{:<6} {:<50} {label:<12} {holds:>4} of {:<6} {share:>8.3}   [{lo:.3}, {hi:.3}]  {reversed:>8}  {unclear:>7}\n",
                 c.id,
+                c.short,
                 idx.len()
             ));
         }

@@ -22,21 +22,23 @@ use sidelines_experiment::scoring::{
 use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
 use sidelines_scenario::{ActorKind, Expect, Input, Scenario};
 
+use sidelines_report::manifest::{Kind, Manifest};
+
 use crate::error::{Error, Result, input};
 use crate::inputs::read_input;
 
 /// One observation, its categories and the forecasts of the model and the baselines.
 #[derive(Clone, Debug)]
 pub struct Scored {
-    episode: String,
+    pub(crate) episode: String,
     date: String,
     outcome: String,
     observed: String,
     categories: Vec<String>,
     ordered: bool,
     /// Index of the observed category.
-    hit: usize,
-    model: Vec<f64>,
+    pub(crate) hit: usize,
+    pub(crate) model: Vec<f64>,
     persistence: Vec<f64>,
     /// Filled once every episode is read: the other episodes' base rate.
     base: Vec<f64>,
@@ -94,27 +96,59 @@ pub fn parse_episode(text: &str) -> Result<(String, PathBuf)> {
 pub struct Evaluation {
     pub observations: Vec<Scored>,
     pub report: Report,
-    /// Per episode, the posterior's paths of actors it does not have, integrated out.
-    pub marginalised: Vec<(String, Vec<String>)>,
+    /// Per episode, how the posterior applied where it did not apply whole.
+    pub marginalised: Vec<(String, Applied)>,
 }
 
 impl Evaluation {
     pub fn text(&self) -> String {
         let mut t = self.report.text();
-        for (episode, paths) in &self.marginalised {
-            t.push_str(&format!(
-                "{episode}: the posterior's {} integrated out (no such actor in the episode).\n",
-                paths.join(", ")
-            ));
+        for (episode, a) in &self.marginalised {
+            // Another episode's own numbers never apply: counted, not listed.
+            let (others, shared): (Vec<&String>, Vec<&String>) = a
+                .integrated_out
+                .iter()
+                .partition(|c| c.split_once(':').is_some_and(|(e, _)| e != "group"));
+            let mut parts = Vec::new();
+            if !shared.is_empty() {
+                let names: Vec<&str> = shared.iter().map(|c| c.as_str()).collect();
+                parts
+                    .push(format!("{} integrated out (they do not apply to it)", names.join(", ")));
+            }
+            if !others.is_empty() {
+                parts.push(format!("{} numbers of other episodes not applied", others.len()));
+            }
+            if a.invalid_share > 0.0 {
+                let share = 100.0 * a.invalid_share;
+                let share =
+                    if share < 0.1 { String::from("under 0.1%") } else { format!("{share:.1}%") };
+                parts.push(format!(
+                    "{share} of its weight on points that do not validate there, left out"
+                ));
+            }
+            if !parts.is_empty() {
+                t.push_str(&format!("{episode}, the posterior: {}.\n", parts.join("; ")));
+            }
         }
         t
     }
 
     pub fn json(&self) -> serde_json::Value {
         let mut j = self.report.json(&self.observations, &self.reliability());
-        let m: serde_json::Map<String, serde_json::Value> =
-            self.marginalised.iter().map(|(e, p)| (e.clone(), serde_json::json!(p))).collect();
+        let m: serde_json::Map<String, serde_json::Value> = self
+            .marginalised
+            .iter()
+            .filter(|(_, a)| !a.integrated_out.is_empty())
+            .map(|(e, a)| (e.clone(), serde_json::json!(a.integrated_out)))
+            .collect();
         j["posterior_paths_integrated_out"] = serde_json::Value::Object(m);
+        let t: serde_json::Map<String, serde_json::Value> = self
+            .marginalised
+            .iter()
+            .filter(|(_, a)| a.invalid_share > 0.0)
+            .map(|(e, a)| (e.clone(), serde_json::json!(a.invalid_share)))
+            .collect();
+        j["posterior_weight_not_valid_in_episode"] = serde_json::Value::Object(t);
         j
     }
 
@@ -204,7 +238,17 @@ impl Evaluation {
     /// observation), skill.csv (the means and skills) and reliability.csv. `sidelines chart`,
     /// `export xlsx` and `report` then draw, tabulate and describe it like any other folder.
     pub fn write_folder(&self, dir: &Path, spec: &EvaluateSpec, command: &[String]) -> Result<()> {
-        use sidelines_report::manifest::{Kind, Manifest};
+        self.write_tables(dir)?;
+        let manifest = Manifest {
+            posterior: spec.posterior.as_ref().map(|p| p.display().to_string()),
+            ..evaluate_manifest(spec, command)
+        };
+        manifest.write(dir)?;
+        Ok(())
+    }
+
+    /// scores.csv, skill.csv and reliability.csv in `dir` (created if need be).
+    pub(crate) fn write_tables(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| input(format!("cannot create {}: {e}", dir.display())))?;
         let write =
@@ -212,18 +256,18 @@ impl Evaluation {
         write("scores.csv", &self.rows_csv()?)?;
         write("skill.csv", &self.skill_csv()?)?;
         write("reliability.csv", &self.reliability_csv()?)?;
-        let manifest = Manifest {
-            seed: Some(spec.seed),
-            runs: Some(spec.runs),
-            resamples: Some(spec.resamples as u64),
-            episodes: Some(
-                spec.episodes.iter().map(|(s, t)| format!("{s}={}", t.display())).collect(),
-            ),
-            posterior: spec.posterior.as_ref().map(|p| p.display().to_string()),
-            ..Manifest::new(Kind::Evaluate, command)
-        };
-        manifest.write(dir)?;
         Ok(())
+    }
+}
+
+/// An evaluation folder's manifest: its seed, runs, resamples and episodes.
+pub(crate) fn evaluate_manifest(spec: &EvaluateSpec, command: &[String]) -> Manifest {
+    Manifest {
+        seed: Some(spec.seed),
+        runs: Some(spec.runs),
+        resamples: Some(spec.resamples as u64),
+        episodes: Some(spec.episodes.iter().map(|(s, t)| format!("{s}={}", t.display())).collect()),
+        ..Manifest::new(Kind::Evaluate, command)
     }
 }
 
@@ -267,9 +311,11 @@ pub fn evaluate(spec: &EvaluateSpec) -> Result<Evaluation> {
     let mut all: Vec<Scored> = Vec::new();
     let mut marginalised = Vec::new();
     for (scenario, timeline) in &spec.episodes {
-        let (items, dropped) = score_episode(scenario, timeline, spec)?;
-        if let (Some(first), false) = (items.first(), dropped.is_empty()) {
-            marginalised.push((first.episode.clone(), dropped));
+        let (items, applied) = score_episode(scenario, timeline, None, spec)?;
+        if let Some(first) = items.first()
+            && (!applied.integrated_out.is_empty() || applied.invalid_share > 0.0)
+        {
+            marginalised.push((first.episode.clone(), applied));
         }
         all.extend(items);
     }
@@ -279,19 +325,25 @@ pub fn evaluate(spec: &EvaluateSpec) -> Result<Evaluation> {
 }
 
 /// Replays one episode and turns each observation into categories and forecasts.
-fn score_episode(
+/// `observed`: the observations file, by default the one beside the timeline. Also the paths
+/// of the posterior that do not apply to the episode (integrated out).
+pub(crate) fn score_episode(
     scenario: &str,
     timeline: &Path,
+    observed: Option<&Path>,
     spec: &EvaluateSpec,
-) -> Result<(Vec<Scored>, Vec<String>)> {
+) -> Result<(Vec<Scored>, Applied)> {
     let (runs, seed) = (spec.runs, spec.seed);
-    let observed = crate::replay::default_observed(timeline).ok_or_else(|| {
-        input(format!(
-            "{}: no observations file beside it ({}-observed.csv)",
-            timeline.display(),
-            timeline.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()
-        ))
-    })?;
+    let observed = match observed {
+        Some(o) => o.to_path_buf(),
+        None => crate::replay::default_observed(timeline).ok_or_else(|| {
+            input(format!(
+                "{}: no observations file beside it ({}-observed.csv)",
+                timeline.display(),
+                timeline.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()
+            ))
+        })?,
+    };
     let read =
         |p: &Path| read_input(p).map_err(|e| input(format!("cannot read {}: {e}", p.display())));
     let (tbytes, obytes) = (read(timeline)?, read(&observed)?);
@@ -309,16 +361,17 @@ fn score_episode(
     let names = sim.outcome_names().to_vec();
     let kinds = sim.outcome_kinds().to_vec();
     // Each run's scenario: the episode's own, or a draw from the posterior.
-    let (scenarios, dropped): (Vec<Arc<Scenario>>, Vec<String>) = match &spec.posterior {
-        Some(dir) => {
-            let n = usize::try_from(runs).map_err(|_| input("--runs is too large"))?;
-            let runs = crate::posterior::posterior_runs(dir, &s, n)
-                .map_err(|e| input(format!("episode {}: {e}", timeline.display())))?;
-            let paths = crate::posterior::read_posterior(dir)?.paths;
-            (runs, crate::posterior::marginalised(&paths, &s))
-        }
-        None => (vec![s.clone(); runs as usize], Vec::new()),
-    };
+    let (scenarios, dropped, invalid): (Vec<Arc<Scenario>>, Vec<String>, f64) =
+        match &spec.posterior {
+            Some(dir) => {
+                let n = usize::try_from(runs).map_err(|_| input("--runs is too large"))?;
+                let drawn = crate::posterior::posterior_runs(dir, &s, n)
+                    .map_err(|e| input(format!("episode {}: {e}", timeline.display())))?;
+                let post = crate::posterior::read_posterior(dir)?;
+                (drawn.runs, crate::posterior::marginalised(&post, &s), drawn.invalid_share)
+            }
+            None => (vec![s.clone(); runs as usize], Vec::new(), 0.0),
+        };
     let runs_of: Vec<(Arc<Scenario>, u64)> =
         scenarios.into_iter().zip(0..runs).map(|(sc, r)| (sc, run_seed(seed, 0, r))).collect();
     let mut outs = vec![RunOutput::default(); capacity];
@@ -392,7 +445,15 @@ fn score_episode(
         day0[persistent(&s, item, &s.observed[k].expect, initial.get(k))] = runs;
         item.persistence = jeffreys(&day0);
     }
-    Ok((items, dropped))
+    Ok((items, Applied { integrated_out: dropped, invalid_share: invalid }))
+}
+
+/// How a posterior applied to one episode: the numbers that do not apply to it (integrated
+/// out) and the share of its weight on points that do not validate there (left out).
+#[derive(Clone, Debug, Default)]
+pub struct Applied {
+    pub integrated_out: Vec<String>,
+    pub invalid_share: f64,
 }
 
 /// The category a run's value falls in.
@@ -471,7 +532,7 @@ fn family(s: &Scenario, outcome: &str, expect: &Expect) -> String {
 
 /// Each observation's base rate: the observed categories of its kind in the other episodes,
 /// smoothed; uniform where no other episode observes its kind.
-fn base_rates(all: &mut [Scored]) {
+pub(crate) fn base_rates(all: &mut [Scored]) {
     let pooled: Vec<(String, String, String)> = all
         .iter()
         .map(|i| (i.episode.clone(), i.family.clone(), i.categories[i.hit].clone()))
@@ -494,7 +555,7 @@ fn base_rates(all: &mut [Scored]) {
 }
 
 /// Brier, log and (ordered categories) ranked probability scores of one forecaster.
-fn scores(item: &Scored, p: &[f64]) -> (f64, f64, Option<f64>) {
+pub(crate) fn scores(item: &Scored, p: &[f64]) -> (f64, f64, Option<f64>) {
     (brier(p, item.hit), log_score(p, item.hit), item.ordered.then(|| rps(p, item.hit)))
 }
 
@@ -516,7 +577,7 @@ struct Group {
 }
 
 impl Report {
-    fn new(all: &[Scored], resamples: usize, seed: u64) -> Report {
+    pub(crate) fn new(all: &[Scored], resamples: usize, seed: u64) -> Report {
         let mut names: Vec<String> = Vec::new();
         for i in all {
             if !names.contains(&i.episode) {

@@ -12,6 +12,7 @@ pub mod batch;
 pub mod branches;
 pub mod calibrate;
 pub mod claims;
+pub mod cv;
 pub mod error;
 pub mod evaluate;
 pub mod exec;

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use sidelines_scenario::Scenario;
+use sidelines_scenario::calibration::Target;
 
 use sidelines_report::manifest::Kind;
 
@@ -15,7 +16,10 @@ use crate::error::{Result, input};
 /// parameter paths, and the last generation's points (actual scale) with normalised weights.
 pub struct Posterior {
     pub scenario: String,
+    /// The columns of particles.csv, one per calibrated number.
     pub paths: Vec<String>,
+    /// What each calibrated number sets (a path or a group, in one episode or all).
+    pub targets: Vec<Target>,
     pub points: Vec<(Vec<f64>, f64)>,
 }
 
@@ -29,6 +33,7 @@ pub fn read_posterior(dir: &Path) -> Result<Posterior> {
         )));
     }
     let paths = manifest.parameter_paths();
+    let targets: Vec<Target> = manifest.parameters().iter().map(|p| p.target()).collect();
     let file = dir.join("particles.csv");
     let mut r = csv::Reader::from_path(&file).map_err(|e| bad(format!("particles.csv: {e}")))?;
     let header: Vec<String> = r
@@ -88,63 +93,100 @@ pub fn read_posterior(dir: &Path) -> Result<Posterior> {
     }
     let points = points.into_iter().map(|(v, w)| (v, w / total)).collect();
     let scenario = manifest.scenario_name().to_string();
-    Ok(Posterior { scenario, paths, points })
+    Ok(Posterior { scenario, paths, targets, points })
 }
 
-/// The calibrated paths that belong to an actor `scenario` does not have at all
-/// (`actors.JP.transfer` for an episode without Tokyo): no number of that actor enters its
-/// runs, so applying the posterior there integrates them out exactly (the marginal posterior
-/// of the other paths).
-pub fn marginalised(paths: &[String], scenario: &Scenario) -> Vec<String> {
-    paths.iter().filter(|p| of_absent_actor(p, scenario)).cloned().collect()
+/// The episode name a scenario answers to for a calibration's episode-scoped numbers: its
+/// own name, without the `-replay` a record adds.
+fn episode_name(scenario: &Scenario) -> &str {
+    scenario.name.trim_end_matches("-replay")
 }
 
-fn of_absent_actor(path: &str, scenario: &Scenario) -> bool {
-    path.strip_prefix("actors.")
-        .and_then(|rest| rest.split_once('.'))
-        .is_some_and(|(code, _)| !scenario.actors.iter().any(|a| a.code == code))
+/// The calibrated numbers that do not apply to `scenario`, by column: another episode's own,
+/// a number of an actor it does not have at all (`actors.JP.transfer` for an episode without
+/// Tokyo), a group matching none of its numbers. None of them enters its runs, so applying the
+/// posterior there integrates them out exactly (the marginal posterior of the others).
+pub fn marginalised(post: &Posterior, scenario: &Scenario) -> Vec<String> {
+    post.targets
+        .iter()
+        .zip(&post.paths)
+        .filter(|(t, _)| {
+            t.settings(0.0, episode_name(scenario), scenario).is_ok_and(|v| v.is_empty())
+        })
+        .map(|(_, c)| c.clone())
+        .collect()
 }
 
-/// The indices of the calibrated paths that apply to `scenario`: every path but those of
-/// actors it does not have (`marginalised`). Any other path it lacks is an error naming it.
-pub fn applicable(
-    paths: &[String],
+/// The settings of one point of the posterior in `scenario`; `Err(path)` for a path of an
+/// actor it has but a number it does not have.
+pub fn settings(
+    targets: &[Target],
+    values: &[f64],
     scenario: &Scenario,
-) -> std::result::Result<Vec<usize>, String> {
-    let known: Vec<String> = scenario.parameters().into_iter().map(|(p, _, _)| p).collect();
-    let kept: Vec<usize> =
-        (0..paths.len()).filter(|&i| !of_absent_actor(&paths[i], scenario)).collect();
-    match kept.iter().map(|&i| &paths[i]).find(|p| !known.contains(p)) {
-        Some(missing) => Err(missing.clone()),
-        None => Ok(kept),
+) -> std::result::Result<Vec<(String, f64)>, String> {
+    let mut sets = Vec::new();
+    for (t, v) in targets.iter().zip(values) {
+        sets.extend(t.settings(*v, episode_name(scenario), scenario)?);
     }
+    Ok(sets)
+}
+
+/// Runs drawn from a posterior for one scenario: each run's scenario, and the share of the
+/// posterior's weight whose points do not validate in that scenario (left out).
+#[derive(Debug)]
+pub struct PosteriorRuns {
+    pub runs: Vec<Arc<Scenario>>,
+    pub invalid_share: f64,
 }
 
 /// Each run's scenario under a calibration's posterior: `runs` draws of its points
 /// (systematic resampling), each the replay scenario with the point's values set. The replay
-/// may be of another scenario than the calibration's, if it has every calibrated path; paths
-/// of actors it does not have at all are integrated out (`marginalised`).
-pub fn posterior_runs(dir: &Path, replay: &Scenario, runs: usize) -> Result<Vec<Arc<Scenario>>> {
+/// may be of another scenario than the calibration's, if it has every calibrated path; what
+/// does not apply to it is integrated out (`marginalised`). A point that does not validate in
+/// this scenario (a shift of the likelihoods that leaves one of its hypotheses without any
+/// supporting event, say) has no runs there: the posterior is truncated to the points that
+/// do, renormalised, and the share left out is returned; none at all is an error.
+pub fn posterior_runs(dir: &Path, replay: &Scenario, runs: usize) -> Result<PosteriorRuns> {
     let post = read_posterior(dir)?;
     // A posterior applies to any scenario that has its parameter paths (another episode's
     // replay, say): what it needs is the paths, not the name it was fitted under.
-    let kept = applicable(&post.paths, replay).map_err(|missing| {
+    let missing = |path: String| {
         input(format!(
-            "--posterior {}: the calibration (of `{}`) sets `{missing}`, which `{}` does not have",
+            "--posterior {}: the calibration (of `{}`) sets `{path}`, which `{}` does not have",
             dir.display(),
             post.scenario,
             replay.name
         ))
-    })?;
+    };
+    let mut valid: Vec<(Vec<f64>, f64)> = Vec::with_capacity(post.points.len());
     let mut points: Vec<Arc<Scenario>> = Vec::with_capacity(post.points.len());
-    for (values, _) in &post.points {
-        let sets = kept.iter().map(|&i| (post.paths[i].as_str(), values[i]));
-        let s = replay.with_values(sets).map_err(|e| {
-            input(format!("--posterior {}: a point does not validate: {e}", dir.display()))
-        })?;
-        points.push(Arc::new(s));
+    let mut first_error = None;
+    for (values, w) in &post.points {
+        let sets = settings(&post.targets, values, replay).map_err(missing)?;
+        match replay.with_values(sets.iter().map(|(p, v)| (p.as_str(), *v))) {
+            Ok(s) => {
+                valid.push((values.clone(), *w));
+                points.push(Arc::new(s));
+            }
+            Err(e) => {
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
     }
-    Ok(resample(&post.points, runs).into_iter().map(|k| points[k].clone()).collect())
+    let kept: f64 = valid.iter().map(|p| p.1).sum();
+    if valid.is_empty() || kept <= 0.0 {
+        return Err(input(format!(
+            "--posterior {}: no point of the posterior validates in `{}`: {}",
+            dir.display(),
+            replay.name,
+            first_error.unwrap_or_default()
+        )));
+    }
+    for p in &mut valid {
+        p.1 /= kept;
+    }
+    let runs = resample(&valid, runs).into_iter().map(|k| points[k].clone()).collect();
+    Ok(PosteriorRuns { runs, invalid_share: (1.0 - kept).max(0.0) })
 }
 
 /// `n` draws from the posterior by systematic resampling (the r-th draw is the point whose
@@ -169,24 +211,59 @@ pub fn resample(points: &[(Vec<f64>, f64)], n: usize) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    /// A path of an actor the scenario lacks is integrated out; a path of one it has, but
-    /// that it does not have, is an error naming the path.
+    /// What does not apply to a scenario is integrated out (an absent actor's number, another
+    /// episode's own number); a path of an actor it has, but that it does not have, is an error
+    /// naming the path; a group shifts the log-odds of every number it matches.
     #[test]
-    fn paths_of_absent_actors_are_integrated_out_and_others_must_exist() {
+    fn a_posterior_sets_what_applies_and_names_what_is_missing() {
+        use sidelines_scenario::calibration::Set;
         let s =
             sidelines_scenario::load_embedded("ukraine-watch").expect("embedded").expect("valid");
-        let paths = |p: &[&str]| p.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let got = applicable(
-            &paths(&["actors.ZZ.transfer", "beliefs.statement_weight", "actors.KP.transfer"]),
-            &s,
-        );
-        assert_eq!(got, Ok(vec![1, 2]));
+        let path = |p: &str, e: Option<&str>| Target {
+            set: Set::Path(p.to_string()),
+            episode: e.map(String::from),
+        };
+        let targets = vec![
+            path("actors.ZZ.transfer", None),
+            path("beliefs.statement_weight", None),
+            path("actors.KP.transfer", Some("libya-2003")),
+            path("actors.KP.transfer", Some("ukraine-watch")),
+        ];
+        let post = Posterior {
+            scenario: String::from("joint"),
+            paths: targets.iter().map(Target::column).collect(),
+            targets: targets.clone(),
+            points: vec![(vec![0.5, 0.4, 0.1, 0.9], 1.0)],
+        };
         assert_eq!(
-            marginalised(&paths(&["actors.ZZ.transfer", "actors.KP.transfer"]), &s),
-            ["actors.ZZ.transfer"]
+            marginalised(&post, &s),
+            ["actors.ZZ.transfer", "libya-2003:actors.KP.transfer"]
         );
-        let bad = applicable(&paths(&["actors.KP.no_such_number", "actors.ZZ.transfer"]), &s);
+        let got = settings(&targets, &[0.5, 0.4, 0.1, 0.9], &s).expect("applies");
+        assert_eq!(
+            got,
+            [
+                ("beliefs.statement_weight".to_string(), 0.4),
+                ("actors.KP.transfer".to_string(), 0.9)
+            ]
+        );
+        let bad = settings(&[path("actors.KP.no_such_number", None)], &[0.1], &s);
         assert_eq!(bad, Err(String::from("actors.KP.no_such_number")));
+        // A shift of ln 3 takes a likelihood of 0.5 to 0.75, of 0.25 to 0.5.
+        let group = Target {
+            set: Set::Group {
+                name: String::from("g"),
+                patterns: vec![String::from("events.*.likelihood.deal_seeker")],
+            },
+            episode: None,
+        };
+        let shifted = settings(&[group], &[3f64.ln()], &s).expect("applies");
+        assert!(!shifted.is_empty());
+        for (p, v) in &shifted {
+            let base = s.parameters().into_iter().find(|x| x.0 == *p).expect("path").1;
+            let want = 3.0 * base / (1.0 - base + 3.0 * base);
+            assert!((v - want).abs() < 1e-12, "{p}: {base} -> {v}, want {want}");
+        }
     }
 
     #[test]

@@ -55,12 +55,20 @@ pub fn replay(spec: &ReplaySpec, hooks: Hooks<'_>) -> Result<Replayed> {
             }
             let runs = usize::try_from(spec.runs)
                 .map_err(|_| input("--runs is too large for --posterior"))?;
-            let per_run = crate::posterior::posterior_runs(dir, &replay.scenario, runs)?;
-            let paths = crate::posterior::read_posterior(dir)?.paths;
-            let dropped = crate::posterior::marginalised(&paths, &replay.scenario);
+            let drawn = crate::posterior::posterior_runs(dir, &replay.scenario, runs)?;
+            if drawn.invalid_share > 0.0 {
+                hooks.progress.note(&format!(
+                    "{:.1}% of the posterior's weight is on points that do not validate in `{}`: left out",
+                    100.0 * drawn.invalid_share,
+                    replay.scenario.name
+                ));
+            }
+            let per_run = drawn.runs;
+            let post = crate::posterior::read_posterior(dir)?;
+            let dropped = crate::posterior::marginalised(&post, &replay.scenario);
             if !dropped.is_empty() {
                 hooks.progress.note(&format!(
-                    "the posterior's {} integrated out: `{}` has no such actor",
+                    "the posterior's {} integrated out (they do not apply to `{}`)",
                     dropped.join(", "),
                     replay.scenario.name
                 ));
