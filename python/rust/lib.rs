@@ -518,6 +518,47 @@ fn _calibrate(
     folder_text(py, &done.dir, &done.text)
 }
 
+/// Cross-validation: the folder (its tables and manifest), the text and the JSON.
+#[pyfunction]
+#[pyo3(signature = (calibration, leave, runs, seed, resamples, threads, out, force, command_line, progress=None))]
+fn _cross_validate(
+    py: Python<'_>,
+    calibration: PathBuf,
+    leave: &str,
+    runs: u64,
+    seed: u64,
+    resamples: usize,
+    threads: Option<u64>,
+    out: PathBuf,
+    force: bool,
+    command_line: Vec<String>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<Py<PyDict>> {
+    use sidelines_workflows::cv::{CvSpec, LeaveOut, cross_validate};
+    let leave = match leave {
+        "episodes" => LeaveOut::Episodes,
+        "observations" => LeaveOut::Observations,
+        other => {
+            return Err(to_py(
+                py,
+                sidelines_workflows::error::input(format!(
+                    "leave={other:?}: give \"episodes\" or \"observations\""
+                )),
+            ));
+        }
+    };
+    let spec =
+        CvSpec { calibration, out: out.clone(), runs, seed, resamples, threads, force, leave };
+    let done = run_detached(py, progress, |hooks| {
+        let done = cross_validate(&spec, hooks)?;
+        done.write_folder(&spec, &command_line)?;
+        Ok(done)
+    })?;
+    let d = folder_text(py, &out, &done.text())?;
+    d.bind(py).set_item("json", done.json().to_string())?;
+    Ok(d)
+}
+
 #[pyfunction]
 #[pyo3(signature = (points, runs, spread, posterior, seed, threads, out, force, command_line))]
 fn _claims(
@@ -638,6 +679,7 @@ fn _sidelines(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(_claims, m)?)?;
     m.add_function(wrap_pyfunction!(_evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(_cross_validate, m)?)?;
     m.add_function(wrap_pyfunction!(_analyze, m)?)?;
     Ok(())
 }

@@ -47,6 +47,8 @@ __all__ = [
     "calibrate",
     "claims",
     "evaluate",
+    "cross_validate",
+    "CrossValidation",
     "analyze",
     "Evaluation",
     "open_folder",
@@ -526,6 +528,49 @@ def evaluate(
     post = None if posterior is None else os.fspath(posterior)
     text, table = _sidelines._evaluate(pairs, int(runs), seed, int(resamples), post)
     return Evaluation(json.loads(text), _frame(table))
+
+
+class CrossValidation(Results):
+    """A cross-validation's folder (``table("cv")``: per episode and over all, the Brier and
+    log scores of the model as shipped and as calibrated without what was left out, the paired
+    difference and the skill; ``table("scores")``: every held-out observation) and ``scores``,
+    the JSON of ``sidelines evaluate --cv ... --json``."""
+
+    def __init__(self, folder: Union[str, os.PathLike], info: Optional[Mapping[str, Any]] = None):
+        super().__init__(folder, info)
+        self.scores = json.loads((info or {}).get("json", "{}"))
+
+
+def cross_validate(
+    calibration: Union[str, os.PathLike],
+    *,
+    leave: str = "episodes",
+    runs: int = 1_000,
+    seed: int = 1,
+    resamples: int = 2_000,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    force: bool = False,
+    progress: Union[bool, Callable[[int, int], None]] = False,
+) -> CrossValidation:
+    """Cross-validates a calibration file: ``leave="episodes"`` calibrates on every episode but
+    one and scores the one left out (the file needs two episodes or more);
+    ``leave="observations"`` does so for each observation. Each fold's calibration file and
+    posterior are kept under ``cv/`` in the folder. Same as ``sidelines evaluate --cv FILE
+    --leave LEAVE``.
+    """
+    seed = _check_seed(seed)
+    line = _command("evaluate", "--cv", os.fspath(calibration), "--leave", str(leave))
+    return _run(
+        "cross-validation",
+        lambda **kw: _sidelines._cross_validate(
+            os.fspath(calibration), str(leave), int(runs), seed, int(resamples), threads,
+            kw["out"], bool(force), line, kw["progress"],
+        ),
+        out,
+        progress,
+        CrossValidation,
+    )
 
 
 def analyze(
