@@ -57,8 +57,8 @@ pub struct Args {
     pub cv: Option<PathBuf>,
     /// What each fold of --cv leaves out: an episode (calibrate on the others), or an
     /// observation (calibrate on the rest of its record; one calibration per observation).
-    #[arg(long, value_enum, default_value_t = Leave::Episodes, requires = "cv")]
-    pub leave: Leave,
+    #[arg(long, default_value = "episodes", value_parser = ["episodes", "observations"], requires = "cv")]
+    pub leave: String,
     /// Worker threads of --cv's calibrations [default: all cores]; results do not depend on it.
     #[arg(long, requires = "cv")]
     pub threads: Option<u64>,
@@ -90,10 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let evaluation = evaluate(&spec)?;
     if let Some(out) = &args.out {
         evaluation.write_folder(out, &spec, &crate::command_line())?;
-        sidelines_report::charts::write_charts(out)?;
-        crate::export_xlsx(out)?;
-        sidelines_report::html::write_report(out)?;
-        crate::status(&format!("wrote {}\n", out.display()));
+        open_up(out)?;
     }
     if args.json {
         say(&format!("{}\n", serde_json::to_string_pretty(&evaluation.json())?))?;
@@ -101,12 +98,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         say(&evaluation.text())?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum Leave {
-    Episodes,
-    Observations,
 }
 
 /// `evaluate --cv`: leave one episode or observation out, with a folder of its folds and scores.
@@ -128,10 +119,7 @@ fn cross_validate(args: &Args, file: &std::path::Path) -> Result<ExitCode> {
         resamples: args.resamples,
         threads: args.threads,
         force: args.force,
-        leave: match args.leave {
-            Leave::Episodes => sidelines_workflows::cv::LeaveOut::Episodes,
-            Leave::Observations => sidelines_workflows::cv::LeaveOut::Observations,
-        },
+        leave: sidelines_workflows::cv::LeaveOut::from_name(&args.leave)?,
     };
     let done = match crate::batch::interruptible(args.quiet, |hooks| cross_validate(&spec, hooks))?
     {
@@ -139,14 +127,20 @@ fn cross_validate(args: &Args, file: &std::path::Path) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     done.write_folder(&spec, &crate::command_line())?;
-    sidelines_report::charts::write_charts(&out)?;
-    crate::export_xlsx(&out)?;
-    sidelines_report::html::write_report(&out)?;
+    open_up(&out)?;
     if args.json {
         say(&format!("{}\n", serde_json::to_string_pretty(&done.json())?))?;
     } else {
         say(&done.text())?;
     }
-    crate::status(&format!("wrote {}\n", out.display()));
     Ok(ExitCode::SUCCESS)
+}
+
+/// An evaluation folder's charts, workbook and report, so it opens like any other.
+fn open_up(out: &std::path::Path) -> Result<()> {
+    sidelines_report::charts::write_charts(out)?;
+    crate::export_xlsx(out)?;
+    sidelines_report::html::write_report(out)?;
+    crate::status(&format!("wrote {}\n", out.display()));
+    Ok(())
 }

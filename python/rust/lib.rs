@@ -535,18 +535,7 @@ fn _cross_validate(
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyDict>> {
     use sidelines_workflows::cv::{CvSpec, LeaveOut, cross_validate};
-    let leave = match leave {
-        "episodes" => LeaveOut::Episodes,
-        "observations" => LeaveOut::Observations,
-        other => {
-            return Err(to_py(
-                py,
-                sidelines_workflows::error::input(format!(
-                    "leave={other:?}: give \"episodes\" or \"observations\""
-                )),
-            ));
-        }
-    };
+    let leave = LeaveOut::from_name(leave).map_err(|e| to_py(py, e))?;
     let spec =
         CvSpec { calibration, out: out.clone(), runs, seed, resamples, threads, force, leave };
     let done = run_detached(py, progress, |hooks| {

@@ -86,32 +86,10 @@ def test_ema_workbench_runs_sidelines_one_batch_per_experiment():
     assert again["kp_accepts_talks"] == pytest.approx(share[0], abs=0)
 
 
-JOINT = """
-name = "joint"
-description = "two episodes fitted together, for tests"
-seed = 3
-particles = 24
-replicates = 2
-tolerances = [22, 17]
-[[episodes]]
-scenario = "ukraine-watch"
-timeline = "ROOT/configs/timelines/2025.csv"
-[[episodes]]
-scenario = "ROOT/configs/scenarios/agreed-framework-1994.toml"
-timeline = "ROOT/configs/timelines/agreed-framework-1994.csv"
-[[parameters]]
-path = "beliefs.statement_weight"
-range = [0.1, 0.9]
-[[parameters]]
-path = "actors.KP.prior.hard_bargainer"
-episode = "agreed-framework-1994"
-range = [0.1, 0.8]
-"""
-
-
 def test_cross_validation_equals_the_command_line(root, cli, tmp_path):
     f = tmp_path / "joint.toml"
-    f.write_text(JOINT.replace("ROOT", str(root)))
+    joint = (root / "tests" / "fixtures" / "joint-calibration.toml").read_text()
+    f.write_text(joint.replace("ROOT", str(root)))
     cv = sidelines.cross_validate(f, runs=40, resamples=100, out=tmp_path / "py")
     r = run_cli(cli, "evaluate", "--cv", str(f), "--runs", "40", "--resamples", "100",
                 "--out", str(tmp_path / "cli"), "--json", "--quiet", cwd=root)

@@ -179,10 +179,17 @@ fn a_bad_calibration_file_is_refused_at_its_place() {
         ("tolerances = [6, 3, 2]", "tolerances = [2, 3]", "tolerances: must not increase"),
         ("particles = 30", "particles = 0", "particles: must be 2 to"),
     ];
+    refused_at_place(tmp.path(), &good, &cases);
+}
+
+/// Each case (`from` in `good` replaced by `to`) makes `calibrate` exit 2 with `want` at the
+/// file's place, and write nothing.
+fn refused_at_place(dir: &Path, good: &str, cases: &[(&str, &str, &str)]) {
     for (from, to, want) in cases {
-        let bad = tmp.path().join("bad.toml");
+        assert!(good.contains(from), "{from}");
+        let bad = dir.join("bad.toml");
         std::fs::write(&bad, good.replace(from, to)).expect("write");
-        let out_dir = tmp.path().join("never");
+        let out_dir = dir.join("never");
         let out = sidelines(&[
             "calibrate",
             bad.to_str().expect("utf8"),
@@ -287,31 +294,9 @@ fn calibration_in_waves_of_shards_equals_the_unsplit_one() {
     }
 }
 
-const JOINT: &str = r#"
-name = "joint"
-description = "two episodes fitted together, for tests"
-seed = 3
-particles = 24
-replicates = 2
-tolerances = [22, 17]
-[[episodes]]
-scenario = "ukraine-watch"
-timeline = "ROOT/configs/timelines/2025.csv"
-[[episodes]]
-scenario = "ROOT/configs/scenarios/agreed-framework-1994.toml"
-timeline = "ROOT/configs/timelines/agreed-framework-1994.csv"
-[[parameters]]
-path = "beliefs.statement_weight"
-range = [0.1, 0.9]
-[[parameters]]
-group = "deal-seeker-reading"
-paths = ["events.*.likelihood.deal_seeker"]
-range = [-1.5, 1.5]
-[[parameters]]
-path = "actors.KP.prior.hard_bargainer"
-episode = "agreed-framework-1994"
-range = [0.1, 0.8]
-"#;
+/// A small joint calibration (tests/fixtures/joint-calibration.toml, shared with the Python
+/// tests); ROOT stands for the repository's folder.
+const JOINT: &str = include_str!("../fixtures/joint-calibration.toml");
 
 /// A joint calibration fits two episodes at once: a proposal's distance counts the misses of
 /// both records (13 + 16 observations); a shared number, a group and one episode's own number
@@ -408,22 +393,7 @@ fn a_bad_joint_calibration_is_refused_at_its_place() {
             "give a `path`, or a `group` with its `paths`",
         ),
     ];
-    for (from, to, want) in cases {
-        assert!(good.contains(from), "{from}");
-        let bad = tmp.path().join("bad.toml");
-        std::fs::write(&bad, good.replace(from, to)).expect("write");
-        let out_dir = tmp.path().join("never");
-        let out = sidelines(&[
-            "calibrate",
-            bad.to_str().expect("utf8"),
-            "--out",
-            out_dir.to_str().expect("utf8"),
-        ]);
-        assert_eq!(out.status.code(), Some(2), "{to}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("bad.toml:") && err.contains(want), "{to}: {err}");
-        assert!(!out_dir.exists(), "{to}: a refused calibration writes nothing");
-    }
+    refused_at_place(tmp.path(), &good, &cases);
 }
 
 /// `evaluate --cv` leaves each episode out in turn: each fold is a calibration file of the

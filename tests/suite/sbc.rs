@@ -69,7 +69,7 @@ fn flags(s: Scenario, seeds: &[u64]) -> Vec<Vec<bool>> {
 /// (covered, checks, mean 90% width) over `trials`; `ignore` breaks the method.
 fn coverage(trials: u64, ignore: bool) -> (u64, u64, f64) {
     let doc = record();
-    let (mut covered, mut checks, mut width) = (0, 0, 0.0);
+    let mut tally = (0u64, 0u64, 0.0);
     for trial in 0..trials {
         // The truth, and the one run of it that is "what happened".
         let truth: Vec<f64> = (0..PRIOR.len())
@@ -92,26 +92,40 @@ fn coverage(trials: u64, ignore: bool) -> (u64, u64, f64) {
                 })
                 .collect()
         };
-        let settings = Settings {
-            dims: PRIOR.len(),
-            particles: 50,
-            replicates,
-            tolerances: vec![2, 1, 0],
-            seed: trial,
-            max_proposals_per_particle: 2_000,
-        };
-        let (gens, stop) =
-            abc::run(&settings, Vec::new(), &evaluate, &mut |_| Ok(())).expect("runs");
-        assert_eq!(stop, Stop::Done, "trial {trial}: tolerance 0 not reached");
-        let g = gens.last().expect("a generation");
-        for (d, t) in truth.iter().enumerate() {
-            let (lo, hi) = (g.quantile(d, 0.05), g.quantile(d, 0.95));
-            covered += u64::from(lo <= *t && *t <= hi);
-            checks += 1;
-            width += hi - lo;
-        }
+        trial_checks(trial, 50, replicates, &truth, &evaluate, &mut tally);
     }
+    let (covered, checks, width) = tally;
     (covered, checks, width / checks as f64)
+}
+
+/// One trial: calibrates to tolerance 0 (tolerances 2, 1, 0; at most 2,000 proposals per
+/// particle) and adds to `tally` (covered, checks, summed width) whether each coordinate of
+/// the truth lies inside its 90% credible interval.
+fn trial_checks(
+    trial: u64,
+    particles: usize,
+    replicates: u64,
+    truth: &[f64],
+    evaluate: &(dyn Fn(u64, &[f64]) -> Evaluation + Sync),
+    tally: &mut (u64, u64, f64),
+) {
+    let settings = Settings {
+        dims: truth.len(),
+        particles,
+        replicates,
+        tolerances: vec![2, 1, 0],
+        seed: trial,
+        max_proposals_per_particle: 2_000,
+    };
+    let (gens, stop) = abc::run(&settings, Vec::new(), evaluate, &mut |_| Ok(())).expect("runs");
+    assert_eq!(stop, Stop::Done, "trial {trial}: tolerance 0 not reached");
+    let g = gens.last().expect("a generation");
+    for (d, t) in truth.iter().enumerate() {
+        let (lo, hi) = (g.quantile(d, 0.05), g.quantile(d, 0.95));
+        tally.0 += u64::from(lo <= *t && *t <= hi);
+        tally.1 += 1;
+        tally.2 += hi - lo;
+    }
 }
 
 #[test]
@@ -220,7 +234,7 @@ fn joint_calibration_on_the_model_covers_the_truth() {
         }
         all
     };
-    let (mut covered, mut checks, mut width) = (0u64, 0u64, 0.0);
+    let mut tally = (0u64, 0u64, 0.0);
     for trial in 0..30u64 {
         // The truth: the first draw valid in both episodes.
         let (truth, truth_at) = (0..)
@@ -244,25 +258,9 @@ fn joint_calibration_on_the_model_covers_the_truth() {
                 .map(|run| run.iter().zip(&observed).map(|(a, b)| a == b).collect())
                 .collect()
         };
-        let settings = Settings {
-            dims: targets.len(),
-            particles: 40,
-            replicates,
-            tolerances: vec![2, 1, 0],
-            seed: trial,
-            max_proposals_per_particle: 2_000,
-        };
-        let (gens, stop) =
-            abc::run(&settings, Vec::new(), &evaluate, &mut |_| Ok(())).expect("runs");
-        assert_eq!(stop, Stop::Done, "trial {trial}: tolerance 0 not reached");
-        let g = gens.last().expect("a generation");
-        for (d, t) in truth.iter().enumerate() {
-            let (lo, hi) = (g.quantile(d, 0.05), g.quantile(d, 0.95));
-            covered += u64::from(lo <= *t && *t <= hi);
-            checks += 1;
-            width += hi - lo;
-        }
+        trial_checks(trial, 40, replicates, &truth, &evaluate, &mut tally);
     }
+    let (covered, checks, width) = tally;
     let (share, lo, hi) = wilson_at(covered, checks, Z99);
     let width = width / checks as f64;
     eprintln!(

@@ -397,11 +397,7 @@ fn read_episodes(
                     }
                 };
                 let name = e.name.clone().unwrap_or_else(|| scenario.name.clone());
-                let slug = !name.is_empty()
-                    && name.len() <= 64
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                    && name != "group";
-                if !slug {
+                if !crate::is_slug(&name) || name == "group" {
                     problems.push(fail(
                         &format!("{here}.name"),
                         "must be 1 to 64 letters, digits, `-` or `_`, not `group` (it names the episode's own parameters)".into(),
@@ -495,10 +491,7 @@ fn check_group(
     problems: &mut Vec<Diagnostic>,
 ) -> bool {
     let before = problems.len();
-    let slug = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !slug {
+    if !crate::is_slug(name) {
         problems.push(fail(
             &format!("{here}.group"),
             "must be 1 to 64 letters, digits, `-` or `_`".into(),

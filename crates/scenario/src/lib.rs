@@ -151,6 +151,14 @@ impl Scenario {
     }
 }
 
+/// Whether `name` is 1 to 64 ASCII letters, digits, `-` or `_`: a name that becomes a folder
+/// or a column prefix (a scenario's, a sweep's, a calibration's, an episode's, a group's).
+pub(crate) fn is_slug(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 fn to_error(map: &SourceMap, problems: Vec<(String, String)>) -> Error {
     let mut diagnostics: Vec<Diagnostic> =
         problems.into_iter().map(|(path, msg)| map.diagnostic(&path, msg)).collect();

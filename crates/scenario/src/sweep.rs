@@ -309,10 +309,7 @@ pub(crate) fn read_study<T: serde::de::DeserializeOwned>(
         resolve(scenario_ref, file).map_err(|m| Error::single(map.diagnostic("scenario", m)))?;
     let scenario = load(&scenario_file, &scenario_bytes, resolve)?;
     let mut problems = Vec::new();
-    let slug = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !slug {
+    if !crate::is_slug(name) {
         problems.push(map.diagnostic(
             "name",
             "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)",

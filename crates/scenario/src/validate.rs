@@ -134,10 +134,7 @@ impl Checker {
         doc: &toml::Table,
     ) -> Option<Scenario> {
         // The name becomes a folder under outputs/: keep it a plain file name.
-        let slug = !raw.name.is_empty()
-            && raw.name.len() <= 64
-            && raw.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !slug {
+        if !crate::is_slug(&raw.name) {
             self.problem(
                 "name",
                 "must be 1 to 64 letters, digits, `-` or `_` (it names the output folder)",

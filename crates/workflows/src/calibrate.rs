@@ -153,7 +153,7 @@ pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
     let failures = AtomicU64::new(0);
     let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
         match point(&cal, &episodes, theta) {
-            Some(s) => runs(&s, &cal, id, &episodes),
+            Some(s) => runs(s, &cal, id, &episodes),
             None => {
                 failures.fetch_add(1, Ordering::Relaxed);
                 Vec::new()
@@ -246,12 +246,12 @@ fn point(cal: &Calibration, episodes: &[Recorded], theta: &[f64]) -> Option<Vec<
 
 /// A point's replicates: per run, which observations of every episode it reproduced (episode
 /// by episode, in the file's order). Replicate k of every episode has seed k of the point.
-fn runs(scenarios: &[Scenario], cal: &Calibration, id: u64, episodes: &[Recorded]) -> Evaluation {
+fn runs(scenarios: Vec<Scenario>, cal: &Calibration, id: u64, episodes: &[Recorded]) -> Evaluation {
     let r = cal.replicates as usize;
     let seeds: Vec<u64> = (0..cal.replicates).map(|k| run_seed(cal.seed, id, k)).collect();
     let mut reproduced: Evaluation = vec![Vec::new(); r];
-    for (s, e) in scenarios.iter().zip(episodes) {
-        let Ok(mut sim) = Simulation::with_capacity(Arc::new(s.clone()), r) else {
+    for (s, e) in scenarios.into_iter().zip(episodes) {
+        let Ok(mut sim) = Simulation::with_capacity(Arc::new(s), r) else {
             return Vec::new();
         };
         let mut outs = vec![RunOutput::default(); r];
@@ -643,7 +643,7 @@ fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Ca
     let pool = crate::inputs::worker_pool(args.threads)?;
     let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
         match point(&p.cal, &p.episodes, theta) {
-            Some(s) => runs(&s, &p.cal, id, &p.episodes),
+            Some(s) => runs(s, &p.cal, id, &p.episodes),
             None => Vec::new(),
         }
     };

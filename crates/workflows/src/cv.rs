@@ -19,10 +19,11 @@ use sidelines_scenario::calibration::load_calibration;
 use crate::calibrate::{CalibrateSpec, calibrate};
 use crate::error::{Error, Result, input};
 use crate::evaluate::{
-    Applied, EvaluateSpec, Evaluation, Report, Scored, base_rates, score_episode, scores,
+    EvaluateSpec, Evaluation, Report, Scored, base_rates, score_episode, scores,
 };
 use crate::exec::{Hooks, Silent};
 use crate::inputs::{create_out, guard_out_dir, read_input, resolve_base};
+use crate::posterior::Applied;
 
 /// What to cross-validate, and how many runs score each held-out episode.
 #[derive(Clone, Debug)]
@@ -46,6 +47,17 @@ pub enum LeaveOut {
     Episodes,
     /// One observation: calibrate on the rest of the record, score the one left out.
     Observations,
+}
+
+impl LeaveOut {
+    /// `episodes` or `observations`, as the command line and the Python package name them.
+    pub fn from_name(name: &str) -> Result<LeaveOut> {
+        match name {
+            "episodes" => Ok(LeaveOut::Episodes),
+            "observations" => Ok(LeaveOut::Observations),
+            other => Err(input(format!("leave {other:?}: give `episodes` or `observations`"))),
+        }
+    }
 }
 
 /// One fold: an episode, or one observation (its row in the episode's observations file).
@@ -153,20 +165,27 @@ pub fn cross_validate(spec: &CvSpec, hooks: Hooks<'_>) -> Result<CrossValidation
     let mut shipped: Vec<Scored> = Vec::new();
     let mut calibrated: Vec<Scored> = Vec::new();
     let mut applied = Vec::new();
-    // The folds: each episode, or each observation of each episode.
+    // The folds: each episode, or each observation of each episode (each episode's
+    // observations file read once, here).
     let mut folds: Vec<(String, Leave)> = Vec::new();
+    let mut records: Vec<Option<(csv::StringRecord, Vec<csv::StringRecord>)>> = Vec::new();
     for (k, e) in cal.episodes.iter().enumerate() {
         match spec.leave {
-            LeaveOut::Episodes => folds.push((e.name.clone(), Leave::Episode(k))),
+            LeaveOut::Episodes => {
+                folds.push((e.name.clone(), Leave::Episode(k)));
+                records.push(None);
+            }
             LeaveOut::Observations => {
-                let path = observed_of(e, &absolute)?;
-                let rows = observation_rows(&path)?;
+                let rows = observation_rows(&observed_of(e, &absolute)?)?;
                 for j in 0..rows.1.len() {
                     folds.push((format!("{}-{:02}", e.name, j + 1), Leave::Observation(k, j)));
                 }
+                records.push(Some(rows));
             }
         }
     }
+    // The model as shipped does not depend on the fold: each episode is scored once.
+    let mut as_shipped: Vec<Option<Vec<Scored>>> = vec![None; cal.episodes.len()];
     let n = folds.len();
     for (f, (fold_name, leave)) in folds.iter().enumerate() {
         let fold = spec.out.join("cv").join(fold_name);
@@ -181,11 +200,9 @@ pub fn cross_validate(spec: &CvSpec, hooks: Hooks<'_>) -> Result<CrossValidation
         let left_out = &cal.episodes[left_k];
         // The left-out observation's episode reads its observations from the fold's copy.
         let mut own_observed: Option<String> = None;
-        if let Leave::Observation(k, j) = leave {
-            let path = observed_of(&cal.episodes[*k], &absolute)?;
-            let (header, rows) = observation_rows(&path)?;
+        if let (Leave::Observation(_, j), Some((header, rows))) = (leave, &records[left_k]) {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(&header)?;
+            w.write_record(header)?;
             for (r, row) in rows.iter().enumerate() {
                 if r != *j {
                     w.write_record(row)?;
@@ -267,7 +284,10 @@ pub fn cross_validate(spec: &CvSpec, hooks: Hooks<'_>) -> Result<CrossValidation
             batches_per_shard: 1,
         };
         calibrate(&fold_spec, Hooks { progress: &mut Silent, stop: hooks.stop })?;
-        let (mut plain, _) = score(left_k, None)?;
+        if as_shipped[left_k].is_none() {
+            as_shipped[left_k] = Some(score(left_k, None)?.0);
+        }
+        let mut plain = as_shipped[left_k].clone().unwrap_or_default();
         let (mut rows, how) = score(left_k, Some(posterior))?;
         if let Leave::Observation(_, j) = leave {
             // The j-th observation of the file is the j-th the episode scores.
@@ -288,7 +308,7 @@ pub fn cross_validate(spec: &CvSpec, hooks: Hooks<'_>) -> Result<CrossValidation
         }
         shipped.extend(plain);
         calibrated.extend(rows);
-        if !how.integrated_out.is_empty() || how.invalid_share > 0.0 {
+        if !how.whole() {
             applied.push((fold_name.clone(), how));
         }
     }

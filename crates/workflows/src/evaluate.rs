@@ -26,6 +26,7 @@ use sidelines_report::manifest::{Kind, Manifest};
 
 use crate::error::{Error, Result, input};
 use crate::inputs::read_input;
+use crate::posterior::Applied;
 
 /// One observation, its categories and the forecasts of the model and the baselines.
 #[derive(Clone, Debug)]
@@ -313,7 +314,7 @@ pub fn evaluate(spec: &EvaluateSpec) -> Result<Evaluation> {
     for (scenario, timeline) in &spec.episodes {
         let (items, applied) = score_episode(scenario, timeline, None, spec)?;
         if let Some(first) = items.first()
-            && (!applied.integrated_out.is_empty() || applied.invalid_share > 0.0)
+            && !applied.whole()
         {
             marginalised.push((first.episode.clone(), applied));
         }
@@ -355,23 +356,21 @@ pub(crate) fn score_episode(
         0,
     )?;
     let s = Arc::new(replay.scenario);
-    let episode = s.name.trim_end_matches("-replay").to_string();
+    let episode = crate::posterior::episode_name(&s).to_string();
     let capacity = 64usize;
     let mut sim = Simulation::with_capacity(s.clone(), capacity)?;
     let names = sim.outcome_names().to_vec();
     let kinds = sim.outcome_kinds().to_vec();
     // Each run's scenario: the episode's own, or a draw from the posterior.
-    let (scenarios, dropped, invalid): (Vec<Arc<Scenario>>, Vec<String>, f64) =
-        match &spec.posterior {
-            Some(dir) => {
-                let n = usize::try_from(runs).map_err(|_| input("--runs is too large"))?;
-                let drawn = crate::posterior::posterior_runs(dir, &s, n)
-                    .map_err(|e| input(format!("episode {}: {e}", timeline.display())))?;
-                let post = crate::posterior::read_posterior(dir)?;
-                (drawn.runs, crate::posterior::marginalised(&post, &s), drawn.invalid_share)
-            }
-            None => (vec![s.clone(); runs as usize], Vec::new(), 0.0),
-        };
+    let (scenarios, applied): (Vec<Arc<Scenario>>, Applied) = match &spec.posterior {
+        Some(dir) => {
+            let n = usize::try_from(runs).map_err(|_| input("--runs is too large"))?;
+            let drawn = crate::posterior::posterior_runs(dir, &s, n)
+                .map_err(|e| input(format!("episode {}: {e}", timeline.display())))?;
+            (drawn.runs, drawn.applied)
+        }
+        None => (vec![s.clone(); runs as usize], Applied::default()),
+    };
     let runs_of: Vec<(Arc<Scenario>, u64)> =
         scenarios.into_iter().zip(0..runs).map(|(sc, r)| (sc, run_seed(seed, 0, r))).collect();
     let mut outs = vec![RunOutput::default(); capacity];
@@ -445,15 +444,7 @@ pub(crate) fn score_episode(
         day0[persistent(&s, item, &s.observed[k].expect, initial.get(k))] = runs;
         item.persistence = jeffreys(&day0);
     }
-    Ok((items, Applied { integrated_out: dropped, invalid_share: invalid }))
-}
-
-/// How a posterior applied to one episode: the numbers that do not apply to it (integrated
-/// out) and the share of its weight on points that do not validate there (left out).
-#[derive(Clone, Debug, Default)]
-pub struct Applied {
-    pub integrated_out: Vec<String>,
-    pub invalid_share: f64,
+    Ok((items, applied))
 }
 
 /// The category a run's value falls in.

@@ -98,7 +98,7 @@ pub fn read_posterior(dir: &Path) -> Result<Posterior> {
 
 /// The episode name a scenario answers to for a calibration's episode-scoped numbers: its
 /// own name, without the `-replay` a record adds.
-fn episode_name(scenario: &Scenario) -> &str {
+pub fn episode_name(scenario: &Scenario) -> &str {
     scenario.name.trim_end_matches("-replay")
 }
 
@@ -131,12 +131,28 @@ pub fn settings(
     Ok(sets)
 }
 
-/// Runs drawn from a posterior for one scenario: each run's scenario, and the share of the
-/// posterior's weight whose points do not validate in that scenario (left out).
+/// Runs drawn from a posterior for one scenario: each run's scenario, and how the posterior
+/// applied there.
 #[derive(Debug)]
 pub struct PosteriorRuns {
     pub runs: Vec<Arc<Scenario>>,
+    pub applied: Applied,
+}
+
+/// How a posterior applied to a scenario: the numbers that do not apply to it (integrated
+/// out, `marginalised`) and the share of its weight on points that do not validate there
+/// (left out).
+#[derive(Clone, Debug, Default)]
+pub struct Applied {
+    pub integrated_out: Vec<String>,
     pub invalid_share: f64,
+}
+
+impl Applied {
+    /// Whether the posterior applied whole.
+    pub fn whole(&self) -> bool {
+        self.integrated_out.is_empty() && self.invalid_share <= 0.0
+    }
 }
 
 /// Each run's scenario under a calibration's posterior: `runs` draws of its points
@@ -186,7 +202,11 @@ pub fn posterior_runs(dir: &Path, replay: &Scenario, runs: usize) -> Result<Post
         p.1 /= kept;
     }
     let runs = resample(&valid, runs).into_iter().map(|k| points[k].clone()).collect();
-    Ok(PosteriorRuns { runs, invalid_share: (1.0 - kept).max(0.0) })
+    let applied = Applied {
+        integrated_out: marginalised(&post, replay),
+        invalid_share: (1.0 - kept).max(0.0),
+    };
+    Ok(PosteriorRuns { runs, applied })
 }
 
 /// `n` draws from the posterior by systematic resampling (the r-th draw is the point whose

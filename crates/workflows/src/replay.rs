@@ -56,24 +56,22 @@ pub fn replay(spec: &ReplaySpec, hooks: Hooks<'_>) -> Result<Replayed> {
             let runs = usize::try_from(spec.runs)
                 .map_err(|_| input("--runs is too large for --posterior"))?;
             let drawn = crate::posterior::posterior_runs(dir, &replay.scenario, runs)?;
-            if drawn.invalid_share > 0.0 {
+            let a = &drawn.applied;
+            if a.invalid_share > 0.0 {
                 hooks.progress.note(&format!(
                     "{:.1}% of the posterior's weight is on points that do not validate in `{}`: left out",
-                    100.0 * drawn.invalid_share,
+                    100.0 * a.invalid_share,
                     replay.scenario.name
                 ));
             }
-            let per_run = drawn.runs;
-            let post = crate::posterior::read_posterior(dir)?;
-            let dropped = crate::posterior::marginalised(&post, &replay.scenario);
-            if !dropped.is_empty() {
+            if !a.integrated_out.is_empty() {
                 hooks.progress.note(&format!(
                     "the posterior's {} integrated out (they do not apply to `{}`)",
-                    dropped.join(", "),
+                    a.integrated_out.join(", "),
                     replay.scenario.name
                 ));
             }
-            Some(Arc::new(per_run))
+            Some(Arc::new(drawn.runs))
         }
     };
     let mut scenario = replay.scenario.clone();
