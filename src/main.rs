@@ -10,6 +10,7 @@ use std::sync::Arc;
 mod batch;
 mod branches;
 mod calibrate;
+mod choose;
 mod claims;
 mod evaluate;
 mod merge;
@@ -72,6 +73,9 @@ enum Command {
     /// The article's claims as findings: the share of the assumption space (and of a
     /// calibration's posterior) where each one holds, with paired seeds at each point.
     Claims(claims::Args),
+    /// Which of several named model variants the episodes' records favour (ABC model choice
+    /// with a reference table), and whether records simulated from each can tell them apart.
+    Choose(choose::Args),
     /// Score the model's forecasts of every episode's observations with proper scoring rules
     /// (Brier, log, ranked probability) against a coin flip, the other episodes' base rate and
     /// persistence.
@@ -362,6 +366,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Analyze(args) => sweep::analyze(args),
         Command::Merge(args) => merge::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Choose(args) => choose::run(args),
         Command::Export { format: _, dir } => {
             export_xlsx(&dir)?;
             Ok(ExitCode::SUCCESS)

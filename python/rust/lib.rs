@@ -518,6 +518,32 @@ fn _calibrate(
     folder_text(py, &done.dir, &done.text)
 }
 
+/// Model choice: the folder (models, confusion, parameters), the text and the JSON.
+#[pyfunction]
+#[pyo3(signature = (file, threads, out, force, command_line, progress=None))]
+fn _choose(
+    py: Python<'_>,
+    file: PathBuf,
+    threads: Option<u64>,
+    out: PathBuf,
+    force: bool,
+    command_line: Vec<String>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<Py<PyDict>> {
+    let spec = sidelines_workflows::choose::ChooseSpec {
+        command_line,
+        file,
+        threads,
+        out: Some(out),
+        force,
+    };
+    let done =
+        run_detached(py, progress, |hooks| sidelines_workflows::choose::choose(&spec, hooks))?;
+    let d = folder_text(py, &done.dir, &done.text())?;
+    d.bind(py).set_item("json", done.json().to_string())?;
+    Ok(d)
+}
+
 /// Cross-validation: the folder (its tables and manifest), the text and the JSON.
 #[pyfunction]
 #[pyo3(signature = (calibration, leave, runs, seed, resamples, threads, out, force, command_line, progress=None))]
@@ -669,6 +695,7 @@ fn _sidelines(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_claims, m)?)?;
     m.add_function(wrap_pyfunction!(_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(_cross_validate, m)?)?;
+    m.add_function(wrap_pyfunction!(_choose, m)?)?;
     m.add_function(wrap_pyfunction!(_analyze, m)?)?;
     Ok(())
 }

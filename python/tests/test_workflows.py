@@ -99,3 +99,21 @@ def test_cross_validation_equals_the_command_line(root, cli, tmp_path):
     assert cv.table("cv").height == 3  # two episodes and all
     with pytest.raises(sidelines.InputError):
         sidelines.cross_validate(f, leave="sideways", out=tmp_path / "never")
+
+
+def test_model_choice_equals_the_command_line(root, cli, tmp_path):
+    f = tmp_path / "choice.toml"
+    f.write_text((root / "tests" / "fixtures" / "model-choice.toml").read_text().replace("ROOT", str(root)))
+    chosen = sidelines.choose(f, out=tmp_path / "py")
+    r = run_cli(cli, "choose", str(f), "--out", str(tmp_path / "cli"), "--json", "--quiet", cwd=root)
+    assert r.returncode == 0, r.stderr
+    cli_json = json.loads(r.stdout)
+    for key in ["models", "confusion", "groups", "tolerance", "most_probable"]:
+        assert chosen.result[key] == cli_json[key], key
+    same_files(tmp_path / "py", tmp_path / "cli", ["models.csv", "confusion.csv", "groups.csv", "parameters.csv"])
+    models = chosen.table("models")
+    assert models["model"].to_list() == ["shipped", "shipped-again", "current-calculus"]
+    assert sum(chosen.probabilities.values()) == pytest.approx(1.0, abs=1e-12)
+    assert chosen.table("confusion").height == 3 * 4
+    with pytest.raises(sidelines.InputError):
+        sidelines.choose(root / "configs" / "calibration" / "2025.toml", out=tmp_path / "never")

@@ -32,7 +32,8 @@ pub fn write_small(dir: &Path) -> String {
     file.display().to_string()
 }
 
-fn ok(args: &[&str]) -> String {
+/// Runs the command, which must succeed; its stdout.
+pub fn ok(args: &[&str]) -> String {
     let out = sidelines(args);
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -179,19 +180,19 @@ fn a_bad_calibration_file_is_refused_at_its_place() {
         ("tolerances = [6, 3, 2]", "tolerances = [2, 3]", "tolerances: must not increase"),
         ("particles = 30", "particles = 0", "particles: must be 2 to"),
     ];
-    refused_at_place(tmp.path(), &good, &cases);
+    refused_at_place("calibrate", tmp.path(), &good, &cases);
 }
 
-/// Each case (`from` in `good` replaced by `to`) makes `calibrate` exit 2 with `want` at the
-/// file's place, and write nothing.
-fn refused_at_place(dir: &Path, good: &str, cases: &[(&str, &str, &str)]) {
+/// Each case (`from` in `good` replaced by `to`) makes `command` (`calibrate`, `choose`) exit 2
+/// with `want` at the file's place, and write nothing.
+pub fn refused_at_place(command: &str, dir: &Path, good: &str, cases: &[(&str, &str, &str)]) {
     for (from, to, want) in cases {
         assert!(good.contains(from), "{from}");
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, good.replace(from, to)).expect("write");
         let out_dir = dir.join("never");
         let out = sidelines(&[
-            "calibrate",
+            command,
             bad.to_str().expect("utf8"),
             "--out",
             out_dir.to_str().expect("utf8"),
@@ -393,7 +394,7 @@ fn a_bad_joint_calibration_is_refused_at_its_place() {
             "give a `path`, or a `group` with its `paths`",
         ),
     ];
-    refused_at_place(tmp.path(), &good, &cases);
+    refused_at_place("calibrate", tmp.path(), &good, &cases);
 }
 
 /// `evaluate --cv` leaves each episode out in turn: each fold is a calibration file of the

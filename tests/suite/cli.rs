@@ -216,6 +216,7 @@ fn help_examples_completions_and_man_pages() {
         "branches",
         "calibrate",
         "claims",
+        "choose",
         "evaluate",
         "sweep",
         "merge",

@@ -30,6 +30,7 @@ mod batch;
 mod branches;
 mod calibrate;
 mod charts;
+mod choose;
 mod claims;
 mod cli;
 mod common;

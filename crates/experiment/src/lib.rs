@@ -14,6 +14,7 @@
 pub mod abc;
 mod adaptive;
 mod aggregate;
+pub mod choice;
 pub mod design;
 pub mod prim;
 pub mod scoring;

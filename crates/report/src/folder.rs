@@ -177,6 +177,10 @@ fn expected(m: &Manifest, path: &Path) -> Result<Vec<Expected>> {
             ["claims.csv", "claim_points.csv"].iter().map(|n| table(n, Header::Any, some)).collect()
         }
         Kind::Branches => vec![table("branches.csv", Header::Any, some)],
+        Kind::Choose => ["models.csv", "confusion.csv", "groups.csv", "parameters.csv"]
+            .iter()
+            .map(|n| table(n, Header::Any, some))
+            .collect(),
         Kind::Evaluate => ["scores.csv", "skill.csv", "reliability.csv"]
             .iter()
             .map(|n| table(n, Header::Any, some))

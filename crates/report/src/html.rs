@@ -196,6 +196,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
         .collect();
     let evaluation =
         evaluation_table(&manifest, &rows(&dir.join("skill.csv")), &rows(&dir.join("cv.csv")));
+    let choice = choice_tables(&manifest, dir);
     let charts = inline_charts(dir, &headline)?;
     let context = serde_json::json!({
         "title": title,
@@ -213,6 +214,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
         "claims": claims,
         "posterior": posterior,
         "evaluation": evaluation,
+        "choice": choice,
         "charts": charts,
     });
     let path = dir.join("report.html");
@@ -224,6 +226,47 @@ pub fn write_report(dir: &Path) -> Result<()> {
         .and_then(|t| t.render(minijinja::value::Serde(&context)))
         .map_err(failed)?;
     write_atomic(&path, page.as_bytes())
+}
+
+/// A model choice's tables: each model's probability and recovery, and the groups the
+/// records can decide between.
+fn choice_tables(manifest: &Manifest, dir: &Path) -> Option<serde_json::Value> {
+    if manifest.kind != Kind::Choose {
+        return None;
+    }
+    // A cell, empty where the table lacks the column.
+    let at = |r: &BTreeMap<String, String>, key: &str| r.get(key).cloned().unwrap_or_default();
+    let recovered = |r: &BTreeMap<String, String>| {
+        let share = at(r, "recovered_share");
+        if share.is_empty() {
+            return String::from("not checked");
+        }
+        let (lo, hi) = (at(r, "recovered_ci95_low"), at(r, "recovered_ci95_high"));
+        format!("{} [{}, {}]", fmt3(&share), fmt3(&lo), fmt3(&hi))
+    };
+    let probability = |r: &BTreeMap<String, String>| {
+        format!("{} ± {}", fmt3(&at(r, "probability")), fmt3(&at(r, "mc_se")))
+    };
+    let models: Vec<serde_json::Value> = rows(&dir.join("models.csv"))
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "model": at(r, "model"), "description": at(r, "description"),
+                "probability": probability(r), "kept": at(r, "kept_records"),
+                "recovered": recovered(r),
+            })
+        })
+        .collect();
+    let groups: Vec<serde_json::Value> = rows(&dir.join("groups.csv"))
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "models": at(r, "models").replace('+', ", "),
+                "probability": probability(r), "recovered": recovered(r),
+            })
+        })
+        .collect();
+    Some(serde_json::json!({ "models": models, "groups": groups }))
 }
 
 /// An evaluation's table: per episode (and all episodes) a row of mean Brier scores with the

@@ -39,6 +39,7 @@ pub enum Kind {
     Claims,
     Branches,
     Evaluate,
+    Choose,
 }
 
 impl Kind {
@@ -54,6 +55,7 @@ impl Kind {
             Kind::Claims => "claims",
             Kind::Branches => "branches",
             Kind::Evaluate => "evaluate",
+            Kind::Choose => "choose",
         }
     }
 }

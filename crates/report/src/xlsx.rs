@@ -20,7 +20,7 @@ use crate::error::{At, Error, Result};
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
 
 /// Tables in sheet order: (CSV file, sheet name, what it holds).
-const TABLES: [(&str, &str, &str); 12] = [
+const TABLES: [(&str, &str, &str); 16] = [
     (
         "summary.csv",
         "summary",
@@ -67,6 +67,28 @@ const TABLES: [(&str, &str, &str); 12] = [
         "cross_validation",
         "leave one episode out: per episode and over all, the Brier and log scores of the model \
          as shipped and as calibrated on the other episodes, and the calibration's Brier skill",
+    ),
+    (
+        "models.csv",
+        "models",
+        "model choice: per model, its posterior probability given the record with its Monte \
+         Carlo error, the records kept, its draws, and the share of its own synthetic records it won",
+    ),
+    (
+        "groups.csv",
+        "groups",
+        "model choice: the groups of models the records can tell apart, with their probability \
+         and the share of their synthetic records won inside the group",
+    ),
+    (
+        "confusion.csv",
+        "confusion",
+        "model choice: per model simulated from and model chosen (or a tie), its synthetic records",
+    ),
+    (
+        "parameters.csv",
+        "model_parameters",
+        "model choice: per model and assumption, the kept draws' weighted mean and quantiles",
     ),
     (
         "reliability.csv",

@@ -34,6 +34,23 @@
 //! so a fit of 174 likelihoods is a fit of a few groups. Each matched number must lie in
 //! [0, 1] (a probability); it becomes `logistic(logit(x) + shift)`.
 //!
+//! A model-choice file (`sidelines choose`) has the same episodes and parameters (the prior
+//! every model shares; none is needed), and instead of ABC-SMC's settings, the models and the
+//! size of the reference table:
+//!
+//! ```toml
+//! draws = 1000      # parameter draws per model, each giving `replicates` simulated records
+//! accept = 500      # simulated records kept nearest the record
+//! checks = 100      # synthetic records per model (default: 100, at most `draws`)
+//! [[models]]
+//! name = "shipped"
+//! description = "the model as shipped"
+//! [[models]]
+//! name = "current-calculus"
+//! description = "..."
+//! set = { "events.*.likelihood.*" = 0.5 }   # fixed in every episode that has them
+//! ```
+//!
 //! Validated like sweeps: every problem with file, line, column and field.
 
 use serde::Deserialize;
@@ -58,11 +75,26 @@ struct RawCalibration {
     observed: Option<String>,
     episodes: Option<Vec<RawEpisode>>,
     seed: u64,
-    particles: u64,
+    particles: Option<u64>,
     replicates: u64,
-    tolerances: Vec<u32>,
+    tolerances: Option<Vec<u32>>,
     max_proposals_per_particle: Option<u64>,
+    #[serde(default)]
     parameters: Vec<RawParameter>,
+    /// A model-choice file's models, and its reference table's size.
+    models: Option<Vec<RawModel>>,
+    draws: Option<u64>,
+    accept: Option<u64>,
+    checks: Option<u64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: String,
+    description: String,
+    #[serde(default)]
+    set: toml::Table,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -145,27 +177,64 @@ impl Target {
         episode: &str,
         scenario: &Scenario,
     ) -> Result<Vec<(String, f64)>, String> {
+        Ok(self.bind(episode, scenario)?.settings(value))
+    }
+
+    /// What this number sets in `scenario` (the episode named `episode`), found once so that
+    /// many values can be set quickly (a group's matching walks every number of the scenario).
+    /// `Err(path)` as for `settings`.
+    pub fn bind(&self, episode: &str, scenario: &Scenario) -> Result<Bound, String> {
         if self.episode.as_deref().is_some_and(|e| e != episode) {
-            return Ok(Vec::new());
+            return Ok(Bound::Nothing);
         }
         match &self.set {
-            Set::Path(p) if of_absent_actor(p, scenario) => Ok(Vec::new()),
+            Set::Path(p) if of_absent_actor(p, scenario) => Ok(Bound::Nothing),
             Set::Path(p) => match params::get(&scenario.document, p) {
-                Some(_) => Ok(vec![(p.clone(), value)]),
+                Some(_) => Ok(Bound::Path(p.clone())),
                 None => Err(p.clone()),
             },
-            Set::Group { patterns, .. } => Ok(scenario
-                .parameters()
-                .into_iter()
-                .filter(|(path, _, _)| patterns.iter().any(|q| matches(q, path)))
-                .map(|(path, base, _)| {
+            Set::Group { patterns, .. } => Ok(Bound::Shifted(
+                scenario
+                    .parameters()
+                    .into_iter()
+                    .filter(|(path, _, _)| patterns.iter().any(|q| matches(q, path)))
+                    .map(|(path, base, _)| {
+                        let domain = params::domain(&path);
+                        (path, base, domain)
+                    })
+                    .collect(),
+            )),
+        }
+    }
+}
+
+/// What one calibrated number sets in one scenario (`Target::bind`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bound {
+    /// Nothing there.
+    Nothing,
+    /// One path, to the value.
+    Path(String),
+    /// Each number (its path, its value in the scenario, its declared range) shifted on the
+    /// log-odds scale by the value.
+    Shifted(Vec<(String, f64, Option<Domain>)>),
+}
+
+impl Bound {
+    /// The settings at `value`.
+    pub fn settings(&self, value: f64) -> Vec<(String, f64)> {
+        match self {
+            Bound::Nothing => Vec::new(),
+            Bound::Path(p) => vec![(p.clone(), value)],
+            Bound::Shifted(numbers) => numbers
+                .iter()
+                .map(|(path, base, domain)| {
                     // Held inside the number's declared range (a likelihood's floor is 1e-6).
-                    let shifted = logistic(logit(base) + value);
-                    let shifted =
-                        params::domain(&path).map_or(shifted, |d| shifted.clamp(d.min, d.max));
-                    (path, shifted)
+                    let shifted = logistic(logit(*base) + value);
+                    let shifted = domain.map_or(shifted, |d| shifted.clamp(d.min, d.max));
+                    (path.clone(), shifted)
                 })
-                .collect()),
+                .collect(),
         }
     }
 }
@@ -194,6 +263,55 @@ fn logistic(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// Limits of a model choice: models compared, parameter draws per model.
+pub const MAX_MODELS: usize = 64;
+pub const MAX_DRAWS: u64 = 1_000_000;
+
+/// A model-choice file's part: the models compared and the size of the reference table
+/// (`sidelines choose`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelChoice {
+    pub models: Vec<Model>,
+    /// Parameter draws per model; each draw gives `replicates` simulated records.
+    pub draws: u64,
+    /// Simulated records kept nearest a record (its tolerance follows).
+    pub accept: u64,
+    /// Synthetic records per model in the check of which model each comes out as.
+    pub checks: u64,
+}
+
+/// A named model variant: numbers it fixes in every episode that has them, applied after the
+/// calibrated parameters (what a model fixes, it fixes). A path with `*` fixes every number it
+/// matches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub set: Vec<(String, f64)>,
+}
+
+impl Model {
+    /// The settings the model makes in `scenario`: each path the scenario has, each number a
+    /// pattern matches there.
+    pub fn settings(&self, scenario: &Scenario) -> Vec<(String, f64)> {
+        let numbers = scenario.parameters();
+        let mut out = Vec::new();
+        for (path, value) in &self.set {
+            if path.contains('*') {
+                out.extend(
+                    numbers
+                        .iter()
+                        .filter(|(p, _, _)| matches(path, p))
+                        .map(|(p, _, _)| (p.clone(), *value)),
+                );
+            } else if params::get(&scenario.document, path).is_some() {
+                out.push((path.clone(), *value));
+            }
+        }
+        out
+    }
+}
+
 /// A validated calibration file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Calibration {
@@ -210,6 +328,8 @@ pub struct Calibration {
     /// (`Target::column`); what it sets is `targets`, in the same order.
     pub parameters: Vec<SweepParameter>,
     pub targets: Vec<Target>,
+    /// A model-choice file's models (`sidelines choose`); None for a calibration.
+    pub choice: Option<ModelChoice>,
     /// The file as written (for the manifest).
     pub source: toml::Table,
 }
@@ -233,27 +353,17 @@ pub fn load_calibration(
     let Study { raw, table, map, scenario, mut problems } = study;
     let fail = |path: &str, msg: String| map.diagnostic(path, msg);
     let episodes = read_episodes(file, &raw, scenario, resolve, &fail, &mut problems);
-    if !(2..=MAX_PARTICLES).contains(&raw.particles) {
-        problems.push(fail("particles", format!("must be 2 to {MAX_PARTICLES}")));
-    }
     if !(1..=MAX_REPLICATES).contains(&raw.replicates) {
         problems.push(fail("replicates", format!("must be 1 to {MAX_REPLICATES}")));
     }
-    if raw.tolerances.is_empty() || raw.tolerances.len() > MAX_GENERATIONS {
-        problems.push(fail(
-            "tolerances",
-            format!("needs 1 to {MAX_GENERATIONS} tolerances, one per generation"),
-        ));
-    }
-    if raw.tolerances.windows(2).any(|w| w[1] > w[0]) {
-        problems
-            .push(fail("tolerances", "must not increase from one generation to the next".into()));
-    }
-    let max_proposals = raw.max_proposals_per_particle.unwrap_or(1_000);
-    if !(1..=1_000_000).contains(&max_proposals) {
-        problems.push(fail("max_proposals_per_particle", "must be 1 to 1000000".into()));
-    }
-    if raw.parameters.is_empty() {
+    let choice = match &raw.models {
+        Some(models) => read_choice(&raw, models, &episodes, &fail, &mut problems),
+        None => {
+            check_abc(&raw, &fail, &mut problems);
+            None
+        }
+    };
+    if raw.parameters.is_empty() && raw.models.is_none() {
         problems.push(fail("parameters", "needs at least one [[parameters]] entry".into()));
     }
     let mut parameters = Vec::new();
@@ -347,14 +457,164 @@ pub fn load_calibration(
         description: raw.description,
         episodes,
         seed: raw.seed,
-        particles: raw.particles,
+        particles: raw.particles.unwrap_or(0),
         replicates: raw.replicates,
-        tolerances: raw.tolerances,
-        max_proposals_per_particle: max_proposals,
+        tolerances: raw.tolerances.unwrap_or_default(),
+        max_proposals_per_particle: raw.max_proposals_per_particle.unwrap_or(1_000),
         parameters,
         targets,
+        choice,
         source: table,
     })
+}
+
+/// A calibration's ABC-SMC settings: `particles` and `tolerances` given, none of a model
+/// choice's.
+fn check_abc(
+    raw: &RawCalibration,
+    fail: &dyn Fn(&str, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) {
+    match raw.particles {
+        None => problems.push(fail("", "missing field `particles`".into())),
+        Some(n) if !(2..=MAX_PARTICLES).contains(&n) => {
+            problems.push(fail("particles", format!("must be 2 to {MAX_PARTICLES}")))
+        }
+        Some(_) => {}
+    }
+    match &raw.tolerances {
+        None => problems.push(fail("", "missing field `tolerances`".into())),
+        Some(t) if t.is_empty() || t.len() > MAX_GENERATIONS => problems.push(fail(
+            "tolerances",
+            format!("needs 1 to {MAX_GENERATIONS} tolerances, one per generation"),
+        )),
+        Some(t) if t.windows(2).any(|w| w[1] > w[0]) => problems
+            .push(fail("tolerances", "must not increase from one generation to the next".into())),
+        Some(_) => {}
+    }
+    if !(1..=1_000_000).contains(&raw.max_proposals_per_particle.unwrap_or(1_000)) {
+        problems.push(fail("max_proposals_per_particle", "must be 1 to 1000000".into()));
+    }
+    for key in ["draws", "accept", "checks"] {
+        let given = match key {
+            "draws" => raw.draws.is_some(),
+            "accept" => raw.accept.is_some(),
+            _ => raw.checks.is_some(),
+        };
+        if given {
+            problems.push(fail(key, "belongs to a model choice: give [[models]] too".into()));
+        }
+    }
+}
+
+/// A model choice's models and reference table (`[[models]]`, `draws`, `accept`, `checks`);
+/// None where a problem was found.
+fn read_choice(
+    raw: &RawCalibration,
+    models: &[RawModel],
+    episodes: &[Episode],
+    fail: &dyn Fn(&str, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<ModelChoice> {
+    let before = problems.len();
+    for (key, given) in [
+        ("particles", raw.particles.is_some()),
+        ("tolerances", raw.tolerances.is_some()),
+        ("max_proposals_per_particle", raw.max_proposals_per_particle.is_some()),
+    ] {
+        if given {
+            problems.push(fail(
+                key,
+                "a model choice has `draws`, `accept` and `checks`, not ABC-SMC's settings".into(),
+            ));
+        }
+    }
+    if !(2..=MAX_MODELS).contains(&models.len()) {
+        problems.push(fail("models", format!("needs 2 to {MAX_MODELS} [[models]]")));
+    }
+    let draws = raw.draws.unwrap_or(0);
+    if !(1..=MAX_DRAWS).contains(&draws) {
+        problems.push(fail(
+            if raw.draws.is_some() { "draws" } else { "" },
+            format!("`draws` (parameter draws per model) must be 1 to {MAX_DRAWS}"),
+        ));
+    }
+    let table = (models.len() as u64).saturating_mul(draws).saturating_mul(raw.replicates);
+    let accept = raw.accept.unwrap_or(0);
+    if accept == 0 || accept > table.max(1) {
+        problems.push(fail(
+            if raw.accept.is_some() { "accept" } else { "" },
+            format!(
+                "`accept` (simulated records kept nearest the record) must be 1 to the table's {table} (models x draws x replicates)"
+            ),
+        ));
+    }
+    let checks = raw.checks.unwrap_or(draws.min(100));
+    if checks > draws {
+        problems.push(fail("checks", format!("must be 0 to `draws` ({draws})")));
+    }
+    let mut out: Vec<Model> = Vec::new();
+    for (i, m) in models.iter().enumerate() {
+        let here = format!("models[{i}]");
+        if !crate::is_slug(&m.name) {
+            problems.push(fail(
+                &format!("{here}.name"),
+                "must be 1 to 64 letters, digits, `-` or `_`".into(),
+            ));
+        }
+        if out.iter().any(|x| x.name == m.name) {
+            problems
+                .push(fail(&format!("{here}.name"), format!("two models are named `{}`", m.name)));
+        }
+        let mut set = Vec::new();
+        for (path, value) in &m.set {
+            let at = format!("{here}.set");
+            let Some(x) = value.as_float().or_else(|| value.as_integer().map(|i| i as f64)) else {
+                problems.push(fail(&at, format!("`{path}` must be a number")));
+                continue;
+            };
+            let matched: Vec<String> = if path.contains('*') {
+                episodes
+                    .iter()
+                    .flat_map(|e| e.scenario.parameters())
+                    .map(|(p, _, _)| p)
+                    .filter(|p| matches(path, p))
+                    .collect()
+            } else {
+                episodes
+                    .iter()
+                    .filter(|e| params::get(&e.scenario.document, path).is_some())
+                    .map(|_| path.clone())
+                    .collect()
+            };
+            if matched.is_empty() {
+                let msg = if path.contains('*') {
+                    format!("`{path}` matches no number of any episode")
+                } else {
+                    match episodes.first() {
+                        Some(e) => params::unknown_path_message(&e.scenario.document, path),
+                        None => format!("`{path}`: no episode to set it in"),
+                    }
+                };
+                problems.push(fail(&at, msg));
+                continue;
+            }
+            match matched.iter().find(|p| {
+                params::domain(p).is_none_or(|d| !x.is_finite() || x < d.min || x > d.max)
+            }) {
+                Some(bad) => {
+                    let range = params::domain(bad)
+                        .map_or(String::from("no declared range"), |d| {
+                            format!("range [{}, {}]", d.min, d.max)
+                        });
+                    problems.push(fail(&at, format!("`{path}` = {x}: `{bad}` has {range}")));
+                }
+                None => set.push((path.clone(), x)),
+            }
+        }
+        out.push(Model { name: m.name.clone(), description: m.description.clone(), set });
+    }
+    (problems.len() == before).then_some(ModelChoice { models: out, draws, accept, checks })
 }
 
 /// The episodes: the top-level `scenario`, `timeline` and `observed`, or `[[episodes]]`

@@ -440,7 +440,7 @@ fn csv_bytes(branches: &[Branch], lines: &[Line]) -> Result<Vec<u8>> {
             dh,
         ])?;
     }
-    w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+    crate::error::csv_bytes(w)
 }
 
 /// The table printed: one row per measure, one column per branch. A share or mean, then `+` or

@@ -14,7 +14,7 @@ use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
 use sidelines_experiment::run_seed;
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_report::manifest::{self, Kind, Manifest};
-use sidelines_scenario::calibration::{Calibration, Episode, Set, load_calibration};
+use sidelines_scenario::calibration::{Bound, Calibration, Episode, Set, load_calibration};
 use sidelines_scenario::{Input, Scenario};
 
 use crate::error::{Error, Result, input};
@@ -77,10 +77,12 @@ struct Prepared {
 }
 
 /// One episode of a calibration, ready to run: its name (what its own parameters name), its
-/// scenario with the record in it, and the columns of its `_as_observed` flags.
+/// scenario with the record in it, what each calibrated number sets in it, and the columns of
+/// its `_as_observed` flags.
 struct Recorded {
     name: String,
     scenario: Scenario,
+    bound: Vec<Bound>,
     flags: Vec<usize>,
 }
 
@@ -88,6 +90,11 @@ fn prepare(path: &Path) -> Result<Prepared> {
     let file = path.display().to_string();
     let bytes = read_input(path).map_err(|e| input(format!("cannot read {file}: {e}")))?;
     let cal = load_calibration(&file, &bytes, &resolve_base)?;
+    if cal.choice.is_some() {
+        return Err(input(format!(
+            "{file}: it has [[models]]: it is a model choice (`sidelines choose {file}`)"
+        )));
+    }
     let here = path.parent().unwrap_or(Path::new("."));
     let mut episodes = Vec::new();
     for episode in &cal.episodes {
@@ -109,7 +116,9 @@ fn prepare(path: &Path) -> Result<Prepared> {
                 episode.name
             )));
         }
-        episodes.push(Recorded { name: episode.name.clone(), scenario, flags });
+        let bound =
+            bind(&cal, &episode.name, &scenario).map_err(|e| input(format!("{file}: {e}")))?;
+        episodes.push(Recorded { name: episode.name.clone(), scenario, bound, flags });
     }
     let identity = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
@@ -197,7 +206,7 @@ pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
 }
 
 /// An episode's scenario with its record (timeline and observations) in it.
-fn record_scenario(episode: &Episode, here: &Path) -> Result<Scenario> {
+pub(crate) fn record_scenario(episode: &Episode, here: &Path) -> Result<Scenario> {
     let scenario_arg = if sidelines_scenario::embedded_source(&episode.scenario_ref).is_some() {
         episode.scenario_ref.clone()
     } else {
@@ -232,15 +241,36 @@ fn record_scenario(episode: &Episode, here: &Path) -> Result<Scenario> {
 
 /// Each episode's scenario at a point of the unit cube, or None if one does not validate.
 fn point(cal: &Calibration, episodes: &[Recorded], theta: &[f64]) -> Option<Vec<Scenario>> {
-    episodes
+    episodes.iter().map(|e| scenario_at(cal, &e.bound, &e.scenario, theta, &[]).ok()).collect()
+}
+
+/// The scenario at a point of the unit cube (`bound`: what each number sets in it), with
+/// `fixed` (what a model fixes) set after the point's values; why not where it does not
+/// validate.
+pub(crate) fn scenario_at(
+    cal: &Calibration,
+    bound: &[Bound],
+    scenario: &Scenario,
+    theta: &[f64],
+    fixed: &[(String, f64)],
+) -> std::result::Result<Scenario, String> {
+    let mut sets: Vec<(String, f64)> = Vec::new();
+    for ((p, b), u) in cal.parameters.iter().zip(bound).zip(theta) {
+        sets.extend(b.settings(p.scale(*u)));
+    }
+    sets.extend(fixed.iter().cloned());
+    scenario.with_values(sets.iter().map(|(p, v)| (p.as_str(), *v))).map_err(|e| e.to_string())
+}
+
+/// What each calibrated number of `cal` sets in the scenario of episode `name`.
+pub(crate) fn bind(
+    cal: &Calibration,
+    name: &str,
+    scenario: &Scenario,
+) -> std::result::Result<Vec<Bound>, String> {
+    cal.targets
         .iter()
-        .map(|e| {
-            let mut sets: Vec<(String, f64)> = Vec::new();
-            for ((p, t), u) in cal.parameters.iter().zip(&cal.targets).zip(theta) {
-                sets.extend(t.settings(p.scale(*u), &e.name, &e.scenario).ok()?);
-            }
-            e.scenario.with_values(sets.iter().map(|(p, v)| (p.as_str(), *v))).ok()
-        })
+        .map(|t| t.bind(name, scenario).map_err(|p| format!("episode `{name}` has no `{p}`")))
         .collect()
 }
 
@@ -364,9 +394,7 @@ fn write_outputs(
     command_line: &[String],
 ) -> Result<()> {
     let f = sidelines_report::format_number;
-    let csv_bytes = |w: csv::Writer<Vec<u8>>| {
-        w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
-    };
+    let csv_bytes = |w: csv::Writer<Vec<u8>>| crate::error::csv_bytes(w);
 
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([

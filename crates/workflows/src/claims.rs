@@ -291,7 +291,7 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
         }
         w.write_record(&row)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
+    let bytes = crate::error::csv_bytes(w)?;
     sidelines_report::write_atomic(&dir.join("claim_points.csv"), &bytes)?;
 
     // claims.csv: per claim and assumption set, the share of points where it holds.
@@ -347,7 +347,7 @@ pub fn claims(args: &ClaimsSpec) -> Result<Checked> {
             ));
         }
     }
-    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
+    let bytes = crate::error::csv_bytes(w)?;
     sidelines_report::write_atomic(&dir.join("claims.csv"), &bytes)?;
     let manifest = Manifest {
         scenario: Some(base.name.clone()),

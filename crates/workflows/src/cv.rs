@@ -133,6 +133,11 @@ pub fn cross_validate(spec: &CvSpec, hooks: Hooks<'_>) -> Result<CrossValidation
     let bytes =
         read_input(&spec.calibration).map_err(|e| input(format!("cannot read {file}: {e}")))?;
     let cal = load_calibration(&file, &bytes, &resolve_base)?;
+    if cal.choice.is_some() {
+        return Err(input(format!(
+            "{file}: it has [[models]]: cross-validation takes a calibration file"
+        )));
+    }
     if spec.leave == LeaveOut::Episodes && cal.episodes.len() < 2 {
         return Err(input(format!(
             "{file}: leaving one episode out needs a calibration of at least two ([[episodes]])"
@@ -208,8 +213,7 @@ pub fn cross_validate(spec: &CvSpec, hooks: Hooks<'_>) -> Result<CrossValidation
                     w.write_record(row)?;
                 }
             }
-            let bytes =
-                w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
+            let bytes = crate::error::csv_bytes(w)?;
             let copy = fold.join("observed.csv");
             sidelines_report::write_atomic(&copy, &bytes)?;
             own_observed = Some(copy.display().to_string());
@@ -504,6 +508,6 @@ impl CrossValidation {
                 f(r.difference.2),
             ])?;
         }
-        w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+        crate::error::csv_bytes(w)
     }
 }

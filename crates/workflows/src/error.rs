@@ -120,3 +120,8 @@ impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
         self.map_err(|e| Error::Context { what: what(), source: Box::new(e.into()) })
     }
 }
+
+/// The bytes of a CSV table written in memory.
+pub(crate) fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
+    w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+}

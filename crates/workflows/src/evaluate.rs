@@ -197,7 +197,7 @@ impl Evaluation {
                 ])?;
             }
         }
-        w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+        crate::error::csv_bytes(w)
     }
 
     /// skill.csv: per episode (and all episodes) and forecaster, the mean Brier and log scores
@@ -232,7 +232,7 @@ impl Evaluation {
                 w.write_record(&row)?;
             }
         }
-        w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+        crate::error::csv_bytes(w)
     }
 
     /// Writes an evaluation folder: manifest.json (kind `evaluate`), scores.csv (every
@@ -374,50 +374,10 @@ pub(crate) fn score_episode(
     let runs_of: Vec<(Arc<Scenario>, u64)> =
         scenarios.into_iter().zip(0..runs).map(|(sc, r)| (sc, run_seed(seed, 0, r))).collect();
     let mut outs = vec![RunOutput::default(); capacity];
-    // Per observation: the category of each run; the day-0 values of the episode's own
-    // scenario (persistence's forecast).
-    let mut counts: Vec<Vec<u64>> = Vec::new();
-    let mut items: Vec<Scored> = Vec::new();
-
-    for o in &s.observed {
-        let date = s.date(o.day);
-        let base = names.iter().position(|n| *n == o.outcome);
-        let kind = base.map(|i| kinds[i]);
-        let (categories, ordered, hit): (Vec<String>, bool, usize) = match (&o.expect, kind) {
-            (Expect::Label(l), Some(OutcomeKind::Category(labels))) => {
-                let hit = labels.iter().position(|x| x == l).unwrap_or(0);
-                (labels.iter().map(|x| x.to_string()).collect(), false, hit)
-            }
-            (Expect::Up | Expect::Down, _) => {
-                let hit = if o.expect == Expect::Up { 2 } else { 0 };
-                (vec!["down".into(), "flat".into(), "up".into()], true, hit)
-            }
-            (Expect::Highest, _) => (vec!["not highest".into(), "highest".into()], false, 1),
-            _ => (vec!["outside".into(), "inside".into()], false, 1),
-        };
-        counts.push(vec![0; categories.len()]);
-        items.push(Scored {
-            episode: episode.clone(),
-            date,
-            outcome: o.outcome.clone(),
-            observed: o.expect.to_string(),
-            family: family(&s, &o.outcome, &o.expect),
-            categories,
-            ordered,
-            hit,
-            model: Vec::new(),
-            persistence: Vec::new(),
-            base: Vec::new(),
-            base_from: 0,
-        });
-    }
-    let column_of = |i: &Scored, flag: bool| {
-        let c = format!("{}_{}", i.outcome, i.date.replace('-', "_"));
-        let c = if flag { format!("{c}_as_observed") } else { c };
-        names.iter().position(|n| *n == c)
-    };
-    let value_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, false)).collect();
-    let flag_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, true)).collect();
+    let observations = Observations::new(&s, &names, &kinds, &episode);
+    // Per observation: the count of runs in each category.
+    let mut counts: Vec<Vec<u64>> =
+        observations.items.iter().map(|i| vec![0; i.categories.len()]).collect();
     let initial: Vec<Value> = {
         let mut one = vec![RunOutput::default()];
         sim.run_block(&[run_seed(seed, 0, 0)], Record::default(), &mut one);
@@ -430,14 +390,12 @@ pub(crate) fn score_episode(
             // A run under the posterior may start elsewhere (its prior is a draw): up and
             // down compare with its own day 0.
             let own = sim.observation_initials(r);
-            for (k, item) in items.iter().enumerate() {
-                let value = value_cols[k].map_or(&Value::Missing, |c| &out.outcomes[c]);
-                let flag = flag_cols[k].map(|c| matches!(out.outcomes[c], Value::Flag(true)));
-                let c = category(item, &s.observed[k].expect, value, own.get(k), flag);
-                counts[k][c] += 1;
+            for (k, count) in counts.iter_mut().enumerate() {
+                count[observations.category(&s, k, out, &own)] += 1;
             }
         }
     }
+    let mut items = observations.items;
     for (k, item) in items.iter_mut().enumerate() {
         item.model = jeffreys(&counts[k]);
         let mut day0 = vec![0; item.categories.len()];
@@ -447,8 +405,93 @@ pub(crate) fn score_episode(
     Ok((items, applied))
 }
 
+/// An episode's observations as categories: each one's categories and observed category, and
+/// the columns of a run its category is read from (its value; its `_as_observed` flag).
+pub(crate) struct Observations {
+    pub(crate) items: Vec<Scored>,
+    value_cols: Vec<Option<usize>>,
+    flag_cols: Vec<Option<usize>>,
+}
+
+impl Observations {
+    /// The observations of `s` (the episode named `episode`), whose runs have outcomes `names`
+    /// of `kinds`.
+    pub(crate) fn new(
+        s: &Scenario,
+        names: &[String],
+        kinds: &[OutcomeKind],
+        episode: &str,
+    ) -> Observations {
+        let mut items: Vec<Scored> = Vec::new();
+        for o in &s.observed {
+            let date = s.date(o.day);
+            let base = names.iter().position(|n| *n == o.outcome);
+            let kind = base.map(|i| kinds[i]);
+            let (categories, ordered, hit): (Vec<String>, bool, usize) = match (&o.expect, kind) {
+                (Expect::Label(l), Some(OutcomeKind::Category(labels))) => {
+                    let hit = labels.iter().position(|x| x == l).unwrap_or(0);
+                    (labels.iter().map(|x| x.to_string()).collect(), false, hit)
+                }
+                (Expect::Up | Expect::Down, _) => {
+                    let hit = if o.expect == Expect::Up { 2 } else { 0 };
+                    (vec!["down".into(), "flat".into(), "up".into()], true, hit)
+                }
+                (Expect::Highest, _) => (vec!["not highest".into(), "highest".into()], false, 1),
+                _ => (vec!["outside".into(), "inside".into()], false, 1),
+            };
+            items.push(Scored {
+                episode: episode.to_string(),
+                date,
+                outcome: o.outcome.clone(),
+                observed: o.expect.to_string(),
+                family: family(s, &o.outcome, &o.expect),
+                categories,
+                ordered,
+                hit,
+                model: Vec::new(),
+                persistence: Vec::new(),
+                base: Vec::new(),
+                base_from: 0,
+            });
+        }
+        let column_of = |i: &Scored, flag: bool| {
+            let c = format!("{}_{}", i.outcome, i.date.replace('-', "_"));
+            let c = if flag { format!("{c}_as_observed") } else { c };
+            names.iter().position(|n| *n == c)
+        };
+        let value_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, false)).collect();
+        let flag_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, true)).collect();
+        Observations { items, value_cols, flag_cols }
+    }
+
+    /// The category run `out` falls in for observation `k` (`own`: the run's day-0 values).
+    pub(crate) fn category(&self, s: &Scenario, k: usize, out: &RunOutput, own: &[Value]) -> usize {
+        category(
+            &self.items[k],
+            &s.observed[k].expect,
+            self.value_cols[k],
+            self.flag_cols[k],
+            out,
+            own.get(k),
+        )
+    }
+}
+
 /// The category a run's value falls in.
 fn category(
+    item: &Scored,
+    expect: &Expect,
+    value_col: Option<usize>,
+    flag_col: Option<usize>,
+    out: &RunOutput,
+    initial: Option<&Value>,
+) -> usize {
+    let value = value_col.map_or(&Value::Missing, |c| &out.outcomes[c]);
+    let flag = flag_col.map(|c| matches!(out.outcomes[c], Value::Flag(true)));
+    category_of(item, expect, value, initial, flag)
+}
+
+fn category_of(
     item: &Scored,
     expect: &Expect,
     value: &Value,
@@ -478,7 +521,9 @@ fn category(
 /// The category of the day-0 state: persistence's forecast.
 fn persistent(s: &Scenario, item: &Scored, expect: &Expect, initial: Option<&Value>) -> usize {
     match expect {
-        Expect::Label(_) => category(item, expect, initial.unwrap_or(&Value::Missing), None, None),
+        Expect::Label(_) => {
+            category_of(item, expect, initial.unwrap_or(&Value::Missing), None, None)
+        }
         Expect::Up | Expect::Down => 1,
         Expect::Range(lo, hi) => {
             usize::from(initial.and_then(Value::as_number).is_some_and(|x| *lo <= x && x <= *hi))
@@ -771,6 +816,6 @@ pub fn rows_csv(all: &[Scored]) -> Result<Vec<u8>> {
         }
         w.write_record(&row)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
+    let bytes = crate::error::csv_bytes(w)?;
     Ok(bytes)
 }

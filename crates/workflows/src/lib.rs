@@ -11,6 +11,7 @@ pub mod analyze;
 pub mod batch;
 pub mod branches;
 pub mod calibrate;
+pub mod choose;
 pub mod claims;
 pub mod cv;
 pub mod error;

@@ -246,7 +246,7 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
         }
         w.write_record(&row)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
+    let bytes = crate::error::csv_bytes(w)?;
     sidelines_report::write_atomic(&dir.join("prim_trajectory.csv"), &bytes)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["parameter", "low", "high", "data_low", "data_high", "restricted"])?;
@@ -262,7 +262,7 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
             sidelines_report::flag_text(restricted).to_string(),
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))?;
+    let bytes = crate::error::csv_bytes(w)?;
     sidelines_report::write_atomic(&dir.join("prim_box.csv"), &bytes)?;
     Ok(())
 }

@@ -278,7 +278,7 @@ pub fn check_csv(rows: &[Check]) -> Result<Vec<u8>> {
             r.note.clone(),
         ])?;
     }
-    w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+    crate::error::csv_bytes(w)
 }
 
 pub fn record_csv(replay: &Replay) -> Result<Vec<u8>> {
@@ -296,5 +296,5 @@ pub fn record_csv(replay: &Replay) -> Result<Vec<u8>> {
             r.source_url.clone(),
         ])?;
     }
-    w.into_inner().map_err(|e| Error::Machine(format!("writing a table: {e}")))
+    crate::error::csv_bytes(w)
 }

@@ -48,6 +48,8 @@ __all__ = [
     "claims",
     "evaluate",
     "cross_validate",
+    "choose",
+    "ModelChoice",
     "CrossValidation",
     "analyze",
     "Evaluation",
@@ -570,6 +572,48 @@ def cross_validate(
         out,
         progress,
         CrossValidation,
+    )
+
+
+class ModelChoice(Results):
+    """A model choice's folder (``table("models")``: each model's posterior probability given
+    the record, its Monte Carlo error and how often it won on records simulated from it;
+    ``table("confusion")``: which model each model's synthetic records came out as;
+    ``table("parameters")``: the kept draws' assumptions per model) and ``result``, the JSON of
+    ``sidelines choose FILE --json``."""
+
+    def __init__(self, folder: Union[str, os.PathLike], info: Optional[Mapping[str, Any]] = None):
+        super().__init__(folder, info)
+        self.result = json.loads((info or {}).get("json", "{}"))
+
+    @property
+    def probabilities(self) -> dict:
+        """Each model's posterior probability given the record."""
+        return {m["model"]: m["probability"] for m in self.result.get("models", [])}
+
+
+def choose(
+    file: Union[str, os.PathLike],
+    *,
+    threads: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    force: bool = False,
+    progress: Union[bool, Callable[[int, int], None]] = False,
+) -> ModelChoice:
+    """Compares the named model variants of a model-choice file (a calibration file's episodes
+    and parameters with ``[[models]]``) on its episodes' records by ABC with a reference table,
+    and checks on records simulated from each model whether the records can tell them apart.
+    Same as ``sidelines choose FILE``.
+    """
+    line = _command("choose", os.fspath(file))
+    return _run(
+        "choose",
+        lambda **kw: _sidelines._choose(
+            os.fspath(file), threads, kw["out"], bool(force), line, kw["progress"],
+        ),
+        out,
+        progress,
+        ModelChoice,
     )
 
 

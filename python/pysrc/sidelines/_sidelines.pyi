@@ -53,6 +53,8 @@ def _evaluate(episodes: Optional[list[tuple[str, str]]], runs: int, seed: int,
 def _cross_validate(calibration: str, leave: str, runs: int, seed: int, resamples: int,
                     threads: Optional[int], out: str, force: bool, command_line: list[str],
                     progress: Optional[Callable[[int, int], None]] = ...) -> dict[str, Any]: ...
+def _choose(file: str, threads: Optional[int], out: str, force: bool, command_line: list[str],
+            progress: Optional[Callable[[int, int], None]] = ...) -> dict[str, Any]: ...
 def _analyze(method: str, dir: Optional[str], outcome: Optional[str], out: Optional[str],
              table: Optional[str], params: list[str], second_order: bool, levels: int,
              resamples: int, seed: int, condition: Optional[str], alpha: float,
