@@ -21,9 +21,7 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED};
-pub(crate) use sidelines_workflows::inputs::{
-    create_out, fresh_dir, guard_out_dir, load_file, load_scenario,
-};
+pub(crate) use sidelines_workflows::inputs::{create_out, fresh_dir, guard_out_dir, load_scenario};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -142,9 +140,10 @@ enum Command {
               value_parser = ["batch", "replay", "sweep"])]
         outputs: Option<String>,
     },
-    /// Check scenario files and print every problem found.
-    #[command(after_help = "Example:
-  sidelines validate my-scenario.toml my-variant.toml")]
+    /// Check scenario, sweep, calibration and model-choice files and print every problem found.
+    #[command(after_help = "Examples:
+  sidelines validate my-scenario.toml my-variant.toml
+  sidelines validate configs/sweeps/*.toml configs/calibration/*.toml configs/models/*.toml")]
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -600,8 +599,8 @@ fn describe_outputs(arg: &str, kind: &str, json: bool) -> Result<ExitCode> {
 fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = false;
     for f in files {
-        match load_file(f) {
-            Ok(s) => say(&format!("{}: ok (scenario {})\n", f.display(), s.name))?,
+        match sidelines_workflows::inputs::validate_file(f) {
+            Ok(what) => say(&format!("{}: ok ({what})\n", f.display()))?,
             Err(e) => {
                 failed = true;
                 eprintln!("{e:#}");

@@ -14,17 +14,55 @@ pub fn sidelines(args: &[&str]) -> Output {
 #[test]
 fn validate_reports_every_file_and_accepts_the_library() {
     let mut args = vec!["validate"];
-    let files: Vec<String> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/scenarios"))
-            .expect("dir")
-            .map(|e| {
-                format!("configs/scenarios/{}", e.expect("entry").file_name().to_string_lossy())
-            })
-            .collect();
+    // Every input file shipped: scenarios, sweeps, calibrations, model choices.
+    let files: Vec<String> = ["scenarios", "sweeps", "calibration", "models"]
+        .iter()
+        .flat_map(|d| {
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs").join(d))
+                .expect("dir")
+                .map(move |e| {
+                    format!("configs/{d}/{}", e.expect("entry").file_name().to_string_lossy())
+                })
+        })
+        .collect();
     args.extend(files.iter().map(String::as_str));
     let out = sidelines(&args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).matches(": ok").count(), files.len());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(said.matches(": ok").count(), files.len());
+    for kind in ["(scenario ", "(sweep ", "(calibration ", "(model choice "] {
+        assert!(said.contains(kind), "{kind}: {said}");
+    }
+    // A sweep or calibration file with a mistake is refused at its place, like a scenario.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (file, from, to, want) in [
+        (
+            "configs/sweeps/key-assumptions-lhs.toml",
+            "actors.KP.transfer",
+            "actors.KP.transfr",
+            "did you mean",
+        ),
+        (
+            "configs/calibration/2025.toml",
+            "particles = 400",
+            "particles = 1",
+            "particles: must be 2 to",
+        ),
+    ] {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+            .expect("read")
+            .replace(from, to)
+            .replace(
+                "../timelines/",
+                &format!("{}/configs/timelines/", env!("CARGO_MANIFEST_DIR")),
+            );
+        let bad = tmp.path().join("bad.toml");
+        std::fs::write(&bad, text).expect("write");
+        let out = sidelines(&["validate", bad.to_str().expect("utf8")]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("bad.toml:") && err.contains(want), "{file}: {err}");
+    }
 
     // Two broken files: both reported, exit 2.
     let out = sidelines(&[

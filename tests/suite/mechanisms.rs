@@ -139,6 +139,61 @@ fn evaluate_scores_episodes_and_never_learns_a_base_rate_from_the_one_scored() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// A numeric observation (a number, or a range scored at its midpoint) gets the CRPS of the
+/// runs' values, which the JSON lets anyone recompute: the empirical distribution's CRPS from
+/// the runs it lists, and persistence's from the day-0 value. (scripts/scoring_crosscheck.py
+/// checks the same against scoringrules in CI.)
+#[test]
+fn a_numeric_observation_is_scored_by_its_crps() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let timeline = tmp.path().join("numbers.csv");
+    std::fs::copy(root.join("configs/timelines/2025.csv"), &timeline).expect("copy");
+    std::fs::write(
+        tmp.path().join("numbers-observed.csv"),
+        "date,outcome,observed,note,source_url\n\
+         2025-12-31,kr_trust_us,0.42,a point,\n\
+         2025-06-30,kp_belief_hard_bargainer,0.3..0.5,an interval,\n\
+         2025-12-31,talks_outcome,ongoing,a label,\n",
+    )
+    .expect("write");
+    let episode = format!("ukraine-watch={}", timeline.display());
+    let o = sidelines(&[
+        "evaluate",
+        "--episode",
+        &episode,
+        "--runs",
+        "50",
+        "--resamples",
+        "100",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rows = v["observations"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3);
+    for (r, y) in rows.iter().zip([Some(0.42), Some(0.4), None]) {
+        let Some(y) = y else {
+            assert!(r["number"].is_null(), "a label has no CRPS: {r}");
+            continue;
+        };
+        let n = &r["number"];
+        assert_eq!(n["observed"].as_f64(), Some(y), "{r}");
+        let xs: Vec<f64> =
+            n["runs"].as_array().expect("runs").iter().map(|x| x.as_f64().expect("x")).collect();
+        assert_eq!(xs.len(), 50);
+        let m = xs.len() as f64;
+        let to_y = xs.iter().map(|x| (x - y).abs()).sum::<f64>() / m;
+        let pairs = xs.iter().flat_map(|a| xs.iter().map(move |b| (a - b).abs())).sum::<f64>();
+        let crps = to_y - pairs / (2.0 * m * m);
+        assert!((n["model_crps"].as_f64().expect("crps") - crps).abs() < 1e-12, "{r}");
+        let day0 = n["day0"].as_f64().expect("day 0");
+        assert!((n["persistence_crps"].as_f64().expect("p") - (day0 - y).abs()).abs() < 1e-15);
+    }
+    assert_eq!(v["crps"]["observations"], 2);
+    assert!(v["crps"]["model"]["mean"].as_f64().is_some_and(|x| x >= 0.0));
+}
+
 const OVERTURE: &str = r#"
 [[timeline]]
 day = 3

@@ -245,6 +245,10 @@ fn broken_sweep_files_are_located() {
         ),
         (GRID.replace("replicates = 5", "replicates = 5\ncolour = 1"), "unknown field `colour`"),
         (SOBOL.replace("samples = 16\n", ""), "a sobol sampler needs `samples`"),
+        (
+            SOBOL.replace("samples = 16", "samples = 100"),
+            "sampler.samples: 100 is not a power of two",
+        ),
     ] {
         let file = write(tmp.path(), "bad.toml", &text);
         let o = sidelines(&["sweep", &file, "--out", tmp.path().join("x").to_str().expect("utf8")]);
@@ -252,6 +256,18 @@ fn broken_sweep_files_are_located() {
         assert_eq!(o.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(want) && stderr.contains("bad.toml:"), "want {want}\n{stderr}");
     }
+    // Every problem at once, not the first only.
+    let both = GRID
+        .replace("mediator.pressure_on_partner", "mediator.presure_on_partner")
+        .replace("kind = \"grid\"", "kind = \"grid\"\nsamples = 4");
+    let file = write(tmp.path(), "bad.toml", &both);
+    let o = sidelines(&["validate", &file]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("did you mean") && stderr.contains("is not used by a grid"),
+        "{stderr}"
+    );
     // A simplex value that rescaling cannot reach names the path.
     let unreachable = GRID.replace("range = [0.1, 0.3]\nlevels = 2", "values = [0.3]").replace(
         "path = \"mediator.pressure_on_partner\"\nvalues = [0.2, 0.5, 0.8]",

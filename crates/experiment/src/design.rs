@@ -4,8 +4,12 @@
 //! - `random`: independent uniforms; `lhs`: a Latin hypercube (one point per stratum of each
 //!   parameter, strata matched by random permutations);
 //! - `sobol`: Saltelli's scheme on a Sobol' sequence (Joe and Kuo 2008 direction numbers) of
-//!   dimension 2k, skipping its first point (all zeros): for each base sample the rows A,
-//!   AB_1..AB_k, [BA_1..BA_k,] B, the block order SALib writes and reads;
+//!   dimension 2k, randomised by a digital shift (each coordinate's binary digits XORed with a
+//!   random shift from the seed; it keeps the sequence's balance at every power of two, L'Ecuyer
+//!   and Lemieux 2002): for each base sample the rows A, AB_1..AB_k, [BA_1..BA_k,] B, the block
+//!   order SALib writes and reads. Unshifted, the first point is all zeros (A = B, so its k + 2
+//!   rows are one point); dropping it, as was done, left the next, all halves, with the same
+//!   fault, and unbalances the sequence (Owen 2020, "On dropping the first Sobol' point");
 //! - `morris`: r trajectories of k + 1 points on a p-level grid (Morris 1991; the sampling of
 //!   Saltelli et al. 2008, ch. 3): a random base point with coordinates on the lower levels, a
 //!   random order of parameters and a random direction for each, each step moving one parameter
@@ -114,9 +118,16 @@ pub fn unit_points(sampler: &Sampler, k: usize, seed: u64) -> Result<Vec<Vec<f64
                 return Err(DesignError::TooManySobolParameters { k, max: SOBOL_MAX_DIMS / 2 });
             }
             let params = JoeKuoD6::minimal();
-            let seq = Sobol::<f64>::new(2 * k, &params);
+            let seq = Sobol::<u32>::new(2 * k, &params);
+            let shift: Vec<u32> = (0..2 * k).map(|_| rng.random::<u32>()).collect();
             let mut rows = Vec::new();
-            for base in seq.skip(1).take(*base_samples) {
+            for point in seq.take(*base_samples) {
+                // The centre of the shifted point's cell of width 2^-32: never 0 or 1.
+                let base: Vec<f64> = point
+                    .iter()
+                    .zip(&shift)
+                    .map(|(x, s)| (f64::from(x ^ s) + 0.5) / 4_294_967_296.0)
+                    .collect();
                 let (a, b) = base.split_at(k);
                 rows.push(a.to_vec());
                 for i in 0..k {
@@ -209,6 +220,27 @@ mod tests {
                 assert_eq!(ba[c], if c == i { a[c] } else { b[c] });
             }
         }
+    }
+
+    /// Every base sample's A and B differ in every coordinate, so no block collapses to one
+    /// point (unshifted, the first block was all zeros, and with it dropped the next was all
+    /// halves); the points stay inside the open cube and the shift is the seed's.
+    #[test]
+    fn sobol_blocks_are_never_one_point() {
+        let k = 6;
+        let rows =
+            unit_points(&Sampler::Sobol { base_samples: 64, second_order: false }, k, 1).unwrap();
+        for block in rows.chunks(k + 2) {
+            let (a, b) = (&block[0], &block[k + 1]);
+            assert!(a.iter().zip(b).all(|(x, y)| x != y), "{a:?} {b:?}");
+        }
+        assert!(rows.iter().flatten().all(|x| *x > 0.0 && *x < 1.0));
+        // Balanced as a Sobol' net: each half of [0, 1) holds half of A's first coordinates.
+        let low = rows.chunks(k + 2).filter(|b| b[0][0] < 0.5).count();
+        assert_eq!(low, 32);
+        let other =
+            unit_points(&Sampler::Sobol { base_samples: 64, second_order: false }, k, 2).unwrap();
+        assert_ne!(rows, other, "the shift comes from the seed");
     }
 
     #[test]

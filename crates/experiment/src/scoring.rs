@@ -14,6 +14,10 @@
 //! - The ranked probability score (Epstein 1969) for ordered categories: the squared
 //!   differences of the cumulative forecast and observation over the first `L - 1`
 //!   categories, divided by `L - 1` so that it lies in [0, 1] (a yes/no RPS is its Brier score).
+//! - The continuous ranked probability score where an observation is a number (Matheson and
+//!   Winkler 1976; Gneiting and Raftery 2007): `E|X - y| - ½ E|X - X'|` of the runs' values,
+//!   the CRPS of their empirical distribution (scoringrules' `nrg` estimator); in the
+//!   observation's units, 0 for a certain, correct forecast, and `|x - y|` for a point forecast.
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
@@ -46,6 +50,24 @@ pub fn rps(p: &[f64], observed: usize) -> f64 {
         total += (cp - co).powi(2);
     }
     total / (l - 1) as f64
+}
+
+/// The CRPS of the empirical distribution of `xs` at the observation `y`:
+/// `(1/M) Σ_i |x_i - y| - (1/(2M²)) Σ_i Σ_j |x_i - x_j|`, the second sum from the sorted values
+/// as `(2/M²) Σ_i (2i - M - 1) x_(i)` (i from 1). NaN for no values.
+pub fn crps_ensemble(xs: &[f64], y: f64) -> f64 {
+    let m = xs.len() as f64;
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = xs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let to_y = sorted.iter().map(|x| (x - y).abs()).sum::<f64>() / m;
+    let spread: f64 =
+        sorted.iter().enumerate().map(|(i, x)| (2.0 * (i as f64 + 1.0) - m - 1.0) * x).sum::<f64>()
+            * 2.0
+            / (m * m);
+    to_y - 0.5 * spread
 }
 
 /// Category shares from counts with Jeffreys' prior: `(k_c + ½) / (n + L/2)`. Never 0, so the
@@ -160,6 +182,29 @@ pub fn reliability(forecasts: &[(&[f64], usize)], bins: usize) -> Vec<Reliabilit
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crps_is_the_empirical_distributions() {
+        // A point forecast scores its absolute error.
+        assert_eq!(crps_ensemble(&[0.3], 0.5), 0.2);
+        assert_eq!(crps_ensemble(&[0.5, 0.5], 0.5), 0.0);
+        // Two values {0, 1}, y = 0: E|X - y| = 0.5, E|X - X'| = 0.5 (pairs (0,1), (1,0) of 4),
+        // so 0.5 - 0.25.
+        assert!((crps_ensemble(&[1.0, 0.0], 0.0) - 0.25).abs() < 1e-15);
+        // Against the integral of (F(x) - 1{x >= y})² on a grid, for an uneven ensemble.
+        let xs = [0.1, 0.7, 0.4, 0.4, 0.95];
+        let y = 0.5;
+        let n = 200_000;
+        let integral: f64 = (0..n)
+            .map(|k| {
+                let x = -0.5 + 2.0 * (k as f64 + 0.5) / n as f64;
+                let f = xs.iter().filter(|v| **v <= x).count() as f64 / xs.len() as f64;
+                let o = if x >= y { 1.0 } else { 0.0 };
+                (f - o).powi(2) * 2.0 / n as f64
+            })
+            .sum();
+        assert!((crps_ensemble(&xs, y) - integral).abs() < 1e-5, "{integral}");
+    }
 
     #[test]
     fn scores_match_their_definitions() {

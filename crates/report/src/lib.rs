@@ -156,9 +156,14 @@ pub fn format_optional(x: f64) -> String {
 /// Shortest round-trip decimal form of a float, with a decimal point even when it is whole
 /// (`1.0`, `0.0`): a reader that guesses a column's type from its first rows (polars reads 100,
 /// pandas all) then sees a real number, not an integer column that a later `0.67` breaks.
+/// Below 1e-4 and from 1e16 on, in exponent form (`1.8e-31`, not 48 digits), where Python's
+/// `repr` switches too; Excel, pandas, polars and R read both.
 pub fn format_number(x: f64) -> String {
     if x == 0.0 {
         return String::from("0.0");
+    }
+    if x.is_finite() && (x.abs() < 1e-4 || x.abs() >= 1e16) {
+        return format!("{x:e}");
     }
     let s = format!("{x}");
     if x.is_finite() && !s.contains('.') { s + ".0" } else { s }
@@ -302,7 +307,10 @@ mod tests {
         assert_eq!(format_number(0.0), "0.0");
         assert_eq!(format_number(-0.0), "0.0");
         assert_eq!(format_number(2.0), "2.0");
-        assert_eq!(format_number(1e21), "1000000000000000000000.0");
+        assert_eq!(format_number(1e21), "1e21");
+        assert_eq!(format_number(1.8180155933309935e-31), "1.8180155933309935e-31");
+        assert_eq!(format_number(0.0001), "0.0001");
+        assert_eq!(format_number(-5e-5), "-5e-5");
         assert_eq!(format_optional(f64::NAN), "");
         assert_eq!(format_optional(f64::INFINITY), "");
     }

@@ -744,7 +744,7 @@ pub enum Expect {
 }
 
 impl Expect {
-    /// Reads `up`, `down`, `highest`, `LOW..HIGH`, or a label.
+    /// Reads `up`, `down`, `highest`, `LOW..HIGH`, a number (`X`, as `X..X`), or a label.
     pub fn parse(text: &str) -> Result<Expect, String> {
         let t = text.trim();
         Ok(match t {
@@ -770,7 +770,11 @@ impl Expect {
                 }
                 // runs.csv writes flags as TRUE/FALSE; the label of a flag is `true`/`false`.
                 None if t == "TRUE" || t == "FALSE" => Expect::Label(t.to_ascii_lowercase()),
-                None => Expect::Label(t.to_string()),
+                None => match t.parse::<f64>() {
+                    // A number observed exactly: the range of one point.
+                    Ok(x) if x.is_finite() => Expect::Range(x, x),
+                    _ => Expect::Label(t.to_string()),
+                },
             },
         })
     }

@@ -145,27 +145,22 @@ pub fn choose(spec: &ChooseSpec, mut hooks: Hooks<'_>) -> Result<Chosen> {
         .iter()
         .flat_map(|e| e.observations.items.iter().map(|i| category_byte(i.hit)))
         .collect();
-    let dir = match &spec.out {
-        Some(d) => {
-            guard_out_dir(d, &FILES, spec.force)?;
-            crate::inputs::create_out(d)?;
-            d.clone()
-        }
-        None => fresh_dir(&format!("choose-{}", cal.name))?,
-    };
+    // Refused before any run; created only when there is something to write.
+    if let Some(d) = &spec.out {
+        guard_out_dir(d, &FILES, spec.force)?;
+    }
     let pool = crate::inputs::worker_pool(spec.threads)?;
     let table =
         pool.install(|| reference_table(&cal, &models, &episodes, record.len(), &mut hooks));
-    let (table, why_invalid) = match table {
-        Some(t) => t,
-        None => {
-            return Err(Error::Interrupted {
-                dir: dir.clone(),
-                next_run: 0,
-                total: 0,
-                resume: format!("sidelines choose {file} --out {} --force", dir.display()),
-            });
-        }
+    let Some((table, why_invalid)) = table else {
+        // Nothing was written: the command starts over.
+        let again = spec.out.as_ref().map_or(String::new(), |d| format!(" --out {}", d.display()));
+        return Err(Error::Interrupted {
+            dir: spec.out.clone().unwrap_or_default(),
+            next_run: 0,
+            total: 0,
+            resume: format!("sidelines choose {file}{again}"),
+        });
     };
     if table.valid.contains(&0) {
         let none: Vec<String> = (0..table.models())
@@ -183,6 +178,13 @@ pub fn choose(spec: &ChooseSpec, mut hooks: Hooks<'_>) -> Result<Chosen> {
     let accept = models.accept as usize;
     let posterior = table.posterior(&record, accept, None);
     let confusion = pool.install(|| table.confusion(accept, models.checks as usize));
+    let dir = match &spec.out {
+        Some(d) => {
+            crate::inputs::create_out(d)?;
+            d.clone()
+        }
+        None => fresh_dir(&format!("choose-{}", cal.name))?,
+    };
     let chosen = Chosen {
         dir: dir.clone(),
         name: cal.name.clone(),

@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use sidelines_experiment::run_seed;
 use sidelines_experiment::scoring::{
-    ReliabilityBin, bootstrap_mean, bootstrap_skill, brier, jeffreys, log_score, reliability, rps,
+    ReliabilityBin, bootstrap_mean, bootstrap_skill, brier, crps_ensemble, jeffreys, log_score,
+    reliability, rps,
 };
 use sidelines_model::{OutcomeKind, Record, RunOutput, Simulation, Value};
 use sidelines_scenario::{ActorKind, Expect, Input, Scenario};
@@ -48,11 +49,27 @@ pub struct Scored {
     /// The kind of observation the base rate pools: the outcome without its actor, and how
     /// it is observed.
     family: String,
+    /// Where the observation is a number (`LOW..HIGH`, its midpoint; the number itself when
+    /// `LOW = HIGH`): it, the runs' values and the day-0 value, for the CRPS.
+    number: Option<f64>,
+    values: Vec<f64>,
+    day0: Option<f64>,
 }
 
 const FORECASTERS: [&str; 4] = ["model", "coin flip", "base rate", "persistence"];
 
 impl Scored {
+    /// Where the observation is a number: the CRPS of the model (its runs' values) and of
+    /// persistence (the day-0 value, a point forecast); a coin flip and a base rate give no
+    /// distribution over a number.
+    fn crps(&self) -> Option<(f64, Option<f64>)> {
+        let y = self.number?;
+        if self.values.is_empty() {
+            return None;
+        }
+        Some((crps_ensemble(&self.values, y), self.day0.map(|x| (x - y).abs())))
+    }
+
     fn forecasts(&self) -> [Vec<f64>; 4] {
         let l = self.categories.len();
         [self.model.clone(), vec![1.0 / l as f64; l], self.base.clone(), self.persistence.clone()]
@@ -378,6 +395,8 @@ pub(crate) fn score_episode(
     // Per observation: the count of runs in each category.
     let mut counts: Vec<Vec<u64>> =
         observations.items.iter().map(|i| vec![0; i.categories.len()]).collect();
+    // Per numeric observation: the runs' values.
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); observations.items.len()];
     let initial: Vec<Value> = {
         let mut one = vec![RunOutput::default()];
         sim.run_block(&[run_seed(seed, 0, 0)], Record::default(), &mut one);
@@ -392,11 +411,18 @@ pub(crate) fn score_episode(
             let own = sim.observation_initials(r);
             for (k, count) in counts.iter_mut().enumerate() {
                 count[observations.category(&s, k, out, &own)] += 1;
+                if observations.items[k].number.is_some()
+                    && let Some(x) = observations.value(k, out).as_number()
+                {
+                    values[k].push(x);
+                }
             }
         }
     }
     let mut items = observations.items;
     for (k, item) in items.iter_mut().enumerate() {
+        item.values = std::mem::take(&mut values[k]);
+        item.day0 = initial.get(k).and_then(Value::as_number);
         item.model = jeffreys(&counts[k]);
         let mut day0 = vec![0; item.categories.len()];
         day0[persistent(&s, item, &s.observed[k].expect, initial.get(k))] = runs;
@@ -452,6 +478,12 @@ impl Observations {
                 persistence: Vec::new(),
                 base: Vec::new(),
                 base_from: 0,
+                number: match o.expect {
+                    Expect::Range(lo, hi) => Some(0.5 * (lo + hi)),
+                    _ => None,
+                },
+                values: Vec::new(),
+                day0: None,
             });
         }
         let column_of = |i: &Scored, flag: bool| {
@@ -462,6 +494,11 @@ impl Observations {
         let value_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, false)).collect();
         let flag_cols: Vec<Option<usize>> = items.iter().map(|i| column_of(i, true)).collect();
         Observations { items, value_cols, flag_cols }
+    }
+
+    /// Run `out`'s value of observation `k`'s outcome.
+    pub(crate) fn value<'a>(&self, k: usize, out: &'a RunOutput) -> &'a Value {
+        self.value_cols[k].map_or(&Value::Missing, |c| &out.outcomes[c])
     }
 
     /// The category run `out` falls in for observation `k` (`own`: the run's day-0 values).
@@ -599,6 +636,17 @@ pub(crate) fn scores(item: &Scored, p: &[f64]) -> (f64, f64, Option<f64>) {
 #[derive(Clone, Debug)]
 pub struct Report {
     groups: Vec<Group>,
+    /// Over every numeric observation: how many, the model's mean CRPS and persistence's
+    /// (each with its bootstrap 95% interval), and the model's CRPS skill against persistence.
+    crps: Option<CrpsSummary>,
+}
+
+#[derive(Clone, Debug)]
+struct CrpsSummary {
+    observations: usize,
+    model: (f64, f64, f64),
+    persistence: Option<(f64, f64, f64)>,
+    skill: Option<(f64, f64, f64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -632,7 +680,7 @@ impl Report {
             })
             .collect();
         groups.push(group("all episodes", &all.iter().collect::<Vec<_>>(), resamples, seed));
-        Report { groups }
+        Report { groups, crps: crps_summary(all, resamples, seed) }
     }
 
     pub fn text(&self) -> String {
@@ -663,6 +711,19 @@ impl Report {
                 "{:<24} {:>4}  model {:.3} [{:.3}, {:.3}]  coin flip {:.3}  base rate {:.3}  persistence {:.3}\n",
                 g.name, g.observations, g.log[0].0, g.log[0].1, g.log[0].2, g.log[1].0, g.log[2].0, g.log[3].0
             ));
+        }
+        if let Some(c) = &self.crps {
+            let (m, lo, hi) = c.model;
+            t.push_str(&format!(
+                "\nCRPS over the {} numeric observations (in their units; lower is better): model {m:.3} [{lo:.3}, {hi:.3}]",
+                c.observations
+            ));
+            if let (Some((p, plo, phi)), Some((k, klo, khi))) = (c.persistence, c.skill) {
+                t.push_str(&format!(
+                    ", persistence {p:.3} [{plo:.3}, {phi:.3}]; CRPS skill vs persistence {k:+.3} [{klo:+.3}, {khi:+.3}]"
+                ));
+            }
+            t.push('\n');
         }
         let all = self.groups.last().map(|g| g.skill.clone()).unwrap_or_default();
         if all.len() == 3 {
@@ -731,10 +792,16 @@ impl Report {
                         serde_json::json!({"p": p, "brier": b, "log": l, "rps": r}),
                     );
                 }
+                let number = i.crps().map(|(model, persistence)| {
+                    serde_json::json!({
+                        "observed": i.number, "runs": i.values, "day0": i.day0,
+                        "model_crps": model, "persistence_crps": persistence,
+                    })
+                });
                 serde_json::json!({
                     "episode": i.episode, "date": i.date, "outcome": i.outcome,
                     "observed": i.observed, "categories": i.categories, "observed_category": i.hit,
-                    "base_rate_from": i.base_from, "forecasts": by,
+                    "base_rate_from": i.base_from, "forecasts": by, "number": number,
                 })
             })
             .collect();
@@ -754,8 +821,34 @@ impl Report {
                 (who.to_string(), serde_json::Value::Array(bins))
             })
             .collect();
-        serde_json::json!({"groups": groups, "observations": rows, "reliability": reliability})
+        let crps = self.crps.as_ref().map(|c| {
+            serde_json::json!({
+                "observations": c.observations,
+                "model": triple(&c.model),
+                "persistence": c.persistence.as_ref().map(triple),
+                "model_crps_skill_vs_persistence": c.skill.as_ref().map(triple),
+            })
+        });
+        serde_json::json!({
+            "groups": groups, "observations": rows, "reliability": reliability, "crps": crps,
+        })
     }
+}
+
+/// The CRPS over every numeric observation, None where there is none.
+fn crps_summary(all: &[Scored], resamples: usize, seed: u64) -> Option<CrpsSummary> {
+    let scored: Vec<(f64, Option<f64>)> = all.iter().filter_map(Scored::crps).collect();
+    if scored.is_empty() {
+        return None;
+    }
+    let model: Vec<f64> = scored.iter().map(|c| c.0).collect();
+    let persistence: Option<Vec<f64>> = scored.iter().map(|c| c.1).collect();
+    Some(CrpsSummary {
+        observations: scored.len(),
+        model: bootstrap_mean(&model, resamples, seed),
+        persistence: persistence.as_ref().map(|p| bootstrap_mean(p, resamples, seed)),
+        skill: persistence.as_ref().map(|p| bootstrap_skill(&model, p, resamples, seed)),
+    })
 }
 
 fn group(name: &str, items: &[&Scored], resamples: usize, seed: u64) -> Group {
@@ -792,6 +885,9 @@ pub fn row_columns() -> Vec<(String, sidelines_report::parquet::Kind)> {
             columns.push((format!("{}_{what}", who.replace(' ', "_")), Kind::Number));
         }
     }
+    for numeric in ["observed_number", "model_crps", "persistence_crps"] {
+        columns.push((String::from(numeric), Kind::Number));
+    }
     columns
 }
 
@@ -813,6 +909,10 @@ pub fn rows_csv(all: &[Scored]) -> Result<Vec<u8>> {
         for p in i.forecasts() {
             let (b, l, r) = scores(i, &p);
             row.extend([f(p[i.hit]), f(b), f(l), r.map_or_else(String::new, f)]);
+        }
+        let (model, persistence) = i.crps().map_or((None, None), |(m, p)| (Some(m), p));
+        for x in [i.number, model, persistence] {
+            row.push(x.map_or_else(String::new, f));
         }
         w.write_record(&row)?;
     }

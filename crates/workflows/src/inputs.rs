@@ -53,6 +53,37 @@ pub fn load_file(path: &Path) -> Result<Scenario> {
     Ok(sidelines_scenario::load(&name, &bytes, &resolve_base)?)
 }
 
+/// Validates any input file the tool reads (a scenario or a variant, a sweep, a calibration, a
+/// model choice), told apart by its keys; what it is, in words (`scenario NAME`, `sweep NAME
+/// (K parameters)`), or every problem with its place.
+pub fn validate_file(path: &Path) -> Result<String> {
+    let bytes = match read_input(path) {
+        Ok(b) => b,
+        // The scenario loader's message (with its hint at embedded names).
+        Err(_) => return load_file(path).map(|s| format!("scenario {}", s.name)),
+    };
+    let name = path.display().to_string();
+    let keys: Vec<String> = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("sampler") {
+        let sweep = sidelines_scenario::sweep::load_sweep(&name, &bytes, &resolve_base)?;
+        return Ok(format!("sweep {} ({} parameters)", sweep.name, sweep.parameters.len()));
+    }
+    if has("models") || has("tolerances") || has("particles") || has("episodes") {
+        let cal = sidelines_scenario::calibration::load_calibration(&name, &bytes, &resolve_base)?;
+        return Ok(match &cal.choice {
+            Some(c) => format!("model choice {} ({} models)", cal.name, c.models.len()),
+            None => format!("calibration {} ({} numbers fitted)", cal.name, cal.parameters.len()),
+        });
+    }
+    let scenario = sidelines_scenario::load(&name, &bytes, &resolve_base)?;
+    Ok(format!("scenario {}", scenario.name))
+}
+
 /// A variant's `base`: an embedded name, else a file relative to the variant's folder.
 pub fn resolve_base(reference: &str, from: &str) -> Result<(String, Vec<u8>), String> {
     sidelines_scenario::resolve_base(reference, from, &read_input)
