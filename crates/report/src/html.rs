@@ -190,7 +190,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
             serde_json::json!({
                 "parameter": r["parameter"], "prior_low": r["prior_low"], "prior_high": r["prior_high"],
                 "mean": fmt3(&r["mean"]), "p05": fmt3(&r["p05"]), "p95": fmt3(&r["p95"]),
-                "ruled_out": fmt3(&r["share_of_prior_range_outside_90"]),
+                "narrowed": r.get("narrowing_vs_flat").map(|x| fmt3(x)).unwrap_or_default(),
             })
         })
         .collect();

@@ -622,10 +622,16 @@ impl Chosen {
             ));
         }
         if self.groups.len() < self.models.len() && !self.groups.is_empty() {
-            t.push_str(&format!(
-                "\nWhat the records can decide: {} groups, each winning at least 80% of the records simulated from it.\n",
-                self.groups.len()
-            ));
+            t.push_str(&if self.groups.len() == 1 {
+                String::from(
+                    "\nWhat the records can decide: nothing; one group holds every model.\n",
+                )
+            } else {
+                format!(
+                    "\nWhat the records can decide: {} groups, each winning at least 80% of the records simulated from it.\n",
+                    self.groups.len()
+                )
+            });
             for g in &self.groups {
                 let (share, lo, hi) = wilson(g.chosen, g.checked);
                 t.push_str(&format!(
