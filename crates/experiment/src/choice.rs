@@ -50,7 +50,7 @@ pub struct Table {
 }
 
 /// A record's posterior over the models.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Posterior {
     pub probability: Vec<f64>,
     /// Monte Carlo standard error of each probability.
@@ -66,12 +66,16 @@ pub struct Posterior {
 impl Posterior {
     /// The most probable model, or None when two or more share the highest probability.
     pub fn winner(&self) -> Option<usize> {
-        let best = self.probability.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let at: Vec<usize> = (0..self.probability.len())
-            .filter(|&m| self.probability[m] == best && best > 0.0)
-            .collect();
-        (at.len() == 1).then(|| at[0])
+        winner(&self.probability)
     }
+}
+
+/// The index of the highest of `probability`, or None when it is shared or not above 0.
+pub fn winner(probability: &[f64]) -> Option<usize> {
+    let best = probability.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let at: Vec<usize> =
+        (0..probability.len()).filter(|&m| probability[m] == best && best > 0.0).collect();
+    (at.len() == 1).then(|| at[0])
 }
 
 /// The RNG of draw `draw` of model `model`.

@@ -495,12 +495,11 @@ fn check_abc(
     if !(1..=1_000_000).contains(&raw.max_proposals_per_particle.unwrap_or(1_000)) {
         problems.push(fail("max_proposals_per_particle", "must be 1 to 1000000".into()));
     }
-    for key in ["draws", "accept", "checks"] {
-        let given = match key {
-            "draws" => raw.draws.is_some(),
-            "accept" => raw.accept.is_some(),
-            _ => raw.checks.is_some(),
-        };
+    for (key, given) in [
+        ("draws", raw.draws.is_some()),
+        ("accept", raw.accept.is_some()),
+        ("checks", raw.checks.is_some()),
+    ] {
         if given {
             problems.push(fail(key, "belongs to a model choice: give [[models]] too".into()));
         }
@@ -580,12 +579,10 @@ fn read_choice(
                     .map(|(p, _, _)| p)
                     .filter(|p| matches(path, p))
                     .collect()
+            } else if episodes.iter().any(|e| params::get(&e.scenario.document, path).is_some()) {
+                vec![path.clone()]
             } else {
-                episodes
-                    .iter()
-                    .filter(|e| params::get(&e.scenario.document, path).is_some())
-                    .map(|_| path.clone())
-                    .collect()
+                Vec::new()
             };
             if matched.is_empty() {
                 let msg = if path.contains('*') {

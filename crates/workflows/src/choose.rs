@@ -81,6 +81,13 @@ pub struct GroupResult {
     pub checked: u64,
 }
 
+impl GroupResult {
+    /// The share of its synthetic records won inside the group, with a Wilson 95% interval.
+    pub fn recovered(&self) -> (f64, f64, f64) {
+        wilson(self.chosen, self.checked)
+    }
+}
+
 /// A model choice's result.
 #[derive(Clone, Debug)]
 pub struct Chosen {
@@ -417,7 +424,7 @@ impl Chosen {
     /// The most probable model, unless tied.
     pub fn best(&self) -> Option<&ModelResult> {
         let p: Vec<f64> = self.models.iter().map(|m| m.probability).collect();
-        Posterior { probability: p, ..Posterior::default() }.winner().map(|m| &self.models[m])
+        choice::winner(&p).map(|m| &self.models[m])
     }
 
     pub fn models_csv(&self) -> Result<Vec<u8>> {
@@ -479,7 +486,7 @@ impl Chosen {
             "recovered_ci95_high",
         ])?;
         for (k, g) in self.groups.iter().enumerate() {
-            let (share, lo, hi) = wilson(g.chosen, g.checked);
+            let (share, lo, hi) = g.recovered();
             w.write_record([
                 (k + 1).to_string(),
                 g.members.join("+"),
@@ -633,7 +640,7 @@ impl Chosen {
                 )
             });
             for g in &self.groups {
-                let (share, lo, hi) = wilson(g.chosen, g.checked);
+                let (share, lo, hi) = g.recovered();
                 t.push_str(&format!(
                     "  {:.3} ± {:.3}  won {:.0}% [{:.0}%, {:.0}%] of its {}  {}\n",
                     g.probability,
@@ -682,7 +689,7 @@ impl Chosen {
             "models": models,
             "confusion": {"models": names, "rows": self.confusion},
             "groups": self.groups.iter().map(|g| {
-                let (share, lo, hi) = wilson(g.chosen, g.checked);
+                let (share, lo, hi) = g.recovered();
                 serde_json::json!({
                     "models": g.members,
                     "probability": g.probability,

@@ -503,32 +503,13 @@ impl Observations {
 
     /// The category run `out` falls in for observation `k` (`own`: the run's day-0 values).
     pub(crate) fn category(&self, s: &Scenario, k: usize, out: &RunOutput, own: &[Value]) -> usize {
-        category(
-            &self.items[k],
-            &s.observed[k].expect,
-            self.value_cols[k],
-            self.flag_cols[k],
-            out,
-            own.get(k),
-        )
+        let flag = self.flag_cols[k].map(|c| matches!(out.outcomes[c], Value::Flag(true)));
+        category(&self.items[k], &s.observed[k].expect, self.value(k, out), own.get(k), flag)
     }
 }
 
 /// The category a run's value falls in.
 fn category(
-    item: &Scored,
-    expect: &Expect,
-    value_col: Option<usize>,
-    flag_col: Option<usize>,
-    out: &RunOutput,
-    initial: Option<&Value>,
-) -> usize {
-    let value = value_col.map_or(&Value::Missing, |c| &out.outcomes[c]);
-    let flag = flag_col.map(|c| matches!(out.outcomes[c], Value::Flag(true)));
-    category_of(item, expect, value, initial, flag)
-}
-
-fn category_of(
     item: &Scored,
     expect: &Expect,
     value: &Value,
@@ -558,9 +539,7 @@ fn category_of(
 /// The category of the day-0 state: persistence's forecast.
 fn persistent(s: &Scenario, item: &Scored, expect: &Expect, initial: Option<&Value>) -> usize {
     match expect {
-        Expect::Label(_) => {
-            category_of(item, expect, initial.unwrap_or(&Value::Missing), None, None)
-        }
+        Expect::Label(_) => category(item, expect, initial.unwrap_or(&Value::Missing), None, None),
         Expect::Up | Expect::Down => 1,
         Expect::Range(lo, hi) => {
             usize::from(initial.and_then(Value::as_number).is_some_and(|x| *lo <= x && x <= *hi))
