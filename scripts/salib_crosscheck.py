@@ -33,8 +33,10 @@ def read(path):
 
 
 def ours(binary, method, args, tmp):
-    out = Path(tmp) / f"ours-{method}.csv"
+    # A fresh file per call: analyze does not replace a table that exists.
+    out = Path(tempfile.mkdtemp(dir=tmp)) / f"ours-{method}.csv"
     subprocess.run([binary, "analyze", method, *args, "--out", str(out), "--resamples", "10"], check=True)
+    ours.last = out
     return read(out)
 
 
@@ -88,7 +90,7 @@ def main():
             compare(f"ishigami sobol second_order={second}", ours(binary, "sobol", args, tmp), theirs, [("S1", "S1"), ("ST", "ST")])
             if second:
                 worst = 0.0
-                for row in read(Path(tmp) / "ours-sobol_s2.csv"):
+                for row in read(ours.last.with_name("ours-sobol_s2.csv")):
                     i, j = names.index(row["parameter_1"]), names.index(row["parameter_2"])
                     a, b = float(row["S2"]), float(theirs["S2"][i][j])
                     worst = max(worst, abs(a - b))
@@ -119,6 +121,14 @@ def main():
             theirs["names"] = params
             rows = ours(binary, "sobol", [str(folder), "--outcome", "kr_trust_us"], tmp)
             compare("sidelines sweep kr_trust_us", rows, theirs, [("S1", "S1"), ("ST", "ST")])
+            # A yes/no outcome: the share of each point's runs where Pyongyang accepts talks.
+            shares = [r for r in read(folder / "outcomes.csv")
+                      if r["outcome"] == "kp_accepts_talks" and r["value"] == "true"]
+            y = np.array([float(r["share"]) for r in sorted(shares, key=lambda r: int(r["point"]))])
+            theirs = salib_sobol.analyze(prob, y, calc_second_order=second, num_resamples=10, seed=1)
+            theirs["names"] = params
+            rows = ours(binary, "sobol", [str(folder), "--outcome", "kp_accepts_talks"], tmp)
+            compare("sidelines sweep kp_accepts_talks share", rows, theirs, [("S1", "S1"), ("ST", "ST")])
 
 
 main()

@@ -38,7 +38,9 @@ pub struct AnalyzeArgs {
     /// A finished sweep folder.
     #[arg(required_unless_present = "table")]
     pub dir: Option<PathBuf>,
-    /// Analyse only this outcome [default: every numeric outcome].
+    /// Analyse only this outcome [default: every outcome]. A yes/no or category outcome is
+    /// analysed as the share of each point's runs with each value (`kp_accepts_talks`, or one
+    /// category: `talks_outcome=agreement`).
     #[arg(long)]
     pub outcome: Option<String>,
     /// Where to write the indices [default: DIR/sensitivity.csv, or sensitivity.csv]; with
@@ -75,6 +77,17 @@ pub struct AnalyzeArgs {
     /// prim: choose the densest box whose coverage is at least this.
     #[arg(long, default_value_t = 0.5)]
     pub min_coverage: f64,
+    /// prim: report this step of the peeling trajectory instead (0 is the whole space).
+    #[arg(long = "box", value_name = "STEP")]
+    pub chosen: Option<usize>,
+    /// prim on a claims folder: the assumption set whose points to peel (`prior`,
+    /// `posterior`); needed when the folder holds more than one.
+    #[arg(long)]
+    pub assumptions: Option<String>,
+    /// Replace tables that exist (a sweep's sensitivity.csv, earlier PRIM tables); the
+    /// folder's charts, report and workbook are redrawn from the new ones.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -136,6 +149,9 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         alpha: args.alpha,
         min_support: args.min_support,
         min_coverage: args.min_coverage,
+        chosen: args.chosen,
+        assumptions: args.assumptions,
+        force: args.force,
     };
     let done = sidelines_workflows::analyze::analyze(&spec)?;
     say(&done.text)?;

@@ -637,7 +637,7 @@ fn _evaluate(
 }
 
 #[pyfunction]
-#[pyo3(signature = (method, dir, outcome, out, table, params, second_order, levels, resamples, seed, condition, alpha, min_support, min_coverage))]
+#[pyo3(signature = (method, dir, outcome, out, table, params, second_order, levels, resamples, seed, condition, alpha, min_support, min_coverage, chosen, assumptions, force))]
 fn _analyze(
     py: Python<'_>,
     method: String,
@@ -654,6 +654,9 @@ fn _analyze(
     alpha: f64,
     min_support: f64,
     min_coverage: f64,
+    chosen: Option<usize>,
+    assumptions: Option<String>,
+    force: bool,
 ) -> PyResult<(String, Vec<String>)> {
     let spec = sidelines_workflows::analyze::AnalyzeSpec {
         method,
@@ -670,6 +673,9 @@ fn _analyze(
         alpha,
         min_support,
         min_coverage,
+        chosen,
+        assumptions,
+        force,
     };
     let done = run_detached(py, None, |_| sidelines_workflows::analyze::analyze(&spec))?;
     Ok((done.text, done.written.iter().map(|p| p.display().to_string()).collect()))

@@ -190,6 +190,84 @@ fn sobol_sweep_is_identical_across_threads_and_analyze_agrees() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Yes/no and category outcomes get indices as the share of each point's runs: the folder's
+/// `kp_accepts_talks=true` rows equal the indices of a table of those shares analysed like any
+/// table. `analyze` on the folder does not replace its sensitivity.csv without --force; with
+/// it, the charts, report and workbook are redrawn and the tornados of the outcomes left out
+/// are gone.
+#[test]
+fn shares_get_indices_and_analyze_replaces_only_when_forced() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = write(
+        tmp.path(),
+        "sobol.toml",
+        &SOBOL.replace("second_order = true", "second_order = false"),
+    );
+    let dir = sweep_into(&file, &tmp.path().join("s"), &["--xlsx"]);
+    let d = dir.to_str().expect("utf8");
+    let sens = rows(&dir.join("sensitivity.csv"));
+    let share_rows: Vec<&Vec<String>> =
+        sens.iter().filter(|r| r[0] == "kp_accepts_talks=true").collect();
+    assert_eq!(share_rows.len(), 2, "one row per parameter");
+    assert!(!sens.iter().any(|r| r[0] == "kp_accepts_talks=false"), "=false repeats =true");
+    assert!(sens.iter().any(|r| r[0] == "talks_outcome=agreement"), "every category's share");
+    // The same indices from a table of the shares (points.csv beside outcomes.csv).
+    let points = rows(&dir.join("points.csv"));
+    let outcomes = rows(&dir.join("outcomes.csv"));
+    let [o, v, sh] = ["outcome", "value", "share"]
+        .map(|c| outcomes[0].iter().position(|h| h == c).expect("column"));
+    let mut text = format!("{},{},y\n", points[0][1], points[0][2]);
+    for p in &points[1..] {
+        let share = outcomes[1..]
+            .iter()
+            .find(|r| r[1] == p[0] && r[o] == "kp_accepts_talks" && r[v] == "true")
+            .map(|r| r[sh].clone())
+            .expect("share");
+        text.push_str(&format!("{},{},{share}\n", p[1], p[2]));
+    }
+    let table = write(tmp.path(), "shares.csv", &text);
+    let out = tmp.path().join("by-hand.csv");
+    let params = format!("{},{}", points[0][1], points[0][2]);
+    let args = ["analyze", "sobol", "--table", &table, "--params", &params, "--outcome", "y"];
+    let o =
+        sidelines(&[&args[..], &["--seed", "3", "--out", out.to_str().expect("utf8")]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let by_hand = rows(&out);
+    for (a, b) in share_rows.iter().zip(&by_hand[1..]) {
+        assert_eq!(a[1..], b[1..], "indices of the shares");
+    }
+
+    // One outcome's analysis into the folder: refused while sensitivity.csv exists.
+    let o = sidelines(&["report", d]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tornados = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir.join("charts"))
+            .expect("charts")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("tornado_") && n.ends_with(".svg"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(tornados(&dir).len() > 2, "{:?}", tornados(&dir));
+    assert!(tornados(&dir).contains(&String::from("tornado_kp_accepts_talks_share.svg")));
+    let before = std::fs::read(dir.join("sensitivity.csv")).expect("read");
+    let o = sidelines(&["analyze", "sobol", d, "--outcome", "kr_trust_us"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read(dir.join("sensitivity.csv")).expect("read"), before);
+    let workbook = std::fs::read(dir.join("results.xlsx")).expect("workbook");
+    let o = sidelines(&["analyze", "sobol", d, "--outcome", "kr_trust_us", "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sens = rows(&dir.join("sensitivity.csv"));
+    assert!(sens[1..].iter().all(|r| r[0] == "kr_trust_us") && sens.len() == 3);
+    // The charts show the new table only; the report and the workbook were rewritten from it.
+    assert_eq!(tornados(&dir), ["tornado_kr_trust_us.svg"]);
+    let report = std::fs::read_to_string(dir.join("report.html")).expect("report");
+    assert!(!report.contains("tornado_kp_trust_us"), "the report shows a chart that is gone");
+    assert_ne!(std::fs::read(dir.join("results.xlsx")).expect("workbook"), workbook);
+}
+
 /// A table made by another model (Ishigami, in Saltelli order from our design) analysed like
 /// SALib's command line: the first-order indices land near the analytic 0.3139, 0.4424, 0.
 #[test]

@@ -16,9 +16,12 @@ pub struct Step {
     /// Per input, the inclusive bounds.
     pub lower: Vec<f64>,
     pub upper: Vec<f64>,
-    /// Points inside, and those of them where the condition holds.
+    /// Points inside, their total weight, and their weighted sum of `y` (with 0/1 outcomes and
+    /// unit weights: the hits).
     pub inside: usize,
-    pub hits: usize,
+    pub weight: f64,
+    pub mass: f64,
+    /// The box's share of all of `y`'s mass, its weighted mean of `y`, its share of the weight.
     pub coverage: f64,
     pub density: f64,
     pub support: f64,
@@ -26,44 +29,68 @@ pub struct Step {
 
 /// Whether `x` lies in the box of `step`.
 pub fn contains(step: &Step, x: &[f64]) -> bool {
-    x.iter().zip(&step.lower).zip(&step.upper).all(|((v, lo), hi)| *lo <= *v && *v <= *hi)
+    inside(&step.lower, &step.upper, x)
 }
 
-/// The peeling trajectory of `x` (rows of inputs) against `y` (the condition per row).
+fn inside(lower: &[f64], upper: &[f64], x: &[f64]) -> bool {
+    x.iter().zip(lower).zip(upper).all(|((v, lo), hi)| *lo <= *v && *v <= *hi)
+}
+
+/// Points to peel: rows of inputs `x`, each with its outcome `y` in [0, 1] (a 0/1 condition,
+/// or the share of a design point's runs where it holds) and a weight `w` (1 for a design
+/// point; a particle's weight for a weighted posterior sample).
+#[derive(Clone, Copy, Debug)]
+pub struct Points<'a> {
+    pub x: &'a [Vec<f64>],
+    pub y: &'a [f64],
+    pub w: &'a [f64],
+}
+
+impl Points<'_> {
+    fn len(&self) -> usize {
+        self.x.len().min(self.y.len()).min(self.w.len())
+    }
+
+    fn step(&self, members: &[usize], lower: &[f64], upper: &[f64], all: (f64, f64)) -> Step {
+        let weight: f64 = members.iter().map(|&i| self.w[i]).sum();
+        let mass: f64 = members.iter().map(|&i| self.w[i] * self.y[i]).sum();
+        Step {
+            lower: lower.to_vec(),
+            upper: upper.to_vec(),
+            inside: members.len(),
+            weight,
+            mass,
+            coverage: if all.1 > 0.0 { mass / all.1 } else { 0.0 },
+            density: if weight > 0.0 { mass / weight } else { 0.0 },
+            support: if all.0 > 0.0 { weight / all.0 } else { 0.0 },
+        }
+    }
+}
+
+/// The peeling trajectory of `points`.
 // `j` is a column index into every row of `x` and into the bounds, not an iterator position.
 #[allow(clippy::needless_range_loop)]
-pub fn peel(x: &[Vec<f64>], y: &[bool], alpha: f64, min_support: f64) -> Vec<Step> {
-    let n = x.len().min(y.len());
+pub fn peel(points: Points<'_>, alpha: f64, min_support: f64) -> Vec<Step> {
+    let Points { x, y, w } = points;
+    let n = points.len();
     let d = x.first().map_or(0, Vec::len);
-    let total_hits = y[..n].iter().filter(|h| **h).count();
     if n == 0 || d == 0 {
         return Vec::new();
     }
+    let all = (w[..n].iter().sum::<f64>(), (0..n).map(|i| w[i] * y[i]).sum::<f64>());
     let mut lower: Vec<f64> =
         (0..d).map(|j| x[..n].iter().map(|r| r[j]).fold(f64::INFINITY, f64::min)).collect();
     let mut upper: Vec<f64> =
         (0..d).map(|j| x[..n].iter().map(|r| r[j]).fold(f64::NEG_INFINITY, f64::max)).collect();
-    let mut inside: Vec<usize> = (0..n).collect();
-    let step_of = |inside: &[usize], lower: &[f64], upper: &[f64]| {
-        let hits = inside.iter().filter(|&&i| y[i]).count();
-        Step {
-            lower: lower.to_vec(),
-            upper: upper.to_vec(),
-            inside: inside.len(),
-            hits,
-            coverage: if total_hits > 0 { hits as f64 / total_hits as f64 } else { 0.0 },
-            density: if inside.is_empty() { 0.0 } else { hits as f64 / inside.len() as f64 },
-            support: inside.len() as f64 / n as f64,
-        }
-    };
-    let mut out = vec![step_of(&inside, &lower, &upper)];
+    let mut members: Vec<usize> = (0..n).collect();
+    let mut out = vec![points.step(&members, &lower, &upper, all)];
     loop {
         let current = out[out.len() - 1].density;
-        let remove = ((alpha * inside.len() as f64).ceil() as usize).max(1);
+        let remove = ((alpha * members.len() as f64).ceil() as usize).max(1);
         // (density, input, is_low, new bound, kept points)
         let mut best: Option<(f64, usize, bool, f64, Vec<usize>)> = None;
         for j in 0..d {
-            let mut values: Vec<f64> = inside.iter().map(|&i| x[i][j]).collect();
+            let mut values: Vec<f64> = members.iter().map(|&i| x[i][j]).collect();
             values.sort_by(f64::total_cmp);
             if remove >= values.len() {
                 continue;
@@ -85,16 +112,16 @@ pub fn peel(x: &[Vec<f64>], y: &[bool], alpha: f64, min_support: f64) -> Vec<Ste
                         None => continue,
                     }
                 };
-                let kept: Vec<usize> = inside
+                let kept: Vec<usize> = members
                     .iter()
                     .copied()
                     .filter(|&i| if low { x[i][j] >= bound } else { x[i][j] <= bound })
                     .collect();
-                if kept.len() == inside.len() || (kept.len() as f64) < min_support * n as f64 {
+                let weight: f64 = kept.iter().map(|&i| w[i]).sum();
+                if kept.len() == members.len() || weight < min_support * all.0 || weight <= 0.0 {
                     continue;
                 }
-                let hits = kept.iter().filter(|&&i| y[i]).count();
-                let density = hits as f64 / kept.len() as f64;
+                let density = kept.iter().map(|&i| w[i] * y[i]).sum::<f64>() / weight;
                 if best.as_ref().is_none_or(|b| density > b.0) {
                     best = Some((density, j, low, bound, kept));
                 }
@@ -109,10 +136,74 @@ pub fn peel(x: &[Vec<f64>], y: &[bool], alpha: f64, min_support: f64) -> Vec<Ste
         } else {
             upper[j] = bound;
         }
-        inside = kept;
-        out.push(step_of(&inside, &lower, &upper));
+        members = kept;
+        out.push(points.step(&members, &lower, &upper, all));
     }
     out
+}
+
+/// Whether the box `step` restricts input `j` (relative to the box around all points, `all`).
+pub fn restricts(step: &Step, all: &Step, j: usize) -> bool {
+    step.lower[j] > all.lower[j] || step.upper[j] < all.upper[j]
+}
+
+/// The quasi-p-value of the box's restriction on input `j` (Bryant and Lempert 2010; the EMA
+/// Workbench's `prim`): the chance of a density at least the box's in a sample of its size
+/// drawn from the box with that restriction lifted. One-sided binomial tail,
+/// P(X >= K) for X ~ Binomial(M, p0), p0 the lifted box's density. With 0/1 outcomes and unit
+/// weights M is the box's points and K its hits, EMA's test exactly. With shares (design points
+/// of several runs) or weights, M is the box's effective number of points (Kish's
+/// (sum w)^2 / sum w^2) scaled by p0 (1 - p0) / s^2, s^2 the weighted variance of `y` over the
+/// lifted box: the binomial with the variance the points really have, so replicate runs of one
+/// point do not count as independent evidence. M and K are rounded to whole numbers.
+pub fn quasi_p(points: Points<'_>, step: &Step, j: usize) -> f64 {
+    let n = points.len();
+    let (mut lower, mut upper) = (step.lower.clone(), step.upper.clone());
+    lower[j] = f64::NEG_INFINITY;
+    upper[j] = f64::INFINITY;
+    let lifted: Vec<usize> = (0..n).filter(|&i| inside(&lower, &upper, &points.x[i])).collect();
+    let boxed: Vec<usize> = (0..n).filter(|&i| contains(step, &points.x[i])).collect();
+    let (w, y) = (points.w, points.y);
+    let wsum: f64 = lifted.iter().map(|&i| w[i]).sum();
+    if wsum <= 0.0 || boxed.is_empty() {
+        return 1.0;
+    }
+    let p0 = lifted.iter().map(|&i| w[i] * y[i]).sum::<f64>() / wsum;
+    let var = lifted.iter().map(|&i| w[i] * (y[i] - p0).powi(2)).sum::<f64>() / wsum;
+    if var <= 0.0 || p0 <= 0.0 || p0 >= 1.0 {
+        return 1.0;
+    }
+    let bw: f64 = boxed.iter().map(|&i| w[i]).sum();
+    let bw2: f64 = boxed.iter().map(|&i| w[i] * w[i]).sum();
+    let density = boxed.iter().map(|&i| w[i] * y[i]).sum::<f64>() / bw;
+    let effective = bw * bw / bw2 * p0 * (1.0 - p0) / var;
+    let m = effective.round().max(1.0) as u64;
+    let k = (density * m as f64).round() as u64;
+    binomial_tail(m, k, p0)
+}
+
+/// P(X >= k) for X ~ Binomial(m, p), summed in logs from k upward.
+pub fn binomial_tail(m: u64, k: u64, p: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > m {
+        return 0.0;
+    }
+    // ln of the pmf at k: ln C(m, k) + k ln p + (m - k) ln(1 - p).
+    let ln_choose: f64 = (1..=k).map(|i| (((m - k + i) as f64) / i as f64).ln()).sum();
+    let mut ln_term = ln_choose + k as f64 * p.ln() + (m - k) as f64 * (-p).ln_1p();
+    let ratio = (p / (1.0 - p)).ln();
+    let mut total = 0.0;
+    for i in k..=m {
+        let term = ln_term.exp();
+        total += term;
+        if term < total * 1e-17 && i as f64 > m as f64 * p {
+            break;
+        }
+        ln_term += ((m - i) as f64 / (i + 1) as f64).ln() + ratio;
+    }
+    total.min(1.0)
 }
 
 #[cfg(test)]
@@ -127,19 +218,57 @@ mod tests {
         for a in 0..=20 {
             for b in 0..=20 {
                 let (u, v) = (f64::from(a) / 20.0, f64::from(b) / 20.0);
-                x.push(vec![u, v]);
-                y.push(u > 0.6 && v < 0.3);
+                x.push(vec![u, v, f64::from((a * 7 + b * 3) % 11)]);
+                y.push(u8::from(u > 0.6 && v < 0.3));
             }
         }
-        let steps = peel(&x, &y, 0.05, 0.02);
+        let y: Vec<f64> = y.into_iter().map(f64::from).collect();
+        let w = vec![1.0; y.len()];
+        let points = Points { x: &x, y: &y, w: &w };
+        let steps = peel(points, 0.05, 0.02);
         let last = steps.last().unwrap();
         assert_eq!(last.density, 1.0, "the last box holds only hits");
         assert!(last.lower[0] > 0.6 && last.upper[1] < 0.3, "{last:?}");
         // Coverage and density agree with a direct count of the box.
         let inside: Vec<usize> = (0..x.len()).filter(|&i| contains(last, &x[i])).collect();
-        let hits = inside.iter().filter(|&&i| y[i]).count();
-        assert_eq!((inside.len(), hits), (last.inside, last.hits));
+        let hits = inside.iter().filter(|&&i| y[i] == 1.0).count();
+        assert_eq!((inside.len(), hits as f64), (last.inside, last.mass));
         // The trajectory's density never falls.
         assert!(steps.windows(2).all(|w| w[1].density > w[0].density));
+        // Both true restrictions are significant; the box never restricts the noise input,
+        // or if it does the restriction is not significant.
+        assert!(quasi_p(points, last, 0) < 1e-6 && quasi_p(points, last, 1) < 1e-6);
+        assert!(!restricts(last, &steps[0], 2) || quasi_p(points, last, 2) > 0.05);
+    }
+
+    #[test]
+    fn replicate_runs_of_one_point_are_not_independent_evidence() {
+        // 40 points, each a share of 10 runs; the shares vary between points far more than 10
+        // runs' binomial noise (half the points at 0.1, half at 0.9, by the input's sign), so
+        // a box's effective size is its points, not its 10x runs.
+        let x: Vec<Vec<f64>> = (0..40).map(|i| vec![f64::from(i) / 39.0]).collect();
+        let y: Vec<f64> = (0..40).map(|i| if i >= 20 { 0.9 } else { 0.1 }).collect();
+        let w = vec![1.0; 40];
+        let points = Points { x: &x, y: &y, w: &w };
+        let step = peel(points, 0.1, 0.05).pop().expect("a box");
+        assert!(step.lower[0] >= 20.0 / 39.0 - 1e-12, "{step:?}");
+        // Lifted, p0 = 0.5 and s^2 = 0.16: M = n 0.25 / 0.16, about 1.56 per point. Counting
+        // the 10 runs per point as independent would give M = 10 n and a p-value below 1e-40.
+        let p = quasi_p(points, &step, 0);
+        let m = (step.inside as f64 * 0.25 / 0.16).round() as u64;
+        let k = (step.density * m as f64).round() as u64;
+        // (p0 is 0.5 up to rounding in the sums.)
+        assert!((p / binomial_tail(m, k, 0.5) - 1.0).abs() < 1e-9, "{p}");
+        assert!(p > 1e-12, "{p}");
+    }
+
+    #[test]
+    fn binomial_tail_equals_a_direct_sum() {
+        // P(X >= 3), X ~ Binomial(5, 0.4) = 10(.064)(.36) + 5(.0256)(.6) + .01024 = 0.31744.
+        assert!((binomial_tail(5, 3, 0.4) - 0.31744).abs() < 1e-12);
+        assert_eq!(binomial_tail(5, 0, 0.4), 1.0);
+        assert_eq!(binomial_tail(5, 6, 0.4), 0.0);
+        // A long tail: P(X >= 60), X ~ Binomial(100, 0.5) = 0.028443966820490444 (scipy binom.sf(59, 100, 0.5)).
+        assert!((binomial_tail(100, 60, 0.5) - 0.028_443_966_820_490_44).abs() < 1e-12);
     }
 }

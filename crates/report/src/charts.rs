@@ -1344,10 +1344,25 @@ fn dedup(mut v: Vec<f64>) -> Vec<f64> {
 
 /// Draws every chart the folder's tables allow; returns the files written. If one cannot be
 /// written (a full disk), the ones this call wrote are removed: no half set of charts remains.
+/// Charts of an earlier call that the tables no longer give (an outcome `analyze --force` left
+/// out) are removed, so DIR/charts/ always shows the tables as they are.
 pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     match draw_charts(dir, &mut written) {
-        Ok(()) => Ok(written),
+        Ok(()) => {
+            let stale = std::fs::read_dir(dir.join("charts"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "png" || x == "svg") && !written.contains(p)
+                });
+            for p in stale {
+                std::fs::remove_file(&p).at(&p)?;
+            }
+            Ok(written)
+        }
         Err(e) => {
             for p in &written {
                 let _ = std::fs::remove_file(p);
@@ -1519,10 +1534,27 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
         } else {
             ("mu_star", "mu_star_conf", "Morris mu* (mean absolute elementary effect)")
         };
-        for outcome in &headline {
+        // The headline numbers, and the share of runs where each headline yes/no holds.
+        let flags = manifest
+            .outcomes()
+            .iter()
+            .filter(|o| o.headline && o.labels == sidelines_model::FLAG_VALUES)
+            .map(|o| (format!("{}={}", o.name, sidelines_model::FLAG_VALUES[1]), o.name.clone()))
+            .collect::<Vec<_>>();
+        let charted = headline
+            .iter()
+            .map(|o| (o.clone(), outcome_words(o), format!("tornado_{o}")))
+            .chain(flags.iter().map(|(column, name)| {
+                (
+                    column.clone(),
+                    format!("the share of runs where {}", outcome_words(name)),
+                    format!("tornado_{name}_share"),
+                )
+            }));
+        for (outcome, what, file) in charted {
             let mut bars: Vec<(String, f64, f64, f64)> = rows
                 .iter()
-                .filter(|r| r["outcome"] == *outcome)
+                .filter(|r| r["outcome"] == outcome)
                 .map(|r| {
                     let (v, c) = (num(r, value), num(r, conf));
                     (labels.of(&r["parameter"]), v, v - c, v + c)
@@ -1534,20 +1566,11 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
             // Largest at the top (the chart's y axis counts upward).
             bars.sort_by(|a, b| a.1.total_cmp(&b.1));
             let b = Bars {
-                title: format!(
-                    "What drives {} ({})",
-                    outcome_words(outcome),
-                    if sobol { "Sobol" } else { "Morris" }
-                ),
+                title: format!("What drives {what} ({})", if sobol { "Sobol" } else { "Morris" }),
                 axis: axis.to_string(),
                 bars,
             };
-            written.extend(both(
-                &out,
-                &format!("tornado_{outcome}"),
-                &|a| draw_bars(a, &b),
-                &|a| draw_bars(a, &b),
-            )?);
+            written.extend(both(&out, &file, &|a| draw_bars(a, &b), &|a| draw_bars(a, &b))?);
         }
     }
 

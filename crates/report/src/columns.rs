@@ -176,8 +176,11 @@ pub fn dictionary(
                 col(
                     "outcome",
                     "text",
-                    "a numeric column of runs.csv",
-                    &format!("the outcome {what}"),
+                    "a numeric column of runs.csv (its mean per point), or OUTCOME=VALUE",
+                    &format!(
+                        "the outcome {what}; OUTCOME=VALUE is the share of a point's runs with \
+                         that value (yes/no outcomes: only =true, whose indices =false shares)"
+                    ),
                 ),
                 col("parameter", "text", "a swept parameter's path", "the assumption"),
             ]
@@ -198,7 +201,7 @@ pub fn dictionary(
                     tables.push((
                         "sensitivity_s2.csv",
                         vec![
-                            col("outcome", "text", "a numeric column of runs.csv", "the outcome"),
+                            col("outcome", "text", "as in sensitivity.csv", "the outcome"),
                             col("parameter_1", "text", "a swept parameter's path", "the first assumption"),
                             col("parameter_2", "text", "a swept parameter's path", "the second assumption"),
                             col("S2", "number", "0 to 1 (estimates may stray below 0)", "second-order index: the share due to the two assumptions together, beyond each alone"),

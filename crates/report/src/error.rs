@@ -82,7 +82,11 @@ impl fmt::Display for Error {
             Error::NotANumber { path, line, column } => {
                 write!(f, "{}: line {line}: `{column}` is not a number", path.display())
             }
-            Error::NoOutcome(name) => write!(f, "no numeric outcome named `{name}`"),
+            Error::NoOutcome(name) => write!(
+                f,
+                "no outcome named `{name}` (a numeric outcome, a yes/no or category outcome, or \
+                 OUTCOME=VALUE for one category's share)"
+            ),
             Error::Sensitivity { outcome, source } => write!(f, "{outcome}: {source}"),
         }
     }

@@ -1,7 +1,7 @@
 //! `analyze`: sensitivity indices (Sobol', Morris) of a finished sweep or of any table in the
 //! design's row order, and scenario discovery (PRIM).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use sidelines_report::sweep::{Method, csv_table, sweep_table, write_sensitivity};
 
@@ -26,6 +26,11 @@ pub struct AnalyzeSpec {
     pub alpha: f64,
     pub min_support: f64,
     pub min_coverage: f64,
+    /// PRIM: the step to report, and a claims folder's assumption set.
+    pub chosen: Option<usize>,
+    pub assumptions: Option<String>,
+    /// Replace tables that exist (and redraw the folder's charts, report and workbook).
+    pub force: bool,
 }
 
 pub use crate::prim::Analyzed;
@@ -41,7 +46,13 @@ pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
             min_support: args.min_support,
             min_coverage: args.min_coverage,
             out: args.out.clone(),
+            chosen: args.chosen,
+            assumptions: args.assumptions.clone(),
+            force: args.force,
         });
+    }
+    if args.chosen.is_some() || args.assumptions.is_some() {
+        return Err(input("--box and --assumptions are PRIM's (analyze prim)"));
     }
     if let Some(out) = &args.out {
         if out.is_dir() {
@@ -93,6 +104,11 @@ pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
         }
         (None, None) => return Err(input("name a sweep folder or a --table")),
     };
+    let mut written = vec![out.clone()];
+    if method == (Method::Sobol { second_order: true }) {
+        written.push(sidelines_report::sweep::second_order_path(&out));
+    }
+    refuse_overwrite(&written, args.force)?;
     write_sensitivity(
         &out,
         &table,
@@ -101,5 +117,42 @@ pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
         args.resamples as usize,
         args.seed,
     )?;
-    Ok(Analyzed { text: String::new(), written: vec![out] })
+    written.retain(|p| p.is_file());
+    if let Some(dir) = args.dir.as_deref().filter(|d| out.parent() == Some(*d)) {
+        refresh(dir)?;
+    }
+    Ok(Analyzed { text: String::new(), written })
+}
+
+/// Refuses to replace tables that exist unless `force`: a sweep's sensitivity.csv holds every
+/// outcome's indices, and an analysis of one outcome must not silently take its place.
+pub(crate) fn refuse_overwrite(paths: &[PathBuf], force: bool) -> Result<()> {
+    match paths.iter().find(|p| p.exists()) {
+        Some(p) if !force => Err(input(format!(
+            "{} exists: write this analysis elsewhere with --out, or replace it with --force \
+             (a folder's charts, report and workbook are then redrawn from the new tables)",
+            p.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Redraws what a folder already shows from its tables (charts/, report.html, results.xlsx),
+/// so that none of them holds numbers the tables no longer have.
+pub(crate) fn refresh(dir: &Path) -> Result<()> {
+    if dir.join("charts").is_dir() || dir.join("report.html").is_file() {
+        sidelines_report::charts::write_charts(dir)?;
+    }
+    if dir.join("report.html").is_file() {
+        sidelines_report::html::write_report(dir)?;
+    }
+    if dir.join("results.xlsx").is_file() {
+        let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+        sidelines_report::xlsx::write_workbook(
+            dir,
+            &today,
+            sidelines_report::xlsx::EXCEL_MAX_ROWS,
+        )?;
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sidelines_experiment::prim::{Step, peel};
+use sidelines_experiment::prim::{Points, Step, peel, quasi_p, restricts};
 use sidelines_report::parse_flag;
 
 use sidelines_report::manifest::{Kind, Manifest};
@@ -77,7 +77,7 @@ pub struct Analyzed {
 }
 
 /// What `analyze prim` is asked: the folder, the outcome and condition, the peeling's
-/// settings and where to write.
+/// settings, the box to report, the assumption set of a claims folder, and where to write.
 #[derive(Clone, Debug)]
 pub struct PrimSpec {
     pub dir: Option<PathBuf>,
@@ -87,10 +87,26 @@ pub struct PrimSpec {
     pub min_support: f64,
     pub min_coverage: f64,
     pub out: Option<PathBuf>,
+    /// The step of the trajectory to report (None: the densest with the minimum coverage).
+    pub chosen: Option<usize>,
+    /// A claims folder's assumption set (`prior`, `posterior`, ...).
+    pub assumptions: Option<String>,
+    pub force: bool,
 }
 
-/// Peels a box of inputs where the condition holds; writes prim_trajectory.csv and
-/// prim_box.csv.
+/// The points PRIM peels: per point its inputs, the share of its runs where the condition
+/// holds, and its weight; with what a point is, for the text.
+struct Sample {
+    params: Vec<String>,
+    x: Vec<Vec<f64>>,
+    y: Vec<f64>,
+    w: Vec<f64>,
+    /// "200 design points of 20 runs each", "the 1,000 particles of generation 4", ...
+    what: String,
+}
+
+/// Peels boxes of inputs where the condition holds; writes prim_trajectory.csv and
+/// prim_box.csv (with each restriction's quasi-p-value).
 pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
     let Some(dir) = &args.dir else {
         return Err(input("analyze prim needs a finished sweep, calibration or claims folder"));
@@ -105,81 +121,7 @@ pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
     if !(0.0..1.0).contains(&args.min_support) || !(0.0..=1.0).contains(&args.min_coverage) {
         return Err(input("--min-support and --min-coverage take shares from 0 to 1"));
     }
-    let manifest = sidelines_report::folder::check(dir)?.manifest;
-    let (file, params) = inputs(dir, &manifest)?;
-    let mut path = dir.join(file);
-    // A sweep written with --format parquet: its runs, read back as the CSV they were made from.
-    let parquet = dir.join(file.replace(".csv", ".parquet"));
-    let _text = if !path.exists() && parquet.is_file() {
-        let tmp = tempfile::NamedTempFile::new()
-            .map_err(|e| Error::Machine(format!("a temporary file for the runs: {e}")))?;
-        sidelines_report::parquet::parquet_to_csv(&parquet, tmp.path())?;
-        path = tmp.path().to_path_buf();
-        Some(tmp)
-    } else {
-        None
-    };
-    let mut r =
-        csv::Reader::from_path(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| input(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let params: Vec<String> = match params {
-        Some(p) => p,
-        None => header
-            .iter()
-            .filter(|h| !matches!(h.as_str(), "point" | "assumptions") && !h.starts_with("claim_"))
-            .cloned()
-            .collect(),
-    };
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let Some(y_col) = col(outcome) else {
-        let names = header.iter().map(String::as_str);
-        let hint = sidelines_scenario::did_you_mean(outcome, names);
-        return Err(input(format!("{}: no column `{outcome}`{hint}", path.display())));
-    };
-    let x_cols: Vec<usize> = params
-        .iter()
-        .map(|p| col(p).ok_or_else(|| input(format!("{}: no column `{p}`", path.display()))))
-        .collect::<Result<_>>()?;
-    let mut x = Vec::new();
-    let mut y = Vec::new();
-    for (line, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| input(format!("{}: {e}", path.display())))?;
-        let mut row = Vec::with_capacity(x_cols.len());
-        for &k in &x_cols {
-            let v = rec.get(k).and_then(|c| c.parse::<f64>().ok()).filter(|v| v.is_finite());
-            let Some(v) = v else {
-                return Err(input(format!(
-                    "{}:{}: column `{}` is not a number",
-                    path.display(),
-                    line + 2,
-                    header[k]
-                )));
-            };
-            row.push(v);
-        }
-        x.push(row);
-        y.push(condition.holds(rec.get(y_col).unwrap_or("")));
-    }
-    if !y.iter().any(|h| *h) {
-        return Err(input(format!(
-            "{}: `{outcome}` {text} holds in none of its {} rows: there is nothing to find",
-            path.display(),
-            y.len()
-        )));
-    }
-    let steps = peel(&x, &y, args.alpha, args.min_support);
-    let chosen = steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.coverage >= args.min_coverage)
-        .max_by(|a, b| a.1.density.total_cmp(&b.1.density))
-        .map_or(0, |(i, _)| i);
-    // `--out` names the folder for the two tables (it was ignored: they went into DIR).
+    // `--out` names the folder for the two tables.
     let to = match &args.out {
         Some(out) if out.exists() && !out.is_dir() => {
             return Err(input(format!(
@@ -190,39 +132,247 @@ pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
         }
         Some(out) => {
             crate::inputs::out_parent_exists(out)?;
-            crate::inputs::create_out(out)?;
             out.clone()
         }
         None => dir.to_path_buf(),
     };
-    write(&to, &params, &steps, chosen)?;
+    let written = vec![to.join("prim_trajectory.csv"), to.join("prim_box.csv")];
+    crate::analyze::refuse_overwrite(&written, args.force)?;
+    let manifest = sidelines_report::folder::check(dir)?.manifest;
+    let sample = sample(dir, &manifest, outcome, &condition, args.assumptions.as_deref())?;
+    let total: f64 = sample.y.iter().zip(&sample.w).map(|(y, w)| y * w).sum();
+    if total <= 0.0 {
+        return Err(input(format!(
+            "{}: `{outcome}` {text} holds in none of {}: there is nothing to find",
+            dir.display(),
+            sample.what
+        )));
+    }
+    let points = Points { x: &sample.x, y: &sample.y, w: &sample.w };
+    let steps = peel(points, args.alpha, args.min_support);
+    let chosen = match args.chosen {
+        Some(n) if n < steps.len() => n,
+        Some(n) => {
+            return Err(input(format!(
+                "--box {n}: the trajectory has steps 0 to {} (see prim_trajectory.csv)",
+                steps.len() - 1
+            )));
+        }
+        None => steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.coverage >= args.min_coverage)
+            .max_by(|a, b| a.1.density.total_cmp(&b.1.density))
+            .map_or(0, |(i, _)| i),
+    };
+    let quasi: Vec<Option<f64>> = (0..sample.params.len())
+        .map(|j| {
+            restricts(&steps[chosen], &steps[0], j).then(|| quasi_p(points, &steps[chosen], j))
+        })
+        .collect();
+    if args.out.is_some() {
+        crate::inputs::create_out(&to)?;
+    }
+    write(&to, &sample.params, &steps, chosen, &quasi)?;
+    if to == *dir {
+        crate::analyze::refresh(dir)?;
+    }
     Ok(Analyzed {
-        text: table(&params, &steps, chosen, outcome, text, y.len()),
-        written: vec![to.join("prim_trajectory.csv"), to.join("prim_box.csv")],
+        text: table(&sample, &steps, chosen, &quasi, &format!("`{outcome}` {text}")),
+        written,
     })
 }
 
-/// The table a folder's rows come from, and its input columns (None: every column but the
-/// point, its label and the claims).
-fn inputs(dir: &Path, manifest: &Manifest) -> Result<(&'static str, Option<Vec<String>>)> {
-    let params = || manifest.parameters.is_some().then(|| manifest.parameter_paths());
-    match manifest.kind {
-        Kind::Sweep => Ok(("runs.csv", params())),
-        Kind::Calibrate => Ok(("particles.csv", params())),
-        Kind::Claims => Ok(("claim_points.csv", None)),
-        other => Err(input(format!(
-            "{}: a {} folder has no inputs to find boxes in (a sweep, calibration or claims folder has)",
-            dir.display(),
-            other.name()
-        ))),
+/// The points of a folder: a sweep's design points (the share of each point's runs where the
+/// condition holds: its replicate runs are not points of their own), a calibration's last
+/// generation of particles (weighted: earlier generations are other distributions), or one
+/// assumption set of a claims folder (pooling two sets would find the box that separates them).
+fn sample(
+    dir: &Path,
+    manifest: &Manifest,
+    outcome: &str,
+    condition: &Condition,
+    assumptions: Option<&str>,
+) -> Result<Sample> {
+    let file = match manifest.kind {
+        Kind::Sweep => "runs.csv",
+        Kind::Calibrate => "particles.csv",
+        Kind::Claims => "claim_points.csv",
+        other => {
+            return Err(input(format!(
+                "{}: a {} folder has no inputs to find boxes in (a sweep, calibration or claims \
+                 folder has)",
+                dir.display(),
+                other.name()
+            )));
+        }
+    };
+    if assumptions.is_some() && manifest.kind != Kind::Claims {
+        return Err(input("--assumptions chooses a claims folder's assumption set"));
     }
+    let mut path = dir.join(file);
+    // A sweep written with --format parquet: its runs, read back as the CSV they were made from.
+    let parquet = dir.join(file.replace(".csv", ".parquet"));
+    let _tmp = if !path.exists() && parquet.is_file() {
+        let tmp = tempfile::NamedTempFile::new()
+            .map_err(|e| Error::Machine(format!("a temporary file for the runs: {e}")))?;
+        sidelines_report::parquet::parquet_to_csv(&parquet, tmp.path())?;
+        path = tmp.path().to_path_buf();
+        Some(tmp)
+    } else {
+        None
+    };
+    let bad = |e: csv::Error| input(format!("{}: {e}", path.display()));
+    let mut r = csv::Reader::from_path(&path).map_err(bad)?;
+    let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = r.records().collect::<Result<_, _>>().map_err(bad)?;
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let Some(y_col) = col(outcome) else {
+        let hint = sidelines_scenario::did_you_mean(outcome, header.iter().map(String::as_str));
+        return Err(input(format!("{}: no column `{outcome}`{hint}", path.display())));
+    };
+    let params: Vec<String> = match manifest.kind {
+        Kind::Claims => header
+            .iter()
+            .filter(|h| !matches!(h.as_str(), "point" | "assumptions") && !h.starts_with("claim_"))
+            .cloned()
+            .collect(),
+        _ => manifest.parameter_paths(),
+    };
+    let x_cols: Vec<usize> = params
+        .iter()
+        .map(|p| col(p).ok_or_else(|| input(format!("{}: no column `{p}`", path.display()))))
+        .collect::<Result<_>>()?;
+    let number = |line: usize, rec: &csv::StringRecord, k: usize| {
+        rec.get(k).and_then(|c| c.parse::<f64>().ok()).filter(|v| v.is_finite()).ok_or_else(|| {
+            input(format!(
+                "{}:{}: column `{}` is not a number",
+                path.display(),
+                line + 2,
+                header[k]
+            ))
+        })
+    };
+    let inputs = |line: usize, rec: &csv::StringRecord| -> Result<Vec<f64>> {
+        x_cols.iter().map(|&k| number(line, rec, k)).collect()
+    };
+    let holds = |rec: &csv::StringRecord| {
+        f64::from(u8::from(condition.holds(rec.get(y_col).unwrap_or(""))))
+    };
+    let mut s = Sample { params, x: Vec::new(), y: Vec::new(), w: Vec::new(), what: String::new() };
+    match manifest.kind {
+        Kind::Sweep => {
+            let point_col = col("point")
+                .ok_or_else(|| input(format!("{}: no column `point`", path.display())))?;
+            // Runs of one point are contiguous in runs.csv; a point's share is its hits / runs.
+            let mut runs: Vec<f64> = Vec::new();
+            let mut last: Option<u64> = None;
+            for (line, rec) in rows.iter().enumerate() {
+                let point = number(line, rec, point_col)? as u64;
+                if last != Some(point) {
+                    s.x.push(inputs(line, rec)?);
+                    s.y.push(0.0);
+                    runs.push(0.0);
+                    last = Some(point);
+                }
+                let i = s.y.len() - 1;
+                s.y[i] += holds(rec);
+                runs[i] += 1.0;
+            }
+            for (y, n) in s.y.iter_mut().zip(&runs) {
+                *y /= n;
+            }
+            s.w = vec![1.0; s.y.len()];
+            let per = runs.first().copied().unwrap_or(0.0);
+            s.what = if runs.iter().all(|n| *n == per) {
+                format!("{} design points of {per} runs each", s.y.len())
+            } else {
+                format!("{} design points", s.y.len())
+            };
+        }
+        Kind::Calibrate => {
+            let (g_col, w_col) = (col("generation"), col("weight"));
+            let (Some(g_col), Some(w_col)) = (g_col, w_col) else {
+                return Err(input(format!(
+                    "{}: no columns `generation` and `weight`",
+                    path.display()
+                )));
+            };
+            let mut generation = Vec::with_capacity(rows.len());
+            for (line, rec) in rows.iter().enumerate() {
+                generation.push(number(line, rec, g_col)?);
+            }
+            let final_ = generation.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for (line, rec) in rows.iter().enumerate().filter(|(i, _)| generation[*i] == final_) {
+                s.x.push(inputs(line, rec)?);
+                s.y.push(holds(rec));
+                s.w.push(number(line, rec, w_col)?);
+            }
+            s.what =
+                format!("the {} weighted particles of the last generation ({final_})", s.y.len());
+        }
+        _ => {
+            let a_col = col("assumptions")
+                .ok_or_else(|| input(format!("{}: no column `assumptions`", path.display())))?;
+            let mut sets: Vec<(String, usize)> = Vec::new();
+            for rec in &rows {
+                let a = rec.get(a_col).unwrap_or("");
+                match sets.iter_mut().find(|(n, _)| n == a) {
+                    Some((_, c)) => *c += 1,
+                    None => sets.push((a.to_string(), 1)),
+                }
+            }
+            let listed = || {
+                sets.iter().map(|(n, c)| format!("{n} ({c} points)")).collect::<Vec<_>>().join(", ")
+            };
+            let chosen = match assumptions {
+                Some(a) if sets.iter().any(|(n, _)| n == a) => a.to_string(),
+                Some(a) => {
+                    return Err(input(format!(
+                        "--assumptions {a}: {} holds the sets {}",
+                        path.display(),
+                        listed()
+                    )));
+                }
+                None if sets.len() == 1 => sets[0].0.clone(),
+                None => {
+                    return Err(input(format!(
+                        "{} holds {} assumption sets: {}. Pooled, PRIM finds the box that \
+                         separates the sets, not where the condition holds: choose one with \
+                         --assumptions NAME",
+                        path.display(),
+                        sets.len(),
+                        listed()
+                    )));
+                }
+            };
+            for (line, rec) in rows.iter().enumerate() {
+                if rec.get(a_col) == Some(chosen.as_str()) {
+                    s.x.push(inputs(line, rec)?);
+                    s.y.push(holds(rec));
+                    s.w.push(1.0);
+                }
+            }
+            s.what = format!("the {} points of the `{chosen}` assumptions", s.y.len());
+        }
+    }
+    if s.y.is_empty() {
+        return Err(input(format!("{}: no rows to peel", path.display())));
+    }
+    Ok(s)
 }
 
-fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result<()> {
+fn write(
+    dir: &Path,
+    params: &[String],
+    steps: &[Step],
+    chosen: usize,
+    quasi: &[Option<f64>],
+) -> Result<()> {
     let f = sidelines_report::format_number;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> =
-        ["step", "chosen", "support", "coverage", "density", "inside", "hits"]
+        ["step", "chosen", "points", "support", "coverage", "density", "restricted"]
             .map(String::from)
             .to_vec();
     for p in params {
@@ -231,14 +381,15 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
     }
     w.write_record(&header)?;
     for (i, s) in steps.iter().enumerate() {
+        let restricted = (0..params.len()).filter(|&j| restricts(s, &steps[0], j)).count();
         let mut row = vec![
             i.to_string(),
             sidelines_report::flag_text(i == chosen).to_string(),
+            s.inside.to_string(),
             f(s.support),
             f(s.coverage),
             f(s.density),
-            s.inside.to_string(),
-            s.hits.to_string(),
+            restricted.to_string(),
         ];
         for (lo, hi) in s.lower.iter().zip(&s.upper) {
             row.push(f(*lo));
@@ -249,17 +400,17 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
     let bytes = crate::error::csv_bytes(w)?;
     sidelines_report::write_atomic(&dir.join("prim_trajectory.csv"), &bytes)?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["parameter", "low", "high", "data_low", "data_high", "restricted"])?;
+    w.write_record(["parameter", "low", "high", "data_low", "data_high", "restricted", "quasi_p"])?;
     let (box_, all) = (&steps[chosen], &steps[0]);
     for (j, p) in params.iter().enumerate() {
-        let restricted = box_.lower[j] > all.lower[j] || box_.upper[j] < all.upper[j];
         w.write_record([
             p.clone(),
             f(box_.lower[j]),
             f(box_.upper[j]),
             f(all.lower[j]),
             f(all.upper[j]),
-            sidelines_report::flag_text(restricted).to_string(),
+            sidelines_report::flag_text(quasi[j].is_some()).to_string(),
+            quasi[j].map_or_else(String::new, f),
         ])?;
     }
     let bytes = crate::error::csv_bytes(w)?;
@@ -267,41 +418,58 @@ fn write(dir: &Path, params: &[String], steps: &[Step], chosen: usize) -> Result
     Ok(())
 }
 
+/// A bound or a share to four significant figures, for reading (the tables keep every digit).
+fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{x:.decimals$}")
+}
+
 fn table(
-    params: &[String],
+    sample: &Sample,
     steps: &[Step],
     chosen: usize,
-    outcome: &str,
-    text: &str,
-    n: usize,
+    quasi: &[Option<f64>],
+    condition: &str,
 ) -> String {
     let all = &steps[0];
     let mut t = format!(
-        "`{outcome}` {text}: {} of {n} rows ({:.3})\nstep  support  coverage  density\n",
-        all.hits, all.density
+        "{condition} in {}: density {} over the whole space\n\
+         step  points  support  coverage  density  restricted\n",
+        sample.what,
+        short(all.density)
     );
     for (i, s) in steps.iter().enumerate() {
         let mark = if i == chosen { "  <- chosen" } else { "" };
+        let restricted = (0..sample.params.len()).filter(|&j| restricts(s, all, j)).count();
         t.push_str(&format!(
-            "{i:>4}  {:>7.3}  {:>8.3}  {:>7.3}{mark}\n",
-            s.support, s.coverage, s.density
+            "{i:>4}  {:>6}  {:>7.3}  {:>8.3}  {:>7.3}  {restricted:>10}{mark}\n",
+            s.inside, s.support, s.coverage, s.density
         ));
     }
     let b = &steps[chosen];
     t.push_str(&format!(
-        "the chosen box (step {chosen}: coverage {:.3}, density {:.3}) restricts:\n",
+        "the chosen box (step {chosen}: coverage {:.3}, density {:.3}; another with --box N) \
+         restricts:\n",
         b.coverage, b.density
     ));
-    for (j, p) in params.iter().enumerate() {
-        if b.lower[j] > all.lower[j] || b.upper[j] < all.upper[j] {
-            t.push_str(&format!(
-                "  {p:<50} [{}, {}] of [{}, {}]\n",
-                sidelines_report::format_number(b.lower[j]),
-                sidelines_report::format_number(b.upper[j]),
-                sidelines_report::format_number(all.lower[j]),
-                sidelines_report::format_number(all.upper[j])
-            ));
-        }
+    let width = sample.params.iter().map(String::len).max().unwrap_or(0);
+    for (j, p) in sample.params.iter().enumerate() {
+        let Some(q) = quasi[j] else { continue };
+        let verdict = if q < 0.05 { "" } else { "  (not significant: could be noise)" };
+        t.push_str(&format!(
+            "  {p:<width$}  [{}, {}] of [{}, {}]  quasi-p {}{verdict}\n",
+            short(b.lower[j]),
+            short(b.upper[j]),
+            short(all.lower[j]),
+            short(all.upper[j]),
+            if q < 1e-4 { String::from("< 0.0001") } else { format!("{q:.4}") }
+        ));
+    }
+    if quasi.iter().all(Option::is_none) {
+        t.push_str("  nothing: the whole space\n");
     }
     t
 }

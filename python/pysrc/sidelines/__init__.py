@@ -633,15 +633,21 @@ def analyze(
     alpha: float = 0.05,
     min_support: float = 0.05,
     min_coverage: float = 0.5,
+    box: Optional[int] = None,
+    assumptions: Optional[str] = None,
+    force: bool = False,
 ) -> dict:
     """Sensitivity indices (``"sobol"``, ``"morris"``) of a finished sweep folder or of a
     ``table`` with its ``params`` columns, or scenario discovery (``"prim"``, with ``outcome``
-    and ``where``, e.g. ``"= true"``). Same as ``sidelines analyze``. Returns ``{"text": ...,
-    "tables": {name: DataFrame}}`` for the files written."""
+    and ``where``, e.g. ``"= true"``; ``box`` picks a step of the trajectory, ``assumptions``
+    a claims folder's set). Same as ``sidelines analyze``: tables that exist are replaced only
+    with ``force=True``. Returns ``{"text": ..., "tables": {name: DataFrame}}`` for the files
+    written."""
     text, written = _sidelines._analyze(
         method, _opt(folder), outcome, _opt(out), _opt(table), list(params or []),
         bool(second_order), int(levels), int(resamples), _check_seed(seed), where,
         float(alpha), float(min_support), float(min_coverage),
+        None if box is None else int(box), assumptions, bool(force),
     )
     tables = {Path(w).stem: _frame(_sidelines._csv(w)) for w in written}
     return {"text": text, "tables": tables}

@@ -58,4 +58,5 @@ def _choose(file: str, threads: Optional[int], out: str, force: bool, command_li
 def _analyze(method: str, dir: Optional[str], outcome: Optional[str], out: Optional[str],
              table: Optional[str], params: list[str], second_order: bool, levels: int,
              resamples: int, seed: int, condition: Optional[str], alpha: float,
-             min_support: float, min_coverage: float) -> tuple[str, list[str]]: ...
+             min_support: float, min_coverage: float, chosen: Optional[int],
+             assumptions: Optional[str], force: bool) -> tuple[str, list[str]]: ...

@@ -20,8 +20,8 @@ use sidelines_experiment::{Aggregator, Row, Sink};
 use sidelines_model::{OutcomeKind, Value};
 
 pub use point::point_rows;
-pub use read::{Table, csv_table, sweep_table};
-pub use sensitivity::{Method, write_sensitivity};
+pub use read::{Table, chooses, csv_table, sweep_table};
+pub use sensitivity::{Method, second_order_path, write_sensitivity};
 
 use crate::checkpoint::{self, CHECKPOINT, Partial};
 use crate::error::{At, Error, Result};

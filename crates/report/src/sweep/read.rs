@@ -15,6 +15,14 @@ pub struct Table {
     pub outcomes: Vec<(String, Vec<f64>)>,
 }
 
+/// Where `name` is in a table's header.
+fn column(header: &[String], path: &Path, name: &str) -> Result<usize> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| Error::NoColumn { path: path.to_path_buf(), column: name.to_string() })
+}
+
 /// The per-point means of every numeric outcome of a finished sweep folder, with its points.
 pub fn sweep_table(dir: &Path) -> Result<Table> {
     let path = dir.join("points.csv");
@@ -29,12 +37,7 @@ pub fn sweep_table(dir: &Path) -> Result<Table> {
     let path = dir.join("summary.csv");
     let mut summary = csv::Reader::from_path(&path).at(&path)?;
     let header: Vec<String> = summary.headers().at(&path)?.iter().map(String::from).collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::NoColumn { path: path.clone(), column: name.to_string() })
-    };
+    let col = |name: &str| column(&header, &path, name);
     let (point_col, outcome_col, mean_col) = (col("point")?, col("outcome")?, col("mean")?);
     let mut means: Vec<(String, Vec<f64>)> = Vec::new();
     for (i, rec) in summary.records().enumerate() {
@@ -58,7 +61,56 @@ pub fn sweep_table(dir: &Path) -> Result<Table> {
             *slot = mean;
         }
     }
+    let path = dir.join("outcomes.csv");
+    if path.is_file() {
+        means.extend(share_columns(&path, x.len())?);
+    }
     Ok(Table { parameters, x, outcomes: means })
+}
+
+/// The share of each point's runs in each category of outcomes.csv, as outcome columns named
+/// `OUTCOME=VALUE`: the yes/no flags and categories get indices like any number (a share is the
+/// mean of an indicator). A flag's `false` share is one minus its `true` share, with the same
+/// indices, so only `=true` is kept.
+fn share_columns(path: &Path, points: usize) -> Result<Vec<(String, Vec<f64>)>> {
+    let mut r = csv::Reader::from_path(path).at(path)?;
+    let header: Vec<String> = r.headers().at(path)?.iter().map(String::from).collect();
+    let col = |name: &str| column(&header, &path, name);
+    let (point_col, outcome_col, value_col, share_col) =
+        (col("point")?, col("outcome")?, col("value")?, col("share")?);
+    let mut shares: Vec<(String, Vec<f64>)> = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.at(path)?;
+        let cell = |c: usize| rec.get(c).unwrap_or("");
+        if cell(value_col) == sidelines_model::FLAG_VALUES[0] {
+            continue;
+        }
+        let point: usize = cell(point_col).parse().map_err(|_| Error::NotANumber {
+            path: path.to_path_buf(),
+            line: i as u64 + 2,
+            column: String::from("point"),
+        })?;
+        let name = format!("{}={}", cell(outcome_col), cell(value_col));
+        let share = cell(share_col).parse::<f64>().unwrap_or(f64::NAN);
+        let c = match shares.iter().position(|(n, _)| *n == name) {
+            Some(c) => c,
+            None => {
+                shares.push((name, vec![f64::NAN; points]));
+                shares.len() - 1
+            }
+        };
+        if let Some(slot) = shares[c].1.get_mut(point) {
+            *slot = share;
+        }
+    }
+    Ok(shares)
+}
+
+/// Whether `--outcome NAME` chooses the table's outcome `column`: the column itself, or one of
+/// its shares (`kp_accepts_talks` chooses `kp_accepts_talks=true`; `talks_outcome` every
+/// category's share).
+pub fn chooses(name: &str, column: &str) -> bool {
+    column == name || column.strip_prefix(name).is_some_and(|rest| rest.starts_with('='))
 }
 
 /// A table produced by any model, in the design's row order: named parameter columns and one
@@ -66,12 +118,7 @@ pub fn sweep_table(dir: &Path) -> Result<Table> {
 pub fn csv_table(path: &Path, params: &[String], outcome: &str) -> Result<Table> {
     let mut r = csv::Reader::from_path(path).at(path)?;
     let header: Vec<String> = r.headers().at(path)?.iter().map(String::from).collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::NoColumn { path: path.to_path_buf(), column: name.to_string() })
-    };
+    let col = |name: &str| column(&header, &path, name);
     let pcols: Vec<usize> = params.iter().map(|p| col(p)).collect::<Result<_>>()?;
     let ycol = col(outcome)?;
     let mut t = Table {

@@ -6,7 +6,7 @@ use sidelines_experiment::sensitivity::{morris, sobol};
 
 use crate::error::{Error, Result};
 use crate::format_optional as opt;
-use crate::sweep::Table;
+use crate::sweep::{Table, chooses};
 use crate::write_csv;
 
 /// Which sensitivity analysis a design supports.
@@ -28,10 +28,13 @@ pub fn write_sensitivity(
 ) -> Result<()> {
     let k = table.parameters.len();
     let chosen: Vec<&(String, Vec<f64>)> =
-        table.outcomes.iter().filter(|(n, _)| only.is_none_or(|o| o == n)).collect();
+        table.outcomes.iter().filter(|(n, _)| only.is_none_or(|o| chooses(o, n))).collect();
     if chosen.is_empty() {
         return Err(Error::NoOutcome(only.unwrap_or("").to_string()));
     }
+    // An outcome undefined at some point (e.g. a day that never came) is left out when several
+    // are analysed; asked for alone, it is an error that says so.
+    let several = only.is_none() || chosen.len() > 1;
     let failed = |outcome: &str| {
         let outcome = outcome.to_string();
         move |source| Error::Sensitivity { outcome, source }
@@ -46,8 +49,8 @@ pub fn write_sensitivity(
         };
         w.row(header)?;
         for (name, y) in chosen {
-            if only.is_none() && y.iter().any(|v| !v.is_finite()) {
-                continue; // an outcome undefined at some point (e.g. a day that never came)
+            if several && y.iter().any(|v| !v.is_finite()) {
+                continue;
             }
             match method {
                 Method::Sobol { second_order } => {
@@ -94,8 +97,7 @@ pub fn write_sensitivity(
         Ok(())
     })?;
     if !s2rows.is_empty() {
-        let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        write_csv(&out.with_file_name(format!("{stem}_s2.csv")), |w| {
+        write_csv(&second_order_path(out), |w| {
             w.row(["outcome", "parameter_1", "parameter_2", "S2", "S2_conf"])?;
             for r in &s2rows {
                 w.row(r)?;
@@ -104,4 +106,10 @@ pub fn write_sensitivity(
         })?;
     }
     Ok(())
+}
+
+/// Where the second-order indices of `out` go: sensitivity.csv -> sensitivity_s2.csv.
+pub fn second_order_path(out: &Path) -> std::path::PathBuf {
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    out.with_file_name(format!("{stem}_s2.csv"))
 }
