@@ -75,7 +75,7 @@ pub fn sweep_table(dir: &Path) -> Result<Table> {
 fn share_columns(path: &Path, points: usize) -> Result<Vec<(String, Vec<f64>)>> {
     let mut r = csv::Reader::from_path(path).at(path)?;
     let header: Vec<String> = r.headers().at(path)?.iter().map(String::from).collect();
-    let col = |name: &str| column(&header, &path, name);
+    let col = |name: &str| column(&header, path, name);
     let (point_col, outcome_col, value_col, share_col) =
         (col("point")?, col("outcome")?, col("value")?, col("share")?);
     let mut shares: Vec<(String, Vec<f64>)> = Vec::new();
@@ -118,7 +118,7 @@ pub fn chooses(name: &str, column: &str) -> bool {
 pub fn csv_table(path: &Path, params: &[String], outcome: &str) -> Result<Table> {
     let mut r = csv::Reader::from_path(path).at(path)?;
     let header: Vec<String> = r.headers().at(path)?.iter().map(String::from).collect();
-    let col = |name: &str| column(&header, &path, name);
+    let col = |name: &str| column(&header, path, name);
     let pcols: Vec<usize> = params.iter().map(|p| col(p)).collect::<Result<_>>()?;
     let ycol = col(outcome)?;
     let mut t = Table {
