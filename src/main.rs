@@ -41,14 +41,23 @@ enum Command {
     #[command(after_help = "Examples:
   sidelines run                                          ukraine-watch, seed 1
   sidelines run coerced-settlement --seed 347750206340974 --out one-row
-  sidelines run my-scenario.toml --out runs/mine --force")]
+  sidelines run my-scenario.toml --out runs/mine --force
+  sidelines run --from outputs/key-assumptions-lhs/latest --row 417   one row of a sweep, again")]
     Run {
         /// An embedded scenario name (see `sidelines scenarios`) or a path to a .toml file.
-        #[arg(default_value = DEFAULT_SCENARIO)]
+        #[arg(default_value = DEFAULT_SCENARIO, conflicts_with = "from")]
         scenario: String,
         /// The run's seed; the same seed gives the same bytes.
-        #[arg(long, default_value_t = 1, value_parser = crate::seed_parser())]
+        #[arg(long, default_value_t = 1, value_parser = crate::seed_parser(), conflicts_with = "from")]
         seed: u64,
+        /// Run again one row of a finished batch, replay or sweep folder (with its scenario,
+        /// point, posterior draw and seed), with its trajectory and events, and check that its
+        /// outcomes are the row's.
+        #[arg(long, requires = "row", value_name = "DIR")]
+        from: Option<PathBuf>,
+        /// With --from: the row's `run` number in runs.csv.
+        #[arg(long, requires = "from", value_name = "N")]
+        row: Option<u64>,
         /// Output folder [default: outputs/<scenario>/<date>T<time>/].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -355,7 +364,10 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { scenario, seed, out, force } => run(&scenario, seed, out, force),
+        Command::Run { from: Some(dir), row: Some(row), out, force, .. } => {
+            rerun(&dir, row, out, force)
+        }
+        Command::Run { scenario, seed, out, force, .. } => run(&scenario, seed, out, force),
         Command::Batch(args) => batch::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Branches(args) => branches::run(args),
@@ -457,6 +469,55 @@ fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCo
     say(&summary(&sim, &output))?;
     status(&format!("wrote {}\n", dir.display()));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `run --from DIR --row N`: the row again, written as `run` writes one, and checked against
+/// the folder (exit 1 when an outcome differs: the folder was not made by this build, or
+/// determinism broke).
+fn rerun(from: &Path, row: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
+    let again = sidelines_workflows::rerun::from_folder(from, row)?;
+    let dir = prepare_out_dir(out, &again.scenario.name, force)?;
+    let mut sim = Simulation::new(again.scenario.clone())?;
+    let output = sim.run(again.seed, Record { trajectory: true, events: true });
+    let prov = sidelines_report::Provenance {
+        version: env!("CARGO_PKG_VERSION"),
+        command: command_line(),
+    };
+    sidelines_report::write_run(&dir, &sim, &output, &prov)
+        .with_context(|| format!("writing results to {}", dir.display()))?;
+    say(&summary(&sim, &output))?;
+    status(&format!("wrote {}\n", dir.display()));
+    let differ = sidelines_workflows::rerun::compare(&again, &sim, &output);
+    // The folder's copy of this run's trajectory, when it kept one (--trajectories K).
+    let kept = sidelines_workflows::rerun::kept_trajectory(from, row)?;
+    let written = std::fs::read(dir.join("trajectory.csv"))
+        .with_context(|| format!("reading {}", dir.join("trajectory.csv").display()))?;
+    let same_path = kept.as_ref().is_none_or(|k| *k == written);
+    let path_note = match &kept {
+        Some(_) if same_path => ", and its trajectory is the one trajectories.csv kept",
+        _ => "",
+    };
+    if differ.is_empty() && same_path {
+        status(&format!(
+            "{}: run again, its {} outcomes are the folder's{path_note}\n",
+            again.origin,
+            sim.outcome_names().len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut text = match differ.len() {
+        1 => format!("{}: run again, 1 outcome differs:\n", again.origin),
+        n => format!("{}: run again, {n} outcomes differ:\n", again.origin),
+    };
+    for m in &differ {
+        text.push_str(&format!("  {}: folder {:?}, again {:?}\n", m.outcome, m.folder, m.rerun));
+    }
+    if !same_path {
+        text.push_str("  its trajectory is not the one trajectories.csv kept\n");
+    }
+    text.push_str("(was the folder made by another version of sidelines? its manifest says)\n");
+    status(&text);
+    Ok(ExitCode::FAILURE)
 }
 
 /// Files a run writes; a folder holding any of them is not overwritten without --force.

@@ -119,6 +119,10 @@ fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
         "estimate",
     );
     assert!((from_replay - from_branches).abs() < 1e-12, "{from_replay} vs {from_branches}");
+    // One run of the posterior replay, again: the same draw of the posterior, the same seed.
+    let again = sidelines(&["run", "--from", &rp, "--row", "37", "--out", &d("row-37")]);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success() && said.contains("outcomes are the folder's"), "{said}");
     // The posterior applies to another episode's scenario that has its paths (no renaming):
     // the 1994 Agreed Framework replay under the 2025 fit.
     let other = d("other-episode");

@@ -42,6 +42,7 @@ mod hardening;
 mod mechanisms;
 mod prim;
 mod replay;
+mod rerun;
 mod rest;
 mod robustness;
 mod same_results;

@@ -3,9 +3,6 @@
 //! and errors say whether the input, the machine or a stop request ended it (`Error`). Nothing
 //! here prints, parses arguments or exits: the command line (`src/`) and the Python package
 //! (`python/`) do that around these calls.
-//!
-//! Moved here so far: batch, replay, and what they share (scenario loading, output folders,
-//! shards, posteriors). The other workflows still live in the binary (see ARCHITECTURE.md).
 
 pub mod analyze;
 pub mod batch;
@@ -22,6 +19,7 @@ pub mod merge;
 pub mod posterior;
 pub mod prim;
 pub mod replay;
+pub mod rerun;
 pub mod shard;
 pub mod sweep;
 pub mod tables;
