@@ -46,8 +46,9 @@ fn assert_matches(dir: &Path, tables: &[(&str, &str)]) -> usize {
                     Data::Empty => w.is_empty(),
                     Data::Float(x) => w.parse::<f64>().is_ok_and(|v| v == *x),
                     Data::Int(x) => w.parse::<i64>().is_ok_and(|v| v == *x),
-                    // Seeds are text, so that no cell format rounds or abbreviates them.
-                    Data::String(s) => s == w,
+                    // Seeds are numbers (below 2^49: exact in Excel's 15 digits), so pandas
+                    // and polars read them as integers as from the CSV.
+                    Data::String(s) => header[c] != "seed" && s == w,
                     Data::Bool(b) => sidelines_report::parse_flag(w) == Some(*b),
                     Data::DateTime(d) => header[c] == "date" && serial(w) == d.as_f64(),
                     _ => false,
@@ -102,4 +103,60 @@ fn export_refuses_a_folder_without_results() {
     let out = sidelines(&["export", "xlsx", tmp.path().to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no manifest.json"));
+}
+
+/// Every folder kind's tables go in its workbook, and its report has a section for them: a
+/// replay's record check, a calibration's posterior and generations, claims with their
+/// wording, PRIM's box. (The workbook held only a README sheet for a calibration or claims
+/// folder, and a replay's had no record check.)
+#[test]
+fn every_folder_kind_exports_its_tables_and_reports_them() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = |n: &str| tmp.path().join(n).display().to_string();
+    let ok = |args: &[&str]| {
+        let o = sidelines(args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let timeline = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/timelines/2025.csv");
+    ok(&["replay", "--timeline", timeline, "--runs", "40", "--quiet", "--out", &d("replay")]);
+    let cal = crate::calibrate::write_small(tmp.path());
+    ok(&["calibrate", &cal, "--quiet", "--out", &d("cal")]);
+    ok(&["claims", "--points", "4", "--runs", "20", "--out", &d("claims")]);
+    // (folder, its tables and their sheets, sections its report must have)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case<'_>; 3] = [
+        (
+            "replay",
+            &[("record_check.csv", "record_check"), ("record.csv", "record")],
+            &["<h2>The record, checked</h2>", "Pyongyang"],
+        ),
+        (
+            "cal",
+            &[
+                ("posterior.csv", "posterior"),
+                ("generations.csv", "generations"),
+                ("particles.csv", "particles"),
+                ("observations.csv", "observations"),
+            ],
+            &["<h2>Posterior</h2>", "<h2>Generations</h2>"],
+        ),
+        (
+            "claims",
+            &[("claims.csv", "claims"), ("claim_points.csv", "claim_points")],
+            &["<h2>Claims as findings</h2>"],
+        ),
+    ];
+    for (name, tables, sections) in cases {
+        let dir = tmp.path().join(name);
+        ok(&["export", "xlsx", &d(name)]);
+        assert!(assert_matches(&dir, tables) > 0, "{name}: nothing compared");
+        ok(&["report", &d(name)]);
+        let html = std::fs::read_to_string(dir.join("report.html")).expect("report");
+        for s in sections {
+            assert!(html.contains(s), "{name}: the report has no {s}");
+        }
+    }
+    // The replay's dated observations are in the record check, not among the outcomes.
+    let html = std::fs::read_to_string(tmp.path().join("replay/report.html")).expect("report");
+    assert!(!html.contains("_as_observed"), "a replay's as-observed flags shown as outcomes");
 }

@@ -229,9 +229,20 @@ fn talks_words(value: &str) -> String {
     }
 }
 
+/// An outcome's column in words: "North Korea: trust in the US"; one that is no actor's
+/// (`talks_outcome`) in plain words.
 pub(crate) fn outcome_words(o: &str) -> String {
     let (code, rest) = o.split_once('_').unwrap_or(("", o));
-    format!("{}: {}", actor_name(&code.to_uppercase()), words(rest))
+    let code = code.to_uppercase();
+    match actor_name(&code) {
+        name if name != code => format!("{name}: {}", words(rest)),
+        _ => o.replace('_', " "),
+    }
+}
+
+/// A category's value in words (`talks_outcome`'s are spelled out).
+pub(crate) fn value_words(outcome: &str, value: &str) -> String {
+    if outcome == "talks_outcome" { talks_words(value) } else { value.replace('_', " ") }
 }
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;

@@ -107,16 +107,44 @@ pub fn write_report(dir: &Path) -> Result<()> {
             })
         })
         .collect();
+    // A replay's record, checked: each observation with the share of runs as observed. The
+    // outcomes it adds (`kp_answer_2025_06_30`, `..._as_observed`) are shown here, not among
+    // the model's own outcomes.
+    let checks = rows(&dir.join("record_check.csv"));
+    let observation_columns: Vec<String> = checks
+        .iter()
+        .map(|r| format!("{}_{}", r["outcome"], r["date"].replace('-', "_")))
+        .collect();
+    let of_record = |name: &str| observation_columns.iter().any(|c| name.starts_with(c.as_str()));
+    let record: Vec<serde_json::Value> = checks
+        .iter()
+        .map(|r| {
+            let level = r.get("inside_90").is_some_and(|v| !v.is_empty());
+            serde_json::json!({
+                "date": r["date"], "outcome": crate::charts::outcome_words(&r["outcome"]),
+                "observed": r["observed"], "share": fmt3(&r["share_as_observed"]),
+                "low": fmt3(&r["share_ci95_low"]), "high": fmt3(&r["share_ci95_high"]),
+                "range": if level {
+                    format!("{} to {}", fmt3(&r["p05"]), fmt3(&r["p95"]))
+                } else {
+                    String::new()
+                },
+                "note": r.get("note").cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
     // A batch's own tables; a sweep has them per point, and its charts show them by parameter.
     let (shares, finals) = if sweep {
         (Vec::new(), Vec::new())
     } else {
         let shares: Vec<serde_json::Value> = rows(&dir.join("outcomes.csv"))
             .iter()
-            .filter(|r| r["point"] == "0")
+            .filter(|r| r["point"] == "0" && !of_record(&r["outcome"]))
             .map(|r| {
                 serde_json::json!({
-                    "outcome": r["outcome"], "value": r["value"], "share": fmt3(&r["share"]),
+                    "outcome": crate::charts::outcome_words(&r["outcome"]),
+                    "value": crate::charts::value_words(&r["outcome"], &r["value"]),
+                    "share": fmt3(&r["share"]),
                     "low": fmt3(&r["ci95_low"]), "high": fmt3(&r["ci95_high"]),
                 })
             })
@@ -129,7 +157,8 @@ pub fn write_report(dir: &Path) -> Result<()> {
             })
             .map(|r| {
                 serde_json::json!({
-                    "outcome": r["outcome"], "mean": fmt3(&r["mean"]), "low": fmt3(&r["ci95_low"]),
+                    "outcome": crate::charts::outcome_words(&r["outcome"]),
+                    "mean": fmt3(&r["mean"]), "low": fmt3(&r["ci95_low"]),
                     "high": fmt3(&r["ci95_high"]), "p05": fmt3(&r["p05"]), "p50": fmt3(&r["p50"]),
                     "p95": fmt3(&r["p95"]),
                 })
@@ -194,6 +223,17 @@ pub fn write_report(dir: &Path) -> Result<()> {
             })
         })
         .collect();
+    let generations: Vec<serde_json::Value> = rows(&dir.join("generations.csv"))
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "generation": r["generation"], "tolerance": r["tolerance"],
+                "particles": r["particles"], "proposals": r["proposals"],
+                "acceptance": fmt3(&r["acceptance"]), "ess": fmt1(&r["ess"]), "runs": r["runs"],
+            })
+        })
+        .collect();
+    let prim = prim_table(dir, &labels);
     let evaluation =
         evaluation_table(&manifest, &rows(&dir.join("skill.csv")), &rows(&dir.join("cv.csv")));
     let choice = choice_tables(&manifest, dir);
@@ -213,6 +253,10 @@ pub fn write_report(dir: &Path) -> Result<()> {
         "branches": branches,
         "claims": claims,
         "posterior": posterior,
+        "generations": generations,
+        "record": record,
+        "prim": prim,
+        "horizon": horizon(&manifest),
         "evaluation": evaluation,
         "choice": choice,
         "charts": charts,
@@ -226,6 +270,47 @@ pub fn write_report(dir: &Path) -> Result<()> {
         .and_then(|t| t.render(minijinja::value::Serde(&context)))
         .map_err(failed)?;
     write_atomic(&path, page.as_bytes())
+}
+
+/// The last simulated day of the folder's scenario in words ("2026-04-09, day 380"), for the
+/// final values' heading; None when the manifest keeps no scenario.
+fn horizon(manifest: &Manifest) -> Option<String> {
+    let text = manifest.resolved_scenario_toml.as_deref()?;
+    let doc: toml::Table = toml::from_str(text).ok()?;
+    let s = sidelines_scenario::from_document(&doc).ok()?;
+    let last = s.horizon_days.saturating_sub(1);
+    Some(format!("{}, day {last}", s.date(last)))
+}
+
+/// PRIM's chosen box, when the folder holds one: the restricted inputs with their bounds and
+/// quasi-p-values, and the box's statistics from the trajectory.
+fn prim_table(dir: &Path, labels: &crate::charts::Labels) -> Option<serde_json::Value> {
+    let boxes = rows(&dir.join("prim_box.csv"));
+    let steps = rows(&dir.join("prim_trajectory.csv"));
+    let chosen = steps.iter().find(|r| crate::parse_flag(&r["chosen"]) == Some(true))?;
+    let restricted: Vec<serde_json::Value> = boxes
+        .iter()
+        .filter(|r| crate::parse_flag(&r["restricted"]) == Some(true))
+        .map(|r| {
+            let q = r.get("quasi_p").and_then(|q| q.parse::<f64>().ok());
+            serde_json::json!({
+                "input": labels.of(&r["parameter"]), "path": r["parameter"],
+                "bounds": format!("{} to {}", fmt3(&r["low"]), fmt3(&r["high"])),
+                "range": format!("{} to {}", fmt3(&r["data_low"]), fmt3(&r["data_high"])),
+                "quasi_p": q.map_or_else(String::new, |q| if q < 1e-4 { String::from("< 0.0001") } else { format!("{q:.4}") }),
+                "significant": q.is_some_and(|q| q < 0.05),
+            })
+        })
+        .collect();
+    Some(serde_json::json!({
+        "step": chosen["step"], "points": chosen.get("points").cloned().unwrap_or_default(),
+        "coverage": fmt3(&chosen["coverage"]), "density": fmt3(&chosen["density"]),
+        "restricted": restricted,
+    }))
+}
+
+fn fmt1(v: &str) -> String {
+    v.parse::<f64>().map(|x| format!("{x:.1}")).unwrap_or_else(|_| v.to_string())
 }
 
 /// A model choice's tables: each model's probability and recovery, and the groups the

@@ -1,8 +1,9 @@
 //! results.xlsx: the folder's tables as one workbook, for Excel and LibreOffice users.
 //!
 //! A README sheet first (what each sheet holds, the command, scenario, seed, version, date),
-//! then one sheet per table present: summary, outcomes, timeseries, points, sensitivity,
-//! sensitivity_s2, runs, branches, and an evaluation's skill, scores and reliability. Each is read from its CSV, so every value equals the CSV's: numbers are
+//! then one sheet per table present (`TABLES`: every table any folder kind writes: a batch's,
+//! a sweep's, a replay's record check, a calibration's posterior and generations, claims,
+//! PRIM's box, an evaluation's scores, a model choice's). Each is read from its CSV, so every value equals the CSV's: numbers are
 //! stored as numbers (the CSV's shortest round-trip text parses back to the same double),
 //! `date` columns as dates, everything else as text; empty cells stay empty. Header rows are
 //! bold and frozen, every table has an autofilter and column widths fitted to a sample of its
@@ -20,7 +21,7 @@ use crate::error::{At, Error, Result};
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
 
 /// Tables in sheet order: (CSV file, sheet name, what it holds).
-const TABLES: [(&str, &str, &str); 16] = [
+const TABLES: [(&str, &str, &str); 27] = [
     (
         "summary.csv",
         "summary",
@@ -43,6 +44,59 @@ const TABLES: [(&str, &str, &str); 16] = [
         "Sobol S1/ST or Morris mu, mu*, sigma per outcome and parameter",
     ),
     ("sensitivity_s2.csv", "sensitivity_s2", "Sobol second-order indices per pair of parameters"),
+    (
+        "record_check.csv",
+        "record_check",
+        "a replay's record checked: per observation, the share of runs as observed with its \
+         Wilson 95% interval, and for a level its runs' mean and 90% range",
+    ),
+    ("record.csv", "record", "a replay's record: the dated events it scripted, with sources"),
+    (
+        "posterior.csv",
+        "posterior",
+        "a calibration's posterior per assumption: prior range, mean, sd, quantiles, how much \
+         narrower than a flat posterior its 90% interval is",
+    ),
+    (
+        "generations.csv",
+        "generations",
+        "a calibration's ABC-SMC generations: tolerance, particles, proposals, acceptance, \
+         effective sample size, runs",
+    ),
+    (
+        "observations.csv",
+        "observations",
+        "a calibration's observations: per generation, the share of its particles' runs that \
+         reproduce each",
+    ),
+    (
+        "particles.csv",
+        "particles",
+        "a calibration's particles: per generation, each particle's weight, values and misses",
+    ),
+    (
+        "claims.csv",
+        "claims",
+        "per claim and assumption set: its wording, where it holds, is reversed or unclear, \
+         with a Wilson 95% interval",
+    ),
+    (
+        "claim_points.csv",
+        "claim_points",
+        "per assumption point: its set, each claim's verdict, every assumption's value",
+    ),
+    (
+        "prim_box.csv",
+        "prim_box",
+        "PRIM's chosen box: per input its bounds, the data's range, and a restriction's \
+         quasi-p-value",
+    ),
+    (
+        "prim_trajectory.csv",
+        "prim_trajectory",
+        "PRIM's peeling trajectory: per step its points, support, coverage, density and bounds",
+    ),
+    ("observed.csv", "observed", "what was observed, as the folder's record read it"),
     ("runs.csv", "runs", "one row per run: run, point, replicate, seed, parameters, every outcome"),
     (
         "branches.csv",
@@ -139,10 +193,6 @@ fn survey(path: &Path) -> Result<Survey> {
             }
             let this = if header[i] == "date" && date(v).is_some() {
                 Column::Date
-            } else if header[i] == "seed" {
-                // Seeds are identifiers: text, so that no cell format can round or abbreviate
-                // them (5.63E+14) before someone copies one into `sidelines run --seed`.
-                Column::Text
             } else if crate::parse_flag(v).is_some() {
                 Column::Flag
             } else if let Ok(x) = v.parse::<f64>() {
