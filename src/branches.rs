@@ -57,6 +57,9 @@ pub struct Args {
     /// Also draw the charts (branches_talks and one per headline outcome).
     #[arg(long)]
     pub charts: bool,
+    /// Print the result tables as JSON on stdout instead of the text (branches.csv: every branch's shares and means, and its paired difference from the first).
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -75,7 +78,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         force: args.force,
     };
     let done = branches(&spec)?;
-    crate::say(&done.text)?;
+    crate::say_result(&done.text, args.json.then_some((&done.dir, &["branches"][..])))?;
     if args.xlsx {
         crate::export_xlsx(&done.dir)?;
     }

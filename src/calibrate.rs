@@ -34,6 +34,9 @@ pub struct Args {
     /// Also draw the charts (posterior marginals and pairs).
     #[arg(long)]
     pub charts: bool,
+    /// Print the result tables as JSON on stdout instead of the text (posterior.csv, generations.csv, observations.csv).
+    #[arg(long)]
+    pub json: bool,
     /// Score shard I of N of the next wave of proposals (`3/8`, `slurm`, `slurm/8`) into
     /// OUT/wave/I, for `sidelines merge OUT/wave/* --out OUT` to take in; repeat until OUT
     /// holds manifest.json (examples/slurm/calibrate.sh).
@@ -59,7 +62,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut progress = crate::batch::Progress::new(args.quiet);
     let hooks = Hooks { progress: &mut progress, stop: &crate::batch::STOP };
     let done = calibrate(&spec, hooks)?;
-    crate::say(&done.text)?;
+    let tables = &["posterior", "generations", "observations"][..];
+    crate::say_result(
+        &done.text,
+        (args.json && args.shard.is_none()).then_some((&done.dir, tables)),
+    )?;
     if args.charts && args.shard.is_none() {
         crate::chart(&done.dir)?;
     }

@@ -39,6 +39,9 @@ pub struct Args {
     /// Also draw the chart (claims.png).
     #[arg(long)]
     pub charts: bool,
+    /// Print the result tables as JSON on stdout instead of the text (claims.csv: each claim's wording and where it holds).
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -54,7 +57,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         force: args.force,
     };
     let done = claims(&spec)?;
-    crate::say(&done.text)?;
+    crate::say_result(&done.text, args.json.then_some((&done.dir, &["claims"][..])))?;
     if args.charts {
         crate::chart(&done.dir)?;
     }

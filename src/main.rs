@@ -306,6 +306,18 @@ pub(crate) fn status(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// A command's result on stdout: its text, or with `--json` (`Some`) its folder's result
+/// tables as one JSON object.
+pub(crate) fn say_result(text: &str, json: Option<(&Path, &[&str])>) -> Result<()> {
+    match json {
+        Some((dir, tables)) => {
+            let value = sidelines_workflows::tables::folder_json(dir, tables)?;
+            say(&format!("{}\n", serde_json::to_string_pretty(&value)?))
+        }
+        None => say(text),
+    }
+}
+
 /// Writes to stdout. A closed pipe (`sidelines describe | head`) ends output quietly; any other
 /// write error is an error, never a panic.
 pub(crate) fn say(text: &str) -> Result<()> {

@@ -88,6 +88,9 @@ pub struct AnalyzeArgs {
     /// folder's charts, report and workbook are redrawn from the new ones.
     #[arg(long)]
     pub force: bool,
+    /// Print the tables written as JSON on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -108,8 +111,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         crate::chart(dir)?;
     }
     crate::status(&format!("{} points, {total} runs in {elapsed:.1} s\n", done.points));
+    let manifest = sidelines_report::folder::check(dir)?.manifest;
+    let found = sidelines_report::sweep::findings(dir, &manifest)?;
     if args.exec.json {
+        let sensitivity = dir.join("sensitivity.csv");
         let summary = serde_json::json!({
+            "findings": found,
+            "sensitivity": if sensitivity.is_file() {
+                sidelines_workflows::tables::csv_json(&sensitivity)?
+            } else {
+                serde_json::Value::Null
+            },
             "folder": dir.display().to_string(),
             "sweep": done.name,
             "scenario": done.scenario,
@@ -128,12 +140,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .unwrap_or_default(),
         });
         say(&format!("{summary}\n"))?;
+    } else {
+        let replicates = match manifest.replicates {
+            Some(sidelines_report::manifest::Replicates::Fixed(n)) => Some(n),
+            _ => None,
+        };
+        say(&sidelines_report::sweep::findings_text(done.points, replicates, &found))?;
     }
     crate::status(&format!("wrote {}\n", dir.display()));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
+    let json = args.json;
     let spec = AnalyzeSpec {
         method: args.method,
         dir: args.dir,
@@ -154,7 +173,19 @@ pub fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         force: args.force,
     };
     let done = sidelines_workflows::analyze::analyze(&spec)?;
-    say(&done.text)?;
+    if json {
+        let mut tables = serde_json::Map::new();
+        for p in &done.written {
+            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            tables.insert(name, sidelines_workflows::tables::csv_json(p)?);
+        }
+        say(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::json!({ "tables": tables }))?
+        ))?;
+    } else {
+        say(&done.text)?;
+    }
     let written: Vec<String> = done.written.iter().map(|p| p.display().to_string()).collect();
     crate::status(&format!("wrote {}\n", written.join(" and ")));
     Ok(ExitCode::SUCCESS)

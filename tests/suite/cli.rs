@@ -349,7 +349,17 @@ fn json_summaries_on_stdout_and_status_on_stderr() {
         ),
         (
             ["sweep", sweep, "--quiet", "--json", "--out", &d("s")].map(String::from).to_vec(),
-            &["files", "folder", "points", "runs", "scenario", "seconds", "sweep"],
+            &[
+                "files",
+                "findings",
+                "folder",
+                "points",
+                "runs",
+                "scenario",
+                "seconds",
+                "sensitivity",
+                "sweep",
+            ],
         ),
     ];
     for (args, keys) in cases {

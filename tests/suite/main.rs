@@ -39,6 +39,7 @@ mod disk;
 mod episode;
 mod folders;
 mod hardening;
+mod json;
 mod mechanisms;
 mod prim;
 mod replay;

@@ -82,8 +82,16 @@ fn words(variable: &str) -> String {
             format!("belief that the US is {}", with_article(&v["belief_".len()..]))
         }
         v if v.starts_with("alliance_") => {
-            format!("weight on the {} lane", v["alliance_".len()..].replace('_', " "))
+            let lane = match &v["alliance_".len()..] {
+                "russia" => "Russia",
+                "china" => "China",
+                "us_engagement" => "US-engagement",
+                "self_reliance" => "self-reliance",
+                other => other,
+            };
+            format!("weight on the {} lane", lane.replace('_', " "))
         }
+        v if v.starts_with("fear_") => format!("fear of {}", v["fear_".len()..].replace('_', " ")),
         v => v.replace('_', " "),
     }
 }
@@ -133,16 +141,17 @@ pub(crate) fn param_words(path: &str) -> String {
 
 /// How a folder names its parameters: a sweep or calibration file's `label`, else the path in
 /// words.
-pub(crate) struct Labels(BTreeMap<String, String>);
+#[derive(Debug)]
+pub struct Labels(BTreeMap<String, String>);
 
 impl Labels {
-    pub(crate) fn of_manifest(manifest: &Manifest) -> Labels {
+    pub fn of_manifest(manifest: &Manifest) -> Labels {
         let pairs =
             manifest.parameters().iter().filter_map(|p| Some((p.path.clone(), p.label.clone()?)));
         Labels(pairs.collect())
     }
 
-    pub(crate) fn of(&self, path: &str) -> String {
+    pub fn of(&self, path: &str) -> String {
         self.0.get(path).cloned().unwrap_or_else(|| param_words(path))
     }
 }
@@ -231,7 +240,7 @@ fn talks_words(value: &str) -> String {
 
 /// An outcome's column in words: "North Korea: trust in the US"; one that is no actor's
 /// (`talks_outcome`) in plain words.
-pub(crate) fn outcome_words(o: &str) -> String {
+pub fn outcome_words(o: &str) -> String {
     let (code, rest) = o.split_once('_').unwrap_or(("", o));
     let code = code.to_uppercase();
     match actor_name(&code) {

@@ -89,3 +89,51 @@ pub fn read_csv(path: &Path) -> Result<Table> {
     let (schema, batches) = read_arrow(path, &kinds)?;
     Ok(Table { schema, batches })
 }
+
+/// A CSV table as JSON: one object per row, column by column; empty cells null, flags booleans,
+/// numbers numbers (integers as integers), anything else (dates, labels, notes) strings.
+/// What `--json` prints of a folder's result tables.
+pub fn csv_json(path: &Path) -> Result<serde_json::Value> {
+    let bad = |e: csv::Error| input(format!("{}: {e}", path.display()));
+    let mut r = csv::Reader::from_path(path).map_err(bad)?;
+    let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(bad)?;
+        let row: serde_json::Map<String, serde_json::Value> =
+            header.iter().cloned().zip(rec.iter().map(json_cell)).collect();
+        rows.push(serde_json::Value::Object(row));
+    }
+    Ok(serde_json::Value::Array(rows))
+}
+
+fn json_cell(cell: &str) -> serde_json::Value {
+    use serde_json::Value;
+    if cell.is_empty() {
+        return Value::Null;
+    }
+    if let Some(b) = sidelines_report::parse_flag(cell) {
+        return Value::Bool(b);
+    }
+    if !cell.contains(['.', 'e', 'E'])
+        && let Ok(i) = cell.parse::<i64>()
+    {
+        return Value::from(i);
+    }
+    match cell.parse::<f64>() {
+        Ok(x) if x.is_finite() => Value::from(x),
+        _ => Value::String(cell.to_string()),
+    }
+}
+
+/// `{"folder": DIR, "tables": {name: rows}}` for the tables of `dir` named (those present).
+pub fn folder_json(dir: &Path, tables: &[&str]) -> Result<serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for name in tables {
+        let path = dir.join(format!("{name}.csv"));
+        if path.is_file() {
+            out.insert((*name).to_string(), csv_json(&path)?);
+        }
+    }
+    Ok(serde_json::json!({ "folder": dir.display().to_string(), "tables": out }))
+}

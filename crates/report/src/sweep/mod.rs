@@ -8,6 +8,7 @@
 //! point's rows are read back from `.runs.csv.partial` (numbers are written in shortest
 //! round-trip form, so they come back exactly).
 
+mod findings;
 mod point;
 mod read;
 mod sensitivity;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use sidelines_experiment::{Aggregator, Row, Sink};
 use sidelines_model::{OutcomeKind, Value};
 
+pub use findings::{Driver, Finding, findings, findings_text};
 pub use point::point_rows;
 pub use read::{Table, chooses, csv_table, sweep_table};
 pub use sensitivity::{Method, second_order_path, write_sensitivity};
