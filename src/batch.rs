@@ -250,7 +250,7 @@ fn json_summary(
                     let row: serde_json::Map<String, serde_json::Value> = header
                         .iter()
                         .zip(rec.iter())
-                        .map(|(h, v)| (h.to_string(), json_cell(v)))
+                        .map(|(h, v)| (h.to_string(), sidelines_workflows::tables::json_cell(v)))
                         .collect();
                     serde_json::Value::Object(row)
                 })
@@ -261,40 +261,72 @@ fn json_summary(
     Ok(out)
 }
 
-/// A CSV cell as JSON: a flag as a boolean, a number as a number, anything else as text.
-fn json_cell(v: &str) -> serde_json::Value {
-    if let Some(b) = sidelines_report::parse_flag(v) {
-        return serde_json::Value::Bool(b);
-    }
-    match v.parse::<f64>() {
-        Ok(x) if x.is_finite() && !v.is_empty() => serde_json::json!(x),
-        _ => serde_json::Value::from(v),
-    }
-}
-
-/// The headline outcomes as a compact table on stdout.
+/// The headline outcomes as a compact table on stdout, in words: how the talks ended, the
+/// headline yes/no outcomes, and the final values with the day they are of.
 fn print_table(sim: &Simulation, agg: &Aggregator, more: &str) -> Result<()> {
-    let mut text = String::from("how the talks ended            share   95% interval\n");
+    use sidelines_report::charts::{outcome_words, value_words};
     let headline: Vec<&str> =
         sim.outcomes().iter().filter(|o| o.headline).map(|o| o.name.as_str()).collect();
-    let shown = |s: &&sidelines_experiment::Share| {
-        s.outcome == "talks_outcome"
-            || (s.value == sidelines_model::FLAG_VALUES[1]
-                && headline.contains(&s.outcome.as_str()))
+    let shares = agg.shares();
+    let talks: Vec<(String, &sidelines_experiment::Share)> = shares
+        .iter()
+        .filter(|s| s.outcome == "talks_outcome")
+        .map(|s| (value_words(&s.outcome, &s.value), s))
+        .collect();
+    let flags: Vec<(String, &sidelines_experiment::Share)> = shares
+        .iter()
+        .filter(|s| {
+            s.outcome != "talks_outcome"
+                && s.value == sidelines_model::FLAG_VALUES[1]
+                && headline.contains(&s.outcome.as_str())
+        })
+        .map(|s| (outcome_words(&s.outcome), s))
+        .collect();
+    let summaries = agg.summaries();
+    let finals: Vec<(String, &sidelines_experiment::Summary)> = summaries
+        .iter()
+        .filter(|s| headline.contains(&s.outcome.as_str()))
+        .map(|s| (outcome_words(&s.outcome), s))
+        .collect();
+    let scenario = sim.scenario();
+    let last = scenario.horizon_days.saturating_sub(1);
+    let on = format!("final values on {} (day {last})", scenario.date(last));
+    let w = talks
+        .iter()
+        .chain(&flags)
+        .map(|(l, _)| l.chars().count() + 2)
+        .chain(finals.iter().map(|(l, _)| l.chars().count() + 2))
+        .chain([on.chars().count(), "how the talks ended".len()])
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let share_rows = |title: &str, rows: &[(String, &sidelines_experiment::Share)]| {
+        let mut t = format!("{title:<w$}share   95% interval\n");
+        for (label, s) in rows {
+            t.push_str(&format!(
+                "  {label:<w2$}{:>5.3}   [{:.3}, {:.3}]\n",
+                s.share,
+                s.ci95_low,
+                s.ci95_high,
+                w2 = w - 2
+            ));
+        }
+        t
     };
-    for s in agg.shares().iter().filter(shown) {
-        let label =
-            if s.outcome == "talks_outcome" { s.value.to_string() } else { s.outcome.clone() };
-        text.push_str(&format!(
-            "  {label:<28}{:>6.3}   [{:.3}, {:.3}]\n",
-            s.share, s.ci95_low, s.ci95_high
-        ));
+    let mut text = share_rows("how the talks ended", &talks);
+    if !flags.is_empty() {
+        text.push_str(&share_rows("yes or no at the horizon", &flags));
     }
-    text.push_str("final values                   mean    95% CI of mean     p05    p95\n");
-    for s in agg.summaries().iter().filter(|s| headline.contains(&s.outcome.as_str())) {
+    text.push_str(&format!("{on:<w$}mean    95% CI of mean     p05    p95\n"));
+    for (label, s) in &finals {
         text.push_str(&format!(
-            "  {:<28}{:>6.3}   [{:.3}, {:.3}]   {:.3}  {:.3}\n",
-            s.outcome, s.mean, s.ci95_low, s.ci95_high, s.quantiles[0], s.quantiles[4]
+            "  {label:<w2$}{:>5.3}   [{:.3}, {:.3}]   {:.3}  {:.3}\n",
+            s.mean,
+            s.ci95_low,
+            s.ci95_high,
+            s.quantiles[0],
+            s.quantiles[4],
+            w2 = w - 2
         ));
     }
     text.push_str(more);

@@ -250,7 +250,7 @@ pub fn outcome_words(o: &str) -> String {
 }
 
 /// A category's value in words (`talks_outcome`'s are spelled out).
-pub(crate) fn value_words(outcome: &str, value: &str) -> String {
+pub fn value_words(outcome: &str, value: &str) -> String {
     if outcome == "talks_outcome" { talks_words(value) } else { value.replace('_', " ") }
 }
 

@@ -303,7 +303,9 @@ fn table(branches: &[Branch]) -> Vec<Line> {
             let (Some(col), Some(base_col)) = (b.column(name), base.column(name)) else {
                 continue;
             };
-            let paired = b.name != base.name;
+            // A row that ends on another day than the baseline (a replay with its forecast) is
+            // not compared with it: a difference would mix the branch with the date.
+            let paired = b.name != base.name && b.end_date == base.end_date;
             match kind {
                 OutcomeKind::Category(labels) => {
                     let labels: &[&str] =
@@ -447,6 +449,7 @@ fn csv_bytes(branches: &[Branch], lines: &[Line]) -> Result<Vec<u8>> {
 /// `-` where the paired difference from the baseline has a 95% interval above or below zero;
 /// days as the date of the median.
 fn print_table(branches: &[Branch], lines: &[Line]) -> String {
+    use sidelines_report::charts::{outcome_words, value_words};
     let mut t = String::from("rows, with the same seeds:\n");
     for (i, b) in branches.iter().enumerate() {
         t.push_str(&format!("  [{i}] {:<22} to {}  {}\n", b.name, b.end_date, b.description));
@@ -460,18 +463,22 @@ fn print_table(branches: &[Branch], lines: &[Line]) -> String {
             measures.push(key);
         }
     }
-    t.push_str(&format!("\n{:<36}", ""));
+    let label_of = |(outcome, value): &(String, String)| match outcome.as_str() {
+        "talks_outcome" => format!("talks: {}", value_words(outcome, value)),
+        o if o.ends_with("_day") => {
+            format!("{}: date", outcome_words(o.strip_suffix("_day").unwrap_or(o)))
+        }
+        o => outcome_words(o),
+    };
+    let width = measures.iter().map(|m| label_of(m).chars().count()).max().unwrap_or(0) + 2;
+    t.push_str(&format!("\n{:<width$}", ""));
     for i in 0..branches.len() {
         t.push_str(&format!("{:>12}", format!("[{i}]")));
     }
     t.push('\n');
     for (outcome, value) in &measures {
-        let label = if value.is_empty() || value == "true" {
-            outcome.clone()
-        } else {
-            format!("{outcome} = {value}")
-        };
-        t.push_str(&format!("{label:<42}"));
+        let label = label_of(&(outcome.clone(), value.clone()));
+        t.push_str(&format!("{label:<width$}"));
         for b in branches {
             let cell = lines
                 .iter()
@@ -500,5 +507,19 @@ fn print_table(branches: &[Branch], lines: &[Line]) -> String {
          has a 95% interval above or below zero; days: the date of the median among the runs\n\
          where it happened. branches.csv has every interval and difference.\n",
     );
+    let apart: Vec<String> = branches
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.end_date != branches[0].end_date)
+        .map(|(i, _)| format!("[{i}]"))
+        .collect();
+    if !apart.is_empty() {
+        t.push_str(&format!(
+            "{} {} on another day than [0] ({}): not compared with it.\n",
+            apart.join(", "),
+            if apart.len() == 1 { "ends" } else { "end" },
+            branches[0].end_date
+        ));
+    }
     t
 }

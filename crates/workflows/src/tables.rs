@@ -107,7 +107,8 @@ pub fn csv_json(path: &Path) -> Result<serde_json::Value> {
     Ok(serde_json::Value::Array(rows))
 }
 
-fn json_cell(cell: &str) -> serde_json::Value {
+/// One CSV cell as JSON (see `csv_json`).
+pub fn json_cell(cell: &str) -> serde_json::Value {
     use serde_json::Value;
     if cell.is_empty() {
         return Value::Null;
