@@ -271,7 +271,7 @@ fn print_table(sim: &Simulation, agg: &Aggregator, more: &str) -> Result<()> {
     let talks: Vec<(String, &sidelines_experiment::Share)> = shares
         .iter()
         .filter(|s| s.outcome == "talks_outcome")
-        .map(|s| (value_words(&s.outcome, &s.value), s))
+        .map(|s| (value_words(&s.outcome, s.value), s))
         .collect();
     let flags: Vec<(String, &sidelines_experiment::Share)> = shares
         .iter()
