@@ -256,8 +256,14 @@ pub fn value_words(outcome: &str, value: &str) -> String {
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-/// The legend every chart but the stacked bars uses: upper right, on a pale box.
-fn upper_right_legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> DrawResult
+/// The legend every chart but the stacked bars uses, on a pale box, in the corner of the plot
+/// where it covers least of what is drawn (`occupied`: points as fractions of the plot, x from
+/// the left, y from the bottom).
+fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    rows: usize,
+    occupied: &[(f64, f64)],
+) -> DrawResult
 where
     DB: DrawingBackend + 'a,
     DB::ErrorType: 'static,
@@ -268,9 +274,34 @@ where
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(emptiest_corner(rows, occupied))
         .draw()?;
     Ok(())
+}
+
+/// The corner whose legend box (about 45% of the plot's width, 19 pixels a row of its about
+/// 440-pixel height) holds the fewest occupied points; the upper right on a tie.
+fn emptiest_corner(rows: usize, occupied: &[(f64, f64)]) -> SeriesLabelPosition {
+    let height = (rows as f64 * 19.0 + 14.0) / 440.0;
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let covered = |right: bool, upper: bool| {
+        occupied
+            .iter()
+            .filter(|(x, y)| {
+                (if right { *x >= 0.55 } else { *x <= 0.45 })
+                    && (if upper { *y >= 1.0 - height } else { *y <= height })
+            })
+            .count()
+    };
+    corners
+        .into_iter()
+        .min_by_key(|(_, right, upper)| covered(*right, *upper))
+        .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
 }
 
 /// Draws with `draw` into `name.png` and `name.svg`, each under a temporary name until it is
@@ -415,7 +446,23 @@ where
         .label("median")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
     draw_record(&mut chart, &fan.record, lo, hi)?;
-    upper_right_legend(&mut chart)?;
+    // What the legend should not hide: the band at every day (five heights from p05 to
+    // p95), the record's ticks along the bottom and its observations' lines top to bottom.
+    let last = (fan.bands.len().max(2) - 1) as f64;
+    let y = |v: f64| (v - lo) / (hi - lo);
+    let mut occupied: Vec<(f64, f64)> = Vec::new();
+    for (d, b) in fan.bands.iter().enumerate() {
+        let x = d as f64 / last;
+        occupied.extend((0..=4).map(|k| (x, y(b[3] + (b[4] - b[3]) * f64::from(k) / 4.0))));
+    }
+    occupied.extend(fan.record.events.iter().map(|(d, _)| (*d as f64 / last, 0.02)));
+    for (d, _) in &fan.record.observed {
+        occupied.extend((0..=10).map(|k| (*d as f64 / last, f64::from(k) / 10.0)));
+    }
+    let rows = 3
+        + usize::from(!fan.record.events.is_empty()) * 2
+        + usize::from(!fan.record.observed.is_empty());
+    legend(&mut chart, rows, &occupied)?;
     Ok(())
 }
 
@@ -481,53 +528,56 @@ fn draw_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, bars: &Bars) -> 
 where
     DB::ErrorType: 'static,
 {
-    let n = bars.bars.len();
+    let n = bars.bars.len().max(1);
     let top =
         bars.bars.iter().map(|b| b.3.max(b.1)).filter(|v| v.is_finite()).fold(0.0f64, f64::max);
-    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+    // Shares and indices (every value at most 1) get an axis that stops at 1: a share axis
+    // running on to 1.1 shows values that cannot be.
+    let top = match top {
+        t if t <= 0.0 => 1.0,
+        t if t <= 1.0 => (t * 1.1).min(1.0),
+        t => t * 1.1,
+    };
     let labels: Vec<String> = bars.bars.iter().map(|b| b.0.clone()).collect();
     // Room for the longest label at about 7.5 pixels a character (14-pixel DejaVu Sans), at
     // most half the width.
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
     let label_area = (longest * 7.5 + 16.0).clamp(120.0, f64::from(WIDTH) / 2.0) as u32;
+    // Bar i is centred on y = i on an axis from -0.5 to n - 0.5: asked for n labels, the axis
+    // puts them at the whole numbers, the centres. One bar fills the chart rather than leaving
+    // an empty slot with a stray tick above it.
     let mut chart = ChartBuilder::on(area)
         .caption(&bars.title, ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(label_area)
-        // A segmented range a..b has a segment for every value up to b inclusive; a single
-        // bar gets an empty segment above it rather than a degenerate axis.
-        .build_cartesian_2d(0.0..top, (0..n.max(2) - 1).into_segmented())?;
+        .build_cartesian_2d(0.0..top, -0.5..n as f64 - 0.5)?;
     chart
         .configure_mesh()
         .bold_line_style(GRID_LINE)
         .light_line_style(TRANSPARENT)
         .x_desc(bars.axis.as_str())
-        .y_labels(n.max(1))
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        .y_labels(n)
+        .y_label_formatter(&|v| match v.round() {
+            r if (v - r).abs() < 1e-9 && r >= 0.0 => {
+                labels.get(r as usize).cloned().unwrap_or_default()
+            }
             _ => String::new(),
         })
         .label_style(("sans-serif", 14))
         .disable_y_mesh()
         .draw()?;
+    let half = if n == 1 { 0.3 } else { 0.4 };
     chart.draw_series(bars.bars.iter().enumerate().map(|(i, b)| {
-        let v = if b.1.is_finite() { b.1.max(0.0) } else { 0.0 };
-        let mut r = Rectangle::new(
-            [(0.0, SegmentValue::Exact(i)), (v, SegmentValue::Exact(i + 1))],
-            BLUE.mix(0.6).filled(),
-        );
-        r.set_margin(6, 6, 0, 0);
-        r
+        let v = if b.1.is_finite() { b.1.clamp(0.0, top) } else { 0.0 };
+        let y = i as f64;
+        Rectangle::new([(0.0, y - half), (v, y + half)], BLUE.mix(0.6).filled())
     }))?;
     chart.draw_series(
         bars.bars.iter().enumerate().filter(|(_, b)| b.2.is_finite() && b.3.is_finite()).map(
             |(i, b)| {
                 PathElement::new(
-                    vec![
-                        (b.2.max(0.0), SegmentValue::CenterOf(i)),
-                        (b.3, SegmentValue::CenterOf(i)),
-                    ],
+                    vec![(b.2.clamp(0.0, top), i as f64), (b.3.clamp(0.0, top), i as f64)],
                     BLACK.stroke_width(2),
                 )
             },
@@ -557,53 +607,47 @@ fn draw_stacked<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, st: &Stacked)
 where
     DB::ErrorType: 'static,
 {
-    let n = st.rows.len();
+    let n = st.rows.len().max(1);
     let names: Vec<String> = st.rows.iter().map(|r| r.0.clone()).collect();
-    let mut chart = ChartBuilder::on(area)
-        .caption(&st.title, ("sans-serif", 22))
+    // The key goes right of the plot, never over a bar; the share axis stops at 1.
+    let inner = area.titled(&st.title, ("sans-serif", 22))?;
+    let (plot, key) = inner.split_horizontally(inner.dim_in_pixel().0.saturating_sub(240));
+    let mut chart = ChartBuilder::on(&plot)
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(180)
-        // Room right of the bars for the legend; the axis is labelled up to 1 only.
-        .build_cartesian_2d(0.0..1.36, (0..n.max(2) - 1).into_segmented())?;
+        .build_cartesian_2d(0.0..1.0, -0.5..n as f64 - 0.5)?;
     chart
         .configure_mesh()
         .bold_line_style(GRID_LINE)
         .light_line_style(TRANSPARENT)
         .x_desc("share of runs")
-        .x_label_formatter(&|x| if *x <= 1.0 + 1e-9 { format!("{x:.1}") } else { String::new() })
-        .y_labels(n.max(1))
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        .x_label_formatter(&|x| format!("{x:.1}"))
+        .y_labels(n)
+        .y_label_formatter(&|v| match v.round() {
+            r if (v - r).abs() < 1e-9 && r >= 0.0 => {
+                names.get(r as usize).cloned().unwrap_or_default()
+            }
             _ => String::new(),
         })
         .label_style(("sans-serif", 14))
         .disable_y_mesh()
         .draw()?;
+    for (k, _) in st.labels.iter().enumerate() {
+        let colour = STACK_COLOURS[k.min(STACK_COLOURS.len() - 1)];
+        chart.draw_series(st.rows.iter().enumerate().map(|(i, (_, shares))| {
+            let from: f64 = shares[..k].iter().filter(|x| x.is_finite()).sum();
+            let to = (from + shares[k].max(0.0)).min(1.0);
+            let y = i as f64;
+            Rectangle::new([(from.min(1.0), y - 0.4), (to, y + 0.4)], colour.filled())
+        }))?;
+    }
     for (k, label) in st.labels.iter().enumerate() {
         let colour = STACK_COLOURS[k.min(STACK_COLOURS.len() - 1)];
-        let bars = st.rows.iter().enumerate().map(|(i, (_, shares))| {
-            let from: f64 = shares[..k].iter().filter(|x| x.is_finite()).sum();
-            let to = from + shares[k].max(0.0);
-            let mut r = Rectangle::new(
-                [(from, SegmentValue::Exact(i)), (to, SegmentValue::Exact(i + 1))],
-                colour.filled(),
-            );
-            r.set_margin(6, 6, 0, 0);
-            r
-        });
-        chart
-            .draw_series(bars)?
-            .label(label.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.filled()));
+        let y = 24 + 24 * k as i32;
+        key.draw(&Rectangle::new([(8, y - 7), (24, y + 7)], colour.filled()))?;
+        key.draw(&Text::new(label.clone(), (32, y - 8), ("sans-serif", 14).into_font()))?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
     Ok(())
 }
 
@@ -724,7 +768,10 @@ where
         )?
         .label("the chosen box")
         .legend(move |(x, y)| Circle::new((x + 8, y), 6, red.filled()));
-    upper_right_legend(&mut chart)?;
+    let (y0, y1) = ((lo - 0.05).max(0.0), 1.05);
+    let occupied: Vec<(f64, f64)> =
+        points.iter().map(|p| (p.0 / 1.05, (p.1 - y0) / (y1 - y0))).collect();
+    legend(&mut chart, 2, &occupied)?;
     Ok(())
 }
 
@@ -802,7 +849,17 @@ where
         .label("prior (uniform)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
     if caption {
-        upper_right_legend(&mut chart)?;
+        // The histogram's bars, each as a column of points up to its height.
+        let n = dens.len().max(1) as f64;
+        let occupied: Vec<(f64, f64)> = dens
+            .iter()
+            .enumerate()
+            .flat_map(|(k, h)| {
+                let x = (k as f64 + 0.5) / n;
+                (0..=10).map(move |j| (x, h / top * f64::from(j) / 10.0))
+            })
+            .collect();
+        legend(&mut chart, 2, &occupied)?;
     }
     Ok(())
 }
