@@ -24,7 +24,7 @@ use crate::{load_scenario, say};
   sidelines batch --runs 10000000 --shard 3/8 --out shards/3      one of 8 machines' share")]
 pub struct Args {
     /// An embedded scenario name or a path to a .toml file.
-    #[arg(default_value = DEFAULT_SCENARIO)]
+    #[arg(default_value = DEFAULT_SCENARIO, value_parser = crate::ScenarioArg)]
     pub scenario: String,
     /// Number of runs.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=sidelines_scenario::sweep::MAX_RUNS))]

@@ -14,7 +14,7 @@ use sidelines_workflows::branches::{BranchesSpec, branches};
   sidelines branches --posterior outputs/calibrate-2025/latest")]
 pub struct Args {
     /// The baseline: an embedded scenario name or a path to a .toml file.
-    #[arg(default_value = DEFAULT_SCENARIO)]
+    #[arg(default_value = DEFAULT_SCENARIO, value_parser = crate::ScenarioArg)]
     pub scenario: String,
     /// A branch to set beside the baseline (a name or a .toml file); repeat for several
     /// [default: every embedded variant of the baseline].

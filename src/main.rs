@@ -45,7 +45,7 @@ enum Command {
   sidelines run --from outputs/key-assumptions-lhs/latest --row 417   one row of a sweep, again")]
     Run {
         /// An embedded scenario name (see `sidelines scenarios`) or a path to a .toml file.
-        #[arg(default_value = DEFAULT_SCENARIO, conflicts_with = "from")]
+        #[arg(default_value = DEFAULT_SCENARIO, conflicts_with = "from", value_parser = ScenarioArg)]
         scenario: String,
         /// The run's seed; the same seed gives the same bytes.
         #[arg(long, default_value_t = 1, value_parser = crate::seed_parser(), conflicts_with = "from")]
@@ -136,7 +136,7 @@ enum Command {
   sidelines describe --outputs                 # the column dictionary of a batch
   sidelines describe --outputs replay --json   # of a replay, as JSON")]
     Describe {
-        #[arg(default_value = DEFAULT_SCENARIO)]
+        #[arg(default_value = DEFAULT_SCENARIO, value_parser = ScenarioArg)]
         scenario: String,
         /// One JSON array on stdout: each parameter's path, value, range, whether it is whole,
         /// and what it means (with --outputs, an object of tables and their columns).
@@ -276,6 +276,32 @@ pub(crate) fn command_line() -> Vec<String> {
 }
 
 /// Every `--seed`: at most `MAX_SEED` (15 digits), the range of the seeds the tool writes.
+/// A scenario argument: any name or path, with the embedded scenarios offered by shell
+/// completion (`sidelines completions`) and listed in `--help`.
+#[derive(Clone, Debug)]
+pub(crate) struct ScenarioArg;
+
+impl clap::builder::TypedValueParser for ScenarioArg {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(EMBEDDED.iter().map(|(name, description, _)| {
+            clap::builder::PossibleValue::new(*name).help(*description)
+        })))
+    }
+}
+
 pub(crate) fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(0..=sidelines_experiment::MAX_SEED)
 }

@@ -16,7 +16,7 @@ use sidelines_workflows::replay::{Check, ReplaySpec};
   sidelines replay --timeline configs/timelines/2025.csv --posterior outputs/calibrate-2025/latest")]
 pub struct Args {
     /// An embedded scenario name or a path to a .toml file.
-    #[arg(default_value = DEFAULT_SCENARIO)]
+    #[arg(default_value = DEFAULT_SCENARIO, value_parser = crate::ScenarioArg)]
     pub scenario: String,
     /// The record: a CSV of dated events (date,kind,source,target,strength,note,source_url).
     #[arg(long)]

@@ -281,6 +281,14 @@ fn help_examples_completions_and_man_pages() {
             o.status.success() && text.contains("calibrate") && text.contains("--shard"),
             "{shell}"
         );
+        // A scenario argument completes to the embedded scenarios (clap_complete's fish,
+        // PowerShell and elvish scripts complete no positional argument's values).
+        if matches!(shell, "bash" | "zsh") {
+            assert!(
+                text.contains("coerced-settlement") && text.contains("iran-talks-2025"),
+                "{shell}"
+            );
+        }
     }
     let o = sidelines(&["man"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with(".ie"), "roff");

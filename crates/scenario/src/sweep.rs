@@ -201,6 +201,11 @@ impl Sweep {
     }
 }
 
+/// `x` to 12 significant digits (the shortest decimal within 5e-13 of it, relatively).
+fn decimal(x: f64) -> f64 {
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
 /// The simplex a parameter path belongs to: (the prefix shared by its components).
 pub(crate) fn simplex_of(path: &str) -> Option<&str> {
     let (prefix, _) = path.rsplit_once('.')?;
@@ -531,8 +536,13 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
                 continue;
             }
             (true, None, Some([lo, hi]), Some(levels)) if levels >= 2 => {
-                values =
-                    (0..levels).map(|j| lo + (hi - lo) * j as f64 / (levels - 1) as f64).collect();
+                // Evenly spaced, each rounded to 12 significant digits: the level a person
+                // means (0.3 of [0.1, 0.5] in 5 levels, not 0.30000000000000004), which is what
+                // points.csv and runs.csv then show. The rounding moves a level by at most
+                // 5e-13 of its value.
+                values = (0..levels)
+                    .map(|j| decimal(lo + (hi - lo) * j as f64 / (levels - 1) as f64))
+                    .collect();
                 (lo, hi)
             }
             (true, _, _, _) => {
@@ -651,6 +661,28 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grid_levels_are_the_decimals_meant() {
+        let text = r#"
+name = "g"
+description = "test"
+scenario = "ukraine-watch"
+seed = 1
+replicates = 1
+[sampler]
+kind = "grid"
+[[parameters]]
+path = "mediator.pressure_on_partner"
+range = [0.1, 0.5]
+levels = 5
+"#;
+        let s = load_sweep("g.toml", text.as_bytes(), &crate::embedded_only).expect("loads");
+        // 0.1 + 0.4 * 2 / 4 is 0.30000000000000004 in floating point; the level is 0.3.
+        assert_eq!(s.parameters[0].values, [0.1, 0.2, 0.3, 0.4, 0.5]);
+        assert_eq!(decimal(0.1 + 0.4 * 2.0 / 4.0), 0.3);
+        assert_eq!(decimal(1.0 / 3.0), 0.333_333_333_333);
+    }
 
     #[test]
     fn simplex_components_rescale() {
