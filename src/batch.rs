@@ -93,12 +93,7 @@ pub(crate) fn report(exec: &crate::ExecArgs, b: Batch, more: &str) -> Result<Exi
     if let Some((shard, runs)) = b.shard {
         return crate::shard_done(shard, "runs", runs, &b.dir, b.elapsed_seconds);
     }
-    if exec.xlsx {
-        crate::export_xlsx(&b.dir)?;
-    }
-    if exec.charts {
-        crate::chart(&b.dir)?;
-    }
+    crate::finish_folder(&b.dir, exec)?;
     crate::status(&format!(
         "{} runs ({:.0} runs/s this session)\n",
         b.runs,

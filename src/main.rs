@@ -111,11 +111,12 @@ enum Command {
         /// A finished batch or sweep folder.
         dir: PathBuf,
     },
-    /// Write DIR/report.html: one self-contained page with the charts and headline tables.
+    /// Make a finished folder ready to open: its charts (DIR/charts/), DIR/report.html (one
+    /// self-contained page with the charts and tables) and DIR/results.xlsx.
     #[command(after_help = "Example:
   sidelines report outputs/key-assumptions-sobol/latest")]
     Report {
-        /// A finished batch or sweep folder.
+        /// A finished folder (batch, replay, sweep, calibration, claims, ...).
         dir: PathBuf,
     },
     /// List the embedded scenarios.
@@ -199,6 +200,10 @@ pub(crate) struct ExecArgs {
     /// Also write results.xlsx (as `sidelines export xlsx DIR`).
     #[arg(long)]
     pub xlsx: bool,
+    /// Also make the folder ready to open: charts, report.html and results.xlsx (as
+    /// `sidelines report DIR`).
+    #[arg(long)]
+    pub report: bool,
     /// Also draw the charts (as `sidelines chart DIR`).
     #[arg(long)]
     pub charts: bool,
@@ -318,6 +323,35 @@ pub(crate) fn export_xlsx(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Charts, report.html and results.xlsx: what a person opens.
+pub(crate) fn report(dir: &Path) -> Result<()> {
+    chart(dir)?;
+    sidelines_report::html::write_report(dir)?;
+    status(&format!("wrote {}\n", dir.join("report.html").display()));
+    export_xlsx(dir)
+}
+
+/// The workbook, charts and report a finished folder's command was asked for; when none was,
+/// the one command that makes them, on stderr.
+pub(crate) fn finish_folder(dir: &Path, exec: &ExecArgs) -> Result<()> {
+    if exec.report {
+        return report(dir);
+    }
+    if exec.xlsx {
+        export_xlsx(dir)?;
+    }
+    if exec.charts {
+        chart(dir)?;
+    }
+    if !exec.xlsx && !exec.charts && !exec.quiet {
+        status(&format!(
+            "charts, report.html and results.xlsx: sidelines report {}\n",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Draws DIR/charts/.
 pub(crate) fn chart(dir: &Path) -> Result<()> {
     let files = sidelines_report::charts::write_charts(dir)?;
@@ -425,9 +459,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { dir } => {
-            chart(&dir)?;
-            sidelines_report::html::write_report(&dir)?;
-            status(&format!("wrote {}\n", dir.join("report.html").display()));
+            report(&dir)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenarios { json: true } => {

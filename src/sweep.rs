@@ -104,12 +104,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some((shard, slice)) = done.shard {
         return crate::shard_done(shard, "points", slice, dir, elapsed);
     }
-    if args.exec.xlsx {
-        crate::export_xlsx(dir)?;
-    }
-    if args.exec.charts {
-        crate::chart(dir)?;
-    }
+    crate::finish_folder(dir, &args.exec)?;
     crate::status(&format!("{} points, {total} runs in {elapsed:.1} s\n", done.points));
     let manifest = sidelines_report::folder::check(dir)?.manifest;
     let found = sidelines_report::sweep::findings(dir, &manifest)?;

@@ -390,6 +390,16 @@ fn json_summaries_on_stdout_and_status_on_stderr() {
     let out = sidelines(&["batch", "--runs", "10", "--quiet", "--out", &d("plain")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("how the talks ended") && !stdout.contains("wrote"), "{stdout}");
+    // The README's main command (`batch --report`) leaves a folder a person can open; without
+    // --report the batch names the command that makes it so.
+    let out = sidelines(&["batch", "--runs", "10", "--out", &d("shown")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("sidelines report {}", d("shown"))), "{stderr}");
+    let out = sidelines(&["batch", "--runs", "10", "--report", "--quiet", "--out", &d("ready")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["report.html", "results.xlsx", "charts/outcome_shares.svg"] {
+        assert!(Path::new(&d("ready")).join(f).is_file(), "batch --report wrote no {f}");
+    }
     let out = sidelines(&["run", "--out", &d("one")]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("wrote"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrote"));
