@@ -138,7 +138,7 @@ fn cross_validate(args: &Args, file: &std::path::Path) -> Result<ExitCode> {
 
 /// An evaluation folder's charts, workbook and report, so it opens like any other.
 fn open_up(out: &std::path::Path) -> Result<()> {
-    sidelines_report::charts::write_charts(out)?;
+    sidelines_report::charts::write_charts(out, Default::default())?;
     crate::export_xlsx(out)?;
     sidelines_report::html::write_report(out)?;
     crate::status(&format!("wrote {}\n", out.display()));

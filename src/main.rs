@@ -20,6 +20,7 @@ mod sweep;
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_report::charts::ChartSize;
 use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED};
 pub(crate) use sidelines_workflows::inputs::{create_out, fresh_dir, guard_out_dir, load_scenario};
 
@@ -104,12 +105,15 @@ enum Command {
         /// A finished batch or sweep folder.
         dir: PathBuf,
     },
-    /// Draw the charts of a finished batch or sweep folder into DIR/charts/ (PNG and SVG).
-    #[command(after_help = "Example:
-  sidelines chart outputs/ukraine-watch/latest")]
+    /// Draw the charts of a finished folder into DIR/charts/ (PNG and SVG).
+    #[command(after_help = "Examples:
+  sidelines chart outputs/ukraine-watch/latest
+  sidelines chart outputs/ukraine-watch/latest --size 1600x900 --dpi 192   for slides or print")]
     Chart {
-        /// A finished batch or sweep folder.
+        /// A finished folder.
         dir: PathBuf,
+        #[command(flatten)]
+        size: ChartArgs,
     },
     /// Make a finished folder ready to open: its charts (DIR/charts/), DIR/report.html (one
     /// self-contained page with the charts and tables) and DIR/results.xlsx.
@@ -118,6 +122,8 @@ enum Command {
     Report {
         /// A finished folder (batch, replay, sweep, calibration, claims, ...).
         dir: PathBuf,
+        #[command(flatten)]
+        size: ChartArgs,
     },
     /// List the embedded scenarios.
     #[command(after_help = "Examples:
@@ -325,7 +331,11 @@ pub(crate) fn export_xlsx(dir: &Path) -> Result<()> {
 
 /// Charts, report.html and results.xlsx: what a person opens.
 pub(crate) fn report(dir: &Path) -> Result<()> {
-    chart(dir)?;
+    report_sized(dir, ChartSize::default())
+}
+
+fn report_sized(dir: &Path, size: ChartSize) -> Result<()> {
+    chart_sized(dir, size)?;
     sidelines_report::html::write_report(dir)?;
     status(&format!("wrote {}\n", dir.join("report.html").display()));
     export_xlsx(dir)
@@ -352,9 +362,44 @@ pub(crate) fn finish_folder(dir: &Path, exec: &ExecArgs) -> Result<()> {
     Ok(())
 }
 
+/// The charts' size and resolution (`chart`, `report`).
+#[derive(clap::Args, Debug)]
+pub(crate) struct ChartArgs {
+    /// Each chart's size in pixels, WIDTHxHEIGHT (the SVG's; the text keeps its size, so a
+    /// larger chart has more room).
+    #[arg(long, default_value = "960x540", value_name = "WxH")]
+    size: String,
+    /// The PNG's resolution: 96 draws the SVG's pixels, 192 twice as many each way.
+    #[arg(long, default_value_t = 96)]
+    dpi: u32,
+}
+
+impl ChartArgs {
+    fn size(&self) -> Result<ChartSize> {
+        let bad = || {
+            sidelines_workflows::Error::Input(format!(
+                "--size {}: WIDTHxHEIGHT in pixels, as 1600x900",
+                self.size
+            ))
+        };
+        let (w, h) = self.size.split_once(['x', 'X']).ok_or_else(bad)?;
+        let size = ChartSize {
+            width: w.trim().parse().map_err(|_| bad())?,
+            height: h.trim().parse().map_err(|_| bad())?,
+            dpi: self.dpi,
+        };
+        size.check().map_err(sidelines_workflows::Error::Input)?;
+        Ok(size)
+    }
+}
+
 /// Draws DIR/charts/.
 pub(crate) fn chart(dir: &Path) -> Result<()> {
-    let files = sidelines_report::charts::write_charts(dir)?;
+    chart_sized(dir, ChartSize::default())
+}
+
+fn chart_sized(dir: &Path, size: ChartSize) -> Result<()> {
+    let files = sidelines_report::charts::write_charts(dir, size)?;
     status(&format!("wrote {} charts to {}\n", files.len(), dir.join("charts").display()));
     Ok(())
 }
@@ -454,12 +499,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             export_xlsx(&dir)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Chart { dir } => {
-            chart(&dir)?;
+        Command::Chart { dir, size } => {
+            chart_sized(&dir, size.size()?)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { dir } => {
-            report(&dir)?;
+        Command::Report { dir, size } => {
+            report_sized(&dir, size.size()?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenarios { json: true } => {

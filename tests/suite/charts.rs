@@ -206,3 +206,33 @@ values = [20, 60]
     let header = std::fs::read_to_string(tmp.path().join("s/sensitivity.csv")).expect("csv");
     assert_eq!(documented.join(","), header.lines().next().expect("header"));
 }
+
+/// `chart --size WxH --dpi N`: the SVG at the size asked, the PNG the same picture at N/96 the
+/// pixels each way; sizes that cannot be drawn are refused (exit 2) before any chart is drawn.
+#[test]
+fn charts_at_the_size_and_resolution_asked() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("b");
+    let d = dir.to_str().expect("utf8");
+    let out = sidelines(&["batch", "--runs", "50", "--quiet", "--out", d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sidelines(&["chart", d, "--size", "1280x720", "--dpi", "192"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut pngs = 0;
+    for e in std::fs::read_dir(dir.join("charts")).expect("charts") {
+        let p = e.expect("entry").path();
+        let bytes = std::fs::read(&p).expect("read");
+        if p.extension().is_some_and(|x| x == "png") {
+            assert_eq!(png_size(&bytes), (2560, 1440), "{}", p.display());
+            pngs += 1;
+        } else {
+            let text = String::from_utf8(bytes).expect("utf8");
+            assert!(text.contains("width=\"1280\"") && text.contains("height=\"720\""));
+        }
+    }
+    assert!(pngs > 10, "{pngs} charts");
+    for bad in [["--size", "1280"], ["--size", "100x50"], ["--dpi", "5000"]] {
+        let out = sidelines(&["chart", d, bad[0], bad[1]]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}

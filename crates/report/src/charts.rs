@@ -304,57 +304,119 @@ fn emptiest_corner(rows: usize, occupied: &[(f64, f64)]) -> SeriesLabelPosition 
         .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
 }
 
-/// Draws with `draw` into `name.png` and `name.svg`, each under a temporary name until it is
-/// whole (plotters picks the image format from the extension, so the temporary name keeps it).
+/// How charts are drawn: the SVG's size in pixels, and the PNG's resolution (dots per inch, at
+/// 96 the SVG's pixels; 192 draws every chart at twice the pixels, for print or slides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChartSize {
+    pub width: u32,
+    pub height: u32,
+    pub dpi: u32,
+}
+
+impl Default for ChartSize {
+    fn default() -> ChartSize {
+        ChartSize { width: WIDTH, height: HEIGHT, dpi: 96 }
+    }
+}
+
+impl ChartSize {
+    /// The smallest and largest sizes a chart may have: room for its labels, and no bitmap
+    /// larger than about 100 megapixels.
+    pub const MIN: (u32, u32) = (480, 270);
+    pub const MAX_PIXELS: u64 = 100_000_000;
+
+    /// Why this size cannot be drawn, if it cannot.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let (w, h) = Self::MIN;
+        if self.width < w || self.height < h || self.width > 20_000 || self.height > 20_000 {
+            return Err(format!(
+                "a chart of {}x{} pixels: each side must be from {w}x{h} to 20000",
+                self.width, self.height
+            ));
+        }
+        if !(48..=1200).contains(&self.dpi) {
+            return Err(format!("--dpi {}: from 48 to 1200", self.dpi));
+        }
+        let scale = f64::from(self.dpi) / 96.0;
+        let pixels = (f64::from(self.width) * scale) * (f64::from(self.height) * scale);
+        if pixels > Self::MAX_PIXELS as f64 {
+            return Err(format!(
+                "a {}x{} chart at {} dpi is {:.0} megapixels, more than {}",
+                self.width,
+                self.height,
+                self.dpi,
+                pixels / 1e6,
+                Self::MAX_PIXELS / 1_000_000
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where charts go and at what size.
+struct Canvas {
+    dir: PathBuf,
+    size: ChartSize,
+}
+
+/// Draws with `draw` into `name.svg`, and rasterises that SVG into `name.png` at the canvas's
+/// resolution (resvg), so the two are the same picture; each is written whole or not at all.
 fn both(
-    dir: &Path,
+    out: &Canvas,
     name: &str,
-    draw: &dyn Fn(&DrawingArea<BitMapBackend, Shift>) -> DrawResult,
-    draw_svg: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> DrawResult,
+    draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> DrawResult,
 ) -> Result<Vec<PathBuf>> {
-    let png = dir.join(format!("{name}.png"));
-    let svg = dir.join(format!("{name}.svg"));
+    let png = out.dir.join(format!("{name}.png"));
+    let svg = out.dir.join(format!("{name}.svg"));
     let failed = |path: &Path| {
         let path = path.to_path_buf();
         move |e: Box<dyn std::error::Error>| Error::Chart { path, message: e.to_string() }
     };
-    // Both are drawn in memory and written by `write_atomic`, so a full disk is reported by
-    // the one writer that names the path and the cause, and leaves no partial file.
-    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| failed(&png)(e.into()))?;
-        draw(&root).map_err(failed(&png))?;
-        root.present().map_err(|e| failed(&png)(e.into()))?;
-    }
-    let mut encoded = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut encoded, WIDTH, HEIGHT);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder
-            .write_header()
-            .and_then(|mut w| w.write_image_data(&pixels))
-            .map_err(|e| failed(&png)(e.into()))?;
-    }
-    crate::write_atomic(&png, &encoded)?;
     let mut text = String::new();
-    let drawn = (|| {
-        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+    {
+        let size = (out.size.width, out.size.height);
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| failed(&svg)(e.into()))?;
-        draw_svg(&root).map_err(failed(&svg))?;
-        root.present().map_err(|e| failed(&svg)(e.into()))
-    })();
+        draw(&root).map_err(failed(&svg))?;
+        root.present().map_err(|e| failed(&svg)(e.into()))?;
+    }
     // The text was measured with the bundled DejaVu Sans, so a viewer should draw it with that
     // font where it has it; plotters names only the family it was registered under.
     let text =
         text.replace("font-family=\"sans-serif\"", "font-family=\"DejaVu Sans, sans-serif\"");
-    if let Err(e) = drawn.and_then(|()| crate::write_atomic(&svg, text.as_bytes())) {
+    let encoded = rasterise(&text, out.size.dpi as f32 / 96.0).map_err(failed(&png))?;
+    // Both are written by `write_atomic`, so a full disk is reported by the one writer that
+    // names the path and the cause, and leaves no partial file.
+    crate::write_atomic(&png, &encoded)?;
+    if let Err(e) = crate::write_atomic(&svg, text.as_bytes()) {
         // The pair is written whole or not at all.
         let _ = std::fs::remove_file(&png);
         return Err(e);
     }
     Ok(vec![png, svg])
+}
+
+/// An SVG drawn as PNG bytes at `scale` times its size, on white, with the bundled DejaVu Sans
+/// (the font plotters measured the text with): no system font is needed or used.
+fn rasterise(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error>> {
+    use resvg::{tiny_skia, usvg};
+    static FONTS: std::sync::OnceLock<std::sync::Arc<usvg::fontdb::Database>> =
+        std::sync::OnceLock::new();
+    let fonts = FONTS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(dejavu::sans::regular().to_vec());
+        db.load_font_data(dejavu::sans::bold().to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        std::sync::Arc::new(db)
+    });
+    let options = usvg::Options { fontdb: fonts.clone(), ..usvg::Options::default() };
+    let tree = usvg::Tree::from_str(svg, &options)?;
+    let size = tree.size().to_int_size().scale_by(scale).ok_or("a chart of no size")?;
+    let mut pixmap =
+        tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("a chart of no size")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    Ok(pixmap.encode_png()?)
 }
 
 /// One fan chart's data: dates, and per day median, p25, p75, p05, p95; for a replay, the
@@ -502,6 +564,9 @@ where
         });
         chart.draw_series(dashes)?;
     }
+    if marks.observed.is_empty() {
+        return Ok(());
+    }
     let red = RGBColor(200, 30, 30);
     chart
         .draw_series(
@@ -542,7 +607,8 @@ where
     // Room for the longest label at about 7.5 pixels a character (14-pixel DejaVu Sans), at
     // most half the width.
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    let label_area = (longest * 7.5 + 16.0).clamp(120.0, f64::from(WIDTH) / 2.0) as u32;
+    let label_area =
+        (longest * 7.5 + 16.0).clamp(120.0, f64::from(area.dim_in_pixel().0) / 2.0) as u32;
     // Bar i is centred on y = i on an axis from -0.5 to n - 0.5: asked for n labels, the axis
     // puts them at the whole numbers, the centres. One bar fills the chart rather than leaving
     // an empty slot with a stray tick above it.
@@ -652,7 +718,7 @@ where
 }
 
 /// A branches folder's charts: the talks' ends per row, and each headline outcome per row.
-fn branch_charts(out: &Path, rows: &Rows, headline: &[String]) -> Result<Vec<PathBuf>> {
+fn branch_charts(out: &Canvas, rows: &Rows, headline: &[String]) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let mut branches: Vec<String> = Vec::new();
     for r in rows {
@@ -690,9 +756,7 @@ fn branch_charts(out: &Path, rows: &Rows, headline: &[String]) -> Result<Vec<Pat
                 })
                 .collect(),
         };
-        written.extend(both(out, "branches_talks", &|a| draw_stacked(a, &st), &|a| {
-            draw_stacked(a, &st)
-        })?);
+        written.extend(both(out, "branches_talks", &|a| draw_stacked(a, &st))?);
     }
     let accepts: Vec<String> = rows
         .iter()
@@ -726,9 +790,7 @@ fn branch_charts(out: &Path, rows: &Rows, headline: &[String]) -> Result<Vec<Pat
             axis: String::from(if share { "share of runs" } else { "mean at the row's last date" }),
             bars,
         };
-        written.extend(both(out, &format!("branches_{outcome}"), &|a| draw_bars(a, &b), &|a| {
-            draw_bars(a, &b)
-        })?);
+        written.extend(both(out, &format!("branches_{outcome}"), &|a| draw_bars(a, &b))?);
     }
     Ok(written)
 }
@@ -913,7 +975,7 @@ where
 }
 
 /// A calibration folder's charts: one marginal per parameter and the pair plot.
-fn calibration_charts(dir: &Path, out: &Path, manifest: &Manifest) -> Result<Vec<PathBuf>> {
+fn calibration_charts(dir: &Path, out: &Canvas, manifest: &Manifest) -> Result<Vec<PathBuf>> {
     let rows = read_csv(&dir.join("particles.csv"))?;
     let labels = Labels::of_manifest(manifest);
     let params: Vec<(String, f64, f64)> =
@@ -936,13 +998,9 @@ fn calibration_charts(dir: &Path, out: &Path, manifest: &Manifest) -> Result<Vec
     for (d, (path, _, _)) in params.iter().enumerate() {
         // Files are named by the parameter's path, charts by its label.
         let name = format!("posterior_{}", path.replace('.', "_"));
-        written.extend(both(out, &name, &|a| draw_marginal(a, &post, d, true), &|a| {
-            draw_marginal(a, &post, d, true)
-        })?);
+        written.extend(both(out, &name, &|a| draw_marginal(a, &post, d, true))?);
     }
-    written.extend(both(out, "posterior_pairs", &|a| draw_pairs(a, &post), &|a| {
-        draw_pairs(a, &post)
-    })?);
+    written.extend(both(out, "posterior_pairs", &|a| draw_pairs(a, &post))?);
     Ok(written)
 }
 
@@ -1018,7 +1076,7 @@ where
 }
 
 /// The reliability diagram of an evaluation folder: the model's and the base rate's.
-fn reliability_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+fn reliability_charts(dir: &Path, out: &Canvas) -> Result<Vec<PathBuf>> {
     let rows = read_csv(&dir.join("reliability.csv"))?;
     let mut forecasters: Vec<(String, Vec<Bin>)> = Vec::new();
     for who in ["model", "base rate"] {
@@ -1045,7 +1103,7 @@ fn reliability_charts(dir: &Path, out: &Path) -> Result<Vec<PathBuf>> {
         return Ok(Vec::new());
     }
     let r = Reliability { forecasters };
-    both(out, "reliability", &|a| draw_reliability(a, &r), &|a| draw_reliability(a, &r))
+    both(out, "reliability", &|a| draw_reliability(a, &r))
 }
 
 /// A grid sweep's headline outcome: a line over one parameter or a heat map over two.
@@ -1207,7 +1265,7 @@ fn bins_of(values: &[f64]) -> (usize, Vec<usize>) {
 /// of the talks' ends against each parameter.
 fn dependence_charts(
     dir: &Path,
-    out: &Path,
+    out: &Canvas,
     params: &[String],
     labels: &Labels,
     headline: &[String],
@@ -1220,7 +1278,7 @@ fn dependence_charts(
         read_csv(&dir.join("runs.csv"))?
     } else if dir.join("runs.parquet").is_file() {
         // A Parquet sweep: its runs read back as the CSV they were converted from.
-        let tmp = tempfile::Builder::new().suffix(".csv").tempfile().at(out)?;
+        let tmp = tempfile::Builder::new().suffix(".csv").tempfile().at(&out.dir)?;
         crate::parquet::parquet_to_csv(&dir.join("runs.parquet"), tmp.path())?;
         read_csv(tmp.path())?
     } else {
@@ -1255,7 +1313,7 @@ fn dependence_charts(
     };
     let mut written = Vec::new();
     let mut draw = |name: String, d: Dependence| -> Result<()> {
-        written.extend(both(out, &name, &|a| draw_dependence(a, &d), &|a| draw_dependence(a, &d))?);
+        written.extend(both(out, &name, &|a| draw_dependence(a, &d))?);
         Ok(())
     };
     for outcome in headline {
@@ -1423,9 +1481,9 @@ fn dedup(mut v: Vec<f64>) -> Vec<f64> {
 /// written (a full disk), the ones this call wrote are removed: no half set of charts remains.
 /// Charts of an earlier call that the tables no longer give (an outcome `analyze --force` left
 /// out) are removed, so DIR/charts/ always shows the tables as they are.
-pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn write_charts(dir: &Path, size: ChartSize) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    match draw_charts(dir, &mut written) {
+    match draw_charts(dir, size, &mut written) {
         Ok(()) => {
             let stale = std::fs::read_dir(dir.join("charts"))
                 .into_iter()
@@ -1449,11 +1507,11 @@ pub fn write_charts(dir: &Path) -> Result<Vec<PathBuf>> {
     }
 }
 
-fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
+fn draw_charts(dir: &Path, size: ChartSize, written: &mut Vec<PathBuf>) -> Result<()> {
     let manifest = crate::folder::check(dir)?.manifest;
     register_fonts();
-    let out = dir.join("charts");
-    std::fs::create_dir_all(&out).at(&out)?;
+    let out = Canvas { dir: dir.join("charts"), size };
+    std::fs::create_dir_all(&out.dir).at(&out.dir)?;
     // The headline outcomes of the model's outcome table (tornados and grids).
     let headline = manifest.headline_numeric();
     let labels = Labels::of_manifest(&manifest);
@@ -1496,7 +1554,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
         }
         for ((actor, variable), fan) in &fans {
             let name = format!("fan_{}_{}", actor.to_lowercase(), variable);
-            written.extend(both(&out, &name, &|a| draw_fan(a, fan), &|a| draw_fan(a, fan))?);
+            written.extend(both(&out, &name, &|a| draw_fan(a, fan))?);
         }
     }
 
@@ -1523,9 +1581,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 axis: String::from("share of runs"),
                 bars,
             };
-            written.extend(both(&out, "outcome_shares", &|a| draw_bars(a, &b), &|a| {
-                draw_bars(a, &b)
-            })?);
+            written.extend(both(&out, "outcome_shares", &|a| draw_bars(a, &b))?);
         }
         let flags: Vec<(String, f64, f64, f64)> = point0
             .iter()
@@ -1545,8 +1601,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 axis: String::from("share of runs"),
                 bars: flags,
             };
-            written
-                .extend(both(&out, "accepts_talks", &|a| draw_bars(a, &b), &|a| draw_bars(a, &b))?);
+            written.extend(both(&out, "accepts_talks", &|a| draw_bars(a, &b))?);
         }
     }
 
@@ -1563,9 +1618,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
             })
             .collect();
         if !points.is_empty() {
-            written.extend(both(&out, "prim_trajectory", &|a| draw_tradeoff(a, &points), &|a| {
-                draw_tradeoff(a, &points)
-            })?);
+            written.extend(both(&out, "prim_trajectory", &|a| draw_tradeoff(a, &points))?);
         }
     }
 
@@ -1590,7 +1643,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 axis: String::from("share of assumption points where the claim holds"),
                 bars,
             };
-            written.extend(both(&out, "claims", &|a| draw_bars(a, &b), &|a| draw_bars(a, &b))?);
+            written.extend(both(&out, "claims", &|a| draw_bars(a, &b))?);
         }
     }
 
@@ -1647,7 +1700,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                 axis: axis.to_string(),
                 bars,
             };
-            written.extend(both(&out, &file, &|a| draw_bars(a, &b), &|a| draw_bars(a, &b))?);
+            written.extend(both(&out, &file, &|a| draw_bars(a, &b))?);
         }
     }
 
@@ -1689,12 +1742,7 @@ fn draw_charts(dir: &Path, written: &mut Vec<PathBuf>) -> Result<()> {
                     params: params.iter().map(|p| labels.of(p)).collect(),
                     cells,
                 };
-                written.extend(both(
-                    &out,
-                    &format!("grid_{outcome}"),
-                    &|a| draw_grid(a, &g),
-                    &|a| draw_grid(a, &g),
-                )?);
+                written.extend(both(&out, &format!("grid_{outcome}"), &|a| draw_grid(a, &g))?);
             }
         }
     }

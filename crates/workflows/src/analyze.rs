@@ -141,7 +141,7 @@ pub(crate) fn refuse_overwrite(paths: &[PathBuf], force: bool) -> Result<()> {
 /// so that none of them holds numbers the tables no longer have.
 pub(crate) fn refresh(dir: &Path) -> Result<()> {
     if dir.join("charts").is_dir() || dir.join("report.html").is_file() {
-        sidelines_report::charts::write_charts(dir)?;
+        sidelines_report::charts::write_charts(dir, Default::default())?;
     }
     if dir.join("report.html").is_file() {
         sidelines_report::html::write_report(dir)?;
