@@ -50,6 +50,18 @@ fn calibration_is_deterministic_and_resumes_to_the_same_bytes() {
     for chart in ["posterior_pairs.svg", "posterior_actors_KP_transfer.png"] {
         assert!(Path::new(&d("two")).join("charts").join(chart).is_file(), "{chart} missing");
     }
+    // The manifest keeps each path's value in the scenario (Pyongyang's transfer is 0.8 in
+    // ukraine-watch), and its posterior chart marks it.
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(&d("two")).join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    assert_eq!(manifest["parameters"][0]["baseline"], 0.8, "{}", manifest["parameters"]);
+    let svg = std::fs::read_to_string(
+        Path::new(&d("two")).join("charts/posterior_actors_KP_transfer.svg"),
+    )
+    .expect("svg");
+    assert!(svg.contains("the scenario&apos;s value") || svg.contains("the scenario's value"));
     ok(&["report", &d("two")]);
     let html = std::fs::read_to_string(Path::new(&d("two")).join("report.html")).expect("report");
     assert!(html.contains("<h2>Posterior</h2>"), "the report has the posterior");

@@ -841,6 +841,8 @@ where
 struct Posterior {
     names: Vec<String>,
     ranges: Vec<(f64, f64)>,
+    /// Each parameter's value in the scenario before calibration, where known.
+    baselines: Vec<Option<f64>>,
     /// (values in parameter order, weight)
     particles: Vec<(Vec<f64>, f64)>,
 }
@@ -874,7 +876,8 @@ where
     let (lo, hi) = post.ranges[d];
     let dens = post.density(d);
     let prior = 1.0 / (hi - lo);
-    let top = dens.iter().copied().fold(prior, f64::max) * 1.15;
+    // Headroom above the tallest bar for the legend.
+    let top = dens.iter().copied().fold(prior, f64::max) * 1.35;
     let mut b = ChartBuilder::on(area);
     if caption {
         b.caption(
@@ -910,18 +913,34 @@ where
         )))?
         .label("prior (uniform)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+    let mut rows = 2;
+    let baseline = post.baselines.get(d).copied().flatten().filter(|b| (lo..=hi).contains(b));
+    if let Some(b) = baseline {
+        let orange = RGBColor(220, 110, 20);
+        let dashes = (0..24).map(move |k| {
+            let y0 = top * f64::from(k) / 24.0;
+            PathElement::new(vec![(b, y0), (b, y0 + top / 48.0)], orange.stroke_width(2))
+        });
+        chart.draw_series(dashes)?.label("the scenario's value").legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 6, y)], orange.stroke_width(2))
+        });
+        rows += 1;
+    }
     if caption {
         // The histogram's bars, each as a column of points up to its height.
         let n = dens.len().max(1) as f64;
-        let occupied: Vec<(f64, f64)> = dens
-            .iter()
-            .enumerate()
-            .flat_map(|(k, h)| {
-                let x = (k as f64 + 0.5) / n;
-                (0..=10).map(move |j| (x, h / top * f64::from(j) / 10.0))
-            })
-            .collect();
-        legend(&mut chart, 2, &occupied)?;
+        let occupied: Vec<(f64, f64)> =
+            dens.iter()
+                .enumerate()
+                .flat_map(|(k, h)| {
+                    let x = (k as f64 + 0.5) / n;
+                    (0..=10).map(move |j| (x, h / top * f64::from(j) / 10.0))
+                })
+                .chain(baseline.into_iter().flat_map(|b| {
+                    (0..=10).map(move |j| ((b - lo) / (hi - lo), f64::from(j) / 10.0))
+                }))
+                .collect();
+        legend(&mut chart, rows, &occupied)?;
     }
     Ok(())
 }
@@ -980,11 +999,13 @@ fn calibration_charts(dir: &Path, out: &Canvas, manifest: &Manifest) -> Result<V
     let labels = Labels::of_manifest(manifest);
     let params: Vec<(String, f64, f64)> =
         manifest.parameters().iter().map(|p| (p.path.clone(), p.low, p.high)).collect();
+    let baselines = manifest.parameters().iter().map(|p| p.baseline).collect();
     let last =
         rows.iter().map(|r| r["generation"].clone()).max_by_key(|g| g.parse::<u64>().unwrap_or(0));
     let post = Posterior {
         names: params.iter().map(|p| labels.of(&p.0)).collect(),
         ranges: params.iter().map(|p| (p.1, p.2)).collect(),
+        baselines,
         particles: rows
             .iter()
             .filter(|r| Some(&r["generation"]) == last.as_ref())

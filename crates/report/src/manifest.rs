@@ -91,6 +91,10 @@ pub struct Parameter {
     /// `group:NAME`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<Vec<String>>,
+    /// A calibrated path's value in its episode's scenario, before calibration: where the
+    /// posterior's charts mark the scenario's assumption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
 }
 
 impl From<&sidelines_scenario::sweep::SweepParameter> for Parameter {
@@ -104,6 +108,7 @@ impl From<&sidelines_scenario::sweep::SweepParameter> for Parameter {
             high: p.high,
             episode: None,
             group: None,
+            baseline: None,
         }
     }
 }

@@ -506,6 +506,15 @@ fn write_outputs(
                 Set::Group { patterns, .. } => Some(patterns.clone()),
                 Set::Path(_) => None,
             },
+            // The scenario's own value (the first episode's that has the path, or the named
+            // episode's); a group shifts many numbers and has none.
+            baseline: match &t.set {
+                Set::Path(path) => episodes
+                    .iter()
+                    .filter(|e| t.episode.as_ref().is_none_or(|n| *n == e.name))
+                    .find_map(|e| sidelines_scenario::params::get(&e.scenario.document, path)),
+                Set::Group { .. } => None,
+            },
             ..manifest::Parameter::from(p)
         })
         .collect();
