@@ -200,3 +200,10 @@ pub fn worker_pool(asked: Option<u64>) -> Result<rayon::ThreadPool> {
         .build()
         .map_err(|e| Error::Machine(format!("starting the worker threads: {e}")))
 }
+
+/// A folder kind with its article: "a sweep", "an evaluate".
+pub fn a_kind(kind: sidelines_report::manifest::Kind) -> String {
+    let name = kind.name();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
+}

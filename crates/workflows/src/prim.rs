@@ -200,10 +200,10 @@ fn sample(
         Kind::Claims => "claim_points.csv",
         other => {
             return Err(input(format!(
-                "{}: a {} folder has no inputs to find boxes in (a sweep, calibration or claims \
+                "{}: {} folder has no inputs to find boxes in (a sweep, calibration or claims \
                  folder has)",
                 dir.display(),
-                other.name()
+                crate::inputs::a_kind(other)
             )));
         }
     };

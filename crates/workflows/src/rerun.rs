@@ -35,9 +35,9 @@ pub fn from_folder(dir: &Path, run: u64) -> Result<Rerun> {
     let manifest = sidelines_report::folder::check(dir)?.manifest;
     if !matches!(manifest.kind, Kind::Batch | Kind::Replay | Kind::Sweep) {
         return Err(input(format!(
-            "{}: a {} folder keeps no runs to re-run (a batch, replay or sweep folder does)",
+            "{}: {} folder keeps no runs to re-run (a batch, replay or sweep folder does)",
             dir.display(),
-            manifest.kind.name()
+            crate::inputs::a_kind(manifest.kind)
         )));
     }
     let row = read_row(dir, run)?;
