@@ -286,7 +286,6 @@ pub(crate) fn command_line() -> Vec<String> {
     std::iter::once(String::from("sidelines")).chain(std::env::args().skip(1)).collect()
 }
 
-/// Every `--seed`: at most `MAX_SEED` (15 digits), the range of the seeds the tool writes.
 /// A scenario argument: any name or path, with the embedded scenarios offered by shell
 /// completion (`sidelines completions`) and listed in `--help`.
 #[derive(Clone, Debug)]
@@ -313,6 +312,7 @@ impl clap::builder::TypedValueParser for ScenarioArg {
     }
 }
 
+/// Every `--seed`: at most `MAX_SEED` (15 digits), the range of the seeds the tool writes.
 pub(crate) fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(0..=sidelines_experiment::MAX_SEED)
 }
@@ -621,6 +621,7 @@ fn rerun(from: &Path, row: u64, out: Option<PathBuf>, force: bool) -> Result<Exi
         return Ok(ExitCode::SUCCESS);
     }
     let mut text = match differ.len() {
+        0 => format!("{}: run again, its outcomes are the folder's, but:\n", again.origin),
         1 => format!("{}: run again, 1 outcome differs:\n", again.origin),
         n => format!("{}: run again, {n} outcomes differ:\n", again.origin),
     };

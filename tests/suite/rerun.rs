@@ -63,6 +63,11 @@ fn any_row_of_any_folder_runs_again_to_the_same_outcomes() {
     ok(&["sweep", &f, "--format", "parquet", "--quiet", "--out", &d("sweep")]);
     let said = ok(&["run", "--from", &d("sweep"), "--row", "13", "--out", &d("s13")]);
     assert!(said.contains("point 3") && said.contains("outcomes are the folder's"), "{said}");
+    // A row that is not there is named in the table the folder has: runs.parquet.
+    let o = sidelines(&["run", "--from", &d("sweep"), "--row", "16", "--out", &d("s16")]);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{said}");
+    assert!(said.contains("runs.parquet holds runs 0 to 15 (16 rows)"), "{said}");
 
     // A replay with a forecast: the record is in the resolved scenario.
     let timeline = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/timelines/2025.csv");

@@ -263,8 +263,11 @@ fn shares_get_indices_and_analyze_replaces_only_when_forced() {
     assert!(sens[1..].iter().all(|r| r[0] == "kr_trust_us") && sens.len() == 3);
     // The charts show the new table only; the report and the workbook were rewritten from it.
     assert_eq!(tornados(&dir), ["tornado_kr_trust_us.svg"]);
+    // The report inlines each chart's SVG: the remaining tornado's title is there, a dropped
+    // one's (Pyongyang's leverage, a headline outcome) is not.
     let report = std::fs::read_to_string(dir.join("report.html")).expect("report");
-    assert!(!report.contains("tornado_kp_trust_us"), "the report shows a chart that is gone");
+    assert!(report.contains("What drives South Korea: trust in the US"), "the new tornado");
+    assert!(!report.contains("What drives North Korea: leverage"), "a chart that is gone");
     assert_ne!(std::fs::read(dir.join("results.xlsx")).expect("workbook"), workbook);
 }
 

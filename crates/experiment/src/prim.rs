@@ -155,8 +155,10 @@ pub fn restricts(step: &Step, all: &Step, j: usize) -> bool {
 /// of several runs) or weights, M is the box's effective number of points (Kish's
 /// (sum w)^2 / sum w^2) scaled by p0 (1 - p0) / s^2, s^2 the weighted variance of `y` over the
 /// lifted box: the binomial with the variance the points really have, so replicate runs of one
-/// point do not count as independent evidence. M and K are rounded to whole numbers.
-pub fn quasi_p(points: Points<'_>, step: &Step, j: usize) -> f64 {
+/// point do not count as independent evidence. M is at most the box's runs (`runs` per point:
+/// shares that happen to vary less than their runs' binomial noise are no more evidence than
+/// the runs), and M and K are rounded to whole numbers.
+pub fn quasi_p(points: Points<'_>, step: &Step, j: usize, runs: f64) -> f64 {
     let n = points.len();
     let (mut lower, mut upper) = (step.lower.clone(), step.upper.clone());
     lower[j] = f64::NEG_INFINITY;
@@ -170,13 +172,14 @@ pub fn quasi_p(points: Points<'_>, step: &Step, j: usize) -> f64 {
     }
     let p0 = lifted.iter().map(|&i| w[i] * y[i]).sum::<f64>() / wsum;
     let var = lifted.iter().map(|&i| w[i] * (y[i] - p0).powi(2)).sum::<f64>() / wsum;
-    if var <= 0.0 || p0 <= 0.0 || p0 >= 1.0 {
+    // Shares all alike (up to the rounding of their sum) say nothing either way.
+    if p0 <= 0.0 || p0 >= 1.0 || var <= 1e-12 * p0 * (1.0 - p0) {
         return 1.0;
     }
     let bw: f64 = boxed.iter().map(|&i| w[i]).sum();
     let bw2: f64 = boxed.iter().map(|&i| w[i] * w[i]).sum();
     let density = boxed.iter().map(|&i| w[i] * y[i]).sum::<f64>() / bw;
-    let effective = bw * bw / bw2 * p0 * (1.0 - p0) / var;
+    let effective = (bw * bw / bw2 * p0 * (1.0 - p0) / var).min(boxed.len() as f64 * runs.max(1.0));
     let m = effective.round().max(1.0) as u64;
     let k = (density * m as f64).round() as u64;
     binomial_tail(m, k, p0)
@@ -237,8 +240,8 @@ mod tests {
         assert!(steps.windows(2).all(|w| w[1].density > w[0].density));
         // Both true restrictions are significant; the box never restricts the noise input,
         // or if it does the restriction is not significant.
-        assert!(quasi_p(points, last, 0) < 1e-6 && quasi_p(points, last, 1) < 1e-6);
-        assert!(!restricts(last, &steps[0], 2) || quasi_p(points, last, 2) > 0.05);
+        assert!(quasi_p(points, last, 0, 1.0) < 1e-6 && quasi_p(points, last, 1, 1.0) < 1e-6);
+        assert!(!restricts(last, &steps[0], 2) || quasi_p(points, last, 2, 1.0) > 0.05);
     }
 
     #[test]
@@ -254,12 +257,32 @@ mod tests {
         assert!(step.lower[0] >= 20.0 / 39.0 - 1e-12, "{step:?}");
         // Lifted, p0 = 0.5 and s^2 = 0.16: M = n 0.25 / 0.16, about 1.56 per point. Counting
         // the 10 runs per point as independent would give M = 10 n and a p-value below 1e-40.
-        let p = quasi_p(points, &step, 0);
+        let p = quasi_p(points, &step, 0, 10.0);
         let m = (step.inside as f64 * 0.25 / 0.16).round() as u64;
         let k = (step.density * m as f64).round() as u64;
         // (p0 is 0.5 up to rounding in the sums.)
         assert!((p / binomial_tail(m, k, 0.5) - 1.0).abs() < 1e-9, "{p}");
         assert!(p > 1e-12, "{p}");
+    }
+
+    #[test]
+    fn alike_shares_and_few_runs_bound_the_evidence() {
+        // Every point at 0.9 (9 of 10 runs): the sum's rounding leaves a variance of about
+        // 1e-33, which is no variance; it must not make an astronomically large sample.
+        let x: Vec<Vec<f64>> = (0..30).map(|i| vec![f64::from(i)]).collect();
+        let y = vec![0.9; 30];
+        let w = vec![1.0; 30];
+        let points = Points { x: &x, y: &y, w: &w };
+        let all = peel(points, 0.1, 0.05).remove(0);
+        let mut step = all.clone();
+        step.lower[0] = 10.0;
+        assert_eq!(quasi_p(points, &step, 0, 10.0), 1.0);
+        // Shares that vary less than binomial noise: M is capped at the box's runs.
+        let y: Vec<f64> = (0..30).map(|i| if i < 10 { 0.5 } else { 0.6 }).collect();
+        let points = Points { x: &x, y: &y, w: &w };
+        let p = quasi_p(points, &step, 0, 2.0);
+        // 20 points of 2 runs: at most M = 40 trials, K = 24, p0 = 17/30.
+        assert!((p - binomial_tail(40, 24, 17.0 / 30.0)).abs() < 1e-9, "{p}");
     }
 
     #[test]

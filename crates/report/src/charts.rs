@@ -269,20 +269,21 @@ where
     DB::ErrorType: 'static,
     CT: plotters::coord::CoordTranslate,
 {
+    let plot_height = f64::from(chart.plotting_area().dim_in_pixel().1.max(1));
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .label_font(("sans-serif", 14))
-        .position(emptiest_corner(rows, occupied))
+        .position(emptiest_corner(rows, plot_height, occupied))
         .draw()?;
     Ok(())
 }
 
-/// The corner whose legend box (about 45% of the plot's width, 19 pixels a row of its about
-/// 440-pixel height) holds the fewest occupied points; the upper right on a tie.
-fn emptiest_corner(rows: usize, occupied: &[(f64, f64)]) -> SeriesLabelPosition {
-    let height = (rows as f64 * 19.0 + 14.0) / 440.0;
+/// The corner whose legend box (about 45% of the plot's width, 19 pixels a row of the plot's
+/// height in pixels) holds the fewest occupied points; the upper right on a tie.
+fn emptiest_corner(rows: usize, plot_height: f64, occupied: &[(f64, f64)]) -> SeriesLabelPosition {
+    let height = ((rows as f64 * 19.0 + 14.0) / plot_height).min(1.0);
     let corners = [
         (SeriesLabelPosition::UpperRight, true, true),
         (SeriesLabelPosition::UpperLeft, false, true),

@@ -206,6 +206,13 @@ fn decimal(x: f64) -> f64 {
     format!("{x:.11e}").parse().unwrap_or(x)
 }
 
+/// Level `j` of `levels` evenly spaced from `lo` to `hi`, as the decimal meant: to 12
+/// significant digits, and a level at zero up to rounding ([-0.2, 0.4] in 4 levels) zero.
+fn grid_level(lo: f64, hi: f64, j: u64, levels: u64) -> f64 {
+    let v = lo + (hi - lo) * j as f64 / (levels - 1) as f64;
+    if v.abs() < 1e-12 * (hi - lo).abs() { 0.0 } else { decimal(v) }
+}
+
 /// The simplex a parameter path belongs to: (the prefix shared by its components).
 pub(crate) fn simplex_of(path: &str) -> Option<&str> {
     let (prefix, _) = path.rsplit_once('.')?;
@@ -540,9 +547,7 @@ pub fn load_sweep(file: &str, bytes: &[u8], resolve: Resolver<'_>) -> Result<Swe
                 // means (0.3 of [0.1, 0.5] in 5 levels, not 0.30000000000000004), which is what
                 // points.csv and runs.csv then show. The rounding moves a level by at most
                 // 5e-13 of its value.
-                values = (0..levels)
-                    .map(|j| decimal(lo + (hi - lo) * j as f64 / (levels - 1) as f64))
-                    .collect();
+                values = (0..levels).map(|j| grid_level(lo, hi, j, levels)).collect();
                 (lo, hi)
             }
             (true, _, _, _) => {
@@ -682,6 +687,9 @@ levels = 5
         assert_eq!(s.parameters[0].values, [0.1, 0.2, 0.3, 0.4, 0.5]);
         assert_eq!(decimal(0.1 + 0.4 * 2.0 / 4.0), 0.3);
         assert_eq!(decimal(1.0 / 3.0), 0.333_333_333_333);
+        // -0.2 + 0.6 / 3 is 2.8e-17 in floating point: the level is 0.
+        let levels: Vec<f64> = (0..4).map(|j| grid_level(-0.2, 0.4, j, 4)).collect();
+        assert_eq!(levels, [-0.2, 0.0, 0.2, 0.4]);
     }
 
     #[test]

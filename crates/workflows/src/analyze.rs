@@ -109,6 +109,13 @@ pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
         written.push(sidelines_report::sweep::second_order_path(&out));
     }
     refuse_overwrite(&written, args.force)?;
+    // Replacing: an earlier second-order table this analysis may not rewrite goes too, so no
+    // stale table is left beside the new one.
+    let s2 = sidelines_report::sweep::second_order_path(&out);
+    if s2.is_file() {
+        std::fs::remove_file(&s2)
+            .map_err(|e| crate::error::Error::Machine(format!("removing {}: {e}", s2.display())))?;
+    }
     write_sensitivity(
         &out,
         &table,

@@ -101,6 +101,8 @@ struct Sample {
     x: Vec<Vec<f64>>,
     y: Vec<f64>,
     w: Vec<f64>,
+    /// Runs behind each point's share (their mean): 1 for a particle or a claims point.
+    runs: f64,
     /// "200 design points of 20 runs each", "the 1,000 particles of generation 4", ...
     what: String,
 }
@@ -167,7 +169,8 @@ pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
     };
     let quasi: Vec<Option<f64>> = (0..sample.params.len())
         .map(|j| {
-            restricts(&steps[chosen], &steps[0], j).then(|| quasi_p(points, &steps[chosen], j))
+            restricts(&steps[chosen], &steps[0], j)
+                .then(|| quasi_p(points, &steps[chosen], j, sample.runs))
         })
         .collect();
     if args.out.is_some() {
@@ -259,7 +262,14 @@ fn sample(
     let holds = |rec: &csv::StringRecord| {
         f64::from(u8::from(condition.holds(rec.get(y_col).unwrap_or(""))))
     };
-    let mut s = Sample { params, x: Vec::new(), y: Vec::new(), w: Vec::new(), what: String::new() };
+    let mut s = Sample {
+        params,
+        x: Vec::new(),
+        y: Vec::new(),
+        w: Vec::new(),
+        runs: 1.0,
+        what: String::new(),
+    };
     match manifest.kind {
         Kind::Sweep => {
             let point_col = col("point")
@@ -283,6 +293,7 @@ fn sample(
                 *y /= n;
             }
             s.w = vec![1.0; s.y.len()];
+            s.runs = runs.iter().sum::<f64>() / runs.len().max(1) as f64;
             let per = runs.first().copied().unwrap_or(0.0);
             s.what = if runs.iter().all(|n| *n == per) {
                 format!("{} design points of {per} runs each", s.y.len())

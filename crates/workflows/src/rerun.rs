@@ -101,6 +101,8 @@ fn posterior_draw(manifest: &Manifest, base: &Scenario, run: u64) -> Result<Scen
 fn read_row(dir: &Path, run: u64) -> Result<Vec<(String, String)>> {
     let mut path = dir.join("runs.csv");
     let parquet = dir.join("runs.parquet");
+    // The table the user has, for messages: the Parquet file, not its temporary CSV.
+    let named = if !path.is_file() && parquet.is_file() { parquet.clone() } else { path.clone() };
     let _tmp = if !path.is_file() && parquet.is_file() {
         let tmp = tempfile::NamedTempFile::new()
             .map_err(|e| Error::Machine(format!("a temporary file for the runs: {e}")))?;
@@ -110,13 +112,13 @@ fn read_row(dir: &Path, run: u64) -> Result<Vec<(String, String)>> {
     } else {
         None
     };
-    let bad = |e: csv::Error| input(format!("{}: {e}", path.display()));
+    let bad = |e: csv::Error| input(format!("{}: {e}", named.display()));
     let mut r = csv::Reader::from_path(&path).map_err(bad)?;
     let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
     let run_col = header
         .iter()
         .position(|h| h == "run")
-        .ok_or_else(|| input(format!("{}: no column `run`", path.display())))?;
+        .ok_or_else(|| input(format!("{}: no column `run`", named.display())))?;
     let mut rows = 0u64;
     for rec in r.records() {
         let rec = rec.map_err(bad)?;
@@ -125,11 +127,10 @@ fn read_row(dir: &Path, run: u64) -> Result<Vec<(String, String)>> {
             return Ok(header.iter().cloned().zip(rec.iter().map(String::from)).collect());
         }
     }
-    Err(input(format!(
-        "--row {run}: {} holds runs 0 to {} ({rows} rows)",
-        dir.join("runs.csv").display(),
-        rows.saturating_sub(1)
-    )))
+    Err(input(match rows {
+        0 => format!("--row {run}: {} holds no runs", named.display()),
+        n => format!("--row {run}: {} holds runs 0 to {} ({n} rows)", named.display(), n - 1),
+    }))
 }
 
 /// The outcomes of `out` that differ from the row's cells (none: the row ran again exactly).

@@ -50,6 +50,7 @@ pub fn findings(dir: &Path, manifest: &Manifest) -> Result<Vec<Finding>> {
             (column, format!("share of runs: {}", crate::charts::outcome_words(&name)))
         }));
     let sensitivity = read_rows(&dir.join("sensitivity.csv"));
+    let sobol = sensitivity_is_sobol(dir);
     let mut out = Vec::new();
     for (column, words) in wanted {
         let Some((_, values)) = table.outcomes.iter().find(|(n, _)| *n == column) else {
@@ -67,7 +68,7 @@ pub fn findings(dir: &Path, manifest: &Manifest) -> Result<Vec<Finding>> {
             .filter_map(|r| {
                 let (index, value) = match r.len() {
                     // outcome, parameter, S1, S1_conf, ST, ST_conf
-                    6 if sensitivity_is_sobol(dir) => ("ST", r[4].parse::<f64>().ok()?),
+                    6 if sobol => ("ST", r[4].parse::<f64>().ok()?),
                     // outcome, parameter, mu, mu_star, sigma, mu_star_conf
                     6 => ("mu*", r[3].parse::<f64>().ok()?),
                     _ => return None,
