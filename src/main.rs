@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_report::charts::ChartSize;
-use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED};
+use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED, Scenario};
 pub(crate) use sidelines_workflows::inputs::{create_out, fresh_dir, guard_out_dir, load_scenario};
 
 #[derive(Parser, Debug)]
@@ -571,9 +571,20 @@ fn man(out: Option<&Path>) -> Result<ExitCode> {
 }
 
 fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
-    let scenario = Arc::new(load_scenario(arg)?);
+    write_one(Arc::new(load_scenario(arg)?), seed, out, force)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One run with its trajectory and events, written to its folder (trajectory.csv, events.csv,
+/// run.csv, manifest.json) and summarised on stdout: what `run` and `run --from` share.
+fn write_one(
+    scenario: Arc<Scenario>,
+    seed: u64,
+    out: Option<PathBuf>,
+    force: bool,
+) -> Result<(PathBuf, Simulation, RunOutput)> {
     let dir = prepare_out_dir(out, &scenario.name, force)?;
-    let mut sim = Simulation::new(scenario.clone())?;
+    let mut sim = Simulation::new(scenario)?;
     let output = sim.run(seed, Record { trajectory: true, events: true });
     let prov = sidelines_report::Provenance {
         version: env!("CARGO_PKG_VERSION"),
@@ -583,7 +594,7 @@ fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCo
         .with_context(|| format!("writing results to {}", dir.display()))?;
     say(&summary(&sim, &output))?;
     status(&format!("wrote {}\n", dir.display()));
-    Ok(ExitCode::SUCCESS)
+    Ok((dir, sim, output))
 }
 
 /// `run --from DIR --row N`: the row again, written as `run` writes one, and checked against
@@ -591,17 +602,7 @@ fn run(arg: &str, seed: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCo
 /// determinism broke).
 fn rerun(from: &Path, row: u64, out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
     let again = sidelines_workflows::rerun::from_folder(from, row)?;
-    let dir = prepare_out_dir(out, &again.scenario.name, force)?;
-    let mut sim = Simulation::new(again.scenario.clone())?;
-    let output = sim.run(again.seed, Record { trajectory: true, events: true });
-    let prov = sidelines_report::Provenance {
-        version: env!("CARGO_PKG_VERSION"),
-        command: command_line(),
-    };
-    sidelines_report::write_run(&dir, &sim, &output, &prov)
-        .with_context(|| format!("writing results to {}", dir.display()))?;
-    say(&summary(&sim, &output))?;
-    status(&format!("wrote {}\n", dir.display()));
+    let (dir, sim, output) = write_one(again.scenario.clone(), again.seed, out, force)?;
     let differ = sidelines_workflows::rerun::compare(&again, &sim, &output);
     // The folder's copy of this run's trajectory, when it kept one (--trajectories K).
     let kept = sidelines_workflows::rerun::kept_trajectory(from, row)?;

@@ -34,9 +34,7 @@ pub fn write_small(dir: &Path) -> String {
 
 /// Runs the command, which must succeed; its stdout.
 pub fn ok(args: &[&str]) -> String {
-    let out = sidelines(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&crate::cli::succeeds(args).stdout).into_owned()
 }
 
 #[test]

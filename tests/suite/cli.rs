@@ -11,6 +11,21 @@ pub fn sidelines(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Requires a command to have succeeded (its stderr in the message); returns its output.
+#[track_caller]
+pub fn succeeded(o: Output) -> Output {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// Runs `sidelines ARGS`, which must succeed.
+#[track_caller]
+pub fn succeeds(args: &[&str]) -> Output {
+    let o = sidelines(args);
+    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
 #[test]
 fn validate_reports_every_file_and_accepts_the_library() {
     let mut args = vec!["validate"];

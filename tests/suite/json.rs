@@ -4,11 +4,10 @@
 
 use std::path::Path;
 
-use crate::cli::sidelines;
+use crate::cli::succeeds;
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let o = sidelines(args);
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    let o = succeeds(args);
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!("{args:?}: stdout is not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout))
     })

@@ -6,11 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::cli::sidelines;
-
-fn ok(o: &std::process::Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
+use crate::cli::{sidelines, succeeded, succeeds};
 
 fn read(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
     let mut r = csv::Reader::from_path(path).expect("table");
@@ -24,15 +20,15 @@ fn prim_peels_design_points_and_agrees_with_a_direct_count() {
     let dir = tmp.path().join("lhs");
     let d = dir.display().to_string();
     let sweep = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/sweeps/key-assumptions-lhs.toml");
-    ok(&sidelines(&["sweep", sweep, "--quiet", "--out", &d]));
+    succeeds(&["sweep", sweep, "--quiet", "--out", &d]);
     let prim = |extra: &[&str]| {
         let mut a =
             vec!["analyze", "prim", &d, "--outcome", "kp_accepts_talks", "--where", "= true"];
         a.extend_from_slice(extra);
         sidelines(&a)
     };
-    ok(&prim(&[]));
-    ok(&sidelines(&["chart", &d]));
+    succeeded(prim(&[]));
+    succeeds(&["chart", &d]);
     assert!(dir.join("charts/prim_trajectory.svg").is_file(), "chart missing");
 
     // The chosen box, read back.
@@ -105,7 +101,7 @@ fn prim_peels_design_points_and_agrees_with_a_direct_count() {
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert_eq!(std::fs::read(dir.join("prim_box.csv")).expect("box"), before);
-    ok(&prim(&["--box", "3", "--force"]));
+    succeeded(prim(&["--box", "3", "--force"]));
     let (header, rows) = read(&dir.join("prim_trajectory.csv"));
     let step = header.iter().position(|h| h == "step").expect("step");
     let marked: Vec<&str> = rows.iter().filter(|x| &x[1] == "TRUE").map(|x| &x[step]).collect();
@@ -122,7 +118,7 @@ fn prim_refuses_to_pool_two_assumption_sets() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("claims");
     let d = dir.display().to_string();
-    ok(&sidelines(&["claims", "--points", "16", "--runs", "20", "--out", &d]));
+    succeeds(&["claims", "--points", "16", "--runs", "20", "--out", &d]);
     // Label half the points as a second set, as `claims --posterior` writes them.
     let path = dir.join("claim_points.csv");
     let (header, rows) = read(&path);
@@ -149,8 +145,7 @@ fn prim_refuses_to_pool_two_assumption_sets() {
     assert!(err.contains("2 assumption sets") && err.contains("--assumptions"), "{err}");
     assert!(err.contains(&format!("{first} (8 points)")) && err.contains("posterior (8 points)"));
     assert!(!dir.join("prim_box.csv").exists(), "nothing written");
-    let o = prim(&["--assumptions", "posterior"]);
-    ok(&o);
+    let o = succeeded(prim(&["--assumptions", "posterior"]));
     assert!(String::from_utf8_lossy(&o.stdout).contains("the 8 points of the `posterior`"));
     let o = prim(&["--assumptions", "neither", "--force"]);
     assert_eq!(o.status.code(), Some(2));

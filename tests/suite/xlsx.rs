@@ -114,8 +114,7 @@ fn every_folder_kind_exports_its_tables_and_reports_them() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = |n: &str| tmp.path().join(n).display().to_string();
     let ok = |args: &[&str]| {
-        let o = sidelines(args);
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        crate::cli::succeeds(args);
     };
     let timeline = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/timelines/2025.csv");
     ok(&["replay", "--timeline", timeline, "--runs", "40", "--quiet", "--out", &d("replay")]);

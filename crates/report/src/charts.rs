@@ -1296,16 +1296,12 @@ fn dependence_charts(
     if params.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = if dir.join("runs.csv").is_file() {
-        read_csv(&dir.join("runs.csv"))?
-    } else if dir.join("runs.parquet").is_file() {
-        // A Parquet sweep: its runs read back as the CSV they were converted from.
-        let tmp = tempfile::Builder::new().suffix(".csv").tempfile().at(&out.dir)?;
-        crate::parquet::parquet_to_csv(&dir.join("runs.parquet"), tmp.path())?;
-        read_csv(tmp.path())?
-    } else {
+    // A Parquet sweep's runs are read back as the CSV they were converted from.
+    let runs = crate::parquet::csv_of(dir, "runs")?;
+    if !runs.path.is_file() {
         return Ok(Vec::new());
-    };
+    }
+    let rows = read_csv(&runs.path)?;
     let columns: Vec<Binned> = params
         .iter()
         .map(|p| {
@@ -1687,19 +1683,13 @@ fn draw_charts(dir: &Path, size: ChartSize, written: &mut Vec<PathBuf>) -> Resul
             ("mu_star", "mu_star_conf", "Morris mu* (mean absolute elementary effect)")
         };
         // The headline numbers, and the share of runs where each headline yes/no holds.
-        let flags = manifest
-            .outcomes()
-            .iter()
-            .filter(|o| o.headline && o.labels == sidelines_model::FLAG_VALUES)
-            .map(|o| (format!("{}={}", o.name, sidelines_model::FLAG_VALUES[1]), o.name.clone()))
-            .collect::<Vec<_>>();
         let charted = headline
             .iter()
             .map(|o| (o.clone(), outcome_words(o), format!("tornado_{o}")))
-            .chain(flags.iter().map(|(column, name)| {
+            .chain(manifest.headline_flags().into_iter().map(|name| {
                 (
-                    column.clone(),
-                    format!("the share of runs where {}", outcome_words(name)),
+                    crate::flag_share_column(&name),
+                    format!("the share of runs where {}", outcome_words(&name)),
                     format!("tornado_{name}_share"),
                 )
             }));
@@ -1728,12 +1718,7 @@ fn draw_charts(dir: &Path, size: ChartSize, written: &mut Vec<PathBuf>) -> Resul
 
     if manifest.kind == Kind::Sweep {
         let params = manifest.parameter_paths();
-        let flags: Vec<String> = manifest
-            .outcomes()
-            .iter()
-            .filter(|o| o.headline && o.labels == sidelines_model::FLAG_VALUES)
-            .map(|o| o.name.clone())
-            .collect();
+        let flags = manifest.headline_flags();
         written.extend(dependence_charts(dir, &out, &params, &labels, &headline, &flags)?);
     }
 

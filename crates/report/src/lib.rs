@@ -108,6 +108,16 @@ pub fn format_value(v: &Value) -> String {
     }
 }
 
+/// The column of the share of runs where `outcome` is `value`: `talks_outcome=agreement`.
+pub fn share_column(outcome: &str, value: &str) -> String {
+    format!("{outcome}={value}")
+}
+
+/// A yes/no outcome's share column, of its `true` (its `false` share has the same indices).
+pub fn flag_share_column(outcome: &str) -> String {
+    share_column(outcome, sidelines_model::FLAG_VALUES[1])
+}
+
 /// A flag as CSV writes it: `TRUE` or `FALSE`, which pandas, polars and R's `read.csv` all read
 /// as logical with no options (R reads `true` as text).
 pub fn flag_text(b: bool) -> &'static str {

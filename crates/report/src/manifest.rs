@@ -447,6 +447,15 @@ impl Manifest {
             .collect()
     }
 
+    /// The headline yes/no outcomes (labels `false`, `true`), by name.
+    pub fn headline_flags(&self) -> Vec<String> {
+        self.outcomes()
+            .iter()
+            .filter(|o| o.headline && o.labels == sidelines_model::FLAG_VALUES)
+            .map(|o| o.name.clone())
+            .collect()
+    }
+
     /// The scenario's name ("" when the folder has none).
     pub fn scenario_name(&self) -> &str {
         self.scenario.as_deref().unwrap_or_default()

@@ -433,6 +433,29 @@ pub fn kinds_of(parquet_path: &Path) -> Result<Vec<Kind>> {
     kinds_in(parquet_path, open(parquet_path)?.schema())
 }
 
+/// A folder's table to read as CSV: `DIR/NAME.csv`, or, when only `DIR/NAME.parquet` is there
+/// (a folder written with `--format parquet`), that file written back as the CSV it came from
+/// into a temporary file that lives as long as this. `named` is the file the folder holds, for
+/// messages; with neither file, `path` is the CSV, whose reading then names what is missing.
+#[derive(Debug)]
+pub struct CsvOf {
+    pub path: std::path::PathBuf,
+    pub named: std::path::PathBuf,
+    _tmp: Option<tempfile::NamedTempFile>,
+}
+
+/// `DIR/NAME.csv`, or its Parquet twin as CSV (see `CsvOf`).
+pub fn csv_of(dir: &Path, name: &str) -> Result<CsvOf> {
+    let csv = dir.join(format!("{name}.csv"));
+    let parquet = dir.join(format!("{name}.parquet"));
+    if csv.is_file() || !parquet.is_file() {
+        return Ok(CsvOf { path: csv.clone(), named: csv, _tmp: None });
+    }
+    let tmp = tempfile::NamedTempFile::new().at(dir)?;
+    parquet_to_csv(&parquet, tmp.path())?;
+    Ok(CsvOf { path: tmp.path().to_path_buf(), named: parquet, _tmp: Some(tmp) })
+}
+
 /// Writes the Parquet file `parquet` (one written by `csv_to_parquet`) back as the CSV table
 /// it came from, byte for byte; returns the number of rows.
 pub fn parquet_to_csv(parquet_path: &Path, out: &Path) -> Result<u64> {

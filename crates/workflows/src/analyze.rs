@@ -1,7 +1,7 @@
 //! `analyze`: sensitivity indices (Sobol', Morris) of a finished sweep or of any table in the
 //! design's row order, and scenario discovery (PRIM).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sidelines_report::sweep::{Method, csv_table, sweep_table, write_sensitivity};
 
@@ -108,7 +108,7 @@ pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
     if method == (Method::Sobol { second_order: true }) {
         written.push(sidelines_report::sweep::second_order_path(&out));
     }
-    refuse_overwrite(&written, args.force)?;
+    crate::inputs::refuse_overwrite(&written, args.force)?;
     // Replacing: an earlier second-order table this analysis may not rewrite goes too, so no
     // stale table is left beside the new one.
     let s2 = sidelines_report::sweep::second_order_path(&out);
@@ -126,40 +126,7 @@ pub fn analyze(args: &AnalyzeSpec) -> Result<Analyzed> {
     )?;
     written.retain(|p| p.is_file());
     if let Some(dir) = args.dir.as_deref().filter(|d| out.parent() == Some(*d)) {
-        refresh(dir)?;
+        crate::inputs::refresh(dir)?;
     }
     Ok(Analyzed { text: String::new(), written })
-}
-
-/// Refuses to replace tables that exist unless `force`: a sweep's sensitivity.csv holds every
-/// outcome's indices, and an analysis of one outcome must not silently take its place.
-pub(crate) fn refuse_overwrite(paths: &[PathBuf], force: bool) -> Result<()> {
-    match paths.iter().find(|p| p.exists()) {
-        Some(p) if !force => Err(input(format!(
-            "{} exists: write this analysis elsewhere with --out, or replace it with --force \
-             (a folder's charts, report and workbook are then redrawn from the new tables)",
-            p.display()
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// Redraws what a folder already shows from its tables (charts/, report.html, results.xlsx),
-/// so that none of them holds numbers the tables no longer have.
-pub(crate) fn refresh(dir: &Path) -> Result<()> {
-    if dir.join("charts").is_dir() || dir.join("report.html").is_file() {
-        sidelines_report::charts::write_charts(dir, Default::default())?;
-    }
-    if dir.join("report.html").is_file() {
-        sidelines_report::html::write_report(dir)?;
-    }
-    if dir.join("results.xlsx").is_file() {
-        let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
-        sidelines_report::xlsx::write_workbook(
-            dir,
-            &today,
-            sidelines_report::xlsx::EXCEL_MAX_ROWS,
-        )?;
-    }
-    Ok(())
 }

@@ -207,3 +207,36 @@ pub fn a_kind(kind: sidelines_report::manifest::Kind) -> String {
     let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {name}")
 }
+
+/// Refuses to replace tables that exist unless `force`: a sweep's sensitivity.csv holds every
+/// outcome's indices, and an analysis of one outcome must not silently take its place.
+pub fn refuse_overwrite(paths: &[PathBuf], force: bool) -> Result<()> {
+    match paths.iter().find(|p| p.exists()) {
+        Some(p) if !force => Err(input(format!(
+            "{} exists: write this analysis elsewhere with --out, or replace it with --force \
+             (a folder's charts, report and workbook are then redrawn from the new tables)",
+            p.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Redraws what a folder already shows from its tables (charts/, report.html, results.xlsx),
+/// so that none of them holds numbers the tables no longer have.
+pub fn refresh(dir: &Path) -> Result<()> {
+    if dir.join("charts").is_dir() || dir.join("report.html").is_file() {
+        sidelines_report::charts::write_charts(dir, Default::default())?;
+    }
+    if dir.join("report.html").is_file() {
+        sidelines_report::html::write_report(dir)?;
+    }
+    if dir.join("results.xlsx").is_file() {
+        let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+        sidelines_report::xlsx::write_workbook(
+            dir,
+            &today,
+            sidelines_report::xlsx::EXCEL_MAX_ROWS,
+        )?;
+    }
+    Ok(())
+}

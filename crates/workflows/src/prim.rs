@@ -8,7 +8,7 @@ use sidelines_report::parse_flag;
 
 use sidelines_report::manifest::{Kind, Manifest};
 
-use crate::error::{Error, Result, input};
+use crate::error::{Result, input};
 
 /// A condition on one column: `= v`, `!= v`, `> x`, `>= x`, `< x`, `<= x` (a bare value is `=`).
 #[derive(Clone, Debug, PartialEq)]
@@ -139,7 +139,7 @@ pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
         None => dir.to_path_buf(),
     };
     let written = vec![to.join("prim_trajectory.csv"), to.join("prim_box.csv")];
-    crate::analyze::refuse_overwrite(&written, args.force)?;
+    crate::inputs::refuse_overwrite(&written, args.force)?;
     let manifest = sidelines_report::folder::check(dir)?.manifest;
     let sample = sample(dir, &manifest, outcome, &condition, args.assumptions.as_deref())?;
     let total: f64 = sample.y.iter().zip(&sample.w).map(|(y, w)| y * w).sum();
@@ -178,7 +178,7 @@ pub fn prim(args: &PrimSpec) -> Result<Analyzed> {
     }
     write(&to, &sample.params, &steps, chosen, &quasi)?;
     if to == *dir {
-        crate::analyze::refresh(dir)?;
+        crate::inputs::refresh(dir)?;
     }
     Ok(Analyzed {
         text: table(&sample, &steps, chosen, &quasi, &format!("`{outcome}` {text}")),
@@ -213,20 +213,11 @@ fn sample(
     if assumptions.is_some() && manifest.kind != Kind::Claims {
         return Err(input("--assumptions chooses a claims folder's assumption set"));
     }
-    let mut path = dir.join(file);
     // A sweep written with --format parquet: its runs, read back as the CSV they were made from.
-    let parquet = dir.join(file.replace(".csv", ".parquet"));
-    let _tmp = if !path.exists() && parquet.is_file() {
-        let tmp = tempfile::NamedTempFile::new()
-            .map_err(|e| Error::Machine(format!("a temporary file for the runs: {e}")))?;
-        sidelines_report::parquet::parquet_to_csv(&parquet, tmp.path())?;
-        path = tmp.path().to_path_buf();
-        Some(tmp)
-    } else {
-        None
-    };
+    let table = sidelines_report::parquet::csv_of(dir, file.trim_end_matches(".csv"))?;
+    let path = &table.named;
     let bad = |e: csv::Error| input(format!("{}: {e}", path.display()));
-    let mut r = csv::Reader::from_path(&path).map_err(bad)?;
+    let mut r = csv::Reader::from_path(&table.path).map_err(bad)?;
     let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
     let rows: Vec<csv::StringRecord> = r.records().collect::<Result<_, _>>().map_err(bad)?;
     let col = |name: &str| header.iter().position(|h| h == name);

@@ -9,7 +9,7 @@ use sidelines_model::{RunOutput, Simulation};
 use sidelines_report::manifest::{Kind, Manifest};
 use sidelines_scenario::Scenario;
 
-use crate::error::{Error, Result, input};
+use crate::error::{Result, input};
 
 /// What a row needs to run again, and what it held.
 #[derive(Clone, Debug)]
@@ -99,21 +99,10 @@ fn posterior_draw(manifest: &Manifest, base: &Scenario, run: u64) -> Result<Scen
 
 /// Row `run` of runs.csv (or runs.parquet), cell by column.
 fn read_row(dir: &Path, run: u64) -> Result<Vec<(String, String)>> {
-    let mut path = dir.join("runs.csv");
-    let parquet = dir.join("runs.parquet");
-    // The table the user has, for messages: the Parquet file, not its temporary CSV.
-    let named = if !path.is_file() && parquet.is_file() { parquet.clone() } else { path.clone() };
-    let _tmp = if !path.is_file() && parquet.is_file() {
-        let tmp = tempfile::NamedTempFile::new()
-            .map_err(|e| Error::Machine(format!("a temporary file for the runs: {e}")))?;
-        sidelines_report::parquet::parquet_to_csv(&parquet, tmp.path())?;
-        path = tmp.path().to_path_buf();
-        Some(tmp)
-    } else {
-        None
-    };
+    let table = sidelines_report::parquet::csv_of(dir, "runs")?;
+    let (path, named) = (&table.path, &table.named);
     let bad = |e: csv::Error| input(format!("{}: {e}", named.display()));
-    let mut r = csv::Reader::from_path(&path).map_err(bad)?;
+    let mut r = csv::Reader::from_path(path).map_err(bad)?;
     let header: Vec<String> = r.headers().map_err(bad)?.iter().map(String::from).collect();
     let run_col = header
         .iter()

@@ -36,18 +36,15 @@ pub struct Driver {
 pub fn findings(dir: &Path, manifest: &Manifest) -> Result<Vec<Finding>> {
     let table = sweep_table(dir)?;
     let labels = crate::charts::Labels::of_manifest(manifest);
-    let flags = manifest
-        .outcomes()
-        .iter()
-        .filter(|o| o.headline && o.labels == sidelines_model::FLAG_VALUES)
-        .map(|o| (format!("{}={}", o.name, sidelines_model::FLAG_VALUES[1]), o.name.clone()))
-        .collect::<Vec<_>>();
     let wanted = manifest
         .headline_numeric()
         .into_iter()
         .map(|o| (o.clone(), crate::charts::outcome_words(&o)))
-        .chain(flags.into_iter().map(|(column, name)| {
-            (column, format!("share of runs: {}", crate::charts::outcome_words(&name)))
+        .chain(manifest.headline_flags().into_iter().map(|name| {
+            (
+                crate::flag_share_column(&name),
+                format!("share of runs: {}", crate::charts::outcome_words(&name)),
+            )
         }));
     let sensitivity = read_rows(&dir.join("sensitivity.csv"));
     let sobol = sensitivity_is_sobol(dir);

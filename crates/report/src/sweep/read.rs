@@ -90,7 +90,7 @@ fn share_columns(path: &Path, points: usize) -> Result<Vec<(String, Vec<f64>)>> 
             line: i as u64 + 2,
             column: String::from("point"),
         })?;
-        let name = format!("{}={}", cell(outcome_col), cell(value_col));
+        let name = crate::share_column(cell(outcome_col), cell(value_col));
         let share = cell(share_col).parse::<f64>().unwrap_or(f64::NAN);
         let c = match shares.iter().position(|(n, _)| *n == name) {
             Some(c) => c,
