@@ -188,6 +188,25 @@ impl ArrowTable {
         PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
     }
 
+    /// The ordinal columns and their labels in order, `{name: [label, ...]}`: Arrow marks the
+    /// dictionary ordered, which polars does not keep, so `_frame` casts them to `pl.Enum`.
+    #[getter]
+    fn ordered(&self) -> Vec<(String, Vec<String>)> {
+        use arrow_array::cast::AsArray;
+        let first = self.batches.first();
+        self.schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.dict_is_ordered() == Some(true))
+            .filter_map(|(c, f)| {
+                let dict = first?.column(c).as_any_dictionary_opt()?;
+                let labels = dict.values().as_string_opt::<i32>()?;
+                Some((f.name().clone(), labels.iter().flatten().map(String::from).collect()))
+            })
+            .collect()
+    }
+
     #[getter]
     fn num_rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()

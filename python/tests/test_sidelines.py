@@ -55,9 +55,15 @@ def test_types_come_through_arrow(tmp_path):
     assert schema["talks_end_day"] == pl.Int32
     assert schema["kp_trust_us"] == pl.Float64
     assert schema["talks_outcome"] == pl.Categorical
+    # An answer is ordinal: every label, in order, whichever occurred; pandas gets it ordered.
+    answers = ["none", "refused", "conditional_offer", "accepted"]
+    assert schema["kp_answer"] == pl.Enum(answers)
+    assert b.runs.sort("kp_answer")["kp_answer"].drop_nulls().to_list() == sorted(
+        b.runs["kp_answer"].drop_nulls().to_list(), key=answers.index)
     assert b.timeseries.schema["date"] == pl.Date
     pdf = b.runs.to_pandas()
     assert len(pdf) == 300 and str(pdf["kp_trust_us"].dtype) == "float64"
+    assert pdf["kp_answer"].cat.ordered and list(pdf["kp_answer"].cat.categories) == answers
     # Parquet folders give the same frame.
     p = sidelines.batch(runs=300, seed=3, out=tmp_path / "p", format="parquet", progress=False)
     assert p.runs.equals(b.runs)

@@ -238,7 +238,7 @@ fn shares_get_indices_and_analyze_replaces_only_when_forced() {
     }
 
     // One outcome's analysis into the folder: refused while sensitivity.csv exists.
-    let o = sidelines(&["report", d]);
+    let o = sidelines(&["report", d, "--size", "1280x720"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let tornados = |dir: &Path| -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir.join("charts"))
@@ -263,6 +263,9 @@ fn shares_get_indices_and_analyze_replaces_only_when_forced() {
     assert!(sens[1..].iter().all(|r| r[0] == "kr_trust_us") && sens.len() == 3);
     // The charts show the new table only; the report and the workbook were rewritten from it.
     assert_eq!(tornados(&dir), ["tornado_kr_trust_us.svg"]);
+    // At the size the folder's charts were drawn at, not the default.
+    let svg = std::fs::read_to_string(dir.join("charts/tornado_kr_trust_us.svg")).expect("svg");
+    assert!(svg.contains("width=\"1280\"") && svg.contains("height=\"720\""), "redrawn smaller");
     // The report inlines each chart's SVG: the remaining tornado's title is there, a dropped
     // one's (Pyongyang's leverage, a headline outcome) is not.
     let report = std::fs::read_to_string(dir.join("report.html")).expect("report");

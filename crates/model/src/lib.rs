@@ -33,7 +33,7 @@ pub use negotiation::{
     Attention, Disposition, Mediating, MunitionsNeed, Pressure, Resolve, Stalling, Talks,
     TalksOutcome, War,
 };
-pub use outcomes::{FLAG_VALUES, Outcome, OutcomeKind, TALKS_OUTCOMES};
+pub use outcomes::{FLAG_VALUES, ORDINAL_LABELS, Outcome, OutcomeKind, TALKS_OUTCOMES};
 pub use propagation::{Channels, EventRecord, Inbox};
 pub use recording::{Series, WAR_ACTOR};
 pub use shared::{ActorId, Clock, Occurred, RunIdx, splitmix64};

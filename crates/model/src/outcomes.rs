@@ -36,6 +36,23 @@ pub enum OutcomeKind {
     Day,
 }
 
+impl OutcomeKind {
+    /// The labels in their order when the order means something (an ordinal scale), `None`
+    /// for a nominal category or a number. An observer's answer to an overture is ordinal: it
+    /// is drawn from an ordered logit over `ANSWERS` (none < refused < conditional offer <
+    /// accepted, `alignment::answer_overtures`); the talks' outcomes and flags are nominal.
+    pub fn ordinal(&self) -> Option<&'static [&'static str]> {
+        match self {
+            OutcomeKind::Category(labels) if *labels == ANSWERS => Some(labels),
+            _ => None,
+        }
+    }
+}
+
+/// The label sets of ordinal outcomes (see `OutcomeKind::ordinal`): a column read back from a
+/// file whose labels are one of these is ordered.
+pub const ORDINAL_LABELS: &[&[&str]] = &[ANSWERS];
+
 /// The labels of `talks_outcome`.
 pub const TALKS_OUTCOMES: &[&str] = &[
     "settlement_russian_terms",

@@ -307,7 +307,7 @@ fn emptiest_corner(rows: usize, plot_height: f64, occupied: &[(f64, f64)]) -> Se
 
 /// How charts are drawn: the SVG's size in pixels, and the PNG's resolution (dots per inch, at
 /// 96 the SVG's pixels; 192 draws every chart at twice the pixels, for print or slides).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChartSize {
     pub width: u32,
     pub height: u32,
@@ -320,7 +320,21 @@ impl Default for ChartSize {
     }
 }
 
+/// Where a folder's charts record the size they were drawn at, so that a later redraw (an
+/// `analyze --force` into the folder) keeps it.
+const SIZE_FILE: &str = "size.json";
+
 impl ChartSize {
+    /// The size the folder's charts were last drawn at; the default when they never were or
+    /// the record is unreadable or impossible (the file is ours, but a hand edit is input).
+    pub fn of_folder(dir: &Path) -> ChartSize {
+        std::fs::read(dir.join("charts").join(SIZE_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<ChartSize>(&b).ok())
+            .filter(|s| s.check().is_ok())
+            .unwrap_or_default()
+    }
+
     /// The smallest and largest sizes a chart may have: room for its labels, and no bitmap
     /// larger than about 100 megapixels.
     pub const MIN: (u32, u32) = (480, 270);
@@ -1514,6 +1528,10 @@ pub fn write_charts(dir: &Path, size: ChartSize) -> Result<Vec<PathBuf>> {
             for p in stale {
                 std::fs::remove_file(&p).at(&p)?;
             }
+            let record = dir.join("charts").join(SIZE_FILE);
+            let text =
+                serde_json::to_vec(&size).map_err(|e| Error::damaged(&record, e.to_string()))?;
+            std::fs::write(&record, text).at(&record)?;
             Ok(written)
         }
         Err(e) => {

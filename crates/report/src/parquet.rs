@@ -13,7 +13,9 @@
 //! Column types: run, point, replicate and seed are `uint64`; parameters and numeric outcomes
 //! `float64`; flags `bool`; days `int32`; dates `date32`; categories (talks outcome, actor,
 //! variable) dictionary-encoded strings, which pyarrow and pandas read as categoricals and
-//! polars as `Categorical`. A missing value is a null.
+//! polars as `Categorical`; an ordinal outcome (an observer's answer to an overture) carries
+//! every label in its order and the dictionary is marked ordered, so pandas reads an ordered
+//! categorical (`refused < conditional_offer`). A missing value is a null.
 
 use std::fs::File;
 use std::path::Path;
@@ -56,6 +58,9 @@ pub enum Kind {
     Flag,
     /// One of a few labels.
     Category,
+    /// One of these labels, in this order (an ordinal scale): every label is in the
+    /// dictionary, in order, whether or not it occurs, and the dictionary is marked ordered.
+    Ordered(&'static [&'static str]),
     /// A calendar date, `YYYY-MM-DD`.
     Date,
 }
@@ -67,7 +72,7 @@ impl Kind {
             OutcomeKind::Unit => Kind::Number,
             OutcomeKind::Day => Kind::Day,
             OutcomeKind::Category(labels) if *labels == ["false", "true"] => Kind::Flag,
-            OutcomeKind::Category(_) => Kind::Category,
+            OutcomeKind::Category(_) => kind.ordinal().map_or(Kind::Category, Kind::Ordered),
         }
     }
 
@@ -77,11 +82,16 @@ impl Kind {
             Kind::Day => DataType::Int32,
             Kind::Number => DataType::Float64,
             Kind::Flag => DataType::Boolean,
-            Kind::Category => {
+            Kind::Category | Kind::Ordered(_) => {
                 DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
             }
             Kind::Date => DataType::Date32,
         }
+    }
+
+    /// The column's field, unordered: a file is written so (see `in_order`).
+    fn field(self, name: &str) -> Field {
+        Field::new(name, self.data_type(), self != Kind::Count)
     }
 
     fn of_data_type(t: &DataType) -> Option<Kind> {
@@ -115,7 +125,17 @@ enum Builder {
     Number(Float64Builder),
     Flag(BooleanBuilder),
     Category(StringDictionaryBuilder<Int32Type>),
+    /// A builder seeded with the labels, and the labels to seed the next batch's.
+    Ordered(StringDictionaryBuilder<Int32Type>, &'static [&'static str]),
     Date(Date32Builder),
+}
+
+/// A dictionary builder whose keys 0.. are `labels`, in order.
+fn seeded(labels: &[&str]) -> StringDictionaryBuilder<Int32Type> {
+    let values = arrow_array::StringArray::from(labels.to_vec());
+    // Fails only on duplicate labels or more than i32::MAX of them: never for the model's.
+    StringDictionaryBuilder::new_with_dictionary(0, &values)
+        .unwrap_or_else(|_| StringDictionaryBuilder::new())
 }
 
 impl Builder {
@@ -126,6 +146,7 @@ impl Builder {
             Kind::Number => Builder::Number(Float64Builder::new()),
             Kind::Flag => Builder::Flag(BooleanBuilder::new()),
             Kind::Category => Builder::Category(StringDictionaryBuilder::new()),
+            Kind::Ordered(labels) => Builder::Ordered(seeded(labels), labels),
             Kind::Date => Builder::Date(Date32Builder::new()),
         }
     }
@@ -145,6 +166,13 @@ impl Builder {
             Builder::Category(b) => {
                 b.append(cell).map_err(|_| "a label")?;
             }
+            Builder::Ordered(b, _) if empty => b.append_null(),
+            Builder::Ordered(b, labels) => {
+                if !labels.contains(&cell) {
+                    return Err("one of its labels");
+                }
+                b.append(cell).map_err(|_| "a label")?;
+            }
             Builder::Date(b) if empty => b.append_null(),
             Builder::Date(b) => b.append_value(days_from_date(cell).ok_or("a date YYYY-MM-DD")?),
         }
@@ -158,6 +186,11 @@ impl Builder {
             Builder::Number(b) => Arc::new(b.finish()),
             Builder::Flag(b) => Arc::new(b.finish()),
             Builder::Category(b) => Arc::new(b.finish()),
+            Builder::Ordered(b, labels) => {
+                let array = Arc::new(b.finish());
+                *b = seeded(labels);
+                array
+            }
             Builder::Date(b) => Arc::new(b.finish()),
         }
     }
@@ -239,11 +272,7 @@ impl<'a, R: std::io::Read> CsvBatches<'a, R> {
             ));
         }
         let schema = Arc::new(Schema::new(
-            header
-                .iter()
-                .zip(kinds)
-                .map(|(name, k)| Field::new(name, k.data_type(), *k != Kind::Count))
-                .collect::<Vec<_>>(),
+            header.iter().zip(kinds).map(|(name, k)| k.field(name)).collect::<Vec<_>>(),
         ));
         let builders = kinds.iter().map(|k| Builder::new(*k)).collect();
         Ok(CsvBatches { path, reader, header, kinds, schema, builders, rows: 0, done: false })
@@ -311,14 +340,19 @@ pub fn csv_to_parquet(csv_path: &Path, out: &Path, kinds: &[Kind]) -> Result<u64
 }
 
 /// The kind of a column from its type in the column dictionary (`integer`, `day`, `number`,
-/// `flag`, `text`, `date`).
-pub fn kind_of_type(name: &str) -> Option<Kind> {
-    Some(match name {
+/// `flag`, `text`, `date`) and its unit: a text column whose unit lists the labels of an ordinal
+/// outcome (`sidelines_model::ORDINAL_LABELS`, comma-separated as the dictionary writes them) is
+/// ordered.
+pub fn kind_of_column(kind: &str, unit: &str) -> Option<Kind> {
+    Some(match kind {
         "integer" => Kind::Count,
         "day" => Kind::Day,
         "number" => Kind::Number,
         "flag" => Kind::Flag,
-        "text" => Kind::Category,
+        "text" => sidelines_model::ORDINAL_LABELS
+            .iter()
+            .find(|labels| labels.join(", ") == unit)
+            .map_or(Kind::Category, |labels| Kind::Ordered(labels)),
         "date" => Kind::Date,
         _ => return None,
     })
@@ -386,14 +420,71 @@ pub fn read_arrow(path: &Path, kinds: &[Kind]) -> Result<(Arc<Schema>, Vec<Recor
         let batches = reader
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| damaged(e.to_string()))?;
-        return Ok((schema, batches));
+        return in_order(path, schema, batches, kinds, true);
     }
     let mut csv = CsvBatches::open(path, kinds)?;
     let mut batches = Vec::new();
     while let Some(b) = csv.next_batch()? {
         batches.push(b);
     }
-    Ok((csv.schema.clone(), batches))
+    // The builders were seeded with the labels: only the schema says ordered.
+    in_order(path, csv.schema.clone(), batches, kinds, false)
+}
+
+/// The columns of ordinal `kinds` marked ordered, and with `rekey` (a Parquet file's) re-keyed
+/// to every label in order. Parquet keeps a dictionary's labels in order of appearance and
+/// only those that occur (the writer interns them afresh), so a file cannot carry an ordinal
+/// scale: it is written unordered, and a reader that knows the column, as this one does from
+/// the folder's column dictionary, puts the order back.
+fn in_order(
+    path: &Path,
+    schema: Arc<Schema>,
+    batches: Vec<RecordBatch>,
+    kinds: &[Kind],
+    rekey: bool,
+) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
+    let ordinal = |c: usize| match kinds.get(c) {
+        Some(Kind::Ordered(labels)) => Some(*labels),
+        _ => None,
+    };
+    if kinds.len() != schema.fields().len() || !(0..kinds.len()).any(|c| ordinal(c).is_some()) {
+        return Ok((schema, batches));
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .zip(kinds)
+        .map(|(f, k)| f.as_ref().clone().with_dict_is_ordered(matches!(k, Kind::Ordered(_))))
+        .collect();
+    let ordered = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let mut out = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let mut columns = batch.columns().to_vec();
+        for (c, column) in columns.iter_mut().enumerate() {
+            let Some(labels) = ordinal(c).filter(|_| rekey) else { continue };
+            let name = schema.field(c).name();
+            let mut b = seeded(labels);
+            for row in 0..column.len() {
+                let text = cell(column.as_ref(), Kind::Category, row);
+                if text.is_empty() {
+                    b.append_null();
+                } else if labels.contains(&text.as_str()) {
+                    b.append_value(&text);
+                } else {
+                    return Err(Error::damaged(
+                        path,
+                        format!("column {name}: `{text}` is not one of {}", labels.join(", ")),
+                    ));
+                }
+            }
+            *column = Arc::new(b.finish());
+        }
+        out.push(
+            RecordBatch::try_new(ordered.clone(), columns)
+                .map_err(|e| Error::damaged(path, e.to_string()))?,
+        );
+    }
+    Ok((ordered, out))
 }
 
 /// Opens a Parquet file for reading; a file that is not one is damaged input.
@@ -499,7 +590,7 @@ fn cell(column: &dyn Array, kind: Kind, row: usize) -> String {
         Kind::Number => format_number(column.as_primitive::<Float64Type>().value(row)),
         Kind::Flag => crate::flag_text(column.as_boolean().value(row)).to_string(),
         Kind::Date => date_from_days(column.as_primitive::<Date32Type>().value(row)),
-        Kind::Category => {
+        Kind::Category | Kind::Ordered(_) => {
             let dict = column.as_dictionary::<Int32Type>();
             let key = dict.keys().value(row);
             dict.values().as_string::<i32>().value(key as usize).to_string()
@@ -554,5 +645,47 @@ mod tests {
             "{e}"
         );
         assert!(!d.join("bad.parquet").exists());
+    }
+}
+
+#[cfg(test)]
+mod ordered {
+    use super::*;
+
+    /// An ordinal column keeps every label, in order, in each batch's dictionary, marked
+    /// ordered in the schema a reader sees; a label outside the scale is refused with its line.
+    #[test]
+    fn an_ordinal_column_is_an_ordered_dictionary_of_every_label() {
+        let labels: &'static [&'static str] = &["none", "refused", "conditional_offer", "accepted"];
+        let kind = Kind::of_outcome(&OutcomeKind::Category(sidelines_model::ORDINAL_LABELS[0]));
+        assert_eq!(kind, Kind::Ordered(labels));
+        assert_eq!(kind_of_column("text", &labels.join(", ")), Some(Kind::Ordered(labels)));
+        assert_eq!(kind_of_column("text", "a, b"), Some(Kind::Category));
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let d = tmp.path();
+        // Only two labels occur, the later one first, across two batches.
+        let mut text = String::from("run,answer\n");
+        for i in 0..BATCH_ROWS + 3 {
+            text.push_str(&format!("{i},{}\n", ["accepted", "", "refused"][i % 3]));
+        }
+        std::fs::write(d.join("a.csv"), &text).expect("write");
+        let kinds = [Kind::Count, kind];
+        csv_to_parquet(&d.join("a.csv"), &d.join("a.parquet"), &kinds).expect("to parquet");
+        let file = open(&d.join("a.parquet")).expect("open");
+        assert_eq!(file.schema().field(1).dict_is_ordered(), Some(false), "written unordered");
+        let (schema, batches) = read_arrow(&d.join("a.parquet"), &kinds).expect("read");
+        assert_eq!(schema.field(1).dict_is_ordered(), Some(true));
+        assert_eq!(batches.len(), 1);
+        let dict = batches[0].column(1).as_dictionary::<Int32Type>();
+        let values: Vec<&str> = dict.values().as_string::<i32>().iter().flatten().collect();
+        assert_eq!(values, labels);
+        assert_eq!(dict.keys().value(0), 3);
+        assert_eq!(dict.keys().value(2), 1);
+        parquet_to_csv(&d.join("a.parquet"), &d.join("b.csv")).expect("to csv");
+        assert!(std::fs::read(d.join("b.csv")).expect("read") == text.as_bytes());
+        std::fs::write(d.join("bad.csv"), "run,answer\n1,maybe\n").expect("write");
+        let e =
+            csv_to_parquet(&d.join("bad.csv"), &d.join("bad.parquet"), &kinds).expect_err("bad");
+        assert!(e.to_string().contains("line 2, column answer"), "{e}");
     }
 }

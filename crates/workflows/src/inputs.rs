@@ -225,7 +225,9 @@ pub fn refuse_overwrite(paths: &[PathBuf], force: bool) -> Result<()> {
 /// so that none of them holds numbers the tables no longer have.
 pub fn refresh(dir: &Path) -> Result<()> {
     if dir.join("charts").is_dir() || dir.join("report.html").is_file() {
-        sidelines_report::charts::write_charts(dir, Default::default())?;
+        // At the size they were last drawn at (`chart`/`report --size --dpi`).
+        let size = sidelines_report::charts::ChartSize::of_folder(dir);
+        sidelines_report::charts::write_charts(dir, size)?;
     }
     if dir.join("report.html").is_file() {
         sidelines_report::html::write_report(dir)?;

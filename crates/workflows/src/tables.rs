@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
-use sidelines_report::parquet::{Kind, infer_kinds, kind_of_type, read_arrow};
+use sidelines_report::parquet::{Kind, infer_kinds, kind_of_column, read_arrow};
 
 use crate::error::{Result, input};
 
@@ -64,12 +64,14 @@ pub fn read(dir: &Path, name: &str) -> Result<Table> {
         return Err(input(format!("{} has no table `{name}` (it has: {known})", dir.display())));
     };
     let kinds: Vec<Kind> =
-        cols.iter().map(|c| kind_of_type(&c.kind)).collect::<Option<_>>().ok_or_else(|| {
-            input(format!(
-                "{}: the column dictionary of {file} names a type sidelines does not write",
-                dir.display()
-            ))
-        })?;
+        cols.iter().map(|c| kind_of_column(&c.kind, &c.unit)).collect::<Option<_>>().ok_or_else(
+            || {
+                input(format!(
+                    "{}: the column dictionary of {file} names a type sidelines does not write",
+                    dir.display()
+                ))
+            },
+        )?;
     let (schema, batches) = read_arrow(&dir.join(&file), &kinds)?;
     Ok(Table { schema, batches })
 }

@@ -63,8 +63,14 @@ ScenarioLike = Union["Scenario", str, os.PathLike]
 
 def _frame(table: Any) -> pl.DataFrame:
     """An Arrow C stream (``__arrow_c_stream__``) as a polars DataFrame, without a copy through
-    text."""
-    return pl.DataFrame(table)
+    text. An ordinal column (an observer's answer to an overture: none < refused <
+    conditional_offer < accepted) becomes a ``pl.Enum`` of its labels in order, which sorts and
+    compares by that order and gives pandas an ordered categorical."""
+    df = pl.DataFrame(table)
+    ordered = getattr(table, "ordered", [])
+    if ordered:
+        df = df.with_columns(pl.col(name).cast(pl.Enum(labels)) for name, labels in ordered)
+    return df
 
 
 class Scenario:

@@ -11,6 +11,7 @@ class InputError(ValueError):
 
 class ArrowTable:
     num_rows: int
+    ordered: list[tuple[str, list[str]]]
     def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
 
 class Scenario:
