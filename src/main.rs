@@ -13,6 +13,7 @@ mod calibrate;
 mod choose;
 mod claims;
 mod evaluate;
+mod explore;
 mod merge;
 mod replay;
 mod sweep;
@@ -90,6 +91,9 @@ enum Command {
     Evaluate(evaluate::Args),
     /// Run a parameter sweep (grid, random, lhs, sobol, morris) from a sweep file.
     Sweep(sweep::Args),
+    /// Serve one page on 127.0.0.1 where the fan charts, outcome shares and record check
+    /// move as you move the assumptions; two settings side by side on paired seeds.
+    Explore(explore::Args),
     /// Put the folders of a job split with --shard back together: the folder the unsplit job
     /// would have written.
     Merge(merge::Args),
@@ -491,6 +495,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Claims(args) => claims::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Explore(args) => explore::run(args),
         Command::Analyze(args) => sweep::analyze(args),
         Command::Merge(args) => merge::run(args),
         Command::Evaluate(args) => evaluate::run(args),

@@ -705,6 +705,7 @@ fn _sidelines(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SidelinesError", m.py().get_type::<SidelinesError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("MAX_SEED", sidelines_workflows::MAX_SEED)?;
+    m.add("KEY_ASSUMPTIONS", sidelines_scenario::KEY_ASSUMPTIONS.to_vec())?;
     m.add_class::<Scenario>()?;
     m.add_class::<ArrowTable>()?;
     m.add_function(wrap_pyfunction!(_scenarios, m)?)?;

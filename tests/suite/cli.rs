@@ -272,6 +272,7 @@ fn help_examples_completions_and_man_pages() {
         "choose",
         "evaluate",
         "sweep",
+        "explore",
         "merge",
         "analyze",
         "export",

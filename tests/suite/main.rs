@@ -14,6 +14,8 @@
 //! - `shards`: jobs split with --shard and put back together by `merge`, byte for byte.
 //! - `sweep`: parameter sweeps and sensitivity analysis from the command line.
 //! - `charts`: charts are valid PNG and SVG; the report is self-contained.
+//! - `explore`: the explorer over HTTP: its page and model, runs equal to the batch's, bad
+//!   requests, one explorer per port, saved scenarios.
 //! - `xlsx`: the workbook read back by an independent reader.
 //! - `same_results`: the 2025 model gives each scenario's recorded rows for 200 seeds.
 //! - `hardening`: hostile inputs and faults of the second round (issue 28).
@@ -37,6 +39,7 @@ mod common;
 mod determinism;
 mod disk;
 mod episode;
+mod explore;
 mod folders;
 mod hardening;
 mod json;

@@ -111,7 +111,7 @@ fn with_article(hypothesis: &str) -> String {
 
 /// A parameter path in words for an axis: `actors.KR.transfer` is "South Korea: transfer",
 /// `mediator.attention_half_life_days` "US attention half life (days)".
-pub(crate) fn param_words(path: &str) -> String {
+pub fn param_words(path: &str) -> String {
     let field = |f: &str| {
         let f = f.replace('_', " ");
         for (unit, shown) in

@@ -25,7 +25,8 @@ mod validate;
 pub use declare::ActorRef;
 pub use error::{Diagnostic, Error, did_you_mean};
 pub use library::{
-    DEFAULT_SCENARIO, EMBEDDED, EPISODES, RECORD_2025, embedded_source, variants_of,
+    DEFAULT_SCENARIO, EMBEDDED, EPISODES, KEY_ASSUMPTIONS, RECORD_2025, embedded_source,
+    variants_of,
 };
 pub use record::{Input, Replay, ReplaySpec, Row, load_replay};
 pub use resolved::*;

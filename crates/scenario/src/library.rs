@@ -80,6 +80,20 @@ pub fn variants_of(base: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// The key assumptions: the six that the shipped key-assumption sweeps vary
+/// (configs/sweeps/key-assumptions-*.toml; a test keeps them equal): how much Pyongyang and
+/// Seoul generalise from Kyiv's case, how hard and how long Washington presses, how much it
+/// holds out for, and how much words weigh against deeds. The explorer gives each a control
+/// first; the Python package's EMA Workbench model takes them as its uncertainties.
+pub const KEY_ASSUMPTIONS: &[&str] = &[
+    "actors.KP.transfer",
+    "actors.KR.transfer",
+    "mediator.pressure_on_partner",
+    "mediator.attention_half_life_days",
+    "mediator.maximalism",
+    "beliefs.statement_weight",
+];
+
 /// The TOML source of an embedded scenario.
 pub fn embedded_source(name: &str) -> Option<&'static str> {
     EMBEDDED.iter().find(|(n, _, _)| *n == name).map(|(_, _, s)| *s)
@@ -92,3 +106,27 @@ pub const RECORD_2025: (&str, &str, &str) = (
     include_str!("../../../configs/timelines/2025.csv"),
     include_str!("../../../configs/timelines/2025-observed.csv"),
 );
+
+#[cfg(test)]
+mod key_assumptions {
+    use super::KEY_ASSUMPTIONS;
+
+    #[test]
+    fn the_key_assumptions_are_those_of_the_key_assumption_sweeps() {
+        let sweeps = [
+            include_str!("../../../configs/sweeps/key-assumptions-sobol.toml"),
+            include_str!("../../../configs/sweeps/key-assumptions-lhs.toml"),
+            include_str!("../../../configs/sweeps/key-assumptions-morris.toml"),
+        ];
+        for text in sweeps {
+            let doc: toml::Table = text.parse().expect("a sweep file");
+            let paths: Vec<&str> = doc["parameters"]
+                .as_array()
+                .expect("parameters")
+                .iter()
+                .map(|p| p["path"].as_str().expect("path"))
+                .collect();
+            assert_eq!(paths, KEY_ASSUMPTIONS);
+        }
+    }
+}

@@ -3,6 +3,7 @@ from os import PathLike
 from typing import Any, Callable, Optional
 
 MAX_SEED: int
+KEY_ASSUMPTIONS: list[str]
 
 class SidelinesError(Exception): ...
 

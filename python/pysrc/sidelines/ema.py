@@ -20,19 +20,12 @@ from typing import Iterable, Optional, Sequence
 
 import polars as pl
 
-from . import Scenario, batch
+from . import Scenario, _sidelines, batch
 
 # The assumptions the shipped sweeps vary (configs/sweeps/key-assumptions-*.toml): how much the
 # observers generalise from Kyiv, how hard and how long Washington presses, and how much words
 # weigh against deeds.
-KEY_ASSUMPTIONS = (
-    "actors.KP.transfer",
-    "actors.KR.transfer",
-    "mediator.pressure_on_partner",
-    "mediator.attention_half_life_days",
-    "mediator.maximalism",
-    "beliefs.statement_weight",
-)
+KEY_ASSUMPTIONS = tuple(_sidelines.KEY_ASSUMPTIONS)
 
 
 def _identifier(path: str) -> str:
