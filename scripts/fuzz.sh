@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every fuzz target for SECONDS each and prints, per target, executions, time and crashes.
 #
-#   scripts/fuzz.sh 30                       # what CI runs: half a minute each
+#   scripts/fuzz.sh 60                       # a minute each (by hand: CI does not fuzz)
 #   scripts/fuzz.sh 1800                     # half an hour each
 #   TARGETS="sweep folder" scripts/fuzz.sh 600
 #

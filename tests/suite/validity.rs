@@ -6,7 +6,7 @@
 //! These check that the mechanisms are wired as intended at one point of the assumption space,
 //! not that the claims follow from the model: several restate numbers the scenario writes in.
 //! How widely each claim holds across the assumptions, and under the 2025 posterior, is
-//! `sidelines claims` (README, "Claims as findings").
+//! `sidelines claims` (docs/calibration.md, "Claims as findings").
 //!
 //! Sample size: N = 1000 seeds per arm. The paired differences of the outcomes tested here have
 //! standard deviations of at most about 0.3 (beliefs and weights live in [0, 1]), so the 99%

@@ -87,7 +87,7 @@ impl Checker {
         self.problems.push((path.into(), message.into()));
     }
 
-    /// How many actors, hypotheses, event kinds and dated entries a scenario may have (README,
+    /// How many actors, hypotheses, event kinds and dated entries a scenario may have (docs/model.md,
     /// "Limits"), checked before anything is built from them.
     fn counts(&mut self, raw: &RawScenario) {
         let counts = [
