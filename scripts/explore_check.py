@@ -14,6 +14,7 @@ system Chromium (/usr/bin/chromium, package `chromium`) is the executable.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,7 @@ import urllib.request
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 KEY_ASSUMPTIONS = ["actors.KP.transfer", "actors.KR.transfer", "mediator.pressure_on_partner",
                    "mediator.attention_half_life_days", "mediator.maximalism",
@@ -65,6 +66,7 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=10)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def run(binary, base, work, shot):

@@ -19,7 +19,15 @@ KINDS = [
 
 
 def cell(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text in a Markdown table cell: `code spans` kept, and nothing else read as markup
+    (`belief_*` is not italics)."""
+    parts = str(text).replace("\n", " ").split("`")
+    for i, part in enumerate(parts):
+        if i % 2 == 0 or i == len(parts) - 1:  # outside a span (or an unpaired backtick)
+            for c in "\\*_<>[]":
+                part = part.replace(c, "\\" + c)
+        parts[i] = part.replace("|", "\\|")
+    return "`".join(parts)
 
 
 def render(binary):
@@ -44,7 +52,7 @@ def render(binary):
         for table, columns in d.items():
             out += [f"### `{table}`", "", "| column | type | unit or values | meaning |", "|---|---|---|---|"]
             for c in columns:
-                out.append(f"| `{cell(c['name'])}` | {cell(c['type'])} | {cell(c['unit'])} | {cell(c['meaning'])} |")
+                out.append(f"| `{c['name']}` | {cell(c['type'])} | {cell(c['unit'])} | {cell(c['meaning'])} |")
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -40,7 +40,7 @@ impl Server {
     }
 
     fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String, String) {
-        self.request_as(&format!("127.0.0.1:{}", self.port), method, path, body)
+        self.request_with(&[], method, path, body)
     }
 
     /// (status, headers, body) of one request with this `Host`.
@@ -51,12 +51,31 @@ impl Server {
         path: &str,
         body: Option<&str>,
     ) -> (u16, String, String) {
+        self.request_with(&[("Host", host)], method, path, body)
+    }
+
+    /// One request with these headers (`Host` defaults to the explorer's own address).
+    fn request_with(
+        &self,
+        headers: &[(&str, &str)],
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> (u16, String, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connects");
         let body = body.unwrap_or("");
-        let kind = if body.is_empty() { "" } else { "Content-Type: application/json\r\n" };
+        let own = format!("127.0.0.1:{}", self.port);
+        let host = headers.iter().find(|(k, _)| *k == "Host").map_or(own.as_str(), |(_, v)| v);
+        let mut extra = String::new();
+        for (k, v) in headers.iter().filter(|(k, _)| *k != "Host") {
+            extra.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if !body.is_empty() {
+            extra.push_str("Content-Type: application/json\r\n");
+        }
         write!(
             s,
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{kind}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .expect("sends");
@@ -161,10 +180,11 @@ fn the_page_loads_nothing_from_elsewhere_and_names_its_controls() {
 #[test]
 fn bad_requests_get_a_4xx_with_a_message_and_the_server_goes_on() {
     let server = Server::start(&[]);
-    let cases: [(&str, &str, Option<&str>, u16, &str); 9] = [
+    let cases: [(&str, &str, Option<&str>, u16, &str); 10] = [
         ("POST", "/api/run", Some(r#"{"a": {"actors.KP.transfr": 0.5}}"#), 400, "did you mean"),
         ("POST", "/api/run", Some(r#"{"a": {"actors.KP.transfer": 2}}"#), 400, "outside its range"),
-        ("POST", "/api/run", Some(r#"{"a": {}, "c": {}}"#), 400, "unknown field"),
+        ("POST", "/api/run", Some(r#"{"a": {}, "c": {}}"#), 422, "unknown field"),
+        ("POST", "/api/run", Some(r#"{"a": {"horizon_days": 30}}"#), 400, "shape"),
         ("POST", "/api/run", Some("{not json"), 400, "error"),
         ("GET", "/api/picture?job=abc", None, 400, "job"),
         ("GET", "/api/picture?job=9999", None, 410, "not the current one"),
@@ -176,16 +196,24 @@ fn bad_requests_get_a_4xx_with_a_message_and_the_server_goes_on() {
             "letters, digits",
         ),
         ("GET", "/etc/passwd", None, 404, "no such page"),
-        ("DELETE", "/api/model", None, 405, ""),
+        ("DELETE", "/api/model", None, 405, "does not take that method"),
     ];
     for (method, path, body, want, says) in cases {
         let (status, _, text) = server.request(method, path, body);
         assert_eq!(status, want, "{method} {path}: {text}");
         assert!(text.contains(says), "{method} {path}: {text}");
     }
-    // A page elsewhere reaching the port through a name of its own (DNS rebinding) is refused.
+    // A page elsewhere reaching the port through a name of its own (DNS rebinding) is refused,
+    // and so is a request another site's page sends (its browser names its origin).
     let (status, _, text) = server.request_as("attacker.example:80", "GET", "/api/model", None);
     assert_eq!(status, 403, "{text}");
+    let (status, _, text) = server.request_with(
+        &[("Origin", "http://attacker.example")],
+        "POST",
+        "/api/run",
+        Some("{}"),
+    );
+    assert_eq!((status, text.contains("refused")), (403, true), "{text}");
     // A series that does not exist, asked of a real job.
     let job = server.json("POST", "/api/run", Some("{}"))["job"].as_u64().expect("job");
     let (status, _, text) =

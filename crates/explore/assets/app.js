@@ -16,6 +16,8 @@ const state = {
   day: 0,
   timer: null,
   polling: null,
+  runs: 0, // requests sent to /api/run
+  polls: 0, // poll loops started
 };
 
 const $ = (id) => document.getElementById(id);
@@ -87,6 +89,9 @@ async function start() {
     $("record").disabled = true;
     $("record-label").textContent = "no record for this scenario (start with --timeline FILE)";
   }
+  // A browser may restore the boxes on reload: start from what they show.
+  $("compare").checked = false;
+  $("record").checked = false;
   $("record").addEventListener("change", (e) => { state.record = e.target.checked; runSoon(0); });
   $("compare").addEventListener("change", (e) => {
     state.compare = e.target.checked;
@@ -171,17 +176,24 @@ function runSoon(delay) {
 async function run() {
   const body = { a: state.values.a, record: state.record };
   if (state.compare) body.b = state.values.b;
+  // Requests may answer out of order: only the latest one's job is followed.
+  const seq = ++state.runs;
   let job;
   try {
     job = await api("/api/run", body);
   } catch (e) {
-    status(e.message, true);
+    if (seq !== state.runs) return;
+    // The charts show the last setting that ran, not this one: say so, and stop following it.
+    clearTimeout(state.polling);
+    state.job = null;
+    status(e.message + " (the charts show the last setting that ran)", true);
     return;
   }
+  if (seq !== state.runs) return;
   state.job = job.job;
   state.version = null;
   status("running…");
-  poll(job.job);
+  poll(job.job, ++state.polls);
 }
 
 function openSeries() {
@@ -192,26 +204,34 @@ function openSeries() {
   return keys;
 }
 
-async function poll(job) {
+// One loop follows the current job (`loop` numbers them: a loop started later, when a chart
+// group opens or a new job starts, ends the earlier one).
+async function poll(job, loop) {
   clearTimeout(state.polling);
-  if (job !== state.job) return;
+  if (job !== state.job || loop !== state.polls) return;
   const since = state.version === null ? "" : `&since=${state.version}`;
   let p;
   try {
     p = await api(`/api/picture?job=${job}${since}&series=${openSeries().join(",")}`);
   } catch (e) {
-    if (e.status !== 410) status(e.message, true);
+    if (job !== state.job) return;
+    status(e.status === 410
+      ? "these runs were replaced by a newer request (another tab or script on this explorer?): move a control to run again"
+      : e.message, true);
     return;
   }
-  if (job !== state.job) return;
-  if (!p.unchanged) {
-    state.version = p.version;
-    state.picture = p;
-    drawPicture();
+  if (job !== state.job || loop !== state.polls) return;
+  try {
+    if (!p.unchanged) {
+      state.version = p.version;
+      state.picture = p;
+      drawPicture();
+    }
+  } finally {
+    const last = state.picture;
+    const finished = last && last.job === job && (last.done || last.cancelled);
+    if (!finished) state.polling = setTimeout(() => poll(job, loop), 200);
   }
-  const last = state.picture;
-  const finished = last && last.job === job && (last.done || last.cancelled);
-  if (!finished) state.polling = setTimeout(() => poll(job), 200);
 }
 
 function drawPicture() {
@@ -246,7 +266,7 @@ function drawFanFrames() {
     const d = el("details", {}, el("summary", { text: g.title }), grid);
     if (g.open) d.open = true;
     d.addEventListener("toggle", () => {
-      if (d.open && state.job !== null) { state.version = null; poll(state.job); }
+      if (d.open && state.job !== null) { state.version = null; poll(state.job, ++state.polls); }
     });
     box.append(d);
   }

@@ -4,7 +4,7 @@
 //! A job holds one or two settings (A and B). Both run on the same seeds (common random
 //! numbers: replicate r of either setting uses seed `run_seed(seed, 0, r)`), so the difference
 //! between them is measured run by run and its interval is that of a paired mean. Chunks grow
-//! (2,000 runs, then 2,000, 4,000, 8,000, 8,000, ...; half that per setting for two) so the
+//! (2,000 runs in all, then 2,000, 4,000, 8,000, 8,000, ..., shared by the settings) so the
 //! first picture comes fast and later ones are finer; the seeds do not depend on the chunking, so a job's picture at N runs is the
 //! batch of N runs, whatever the steps that led there.
 
@@ -23,7 +23,7 @@ pub type Values = BTreeMap<String, f64>;
 
 /// Runs of the first picture, shared among the settings (1,000 each for A and B).
 pub const FIRST_CHUNK: u64 = 2_000;
-/// The largest chunk: a picture at least this often once the job is large.
+/// The largest chunk, shared among the settings: a picture at least every 8,000 runs.
 const MAX_CHUNK: u64 = 8_000;
 
 /// The latest picture of a job.
@@ -181,7 +181,12 @@ impl Runner {
         let result = if job.stop.load(Ordering::SeqCst) {
             Ok(false)
         } else {
-            self.chunks(job, &settings, started)
+            // A panic here would be a bug; the page is told, rather than left polling a job
+            // that never ends.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.chunks(job, &settings, started)
+            }))
+            .unwrap_or_else(|_| Err(String::from("a bug: the runs panicked (see the terminal)")))
         };
         let mut picture = job.picture();
         picture.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -262,7 +267,8 @@ impl Runner {
             if job.stop.load(Ordering::SeqCst) {
                 return Ok(false);
             }
-            chunk = if done == first { first } else { (chunk * 2).min(MAX_CHUNK) };
+            let most = MAX_CHUNK / settings.len() as u64;
+            chunk = if done == first { first } else { (chunk * 2).min(most) };
         }
         Ok(true)
     }

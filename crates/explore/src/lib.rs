@@ -66,6 +66,17 @@ struct App {
     /// `Host` headers the server answers (DNS rebinding: a page elsewhere cannot reach it
     /// through a name of its own that resolves to 127.0.0.1).
     hosts: Vec<String>,
+    /// Listening on every interface: any IP literal with this port is a Host of its own (a
+    /// rebinding page can only use names).
+    any_ip: bool,
+    port: u16,
+}
+
+impl App {
+    fn answers(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| h == host)
+            || (self.any_ip && host.parse::<SocketAddr>().is_ok_and(|a| a.port() == self.port))
+    }
 }
 
 /// Loads everything, binds the port, prints the page's address through `announce` and serves
@@ -113,12 +124,15 @@ pub fn serve(spec: &ExploreSpec, announce: &mut dyn FnMut(&str)) -> Result<()> {
         })?;
         let bound = listener.local_addr().map_err(|e| Error::Machine(e.to_string()))?;
         let port = bound.port();
+        // `SocketAddr`'s text brackets an IPv6 address, as a browser's Host header does.
         let mut hosts = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")];
-        if !spec.host.is_loopback() {
-            hosts.push(format!("{}:{port}", spec.host));
+        if !hosts.contains(&bound.to_string()) {
+            hosts.push(bound.to_string());
         }
-        let app = Arc::new(App { explored, runner, description, base, save_dir, hosts });
-        let shown = if spec.host.is_unspecified() || spec.host.is_loopback() {
+        let any_ip = spec.host.is_unspecified();
+        let app =
+            Arc::new(App { explored, runner, description, base, save_dir, hosts, any_ip, port });
+        let shown = if any_ip || bound.ip() == IpAddr::from([127, 0, 0, 1]) {
             format!("http://127.0.0.1:{port}/")
         } else {
             format!("http://{bound}/")
@@ -224,6 +238,9 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/run", post(run))
         .route("/api/picture", get(picture))
         .route("/api/save", post(save_scenario))
+        .method_not_allowed_fallback(|| async {
+            problem(StatusCode::METHOD_NOT_ALLOWED, "the explorer does not take that method here")
+        })
         .fallback(|| async {
             problem(StatusCode::NOT_FOUND, "no such page: the explorer serves / and /api/...")
         })
@@ -231,17 +248,32 @@ fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Refuses requests whose `Host` is not this server's own address.
+/// Refuses requests whose `Host` is not this server's own address, or that a page of another
+/// origin sent.
 async fn only_local_names(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    if app.hosts.iter().any(|h| h == host) {
-        next.run(req).await
-    } else {
-        problem(
-            StatusCode::FORBIDDEN,
-            &format!("this explorer answers {}, not `{host}`", app.hosts[0]),
-        )
+    if let Some(refusal) = refusal(&app, req.headers()) {
+        return refusal;
     }
+    next.run(req).await
+}
+
+/// Why a request is refused: a `Host` that is not the explorer's, or an `Origin` that is not
+/// its own page's.
+fn refusal(app: &App, headers: &axum::http::HeaderMap) -> Option<Response> {
+    let header = |name| headers.get(name).and_then(|h: &HeaderValue| h.to_str().ok());
+    let host = header(header::HOST).unwrap_or("");
+    if !app.answers(host) {
+        let message = format!("this explorer answers {}, not `{host}`", app.hosts[0]);
+        return Some(problem(StatusCode::FORBIDDEN, &message));
+    }
+    // A page of another site may send a simple request here (its browser says where it comes
+    // from): only the explorer's own page may start runs or write files.
+    let origin = header(header::ORIGIN)?;
+    if origin.strip_prefix("http://").is_some_and(|o| app.answers(o)) {
+        return None;
+    }
+    let message = format!("requests from `{origin}` are refused: use the explorer's own page");
+    Some(problem(StatusCode::FORBIDDEN, &message))
 }
 
 fn text(kind: &'static str, body: &'static str) -> Response {
@@ -293,7 +325,7 @@ async fn run(
 ) -> Response {
     let req = match body {
         Ok(axum::Json(r)) => r,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, &e.body_text()),
+        Err(e) => return problem(e.status(), &e.body_text()),
     };
     let mut settings = Vec::new();
     for (which, values) in [("A", Some(&req.a)), ("B", req.b.as_ref())] {
@@ -325,7 +357,7 @@ async fn picture(
 ) -> Response {
     let q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, &e.body_text()),
+        Err(e) => return problem(e.status(), &e.body_text()),
     };
     let Some(job) = app.runner.job(q.job) else {
         return problem(StatusCode::GONE, &format!("job {} is not the current one", q.job));
@@ -363,7 +395,7 @@ async fn save_scenario(
 ) -> Response {
     let req = match body {
         Ok(axum::Json(r)) => r,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, &e.body_text()),
+        Err(e) => return problem(e.status(), &e.body_text()),
     };
     match save::save(&app.explored, &app.base, &app.save_dir, &req.name, &req.values, req.overwrite)
     {

@@ -13,6 +13,9 @@ use crate::engine::{Values, series_key};
 
 pub use sidelines_scenario::KEY_ASSUMPTIONS;
 
+/// Parameters that change a scenario's shape (its days): not offered as controls.
+const SHAPE: &[&str] = &["horizon_days"];
+
 /// The scenario with and without its record.
 #[derive(Debug)]
 pub struct Explored {
@@ -139,9 +142,18 @@ impl Explored {
         if values.is_empty() {
             return Ok(base.clone());
         }
-        base.with_values(values.iter().map(|(k, v)| (k.as_str(), *v)))
-            .map(Arc::new)
-            .map_err(|e| e.to_string())
+        let s = base
+            .with_values(values.iter().map(|(k, v)| (k.as_str(), *v)))
+            .map_err(|e| e.to_string())?;
+        // The page's days, series and paired seeds assume one shape: a value that changes it
+        // (the horizon) is a new scenario, not a setting of this one.
+        if !s.same_shape(base) {
+            return Err(String::from(
+                "this value changes the scenario's shape (its days, actors or events): \
+                 start the explorer on a scenario file that has it",
+            ));
+        }
+        Ok(Arc::new(s))
     }
 
     pub fn describe(&self, runs: u64, first: u64) -> Result<Description, String> {
@@ -152,6 +164,9 @@ impl Explored {
             .into_iter()
             .filter_map(|(path, value, decl)| {
                 let d = decl?;
+                if SHAPE.contains(&path.as_str()) {
+                    return None;
+                }
                 Some(ParamInfo {
                     label: param_words(&path),
                     doc: d.doc.to_string(),
@@ -220,11 +235,16 @@ impl Explored {
                 })
                 .collect(),
         });
+        // A record longer than the scenario's horizon carries the world past it.
+        let days = match &self.replay {
+            Some((r, _)) if r.horizon_days > s.horizon_days => r,
+            _ => s,
+        };
         Ok(Description {
             scenario: s.name.clone(),
             description: s.description.clone(),
-            horizon: s.horizon_days,
-            dates: (0..s.horizon_days).map(|d| s.date(d)).collect(),
+            horizon: days.horizon_days,
+            dates: (0..days.horizon_days).map(|d| days.date(d)).collect(),
             parameters,
             groups: groups(&sim),
             outcomes,
