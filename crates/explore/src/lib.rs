@@ -142,10 +142,22 @@ pub fn serve(spec: &ExploreSpec, announce: &mut dyn FnMut(&str)) -> Result<()> {
     })
 }
 
+/// `scenario` driven by a record to its end, then on to `horizon` days. The record's length is
+/// known once it is read: it is read once to learn it, then with the days that follow.
+fn to_horizon(
+    scenario: &str,
+    timeline: Input<'_>,
+    observed: Option<Input<'_>>,
+    horizon: u32,
+) -> Result<sidelines_scenario::Replay> {
+    let probe = sidelines_workflows::replay::load_record(scenario, timeline, observed, 0)?;
+    let then = horizon.saturating_sub(probe.last_day + 1);
+    sidelines_workflows::replay::load_record(scenario, timeline, observed, then)
+}
+
 /// The scenario, its record and the controls.
 fn load(spec: &ExploreSpec) -> Result<Explored> {
     let plain = Arc::new(sidelines_workflows::inputs::load_scenario(&spec.scenario_arg)?);
-    let then = |last: u32| plain.horizon_days.saturating_sub(last + 1);
     let (replay, record_name) = match &spec.timeline {
         Some(t) => {
             let observed =
@@ -164,21 +176,7 @@ fn load(spec: &ExploreSpec) -> Result<Explored> {
             };
             let timeline = Input { name: &tname, bytes: &tbytes };
             let observed = obs.as_ref().map(|(n, b)| Input { name: n, bytes: b });
-            // The record's length is known once it is read: read it once to learn it, then
-            // again with the days that carry the world on to the scenario's horizon.
-            let probe = sidelines_workflows::replay::load_record(
-                &spec.scenario_arg,
-                timeline,
-                observed,
-                0,
-            )?;
-            let observed = obs.as_ref().map(|(n, b)| Input { name: n, bytes: b });
-            let r = sidelines_workflows::replay::load_record(
-                &spec.scenario_arg,
-                timeline,
-                observed,
-                then(probe.last_day),
-            )?;
+            let r = to_horizon(&spec.scenario_arg, timeline, observed, plain.horizon_days)?;
             (Some((Arc::new(r.scenario.clone()), r)), Some(tname))
         }
         None => {
@@ -187,25 +185,11 @@ fn load(spec: &ExploreSpec) -> Result<Explored> {
             let observed =
                 Input { name: "configs/timelines/2025-observed.csv", bytes: o.as_bytes() };
             // The 2025 record when the scenario takes it (its actors and events), else none.
-            sidelines_workflows::replay::load_record(
-                &spec.scenario_arg,
-                timeline,
-                Some(observed),
-                0,
-            )
-            .ok()
-            .and_then(|probe| {
-                sidelines_workflows::replay::load_record(
-                    &spec.scenario_arg,
-                    timeline,
-                    Some(observed),
-                    then(probe.last_day),
-                )
+            to_horizon(&spec.scenario_arg, timeline, Some(observed), plain.horizon_days)
                 .ok()
-            })
-            .map_or((None, None), |r| {
-                (Some((Arc::new(r.scenario.clone()), r)), Some(name.to_string()))
-            })
+                .map_or((None, None), |r| {
+                    (Some((Arc::new(r.scenario.clone()), r)), Some(name.to_string()))
+                })
         }
     };
     let known = plain.parameters();

@@ -82,10 +82,7 @@ pub fn save(
     values: &Values,
     overwrite: bool,
 ) -> Result<Saved, SaveError> {
-    let slug_ok = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !slug_ok {
+    if !sidelines_scenario::is_slug(name) {
         return Err(SaveError::Bad(format!(
             "a scenario's name is 1 to 64 letters, digits, `-` or `_`, not `{name}`"
         )));

@@ -154,7 +154,7 @@ impl Scenario {
 
 /// Whether `name` is 1 to 64 ASCII letters, digits, `-` or `_`: a name that becomes a folder
 /// or a column prefix (a scenario's, a sweep's, a calibration's, an episode's, a group's).
-pub(crate) fn is_slug(name: &str) -> bool {
+pub fn is_slug(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
