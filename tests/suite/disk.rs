@@ -81,7 +81,7 @@ fn names(dir: &Path) -> Vec<String> {
 #[test]
 fn a_full_disk_is_reported_and_a_resume_finishes_the_batch() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), 30) else {
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), 15) else {
         eprintln!("mounting a tmpfs is not permitted here: the file-size limit test covers this");
         return;
     };
@@ -91,7 +91,7 @@ fn a_full_disk_is_reported_and_a_resume_finishes_the_batch() {
     a.extend(["--out", reference.to_str().expect("utf8")]);
     assert!(sidelines(&a).status.success());
 
-    // 30,000 runs need 23 MB of runs.csv and a 17 MB checkpoint: 30 MB is not enough.
+    // 30,000 runs need 23 MB of runs.csv and a checkpoint of about 1 MB: 15 MB is not enough.
     let dir = disk.0.join("batch");
     let d = dir.to_str().expect("utf8");
     let mut a = args.to_vec();
@@ -160,16 +160,23 @@ fn a_full_disk_is_reported_and_a_resume_finishes_the_batch() {
     assert!(!run.join("manifest.json").exists());
 }
 
-/// Without a tmpfs: the file-size limit makes every write past 1 MB fail (EFBIG).
+/// Without a tmpfs: the file-size limit (`ulimit -f`, 512-byte blocks in `sh`) makes every
+/// write past it fail (EFBIG).
+fn batch_under_limit(dir: &Path, blocks: u32) -> Output {
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {blocks}; exec {BIN} batch --runs 3000 --quiet --out {}",
+        dir.display()
+    );
+    Command::new("sh").args(["-c", &script]).output().expect("sh")
+}
+
 #[test]
 fn a_refused_write_is_reported_with_its_path_and_exit_1() {
     let tmp = tempfile::tempdir().expect("tempdir");
+    // 8 KB: the first checkpoint (about 16 KB with no runs) cannot be written, so there is
+    // nothing to resume and nothing is left.
     let dir = tmp.path().join("b");
-    let script = format!(
-        "trap '' XFSZ; ulimit -f 2048; exec {BIN} batch --runs 3000 --quiet --out {}",
-        dir.display()
-    );
-    let o = Command::new("sh").args(["-c", &script]).output().expect("sh");
+    let o = batch_under_limit(&dir, 16);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(
@@ -177,4 +184,19 @@ fn a_refused_write_is_reported_with_its_path_and_exit_1() {
         "{stderr}"
     );
     assert!(names(&dir).is_empty(), "nothing to resume, nothing left: {:?}", names(&dir));
+
+    // 1 MB: the checkpoint fits and runs.csv (2.3 MB for 3,000 runs) does not; the folder
+    // keeps the checkpoint and its partial table, trimmed to it, and says how to resume.
+    let dir = tmp.path().join("c");
+    let o = batch_under_limit(&dir, 2048);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("file too large") && stderr.contains("--resume"), "{stderr}");
+    assert_eq!(names(&dir), [".checkpoint", ".runs.csv.partial"]);
+    let meta: serde_json::Value = std::fs::read(dir.join(".checkpoint"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(b.split(|c| *c == b'\n').nth(1)?).ok())
+        .expect("checkpoint");
+    let runs_len = std::fs::metadata(dir.join(".runs.csv.partial")).expect("partial").len();
+    assert_eq!(Some(runs_len), meta["runs_bytes"].as_u64(), "trimmed to the checkpoint");
 }

@@ -24,8 +24,12 @@ pub const OUTCOME_BINS: usize = 4096;
 /// Histogram bins for time-series values in [0, 1].
 pub const SERIES_BINS: usize = 256;
 
-/// Cells whose histograms `add_series` keeps hot together: 128 KiB of counts, within L2.
-const SERIES_TILE: usize = 128;
+/// Cells whose histograms `add_series` keeps hot together: 64 cells of one-byte counts
+/// (16 KiB), within L1.
+const SERIES_TILE: usize = 1024;
+
+/// Runs the one-byte histograms hold before they are folded into the 32-bit counts.
+const SCRATCH_RUNS: u32 = u8::MAX as u32;
 
 fn to_fixed(x: f64) -> i128 {
     (x * 2f64.powi(FRACTION_BITS)).round() as i128
@@ -43,6 +47,17 @@ fn series_fixed(x: f64) -> i128 {
     let v = x * 2f64.powi(SERIES_FRACTION_BITS);
     i128::from((v + if v >= 0.0 { 0.5 } else { -0.5 }) as i64)
 }
+
+/// `series_fixed(x)` for x in [0, 1], without a branch or a call: adding 2^52 leaves the
+/// integer part of x·2^52 (rounded to nearest, ties to even) in the low bits of the sum's
+/// representation. `None` outside [0, 1] and for NaN.
+fn unit_fixed(x: f64) -> Option<i64> {
+    const TWO52: f64 = (1u64 << SERIES_FRACTION_BITS) as f64;
+    (0.0..=1.0).contains(&x).then(|| ((x * TWO52 + TWO52).to_bits() - TWO52.to_bits()) as i64)
+}
+
+/// The bin of a value in [0, 1] from its fixed-point form: the top 8 of its 52 fraction bits.
+const UNIT_BIN_SHIFT: u32 = SERIES_FRACTION_BITS as u32 - SERIES_BINS.trailing_zeros();
 
 fn bin(x: f64, bins: usize) -> usize {
     ((x.clamp(0.0, 1.0) * bins as f64) as usize).min(bins - 1)
@@ -157,7 +172,7 @@ pub struct Band {
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// Everything a batch keeps about the runs of one design point.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Aggregator {
     names: Vec<String>,
     runs: u64,
@@ -169,6 +184,25 @@ pub struct Aggregator {
     series_min: Vec<f64>,
     series_max: Vec<f64>,
     series_counts: Vec<u32>,
+    /// The histograms of the last `scratch_runs` runs (fewer than 255), one byte per bin:
+    /// a quarter of the memory traffic of adding to `series_counts` run by run. Allocated by
+    /// the first `add_series` (an aggregator that only merges never needs it).
+    scratch: Vec<u8>,
+    scratch_runs: u32,
+}
+
+impl PartialEq for Aggregator {
+    /// Equal states: the same counts, however many of them still sit in the scratch.
+    fn eq(&self, other: &Aggregator) -> bool {
+        self.names == other.names
+            && self.runs == other.runs
+            && self.outcomes == other.outcomes
+            && (self.days, self.width) == (other.days, other.width)
+            && self.series_sum == other.series_sum
+            && self.series_min == other.series_min
+            && self.series_max == other.series_max
+            && self.series_counts().eq(other.series_counts())
+    }
 }
 
 impl Aggregator {
@@ -201,6 +235,8 @@ impl Aggregator {
             series_min: vec![f64::INFINITY; days * width],
             series_max: vec![f64::NEG_INFINITY; days * width],
             series_counts: vec![0; days * width * SERIES_BINS],
+            scratch: Vec::new(),
+            scratch_runs: 0,
         }
     }
 
@@ -212,7 +248,7 @@ impl Aggregator {
     pub fn add(&mut self, out: &RunOutput) {
         self.add_outcomes(&out.outcomes);
         if self.width > 0 && out.trajectory.len() == self.cells() {
-            self.add_series(&out.trajectory);
+            self.add_series(&[&out.trajectory]);
         }
     }
 
@@ -239,29 +275,83 @@ impl Aggregator {
         }
     }
 
-    /// Adds the trajectories of several runs, concatenated (`k × cells()` values). In tiles of
-    /// `SERIES_TILE` cells: within a tile every run's values are read in order and the tile's
-    /// histograms (1 KiB a cell) stay in cache across the runs, so each histogram is fetched
-    /// once per block rather than once per run. Integer sums and counts, so the order of
-    /// additions cannot change the result.
-    pub fn add_series(&mut self, block: &[f64]) {
+    /// Adds the trajectories of several runs (each `cells()` values; others are skipped).
+    ///
+    /// Cell by cell this is a fixed-point sum, a minimum, a maximum and one count in a
+    /// 256-bin histogram. The counts go first to one-byte histograms, folded into the 32-bit
+    /// ones every 255 runs, and the cells are visited in tiles of `SERIES_TILE`: within a tile
+    /// every run's values are read in order while the tile's histograms (16 KiB) stay in L1.
+    /// Integer sums and counts, so the order of additions cannot change the result.
+    pub fn add_series(&mut self, runs: &[&[f64]]) {
         let cells = self.cells();
         if cells == 0 {
             return;
         }
-        let runs = block.len() / cells;
-        for start in (0..cells).step_by(SERIES_TILE) {
-            let end = (start + SERIES_TILE).min(cells);
-            for r in 0..runs {
-                let row = &block[r * cells + start..r * cells + end];
-                for (cell, &x) in (start..end).zip(row) {
-                    self.series_sum[cell] += series_fixed(x);
-                    self.series_min[cell] = self.series_min[cell].min(x);
-                    self.series_max[cell] = self.series_max[cell].max(x);
-                    self.series_counts[cell * SERIES_BINS + bin(x, SERIES_BINS)] += 1;
-                }
+        if self.scratch.is_empty() {
+            self.scratch = vec![0; cells * SERIES_BINS];
+        }
+        let mut fitting = runs.iter().copied().filter(|r| r.len() == cells).peekable();
+        let mut now = Vec::with_capacity(runs.len().min(SCRATCH_RUNS as usize));
+        while fitting.peek().is_some() {
+            let room = (SCRATCH_RUNS - self.scratch_runs) as usize;
+            now.clear();
+            now.extend(fitting.by_ref().take(room));
+            self.add_tiles(&now);
+            self.scratch_runs += now.len() as u32;
+            if self.scratch_runs == SCRATCH_RUNS {
+                self.fold_scratch();
             }
         }
+    }
+
+    /// Adds at most `SCRATCH_RUNS - scratch_runs` runs, tile by tile.
+    fn add_tiles(&mut self, runs: &[&[f64]]) {
+        let cells = self.cells();
+        for start in (0..cells).step_by(SERIES_TILE) {
+            let end = (start + SERIES_TILE).min(cells);
+            // Values in [0, 1] (all of them, in the model) sum in an i64: at most 255 values of
+            // at most 2^52. Others, and NaN, take the general path into `wide`.
+            let mut sum = [0i64; SERIES_TILE];
+            let mut wide = [0i128; SERIES_TILE];
+            let mut min = [f64::INFINITY; SERIES_TILE];
+            let mut max = [f64::NEG_INFINITY; SERIES_TILE];
+            let counts = &mut self.scratch[start * SERIES_BINS..end * SERIES_BINS];
+            for run in runs {
+                let row = &run[start..end];
+                for (i, (cell, &x)) in counts.chunks_exact_mut(SERIES_BINS).zip(row).enumerate() {
+                    // NaN compares false: it changes neither bound, as with `f64::min`.
+                    min[i] = if x < min[i] { x } else { min[i] };
+                    max[i] = if x > max[i] { x } else { max[i] };
+                    if let Some(f) = unit_fixed(x) {
+                        sum[i] += f;
+                        cell[((f >> UNIT_BIN_SHIFT) as usize).min(SERIES_BINS - 1)] += 1;
+                    } else {
+                        wide[i] += series_fixed(x);
+                        cell[bin(x, SERIES_BINS)] += 1;
+                    }
+                }
+            }
+            for i in 0..end - start {
+                self.series_sum[start + i] += i128::from(sum[i]) + wide[i];
+                self.series_min[start + i] = self.series_min[start + i].min(min[i]);
+                self.series_max[start + i] = self.series_max[start + i].max(max[i]);
+            }
+        }
+    }
+
+    /// Moves the one-byte counts into the 32-bit ones.
+    fn fold_scratch(&mut self) {
+        for (c, s) in self.series_counts.iter_mut().zip(&mut self.scratch) {
+            *c += u32::from(*s);
+            *s = 0;
+        }
+        self.scratch_runs = 0;
+    }
+
+    /// Every histogram count, scratch included, cell-major.
+    fn series_counts(&self) -> impl Iterator<Item = u32> + '_ {
+        let scratch = self.scratch.iter().map(|&s| u32::from(s)).chain(std::iter::repeat(0));
+        self.series_counts.iter().zip(scratch).map(|(c, s)| c + s)
     }
 
     /// Adds another aggregator of the same shape: the result equals having added its runs.
@@ -286,7 +376,7 @@ impl Aggregator {
         self.series_sum.iter_mut().zip(&other.series_sum).for_each(|(x, y)| *x += y);
         self.series_min.iter_mut().zip(&other.series_min).for_each(|(x, y)| *x = x.min(*y));
         self.series_max.iter_mut().zip(&other.series_max).for_each(|(x, y)| *x = x.max(*y));
-        self.series_counts.iter_mut().zip(&other.series_counts).for_each(|(x, y)| *x += y);
+        self.series_counts.iter_mut().zip(other.series_counts()).for_each(|(x, y)| *x += y);
     }
 
     /// Back to empty, keeping the allocations.
@@ -302,6 +392,8 @@ impl Aggregator {
         self.series_min.fill(f64::INFINITY);
         self.series_max.fill(f64::NEG_INFINITY);
         self.series_counts.fill(0);
+        self.scratch.fill(0);
+        self.scratch_runs = 0;
     }
 
     /// Rows of summary.csv, one per numeric outcome.
@@ -364,14 +456,12 @@ impl Aggregator {
             return out;
         }
         let n = self.runs;
+        let mut all = self.series_counts();
+        let mut counts = vec![0u64; SERIES_BINS];
         for day in 0..self.days {
             for series in 0..self.width {
                 let cell = day * self.width + series;
-                let counts: Vec<u64> = self.series_counts
-                    [cell * SERIES_BINS..(cell + 1) * SERIES_BINS]
-                    .iter()
-                    .map(|c| u64::from(*c))
-                    .collect();
+                counts.iter_mut().zip(all.by_ref()).for_each(|(c, x)| *c = u64::from(x));
                 let (lo, hi) = (self.series_min[cell], self.series_max[cell]);
                 let q = |p: f64| {
                     ((quantile_bin(&counts, n, p) as f64 + 0.5) / SERIES_BINS as f64).clamp(lo, hi)
@@ -391,34 +481,67 @@ impl Aggregator {
         out
     }
 
-    /// The state as bytes (little-endian), for checkpoints.
+    /// The state as bytes, for checkpoints and shard states: counts as variable-length
+    /// integers with runs of zeros collapsed, the per-day sums and histograms as differences
+    /// from the day before (a day's distribution is close to the last one's), minima and
+    /// maxima as raw little-endian floats. The default batch's state is about 17 MB as plain
+    /// integers and a few hundred KB so (PERFORMANCE.md).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut b = Vec::new();
-        b.extend_from_slice(&self.runs.to_le_bytes());
+        put_varint(&mut b, u128::from(self.runs));
         for acc in &self.outcomes {
             match acc {
                 Acc::Numeric(a) => {
-                    b.extend_from_slice(&a.n.to_le_bytes());
+                    put_varint(&mut b, u128::from(a.n));
                     b.extend_from_slice(&a.min.to_le_bytes());
                     b.extend_from_slice(&a.max.to_le_bytes());
-                    b.extend_from_slice(&a.sum.to_le_bytes());
-                    b.extend_from_slice(&a.sumsq.to_le_bytes());
-                    a.counts.iter().for_each(|c| b.extend_from_slice(&c.to_le_bytes()));
+                    put_varint(&mut b, zigzag(a.sum));
+                    put_varint(&mut b, zigzag(a.sumsq));
+                    put_counts(&mut b, a.counts.iter().map(|&c| u128::from(c)));
                 }
                 Acc::Category { counts, .. } => {
-                    counts.iter().for_each(|c| b.extend_from_slice(&c.to_le_bytes()))
+                    put_counts(&mut b, counts.iter().map(|&c| u128::from(c)))
                 }
             }
         }
-        self.series_sum.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
+        let row = self.width;
+        let sums = &self.series_sum;
+        let sum_deltas = (0..sums.len())
+            .map(|i| zigzag(sums[i].wrapping_sub(if i >= row { sums[i - row] } else { 0 })));
+        put_counts(&mut b, sum_deltas);
         self.series_min.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
         self.series_max.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
-        self.series_counts.iter().for_each(|c| b.extend_from_slice(&c.to_le_bytes()));
+        let counts: Vec<u32> = self.series_counts().collect();
+        let row = self.width * SERIES_BINS;
+        let count_deltas = (0..counts.len()).map(|i| {
+            let before = if i >= row { counts[i - row] } else { 0 };
+            zigzag(i128::from(counts[i]) - i128::from(before))
+        });
+        put_counts(&mut b, count_deltas);
         b
+    }
+
+    /// An upper bound on the length of `to_bytes` for an aggregator of this shape (a varint
+    /// is at most 19 bytes, a run of zeros at most 2 bytes a zero), so that a reader can
+    /// refuse a damaged length before allocating it.
+    pub fn max_state_bytes(&self) -> usize {
+        let mut values = 1 + self.cells() * (1 + SERIES_BINS);
+        let mut floats = 2 * self.cells();
+        for acc in &self.outcomes {
+            match acc {
+                Acc::Numeric(a) => {
+                    values += 3 + a.counts.len();
+                    floats += 2;
+                }
+                Acc::Category { counts, .. } => values += counts.len(),
+            }
+        }
+        19 * values + 8 * floats
     }
 
     /// Restores a state written by `to_bytes` into an aggregator of the same shape.
     pub fn load_bytes(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        self.clear();
         let mut r = Reader { bytes, at: 0 };
         self.runs = r.u64()?;
         for acc in &mut self.outcomes {
@@ -427,21 +550,18 @@ impl Aggregator {
                     a.n = r.u64()?;
                     a.min = r.f64()?;
                     a.max = r.f64()?;
-                    a.sum = r.i128()?;
-                    a.sumsq = r.i128()?;
-                    for c in &mut a.counts {
-                        *c = r.u64()?;
-                    }
+                    a.sum = unzigzag(r.varint()?);
+                    a.sumsq = unzigzag(r.varint()?);
+                    r.counts(&mut a.counts, |c| u64::try_from(c).ok())?;
                 }
-                Acc::Category { counts, .. } => {
-                    for c in counts {
-                        *c = r.u64()?;
-                    }
-                }
+                Acc::Category { counts, .. } => r.counts(counts, |c| u64::try_from(c).ok())?,
             }
         }
-        for s in &mut self.series_sum {
-            *s = r.i128()?;
+        r.counts(&mut self.series_sum, |d| Some(unzigzag(d)))?;
+        let row = self.width;
+        for i in row..self.series_sum.len() {
+            let before = self.series_sum[i - row];
+            self.series_sum[i] = self.series_sum[i].wrapping_add(before);
         }
         for s in &mut self.series_min {
             *s = r.f64()?;
@@ -449,13 +569,57 @@ impl Aggregator {
         for s in &mut self.series_max {
             *s = r.f64()?;
         }
-        for c in &mut self.series_counts {
-            *c = r.u32()?;
+        let mut deltas = vec![0i128; self.series_counts.len()];
+        r.counts(&mut deltas, |d| Some(unzigzag(d)))?;
+        let row = self.width * SERIES_BINS;
+        for (i, delta) in deltas.into_iter().enumerate() {
+            let before = if i >= row { i128::from(self.series_counts[i - row]) } else { 0 };
+            let count = before.checked_add(delta).and_then(|c| u32::try_from(c).ok());
+            self.series_counts[i] = count.ok_or(StateError::Damaged)?;
         }
         if r.at != bytes.len() {
             return Err(StateError::ShapeMismatch);
         }
         Ok(())
+    }
+}
+
+/// Signed to unsigned, small magnitudes to small numbers: 0, -1, 1, -2, ... to 0, 1, 2, 3, ...
+fn zigzag(v: i128) -> u128 {
+    ((v << 1) ^ (v >> 127)) as u128
+}
+
+fn unzigzag(u: u128) -> i128 {
+    ((u >> 1) as i128) ^ -((u & 1) as i128)
+}
+
+/// Seven bits a byte, low bits first; the high bit says another byte follows.
+fn put_varint(b: &mut Vec<u8>, mut v: u128) {
+    while v >= 0x80 {
+        b.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
+}
+
+/// Values as varints, except that a run of k zeros is a 0 followed by k - 1.
+fn put_counts(b: &mut Vec<u8>, values: impl Iterator<Item = u128>) {
+    let mut zeros = 0u128;
+    for v in values {
+        if v == 0 {
+            zeros += 1;
+            continue;
+        }
+        if zeros > 0 {
+            put_varint(b, 0);
+            put_varint(b, zeros - 1);
+            zeros = 0;
+        }
+        put_varint(b, v);
+    }
+    if zeros > 0 {
+        put_varint(b, 0);
+        put_varint(b, zeros - 1);
     }
 }
 
@@ -466,6 +630,8 @@ pub enum StateError {
     Truncated,
     /// The bytes are longer than the state of an aggregator of this shape.
     ShapeMismatch,
+    /// A value is out of range for what it restores (the bytes were changed).
+    Damaged,
 }
 
 impl std::fmt::Display for StateError {
@@ -473,6 +639,7 @@ impl std::fmt::Display for StateError {
         f.write_str(match self {
             StateError::Truncated => "the checkpoint is truncated",
             StateError::ShapeMismatch => "the checkpoint does not match this batch's shape",
+            StateError::Damaged => "the checkpoint is damaged",
         })
     }
 }
@@ -492,17 +659,48 @@ impl Reader<'_> {
         a.copy_from_slice(s);
         Ok(a)
     }
-    fn u32(&mut self) -> Result<u32, StateError> {
-        self.take::<4>().map(u32::from_le_bytes)
-    }
     fn u64(&mut self) -> Result<u64, StateError> {
-        self.take::<8>().map(u64::from_le_bytes)
+        u64::try_from(self.varint()?).map_err(|_| StateError::Damaged)
     }
     fn f64(&mut self) -> Result<f64, StateError> {
         self.take::<8>().map(f64::from_le_bytes)
     }
-    fn i128(&mut self) -> Result<i128, StateError> {
-        self.take::<16>().map(i128::from_le_bytes)
+    fn varint(&mut self) -> Result<u128, StateError> {
+        let mut v = 0u128;
+        for shift in (0..128).step_by(7) {
+            let [byte] = self.take::<1>()?;
+            let bits = u128::from(byte & 0x7f);
+            if shift > 0 && bits >> (128 - shift).min(127) != 0 {
+                return Err(StateError::Damaged);
+            }
+            v |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(StateError::Damaged)
+    }
+    /// Fills `out` from `put_counts`' encoding, each value converted by `convert`.
+    fn counts<T: Copy + Default>(
+        &mut self,
+        out: &mut [T],
+        convert: impl Fn(u128) -> Option<T>,
+    ) -> Result<(), StateError> {
+        let mut i = 0;
+        while i < out.len() {
+            let v = self.varint()?;
+            if v == 0 {
+                let run = usize::try_from(self.varint()?).map_err(|_| StateError::Damaged)?;
+                let end = i.checked_add(run).and_then(|e| e.checked_add(1));
+                let end = end.filter(|&e| e <= out.len()).ok_or(StateError::Damaged)?;
+                out[i..end].fill(T::default());
+                i = end;
+            } else {
+                out[i] = convert(v).ok_or(StateError::Damaged)?;
+                i += 1;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -549,7 +747,10 @@ mod tests {
         let mut restored = agg();
         restored.load_bytes(&all.to_bytes()).unwrap();
         assert_eq!(all, restored);
-        assert!(restored.load_bytes(&all.to_bytes()[1..]).is_err());
+        let bytes = all.to_bytes();
+        assert!(restored.load_bytes(&bytes[..bytes.len() - 1]).is_err(), "truncated");
+        assert!(restored.load_bytes(&[&bytes[..], &[0]].concat()).is_err(), "too long");
+        assert!(bytes.len() <= all.max_state_bytes());
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! a folder with a `.checkpoint` is unfinished, one without is complete.
 
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,7 @@ use crate::{
 const RUNS: Partial = Partial { tmp: ".runs.csv.partial", name: "runs.csv" };
 const TRAJECTORIES: Partial =
     Partial { tmp: ".trajectories.csv.partial", name: "trajectories.csv" };
-const MAGIC: &str = "sidelines-checkpoint 1";
+const MAGIC: &str = "sidelines-checkpoint 2";
 
 /// The partial tables of a batch that keeps `trajectories` runs' trajectories.
 fn partials(trajectories: u64) -> &'static [Partial] {
@@ -40,7 +40,7 @@ fn partials(trajectories: u64) -> &'static [Partial] {
 
 /// A finished shard's aggregators: the checkpoint's format under its own name, read by `merge`.
 pub const SHARD_STATE: &str = "shard.state";
-const SHARD_MAGIC: &str = "sidelines-shard-state 1";
+const SHARD_MAGIC: &str = "sidelines-shard-state 2";
 
 /// Every file a batch writes; a folder holding any of them is not overwritten without --force.
 pub const BATCH_FILES: [&str; 12] = [
@@ -233,13 +233,11 @@ impl BatchWriter {
         self.flush_all()?;
         drop(self.trajectories.take());
         if self.identity.shard.is_some() {
-            let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
+            let path = self.dir.join(SHARD_STATE);
+            let (aggregator_bytes, body) = pack_aggregators(&path, aggregators)?;
             // The state names its shard, so that merge can refuse one copied from another.
-            let meta = ShardState {
-                aggregator_bytes: blobs.iter().map(Vec::len).collect(),
-                shard: self.identity.shard,
-            };
-            checkpoint::write_to(&self.dir.join(SHARD_STATE), SHARD_MAGIC, &meta, &blobs)?;
+            let meta = ShardState { aggregator_bytes, shard: self.identity.shard };
+            checkpoint::write_to(&path, SHARD_MAGIC, &meta, &[body])?;
         } else {
             write_tables(&self.dir, sim, aggregators)?;
         }
@@ -270,16 +268,16 @@ impl BatchWriter {
 
     fn save_checkpoint(&mut self, next_run: u64, aggregators: &[Aggregator]) -> Result<()> {
         self.flush_all()?;
-        let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
+        let (aggregator_bytes, body) = pack_aggregators(&self.dir.join(CHECKPOINT), aggregators)?;
         let kept = [RUNS, TRAJECTORIES].map(|p| checkpoint::len(&self.dir.join(p.tmp)));
         let meta = Checkpoint {
             identity: serde_json::to_value(&self.identity).unwrap_or_default(),
             next_run,
             runs_bytes: kept[0],
             trajectories_bytes: kept[1],
-            aggregator_bytes: blobs.iter().map(Vec::len).collect(),
+            aggregator_bytes,
         };
-        checkpoint::write(&self.dir, MAGIC, &meta, &blobs)?;
+        checkpoint::write(&self.dir, MAGIC, &meta, &[body])?;
         self.kept = kept;
         Ok(())
     }
@@ -328,15 +326,42 @@ pub(crate) fn parquet_name(p: &Partial) -> String {
     p.name.replace(".csv", ".parquet")
 }
 
+/// zstd's level for aggregator states: level 3 packs the default batch's state of a million
+/// runs to under 2 MB in milliseconds (PERFORMANCE.md).
+const STATE_LEVEL: i32 = 3;
+
+/// The aggregators' states, for a checkpoint or a shard state: the length of each and one
+/// zstd frame of them all.
+fn pack_aggregators(path: &Path, aggregators: &[Aggregator]) -> Result<(Vec<usize>, Vec<u8>)> {
+    let blobs: Vec<Vec<u8>> = aggregators.iter().map(Aggregator::to_bytes).collect();
+    let sizes = blobs.iter().map(Vec::len).collect();
+    // The frame carries a checksum, so that a changed byte is refused on reading.
+    let mut z = zstd::stream::Encoder::new(Vec::new(), STATE_LEVEL).at(path)?;
+    z.include_checksum(true).at(path)?;
+    blobs.iter().try_for_each(|b| z.write_all(b)).at(path)?;
+    Ok((sizes, z.finish().at(path)?))
+}
+
 /// Loads `aggregators` (empty, shaped for the batch) from a checkpoint's or shard state's
-/// `aggregator_bytes` and body.
+/// `aggregator_bytes` and body (written by `pack_aggregators`).
 fn load_aggregators(
     path: &Path,
     sizes: &[usize],
     body: &[u8],
     aggregators: &mut [Aggregator],
 ) -> Result<()> {
-    if sizes.len() != aggregators.len() || sizes.iter().sum::<usize>() != body.len() {
+    let fits = sizes.len() == aggregators.len()
+        && sizes.iter().zip(aggregators.iter()).all(|(s, a)| *s <= a.max_state_bytes());
+    if !fits {
+        return Err(Error::damaged(path, "the aggregator state does not fit this batch"));
+    }
+    let total: usize = sizes.iter().sum();
+    let mut unpacked = Vec::new();
+    zstd::stream::read::Decoder::new(body)
+        .and_then(|d| d.take(total as u64 + 1).read_to_end(&mut unpacked))
+        .map_err(|e| Error::damaged(path, format!("the aggregator state is unreadable: {e}")))?;
+    let body = &unpacked[..];
+    if body.len() != total {
         return Err(Error::damaged(path, "the aggregator state is incomplete"));
     }
     let mut at = 0;
