@@ -348,6 +348,11 @@ impl Aggregator {
         self.scratch_runs = 0;
     }
 
+    /// One histogram count, scratch included.
+    fn series_count(&self, i: usize) -> u32 {
+        self.series_counts[i] + self.scratch.get(i).map_or(0, |&s| u32::from(s))
+    }
+
     /// Every histogram count, scratch included, cell-major.
     fn series_counts(&self) -> impl Iterator<Item = u32> + '_ {
         let scratch = self.scratch.iter().map(|&s| u32::from(s)).chain(std::iter::repeat(0));
@@ -511,11 +516,10 @@ impl Aggregator {
         put_counts(&mut b, sum_deltas);
         self.series_min.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
         self.series_max.iter().for_each(|s| b.extend_from_slice(&s.to_le_bytes()));
-        let counts: Vec<u32> = self.series_counts().collect();
         let row = self.width * SERIES_BINS;
-        let count_deltas = (0..counts.len()).map(|i| {
-            let before = if i >= row { counts[i - row] } else { 0 };
-            zigzag(i128::from(counts[i]) - i128::from(before))
+        let count_deltas = (0..self.series_counts.len()).map(|i| {
+            let before = if i >= row { self.series_count(i - row) } else { 0 };
+            zigzag(i128::from(self.series_count(i)) - i128::from(before))
         });
         put_counts(&mut b, count_deltas);
         b

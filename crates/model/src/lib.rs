@@ -254,6 +254,8 @@ impl Simulation {
         world.init_resource::<recording::Layout>();
         let mut schedule = build_schedule(LogLevel::Error);
         schedule.initialize(&mut world).map_err(|e| BuildError(format!("{e:?}")))?;
+        let queries = outcomes::Queries::new(&mut world);
+        world.insert_resource(queries);
         let mut sim = Simulation {
             scenario: scenario.clone(),
             world,
@@ -394,7 +396,10 @@ impl Simulation {
         for (run, ((_, seed), out)) in runs.iter().zip(outs.iter_mut()).enumerate() {
             out.seed = *seed;
             out.outcomes.clear();
-            outcomes::collect(&mut self.world, &self.outcomes, run, &mut out.outcomes);
+            let table = &self.outcomes;
+            self.world.resource_scope::<outcomes::Queries, _>(|world, mut q| {
+                outcomes::collect(world, &mut q, table, run, &mut out.outcomes);
+            });
             out.trajectory.clear();
             out.events.clear();
             let mut traj = self.world.resource_mut::<PerRun<Trajectory>>();

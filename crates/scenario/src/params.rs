@@ -57,14 +57,51 @@ impl Group {
     }
 }
 
-/// The declaration behind a parameter path, if any.
+/// Every declared parameter's path pattern, split into segments, in declaration order: built
+/// once, because validating a scenario looks up every numeric field (a calibration builds a
+/// scenario per proposal, and building the patterns on each lookup was half its time).
+static PATTERNS: std::sync::LazyLock<Vec<(Vec<String>, &'static Param)>> =
+    std::sync::LazyLock::new(|| {
+        GROUPS
+            .iter()
+            .flat_map(|g| g.params.iter().map(move |p| (g, p)))
+            .map(|(g, p)| (g.pattern(p).split('.').map(String::from).collect(), p))
+            .collect()
+    });
+
+thread_local! {
+    /// Paths already looked up (a scenario has a few hundred; a calibration validates one per
+    /// proposal, each with the same paths).
+    static FOUND: std::cell::RefCell<std::collections::HashMap<String, Option<&'static Param>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Paths remembered per thread at most: a hostile file cannot grow the memo without bound.
+const FOUND_MAX: usize = 100_000;
+
+/// The declaration behind a parameter path, if any: the first pattern it matches.
 pub fn declaration(param_path: &str) -> Option<&'static Param> {
-    let segs: Vec<&str> = param_path.split('.').collect();
-    GROUPS
+    if let Some(found) = FOUND.with_borrow(|m| m.get(param_path).copied()) {
+        return found;
+    }
+    let found = find_declaration(param_path);
+    FOUND.with_borrow_mut(|m| {
+        if m.len() < FOUND_MAX {
+            m.insert(param_path.to_string(), found);
+        }
+    });
+    found
+}
+
+fn find_declaration(param_path: &str) -> Option<&'static Param> {
+    let len = param_path.split('.').count();
+    PATTERNS
         .iter()
-        .flat_map(|g| g.params.iter().map(move |p| (g, p)))
-        .find(|(g, p)| matches(&g.pattern(p), &segs))
-        .map(|(_, p)| p)
+        .find(|(pat, _)| {
+            pat.len() == len
+                && pat.iter().zip(param_path.split('.')).all(|(p, s)| p == "*" || p == s)
+        })
+        .map(|(_, p)| *p)
 }
 
 /// The declared domain of a parameter path, if any.
@@ -134,11 +171,6 @@ fn each_value(v: &mut Value, segs: &[&str], f: &mut dyn FnMut(&mut Table)) {
         }
         _ => {}
     }
-}
-
-fn matches(pattern: &str, segs: &[&str]) -> bool {
-    let pat: Vec<&str> = pattern.split('.').collect();
-    pat.len() == segs.len() && pat.iter().zip(segs).all(|(p, s)| *p == "*" || p == s)
 }
 
 /// One numeric field of a scenario document.

@@ -6,13 +6,14 @@
 //! run's misses are the observations whose `_as_observed` column is false. Run seeds are
 //! `run_seed(seed, proposal_id, replicate)`, so a point's runs can be re-run alone.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
 use sidelines_experiment::run_seed;
-use sidelines_model::{Record, RunOutput, Simulation, Value};
+use sidelines_model::{BuildError, Record, RunOutput, Simulation, Value};
 use sidelines_report::manifest::{self, Kind, Manifest};
 use sidelines_scenario::calibration::{Bound, Calibration, Episode, Set, load_calibration};
 use sidelines_scenario::{Input, Scenario};
@@ -281,18 +282,55 @@ fn runs(scenarios: Vec<Scenario>, cal: &Calibration, id: u64, episodes: &[Record
     let seeds: Vec<u64> = (0..cal.replicates).map(|k| run_seed(cal.seed, id, k)).collect();
     let mut reproduced: Evaluation = vec![Vec::new(); r];
     for (s, e) in scenarios.into_iter().zip(episodes) {
-        let Ok(mut sim) = Simulation::with_capacity(Arc::new(s), r) else {
+        let done = in_world(s, &seeds, |_, outs| {
+            for (k, o) in outs.iter().enumerate() {
+                reproduced[k].extend(
+                    e.flags.iter().map(|&c| matches!(o.outcomes.get(c), Some(Value::Flag(true)))),
+                );
+            }
+        });
+        if done.is_err() {
             return Vec::new();
-        };
-        let mut outs = vec![RunOutput::default(); r];
-        sim.run_block(&seeds, Record::default(), &mut outs);
-        for (k, o) in outs.iter().enumerate() {
-            reproduced[k].extend(
-                e.flags.iter().map(|&c| matches!(o.outcomes.get(c), Some(Value::Flag(true)))),
-            );
         }
     }
     reproduced
+}
+
+/// Worlds a thread keeps for the next proposal, one per shape and size it met.
+const KEPT_WORLDS: usize = 8;
+
+thread_local! {
+    static WORLDS: RefCell<Vec<Simulation>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `seeds` of `scenario` side by side in this thread's world of its shape, then hands the
+/// world and the outputs to `read`. The world is built on first use and kept: proposals differ
+/// only in numbers, and building a world for each was a tenth of a calibration's time. Runs
+/// are pure functions of (scenario, seed), so reuse changes no result.
+pub(crate) fn in_world<R>(
+    scenario: Scenario,
+    seeds: &[u64],
+    read: impl FnOnce(&Simulation, &[RunOutput]) -> R,
+) -> std::result::Result<R, BuildError> {
+    let s = Arc::new(scenario);
+    let capacity = seeds.len().max(1);
+    WORLDS.with_borrow_mut(|worlds| {
+        let at = match worlds.iter().position(|w| w.capacity() == capacity && w.fits(&s)) {
+            Some(at) => at,
+            None => {
+                if worlds.len() >= KEPT_WORLDS {
+                    worlds.remove(0);
+                }
+                worlds.push(Simulation::with_capacity(s.clone(), capacity)?);
+                worlds.len() - 1
+            }
+        };
+        let sim = &mut worlds[at];
+        let runs: Vec<(Arc<Scenario>, u64)> = seeds.iter().map(|&k| (s.clone(), k)).collect();
+        let mut outs = vec![RunOutput::default(); seeds.len()];
+        sim.run_mixed(&runs, Record::default(), &mut outs)?;
+        Ok(read(sim, &outs))
+    })
 }
 
 /// A calibration's checkpoint (`.calibrate-state.json`): its identity, the finished

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use sidelines_experiment::choice::{self, Posterior, Table};
 use sidelines_experiment::run_seed;
 use sidelines_experiment::stats::wilson;
-use sidelines_model::{Record, RunOutput, Simulation};
+use sidelines_model::Simulation;
 use sidelines_report::manifest::{Kind, Manifest};
 use sidelines_scenario::Scenario;
 use sidelines_scenario::calibration::{Bound, Calibration, ModelChoice, load_calibration};
@@ -297,18 +297,17 @@ fn simulate(
         let scenario =
             crate::calibrate::scenario_at(cal, &e.bound, &e.scenario, theta, &e.fixed[m])
                 .map_err(|why| format!("episode `{}`: {why}", e.name))?;
-        let mut sim = Simulation::with_capacity(Arc::new(scenario), r)
-            .map_err(|why| format!("episode `{}`: {why}", e.name))?;
-        let mut outs = vec![RunOutput::default(); r];
-        sim.run_block(&seeds, Record::default(), &mut outs);
         let n = e.observations.items.len();
-        for (k, out) in outs.iter().enumerate() {
-            let own = sim.observation_initials(k);
-            for j in 0..n {
-                records[k * width + offset + j] =
-                    category_byte(e.observations.category(&e.scenario, j, out, &own));
+        crate::calibrate::in_world(scenario, &seeds, |sim, outs| {
+            for (k, out) in outs.iter().enumerate() {
+                let own = sim.observation_initials(k);
+                for j in 0..n {
+                    records[k * width + offset + j] =
+                        category_byte(e.observations.category(&e.scenario, j, out, &own));
+                }
             }
-        }
+        })
+        .map_err(|why| format!("episode `{}`: {why}", e.name))?;
         offset += n;
     }
     Ok(records)
