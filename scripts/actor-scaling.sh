@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Cost per run against the number of observers: the default scenario with 7, 70 and 700 extra
-# observers (copies of Seoul: same prior, transfer and channels), each timed side by side with
+# Cost per run against the number of observers: the default scenario with 7, 28 and 57 extra
+# observers (copies of Seoul: same prior, transfer and channels; a scenario holds at most 64
+# actors, so 57 copies is the most), each timed side by side with
 # `sidelines batch` on one thread. Prints seconds per run and the ratios.
 #   scripts/actor-scaling.sh [RUNS]     (default 200)
 set -euo pipefail
@@ -18,7 +19,7 @@ start = base.index('code = "KR"')
 start = base.rindex("[[actors]]", 0, start)
 end = base.index("[[actors]]", start + 1)
 seoul = base[start:end]
-for extra in (7, 70, 700):
+for extra in (7, 28, 57):
     copies = []
     for i in range(extra):
         copies.append(seoul.replace('code = "KR"', f'code = "X{i}"')
@@ -29,7 +30,7 @@ for extra in (7, 70, 700):
 PY
 printf "%-12s %-10s %-14s %s\n" observers seconds "ms per run" "ratio to 4+7"
 first=""
-for extra in 7 70 700; do
+for extra in 7 28 57; do
     f="$work/scaling-$extra.toml"
     start=$(date +%s.%N)
     target/release/sidelines batch "$f" --runs "$runs" --threads 1 --out "$work/out-$extra" --quiet >/dev/null

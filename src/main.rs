@@ -23,11 +23,6 @@ use clap::{CommandFactory, Parser, Subcommand};
 use sidelines_model::{Record, RunOutput, Simulation, Value};
 use sidelines_report::charts::ChartSize;
 use sidelines_scenario::{DEFAULT_SCENARIO, EMBEDDED, Scenario};
-
-/// mimalloc: building a scenario per proposal allocates thousands of small strings and tables,
-/// and glibc's malloc and free were a fifth of a calibration's cycles (PERFORMANCE.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub(crate) use sidelines_workflows::inputs::{create_out, fresh_dir, guard_out_dir, load_scenario};
 
 #[derive(Parser, Debug)]

@@ -1,8 +1,10 @@
 //! Runs per second of a batch on the default scenario, measured in the same process so ratios
 //! are meaningful on a noisy machine: with 1 and with 2 threads at the default number of runs
 //! per world, and on one thread with 1, 8, 64 and 256 runs per world (the measurement behind
-//! `RUNS_PER_WORLD`). Each iteration runs 4,096 runs, eight blocks (aggregation of outcomes and
-//! time series included; no files); building the empty aggregators is setup, not timed.
+//! `RUNS_PER_WORLD`); with 1 and 2 threads also without the daily series (outcomes only: no
+//! trajectory recorded, no fan-chart histograms), the layer the time series are a ratio to.
+//! Each iteration runs 4,096 runs, eight blocks (aggregation of outcomes and time series
+//! included; no files); building the empty aggregators is setup, not timed.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -42,16 +44,27 @@ fn batch(c: &mut Criterion) {
         first_point: 0,
         per_run: None,
     };
+    // The same runs without the daily series (no trajectory recorded, no fan-chart
+    // histograms): the model and the outcomes alone, the layer the aggregation is a ratio to.
+    let outcomes_only = Plan { timeseries: false, ..plan.clone() };
     let mut group = c.benchmark_group("batch_default_scenario");
     group.throughput(Throughput::Elements(RUNS));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    let cases = [(1usize, RUNS_PER_WORLD), (2, RUNS_PER_WORLD), (1, 1), (1, 8), (1, 256)];
-    for (threads, per_world) in cases {
+    let cases = [
+        (1usize, RUNS_PER_WORLD, &plan, ""),
+        (1, RUNS_PER_WORLD, &outcomes_only, "_outcomes_only"),
+        (2, RUNS_PER_WORLD, &plan, ""),
+        (2, RUNS_PER_WORLD, &outcomes_only, "_outcomes_only"),
+        (1, 1, &plan, ""),
+        (1, 8, &plan, ""),
+        (1, 256, &plan, ""),
+    ];
+    for (threads, per_world, plan, what) in cases {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-        group.bench_function(format!("{threads}_threads_{per_world}_per_world"), |b| {
+        group.bench_function(format!("{threads}_threads_{per_world}_per_world{what}"), |b| {
             b.iter_batched(
-                || empty_aggregators(&plan).expect("builds"),
+                || empty_aggregators(plan).expect("builds"),
                 |aggs| {
                     let stop = AtomicBool::new(false);
                     let mut progress = |_| {};
@@ -61,7 +74,7 @@ fn batch(c: &mut Criterion) {
                         checkpoint_every: Duration::from_secs(3600),
                         runs_per_world: per_world,
                     };
-                    execute(&plan, &pool, 0..RUNS, aggs, &mut Discard, control).expect("runs")
+                    execute(plan, &pool, 0..RUNS, aggs, &mut Discard, control).expect("runs")
                 },
                 BatchSize::LargeInput,
             )

@@ -186,32 +186,70 @@ pub struct Leaf {
 /// Every numeric field, in document order.
 pub fn leaves(doc: &Table) -> Vec<Leaf> {
     let mut out = Vec::new();
-    walk_table(doc, "", "", &mut out);
+    each_leaf(doc, &mut |param, index, value| {
+        out.push(Leaf { param: param.into(), index: index.into(), value })
+    });
     out
+}
+
+/// Visits every numeric field in document order: `visit(param, index, value)`, the paths
+/// borrowed from two buffers grown and cut back along the walk, so that validating a scenario
+/// allocates nothing per field (a calibration validates one per proposal).
+pub fn each_leaf(doc: &Table, visit: &mut impl FnMut(&str, &str, f64)) {
+    let (mut param, mut index) = (String::new(), String::new());
+    walk_table(doc, &mut param, &mut index, visit);
 }
 
 fn join(prefix: &str, seg: &str) -> String {
     if prefix.is_empty() { seg.to_string() } else { format!("{prefix}.{seg}") }
 }
 
-fn walk_table(t: &Table, param: &str, index: &str, out: &mut Vec<Leaf>) {
+/// Appends `.seg` (or `seg` to an empty path).
+fn push_segment(path: &mut String, seg: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(seg);
+}
+
+fn walk_table(
+    t: &Table,
+    param: &mut String,
+    index: &mut String,
+    visit: &mut impl FnMut(&str, &str, f64),
+) {
     for (k, v) in t {
-        walk_value(v, &join(param, k), &join(index, k), out);
+        let (p, i) = (param.len(), index.len());
+        push_segment(param, k);
+        push_segment(index, k);
+        walk_value(v, param, index, visit);
+        param.truncate(p);
+        index.truncate(i);
     }
 }
 
-fn walk_value(v: &Value, param: &str, index: &str, out: &mut Vec<Leaf>) {
+fn walk_value(
+    v: &Value,
+    param: &mut String,
+    index: &mut String,
+    visit: &mut impl FnMut(&str, &str, f64),
+) {
     match v {
-        Value::Integer(i) => {
-            out.push(Leaf { param: param.into(), index: index.into(), value: *i as f64 })
-        }
-        Value::Float(f) => out.push(Leaf { param: param.into(), index: index.into(), value: *f }),
-        Value::Table(t) => walk_table(t, param, index, out),
+        Value::Integer(i) => visit(param, index, *i as f64),
+        Value::Float(f) => visit(param, index, *f),
+        Value::Table(t) => walk_table(t, param, index, visit),
         Value::Array(items) => {
             let key = element_key_field(param);
             for (i, item) in items.iter().enumerate() {
-                let name = element_key(item, key).unwrap_or_else(|| i.to_string());
-                walk_value(item, &join(param, &name), &format!("{index}[{i}]"), out);
+                let (p, x) = (param.len(), index.len());
+                match element_key(item, key) {
+                    Some(name) => push_segment(param, name),
+                    None => push_segment(param, &i.to_string()),
+                }
+                index.push_str(&format!("[{i}]"));
+                walk_value(item, param, index, visit);
+                param.truncate(p);
+                index.truncate(x);
             }
         }
         Value::String(_) | Value::Boolean(_) | Value::Datetime(_) => {}
@@ -229,8 +267,8 @@ fn element_key_field(array_param: &str) -> Option<&'static str> {
 }
 
 /// The name an array element goes by in a parameter path.
-fn element_key(item: &Value, field: Option<&str>) -> Option<String> {
-    item.as_table()?.get(field?)?.as_str().map(str::to_string)
+fn element_key<'a>(item: &'a Value, field: Option<&str>) -> Option<&'a str> {
+    item.as_table()?.get(field?)?.as_str()
 }
 
 /// A number as people read it: plain, or in exponent form when very large or very small.
@@ -254,7 +292,7 @@ fn lookup_mut<'a>(doc: &'a mut Table, param: &str) -> Option<&'a mut Value> {
         cur = match cur {
             Value::Table(t) => t.get_mut(seg)?,
             Value::Array(items) => {
-                let pos = items.iter().position(|it| element_key(it, key).as_deref() == Some(seg));
+                let pos = items.iter().position(|it| element_key(it, key) == Some(seg));
                 let pos = match pos {
                     Some(p) => p,
                     None => seg.parse::<usize>().ok().filter(|i| *i < items.len())?,

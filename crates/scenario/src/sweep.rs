@@ -248,14 +248,13 @@ pub fn set_many_rescaled(doc: &mut toml::Table, values: &[(&str, f64)]) -> Resul
     for prefix in simplexes {
         let named: Vec<(&str, f64)> =
             values.iter().copied().filter(|(p, _)| simplex_of(p) == Some(prefix)).collect();
-        let leaves = params::leaves(doc);
-        let others: Vec<&params::Leaf> = leaves
-            .iter()
-            .filter(|l| {
-                l.param.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'))
-                    && !named.iter().any(|(p, _)| *p == l.param)
-            })
-            .collect();
+        let mut others: Vec<params::Leaf> = Vec::new();
+        params::each_leaf(doc, &mut |param, index, value| {
+            let inside = param.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'));
+            if inside && !named.iter().any(|(p, _)| *p == param) {
+                others.push(params::Leaf { param: param.into(), index: index.into(), value });
+            }
+        });
         let given: f64 = named.iter().map(|(_, v)| v).sum();
         let rest: f64 = others.iter().map(|l| l.value).sum();
         let what =

@@ -107,24 +107,20 @@ impl Checker {
 
     /// Finite, inside the declared domain, whole where it must be.
     fn numbers(&mut self, doc: &toml::Table) {
-        for leaf in params::leaves(doc) {
-            let Some(Domain { min, max, integer }) = params::domain(&leaf.param) else {
-                self.problem(&leaf.index, "is not a parameter this model knows");
-                continue;
+        params::each_leaf(doc, &mut |param, index, x| {
+            let Some(Domain { min, max, integer }) = params::domain(param) else {
+                self.problem(index, "is not a parameter this model knows");
+                return;
             };
-            let x = leaf.value;
             if !x.is_finite() {
-                self.problem(&leaf.index, format!("must be a finite number, not {x}"));
+                self.problem(index, format!("must be a finite number, not {x}"));
             } else if x < min || x > max {
                 let x = params::show(x);
-                self.problem(&leaf.index, format!("{x} is outside its range [{min}, {max}]"));
+                self.problem(index, format!("{x} is outside its range [{min}, {max}]"));
             } else if integer && x.fract() != 0.0 {
-                self.problem(
-                    &leaf.index,
-                    format!("must be a whole number, not {}", params::show(x)),
-                );
+                self.problem(index, format!("must be a whole number, not {}", params::show(x)));
             }
-        }
+        });
     }
 
     fn scenario(
