@@ -39,6 +39,9 @@ pub struct Lanes {
     pub offer: f64,
     /// Per-lane offsets that make the day-0 weights the softmax of the day-0 utilities.
     pub rest: [f64; 4],
+    /// What is left after a day of a shock, a standing shift and the offer (from their
+    /// half-lives; computed once, not three `powf` a day).
+    pub retention: [f64; 3],
 }
 
 impl Lanes {
@@ -54,7 +57,24 @@ impl Lanes {
                 offsets[i] = rest * (temperature * weights[i].max(1e-12).ln() - u0[i]);
             }
         }
-        Lanes { weights, shocks: [0.0; 4], standing: [0.0; 4], offer: 0.0, rest: offsets }
+        Lanes {
+            weights,
+            shocks: [0.0; 4],
+            standing: [0.0; 4],
+            offer: 0.0,
+            rest: offsets,
+            retention: [1.0; 3],
+        }
+    }
+
+    /// The same lanes fading with `a`'s half-lives.
+    pub fn fading(mut self, a: &sidelines_scenario::Alignment) -> Lanes {
+        self.retention = [
+            daily_retention(a.shock_half_life_days),
+            daily_retention(a.standing_half_life_days),
+            daily_retention(a.offer_half_life_days),
+        ];
+        self
     }
 }
 
@@ -149,8 +169,7 @@ pub fn reweigh_lanes(
         let s = setup.of(run.get());
         // Validation gives every scenario with a hedging observer its `[alignment]`.
         let Some(a) = &s.alignment else { continue };
-        let fade = daily_retention(a.shock_half_life_days);
-        let lasting = daily_retention(a.standing_half_life_days);
+        let [fade, lasting, offer_left] = lanes.retention;
         let courted = ties
             .courted_by
             .and_then(|by| courtship.get(roster.get(run.get(), by)).ok())
@@ -175,7 +194,7 @@ pub fn reweigh_lanes(
             shocks[i] *= fade;
             standing[i] *= lasting;
         }
-        *offer *= daily_retention(a.offer_half_life_days);
+        *offer *= offer_left;
     }
 }
 

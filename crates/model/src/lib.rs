@@ -481,7 +481,7 @@ fn day0_lanes(
     u0[LANE_CHINA] = a.china_utility + a.china_per_courtship * courted;
     u0[LANE_US] = a.us_engagement_utility + a.us_per_engagement_payoff * payoff;
     u0[LANE_SELF] = a.self_reliance_utility;
-    Lanes::at_rest(weights, u0, a.temperature, s.mechanisms.rest)
+    Lanes::at_rest(weights, u0, a.temperature, s.mechanisms.rest).fading(a)
 }
 
 /// Inserts (or overwrites in place) an actor's initial components.
