@@ -126,8 +126,22 @@ pub fn read_from<T: DeserializeOwned>(
     let mut bytes = Vec::new();
     File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).at(&path)?;
     let mut lines = bytes.splitn(3, |b| *b == b'\n');
-    if lines.next() != Some(magic.as_bytes()) {
-        return Err(Error::damaged(&path, format!("not a sidelines {what} checkpoint")));
+    let first = lines.next().unwrap_or_default();
+    if first != magic.as_bytes() {
+        // The same format's name with another version number: written by another build.
+        let format =
+            |l: &str| l.rsplit_once(' ').map(|(name, v)| (name.to_string(), v.to_string()));
+        let theirs = std::str::from_utf8(first).ok().and_then(format);
+        let message = match (theirs, format(magic)) {
+            (Some((name, v)), Some((ours, _))) if name == ours && v.parse::<u32>().is_ok() => {
+                format!(
+                    "was written by another version of sidelines (`{name} {v}`; this one reads \
+                     `{magic}`): start the {what} again with --force, or in another folder"
+                )
+            }
+            _ => format!("not a sidelines {what} checkpoint"),
+        };
+        return Err(Error::damaged(&path, message));
     }
     let mut de = serde_json::Deserializer::from_slice(lines.next().unwrap_or_default());
     let meta = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -297,8 +311,11 @@ mod tests {
         write(dir, "magic 1", &meta, &[vec![1, 2], vec![10, 0, 255]]).expect("write");
         let (m, body): (serde_json::Value, _) = read(dir, "magic 1", "batch").expect("read");
         assert_eq!((m, body), (meta, vec![1, 2, 10, 0, 255]));
-        let e = read::<serde_json::Value>(dir, "magic 2", "sweep").expect_err("other format");
+        let e = read::<serde_json::Value>(dir, "other 1", "sweep").expect_err("other format");
         assert!(e.to_string().contains("not a sidelines sweep checkpoint"), "{e}");
+        let e = read::<serde_json::Value>(dir, "magic 2", "batch").expect_err("other version");
+        let text = e.to_string();
+        assert!(text.contains("another version of sidelines (`magic 1`") && e.is_input(), "{e}");
         fs::write(dir.join(CHECKPOINT), "magic 1\n{broken").expect("write");
         let e = read::<serde_json::Value>(dir, "magic 1", "batch").expect_err("damaged");
         assert!(e.to_string().contains("unreadable header") && e.is_input(), "{e}");
