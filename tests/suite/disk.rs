@@ -68,6 +68,16 @@ fn failed_in_words(o: &Output, dir: &Path, words: &str) {
     assert!(!stderr.contains("Custom {") && !stderr.contains("os error"), "debug text: {stderr}");
 }
 
+/// The partial table is cut back to the length the checkpoint records.
+fn trimmed_to_checkpoint(dir: &Path) {
+    let meta: serde_json::Value = std::fs::read(dir.join(".checkpoint"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(b.split(|c| *c == b'\n').nth(1)?).ok())
+        .expect("checkpoint");
+    let runs_len = std::fs::metadata(dir.join(".runs.csv.partial")).expect("partial").len();
+    assert_eq!(Some(runs_len), meta["runs_bytes"].as_u64(), "trimmed to the checkpoint");
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|r| {
@@ -104,13 +114,7 @@ fn a_full_disk_is_reported_and_a_resume_finishes_the_batch() {
         left.iter().all(|n| n.starts_with('.')) && !left.iter().any(|n| n.contains(".partial.")),
         "only the checkpoint and its partial tables remain: {left:?}"
     );
-    // The partial table is cut back to what the checkpoint records.
-    let meta: serde_json::Value = std::fs::read(dir.join(".checkpoint"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(b.split(|c| *c == b'\n').nth(1)?).ok())
-        .expect("checkpoint");
-    let runs_len = std::fs::metadata(dir.join(".runs.csv.partial")).expect("partial").len();
-    assert_eq!(Some(runs_len), meta["runs_bytes"].as_u64(), "trimmed to the checkpoint");
+    trimmed_to_checkpoint(&dir);
 
     disk.resize(120);
     let mut a = args.to_vec();
@@ -193,10 +197,5 @@ fn a_refused_write_is_reported_with_its_path_and_exit_1() {
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("file too large") && stderr.contains("--resume"), "{stderr}");
     assert_eq!(names(&dir), [".checkpoint", ".runs.csv.partial"]);
-    let meta: serde_json::Value = std::fs::read(dir.join(".checkpoint"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(b.split(|c| *c == b'\n').nth(1)?).ok())
-        .expect("checkpoint");
-    let runs_len = std::fs::metadata(dir.join(".runs.csv.partial")).expect("partial").len();
-    assert_eq!(Some(runs_len), meta["runs_bytes"].as_u64(), "trimmed to the checkpoint");
+    trimmed_to_checkpoint(&dir);
 }

@@ -24,8 +24,9 @@ pub const OUTCOME_BINS: usize = 4096;
 /// Histogram bins for time-series values in [0, 1].
 pub const SERIES_BINS: usize = 256;
 
-/// Cells whose histograms `add_series` keeps hot together: 64 cells of one-byte counts
-/// (16 KiB), within L1.
+/// Cells whose histograms `add_series` keeps hot together: 1,024 cells of one-byte counts
+/// (256 KiB), within L2. Measured once, 10,000 runs on one thread: 3.85 s against 3.97-4.21 s
+/// for tiles of 64 and 256.
 const SERIES_TILE: usize = 1024;
 
 /// Runs the one-byte histograms hold before they are folded into the 32-bit counts.
@@ -280,7 +281,7 @@ impl Aggregator {
     /// Cell by cell this is a fixed-point sum, a minimum, a maximum and one count in a
     /// 256-bin histogram. The counts go first to one-byte histograms, folded into the 32-bit
     /// ones every 255 runs, and the cells are visited in tiles of `SERIES_TILE`: within a tile
-    /// every run's values are read in order while the tile's histograms (16 KiB) stay in L1.
+    /// every run's values are read in order while the tile's histograms (256 KiB) stay in L2.
     /// Integer sums and counts, so the order of additions cannot change the result.
     pub fn add_series(&mut self, runs: &[&[f64]]) {
         let cells = self.cells();

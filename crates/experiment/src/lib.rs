@@ -480,7 +480,7 @@ mod tests {
                 exact_cells += 1;
             }
         }
-        assert!(exact_cells >= width, "day 0 is constant: {exact_cells} constant cells");
+        assert!(exact_cells >= width, "only {exact_cells} constant cells");
         assert!(worst > 0.0, "spread cells are binned, so some error is expected");
     }
 

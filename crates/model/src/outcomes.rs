@@ -388,7 +388,6 @@ fn var_meaning(v: Var<'_>, actor: &str, mediator: &str) -> String {
     }
 }
 
-/// Appends the values of `table`'s outcomes for one run of the block.
 /// The queries `collect` reads through, built once per world (a resource): building a query
 /// state on every call was a sixth of a calibration's time (ten runs per world).
 #[derive(Resource)]
@@ -403,6 +402,7 @@ impl Queries {
     }
 }
 
+/// Appends the values of `table`'s outcomes for one run of the block.
 pub fn collect(
     world: &World,
     queries: &mut Queries,

@@ -7,6 +7,8 @@
 //! What a value may be is declared once, beside its field (`parameters!`); `GROUPS` says
 //! where each declared struct sits in the document.
 
+use std::fmt::Write;
+
 use toml::{Table, Value};
 
 pub use crate::declare::{Domain, Param};
@@ -246,7 +248,8 @@ fn walk_value(
                     Some(name) => push_segment(param, name),
                     None => push_segment(param, &i.to_string()),
                 }
-                index.push_str(&format!("[{i}]"));
+                // Writing to a String cannot fail.
+                let _ = write!(index, "[{i}]");
                 walk_value(item, param, index, visit);
                 param.truncate(p);
                 index.truncate(x);

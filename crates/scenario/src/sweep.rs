@@ -248,15 +248,16 @@ pub fn set_many_rescaled(doc: &mut toml::Table, values: &[(&str, f64)]) -> Resul
     for prefix in simplexes {
         let named: Vec<(&str, f64)> =
             values.iter().copied().filter(|(p, _)| simplex_of(p) == Some(prefix)).collect();
-        let mut others: Vec<params::Leaf> = Vec::new();
-        params::each_leaf(doc, &mut |param, index, value| {
+        // The unnamed components: (path, value).
+        let mut others: Vec<(String, f64)> = Vec::new();
+        params::each_leaf(doc, &mut |param, _, value| {
             let inside = param.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'));
             if inside && !named.iter().any(|(p, _)| *p == param) {
-                others.push(params::Leaf { param: param.into(), index: index.into(), value });
+                others.push((param.into(), value));
             }
         });
         let given: f64 = named.iter().map(|(_, v)| v).sum();
-        let rest: f64 = others.iter().map(|l| l.value).sum();
+        let rest: f64 = others.iter().map(|(_, v)| v).sum();
         let what =
             || named.iter().map(|(p, v)| format!("{p} = {v}")).collect::<Vec<_>>().join(", ");
         if !others.is_empty() {
@@ -277,7 +278,7 @@ pub fn set_many_rescaled(doc: &mut toml::Table, values: &[(&str, f64)]) -> Resul
         }
         let factor = if rest > 0.0 { (1.0 - given).max(0.0) / rest } else { 0.0 };
         let updates: Vec<(String, f64)> =
-            others.iter().map(|l| (l.param.clone(), l.value * factor)).collect();
+            others.into_iter().map(|(p, v)| (p, v * factor)).collect();
         for (p, v) in named {
             params::set(doc, p, v)?;
         }
