@@ -5,6 +5,12 @@
 //! trajectory recorded, no fan-chart histograms), the layer the time series are a ratio to.
 //! Each iteration runs 4,096 runs, eight blocks (aggregation of outcomes and time series
 //! included; no files); building the empty aggregators is setup, not timed.
+//!
+//! Beside them, the floor (`sidelines_model::floor::Floor`, the same model without the ECS, one
+//! run at a time, agreeing with it bit for bit): the same 4,096 seeds on 1 and 2 threads, with
+//! the daily values recorded into a buffer (what the pipeline's `timeseries` layer starts from)
+//! and without (outcomes only), so that every layer above it is a ratio measured in one run.
+//! Threads take contiguous halves of the seeds; each floor is built in setup.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -14,6 +20,8 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use sidelines_experiment::{
     Aggregator, Control, Plan, RUNS_PER_WORLD, Row, Sink, empty_aggregators, execute,
 };
+use sidelines_model::RunOutput;
+use sidelines_model::floor::Floor;
 
 struct Discard;
 
@@ -79,6 +87,35 @@ fn batch(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
+    }
+    let seeds: Vec<u64> = (0..RUNS).map(|r| sidelines_experiment::run_seed(1, 0, r)).collect();
+    for threads in [1usize, 2] {
+        for (trajectory, what) in [(true, ""), (false, "_outcomes_only")] {
+            group.bench_function(format!("floor_{threads}_threads{what}"), |b| {
+                b.iter_batched(
+                    || {
+                        (0..threads)
+                            .map(|_| Floor::new(plan.points[0].clone()).expect("builds"))
+                            .collect::<Vec<_>>()
+                    },
+                    |mut floors| {
+                        let part = seeds.len().div_ceil(threads);
+                        std::thread::scope(|scope| {
+                            for (floor, seeds) in floors.iter_mut().zip(seeds.chunks(part)) {
+                                scope.spawn(move || {
+                                    let mut out = RunOutput::default();
+                                    for &seed in seeds {
+                                        floor.run(seed, trajectory, &mut out);
+                                        std::hint::black_box(&out);
+                                    }
+                                });
+                            }
+                        });
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
     }
     group.finish();
 }

@@ -13,6 +13,7 @@ mod alignment;
 mod background;
 mod beliefs;
 mod consequences;
+pub mod floor;
 mod negotiation;
 mod outcomes;
 mod propagation;

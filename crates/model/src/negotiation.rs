@@ -179,7 +179,7 @@ pub struct War {
     pub intensity: f64,
 }
 
-fn negotiation_event(
+pub(crate) fn negotiation_event(
     talks: &mut Talks,
     run: usize,
     day: u32,
@@ -200,7 +200,7 @@ fn negotiation_event(
 }
 
 /// The event kinds that end the talks when applied (see `Talks::closing`).
-const ENDS_TALKS: [ModelKind; 5] = [
+pub(crate) const ENDS_TALKS: [ModelKind; 5] = [
     ModelKind::TalksCollapse,
     ModelKind::UsDisengages,
     ModelKind::SettlementRussianTerms,
@@ -293,7 +293,7 @@ pub fn choose_mediator_moves(
 }
 
 /// One run's mediator moves: five draws a day from the negotiation stream, whatever happens.
-fn mediator_moves(
+pub(crate) fn mediator_moves(
     s: &Scenario,
     (me, m): (usize, &Mediating),
     run: usize,

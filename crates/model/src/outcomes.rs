@@ -76,12 +76,12 @@ pub struct Outcome {
     pub headline: bool,
     /// One line for the column dictionary: what the value is, of whom, in which units.
     pub meaning: String,
-    extract: Extract,
+    pub(crate) extract: Extract,
 }
 
 /// How an outcome is read from a finished run.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Extract {
+pub(crate) enum Extract {
     TalksOutcome,
     TalksEndDay,
     Accepts(usize),
