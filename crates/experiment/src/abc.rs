@@ -166,15 +166,41 @@ fn kernel_scale(settings: &Settings, previous: Option<&Generation>) -> Vec<f64> 
     }
 }
 
+/// What scores proposals: `evaluate(id, θ)` gives a proposal's replicates (`id` from
+/// `proposal_id`, θ in the unit cube). Any `Fn(u64, &[f64]) -> Evaluation` is one, taking
+/// proposals one at a time; an evaluator that runs several proposals side by side (in one
+/// world of runs) says how many it takes at once with `per_task` and scores them together in
+/// `evaluate_many`. Each proposal's evaluation must not depend on the others it is taken with.
+pub trait Evaluator: Sync {
+    fn evaluate(&self, id: u64, theta: &[f64]) -> Evaluation;
+
+    /// How many proposals one task takes.
+    fn per_task(&self) -> usize {
+        1
+    }
+
+    /// The evaluations of `proposals` (id, θ), in their order.
+    fn evaluate_many(&self, proposals: &[(u64, &[f64])]) -> Vec<Evaluation> {
+        proposals.iter().map(|(id, th)| self.evaluate(*id, th)).collect()
+    }
+}
+
+impl<F: Fn(u64, &[f64]) -> Evaluation + Sync + ?Sized> Evaluator for F {
+    fn evaluate(&self, id: u64, theta: &[f64]) -> Evaluation {
+        self(id, theta)
+    }
+}
+
 /// Proposals `ids` of generation `t` (whose previous population is `previous`), drawn and
-/// evaluated in parallel on the current rayon pool; `None` where a move left the cube. A pure
-/// function of its arguments, so any machine may score any batch.
-pub fn score(
+/// evaluated in parallel on the current rayon pool, `evaluator.per_task()` proposals a task;
+/// `None` where a move left the cube. A pure function of its arguments, so any machine may
+/// score any batch, in tasks of any size.
+pub fn score<E: Evaluator + ?Sized>(
     settings: &Settings,
     previous: Option<&Generation>,
     t: usize,
     ids: std::ops::Range<usize>,
-    evaluate: &(dyn Fn(u64, &[f64]) -> Evaluation + Sync),
+    evaluator: &E,
 ) -> Vec<Option<Scored>> {
     let eps = settings.tolerances.get(t).copied().unwrap_or(0);
     let scale = kernel_scale(settings, previous);
@@ -204,10 +230,27 @@ pub fn score(
         moved.iter().all(|x| (0.0..=1.0).contains(x)).then_some(moved)
     };
     let ids: Vec<usize> = ids.collect();
-    ids.par_iter()
-        .map(|&j| {
-            let th = propose(j)?;
-            let eval = evaluate(proposal_id(t, j), &th);
+    let proposed: Vec<Option<Vec<f64>>> = ids.par_iter().map(|&j| propose(j)).collect();
+    // Only proposals inside the cube are evaluated, in tasks of `per_task`.
+    let inside: Vec<(u64, &[f64])> = ids
+        .iter()
+        .zip(&proposed)
+        .filter_map(|(&j, th)| Some((proposal_id(t, j), th.as_deref()?)))
+        .collect();
+    let evaluations: Vec<Evaluation> = inside
+        .par_chunks(evaluator.per_task().max(1))
+        .flat_map_iter(|task| {
+            let evals = evaluator.evaluate_many(task);
+            assert_eq!(evals.len(), task.len(), "an evaluation for every proposal");
+            evals
+        })
+        .collect();
+    let mut evaluations = evaluations.into_iter();
+    proposed
+        .into_iter()
+        .map(|th| {
+            let th = th?;
+            let eval = evaluations.next().unwrap_or_default();
             let reps = eval.len().max(1) as f64;
             let k = eval.first().map_or(0, Vec::len);
             let miss: Vec<u32> =
@@ -333,13 +376,13 @@ pub fn drive(
     Ok(Driven::Finished(generations, Stop::Done))
 }
 
-/// Runs ABC-SMC from generation `start.len()` on, calling `evaluate(id, θ)` for each proposal
-/// (`id` from `proposal_id`, θ in the unit cube) and `done(&generation)` after each generation
+/// Runs ABC-SMC from generation `start.len()` on, evaluating each proposal with `evaluate` (see
+/// `Evaluator`) and `done(&generation)` after each generation
 /// (for checkpoints). Returns every generation and why it stopped.
-pub fn run(
+pub fn run<E: Evaluator + ?Sized>(
     settings: &Settings,
     generations: Vec<Generation>,
-    evaluate: &(dyn Fn(u64, &[f64]) -> Evaluation + Sync),
+    evaluate: &E,
     done: &mut dyn FnMut(&Generation) -> Result<(), String>,
 ) -> Result<(Vec<Generation>, Stop), String> {
     let mut source = |t: usize, previous: Option<&Generation>, ids: std::ops::Range<usize>| {
@@ -441,9 +484,13 @@ mod tests {
             let (gens, stop) = match given {
                 Some(obs) => run(&s, Vec::new(), &toy(obs, 4), &mut |_| Ok(())).unwrap(),
                 // The observations ignored: every run "reproduces" them.
-                None => {
-                    run(&s, Vec::new(), &|_, _| vec![vec![true; 6]; 4], &mut |_| Ok(())).unwrap()
-                }
+                None => run(
+                    &s,
+                    Vec::new(),
+                    &|_: u64, _: &[f64]| vec![vec![true; 6]; 4],
+                    &mut |_| Ok(()),
+                )
+                .unwrap(),
             };
             assert_eq!(stop, Stop::Done);
             let g = gens.last().unwrap();

@@ -707,24 +707,21 @@ impl Day<'_> {
             let Some(o) = &mut a.observer else { continue };
             let mut updated = false;
             o.heard.clear();
-            let mut i = 0;
-            while i < o.inbox.len() {
-                let p = o.inbox[i];
+            let Observer { inbox, heard, belief, levels, transfer, .. } = o;
+            inbox.retain(|p| {
                 if p.due_day > day {
-                    i += 1;
-                    continue;
+                    return true;
                 }
-                o.inbox.remove(i);
                 let kind = &s.events[p.kind];
                 let w = evidence_weight(
                     kind.class,
                     s.beliefs.statement_weight,
                     p.involves_self,
-                    o.transfer,
+                    *transfer,
                     p.strength,
                 );
                 if leader > 0.0 {
-                    let Levels { state, leader: lead } = &mut o.levels;
+                    let Levels { state, leader: lead } = &mut *levels;
                     let (own, other) = match kind.level {
                         Level::State => (state, lead),
                         Level::Leader => (lead, state),
@@ -733,12 +730,13 @@ impl Day<'_> {
                     bayes_update(other, &kind.likelihood, w * spill);
                     updated = true;
                 } else {
-                    bayes_update(&mut o.belief.0, &kind.likelihood, w);
+                    bayes_update(&mut belief.0, &kind.likelihood, w);
                 }
                 if p.involves_self {
-                    o.heard.push(p.kind);
+                    heard.push(p.kind);
                 }
-            }
+                false
+            });
             if updated {
                 o.levels.mix(s.beliefs.leader_weight, &mut o.belief.0);
             }

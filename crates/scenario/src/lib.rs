@@ -106,9 +106,13 @@ pub fn embedded_only(reference: &str, _from: &str) -> Result<(String, Vec<u8>), 
 /// whole without writing it out and parsing it again. Problems have no file place: the
 /// document has no file.
 pub fn from_document(doc: &toml::Table) -> Result<Scenario, Error> {
-    let mut doc = doc.clone();
+    from_owned(doc.clone())
+}
+
+/// `from_document`, the document becoming the scenario's own.
+fn from_owned(mut doc: toml::Table) -> Result<Scenario, Error> {
     params::fill_defaults(&mut doc);
-    validate::validate(&doc).map_err(|problems| {
+    validate::validate_owned(doc).map_err(|problems| {
         let diagnostics = problems
             .into_iter()
             .map(|(field, message)| Error::plain(field, message).diagnostics.remove(0))
@@ -124,7 +128,7 @@ impl Scenario {
         for (path, value) in sets {
             params::set(&mut doc, path, *value).map_err(|m| Error::plain(*path, m))?;
         }
-        from_document(&doc)
+        from_owned(doc)
     }
 
     /// Like `with_parameters`, but a component of a simplex (a prior, lane weights) is set by
@@ -137,7 +141,7 @@ impl Scenario {
         for (path, value) in sets {
             sweep::set_rescaled(&mut doc, path, value).map_err(|m| Error::plain(path, m))?;
         }
-        from_document(&doc)
+        from_owned(doc)
     }
 
     /// Every numeric parameter: (path, value, declaration).

@@ -30,8 +30,15 @@ pub const MAX_EVENT_KINDS: usize = 1_000;
 pub const MAX_DATED: usize = 100_000;
 
 pub fn validate(doc: &toml::Table) -> Result<Scenario, Problems> {
+    validate_owned(doc.clone())
+}
+
+/// `validate`, keeping `doc` as the scenario's document: a calibration builds a scenario for
+/// every proposal, and the document's clones were most of that cost.
+pub fn validate_owned(doc: toml::Table) -> Result<Scenario, Problems> {
+    // serde takes its input by value; `doc` itself becomes `Scenario::document`.
     let value = toml::Value::Table(doc.clone());
-    let raw: RawScenario = match serde_path_to_error::deserialize(value) {
+    let mut raw: RawScenario = match serde_path_to_error::deserialize(value) {
         Ok(r) => r,
         Err(e) => return Err(vec![(serde_path(e.path(), ""), serde_message(e.inner()))]),
     };
@@ -41,11 +48,11 @@ pub fn validate(doc: &toml::Table) -> Result<Scenario, Problems> {
         return Err(v.problems);
     }
     // An actor's fields are read by its role; type errors there come first, as above.
-    let heads = v.actor_tables(&raw.actors);
+    let heads = v.actor_tables(std::mem::take(&mut raw.actors));
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
-    v.numbers(doc);
+    v.numbers(&doc);
     let scenario = heads.and_then(|heads| v.scenario(raw, heads, doc));
     if v.problems.is_empty() {
         // `scenario` is Some whenever no problem was recorded.
@@ -127,7 +134,7 @@ impl Checker {
         &mut self,
         raw: RawScenario,
         mut actors: Vec<Actor>,
-        doc: &toml::Table,
+        doc: toml::Table,
     ) -> Option<Scenario> {
         // The name becomes a folder under outputs/: keep it a plain file name.
         if !crate::is_slug(&raw.name) {
@@ -148,7 +155,7 @@ impl Checker {
         let kinds = self.model_kinds(&events, &actors);
         let mediator = self.mediator(raw.mediator, &actors);
         let conflict = match &mediator {
-            Some(m) => self.conflict(m, raw.negotiation, raw.war, &actors, doc),
+            Some(m) => self.conflict(m, raw.negotiation, raw.war, &actors, &doc),
             None => None,
         };
         let hedging = actors
@@ -201,7 +208,7 @@ impl Checker {
             timeline: timeline?,
             record_until: raw.record_until_day,
             observed: observed?,
-            document: doc.clone(),
+            document: doc,
         })
     }
 
@@ -292,21 +299,24 @@ impl Checker {
 
     /// Reads each actor's table: the fields every actor has, then the rest into the struct of
     /// its role. A field that belongs to another role is named as such.
-    fn actor_tables(&mut self, tables: &[toml::Table]) -> Option<Vec<Actor>> {
+    fn actor_tables(&mut self, tables: Vec<toml::Table>) -> Option<Vec<Actor>> {
         let mut out = Vec::new();
-        for (i, table) in tables.iter().enumerate() {
+        let count = tables.len();
+        for (i, mut rest) in tables.into_iter().enumerate() {
             let p = format!("actors[{i}]");
-            let head: ActorHead = match read(table.clone(), &p) {
+            let mut head = toml::Table::new();
+            for key in ["code", "name", "role"] {
+                if let Some(value) = rest.remove(key) {
+                    head.insert(key.to_string(), value);
+                }
+            }
+            let head: ActorHead = match read(head, &p) {
                 Ok(h) => h,
                 Err(problem) => {
                     self.problems.push(problem);
                     continue;
                 }
             };
-            let mut rest = table.clone();
-            for key in ["code", "name", "role"] {
-                rest.remove(key);
-            }
             let own: &[&str] = match head.role {
                 Role::Mediator => &[],
                 Role::Belligerent => BelligerentParams::FIELDS,
@@ -351,7 +361,7 @@ impl Checker {
                 Err(problem) => self.problems.push(problem),
             }
         }
-        (out.len() == tables.len()).then_some(out)
+        (out.len() == count).then_some(out)
     }
 
     /// Codes, roles and cross-references of the actors; distributions put in order.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sidelines_experiment::abc::{self, Evaluation, Generation, Settings, Stop};
-use sidelines_experiment::run_seed;
+use sidelines_experiment::{RUNS_PER_WORLD, run_seed};
 use sidelines_model::{BuildError, Record, RunOutput, Simulation, Value};
 use sidelines_report::manifest::{self, Kind, Manifest};
 use sidelines_scenario::calibration::{Bound, Calibration, Episode, Set, load_calibration};
@@ -161,15 +161,7 @@ pub fn calibrate(args: &CalibrateSpec, hooks: Hooks<'_>) -> Result<Calibrated> {
 
     let pool = crate::inputs::worker_pool(args.threads)?;
     let failures = AtomicU64::new(0);
-    let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
-        match point(&cal, &episodes, theta) {
-            Some(s) => runs(s, &cal, id, &episodes),
-            None => {
-                failures.fetch_add(1, Ordering::Relaxed);
-                Vec::new()
-            }
-        }
-    };
+    let evaluate = Proposals { cal: &cal, episodes: &episodes, failures: &failures };
     let mut finished = start.clone();
     let mut done = |g: &Generation| -> Result<(), String> {
         finished.push(g.clone());
@@ -275,25 +267,87 @@ pub(crate) fn bind(
         .collect()
 }
 
-/// A point's replicates: per run, which observations of every episode it reproduced (episode
-/// by episode, in the file's order). Replicate k of every episode has seed k of the point.
-fn runs(scenarios: Vec<Scenario>, cal: &Calibration, id: u64, episodes: &[Recorded]) -> Evaluation {
-    let r = cal.replicates as usize;
-    let seeds: Vec<u64> = (0..cal.replicates).map(|k| run_seed(cal.seed, id, k)).collect();
-    let mut reproduced: Evaluation = vec![Vec::new(); r];
-    for (s, e) in scenarios.into_iter().zip(episodes) {
-        let done = in_world(s, &seeds, |_, outs| {
-            for (k, o) in outs.iter().enumerate() {
-                reproduced[k].extend(
-                    e.flags.iter().map(|&c| matches!(o.outcomes.get(c), Some(Value::Flag(true)))),
-                );
-            }
-        });
-        if done.is_err() {
-            return Vec::new();
-        }
+/// The calibration's evaluator: several proposals a task, their runs side by side in one world
+/// per episode (`RUNS_PER_WORLD` runs at most: with ten replicates, six proposals). Ten runs a
+/// world, one proposal at a time, spent a third of a calibration's cycles on the world's fixed
+/// cost per system call; a run is a pure function of (scenario, seed), so which runs share a
+/// world changes no result.
+struct Proposals<'a> {
+    cal: &'a Calibration,
+    episodes: &'a [Recorded],
+    /// Proposals whose scenario did not validate.
+    failures: &'a AtomicU64,
+}
+
+impl abc::Evaluator for Proposals<'_> {
+    fn evaluate(&self, id: u64, theta: &[f64]) -> Evaluation {
+        self.evaluate_many(&[(id, theta)]).pop().unwrap_or_default()
     }
-    reproduced
+
+    fn per_task(&self) -> usize {
+        std::env::var("PT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or((RUNS_PER_WORLD as usize / (self.cal.replicates as usize).max(1)).max(1))
+    }
+
+    fn evaluate_many(&self, proposals: &[(u64, &[f64])]) -> Vec<Evaluation> {
+        let points: Vec<Option<(u64, Vec<Scenario>)>> = proposals
+            .iter()
+            .map(|&(id, theta)| {
+                let p = point(self.cal, self.episodes, theta).map(|s| (id, s));
+                if p.is_none() {
+                    self.failures.fetch_add(1, Ordering::Relaxed);
+                }
+                p
+            })
+            .collect();
+        let valid: Vec<(u64, Vec<Scenario>)> = points.iter().flatten().cloned().collect();
+        let mut scored = runs(&valid, self.cal, self.episodes).unwrap_or_else(|| {
+            // A world refused them together (a proposal of another shape): one at a time.
+            valid
+                .iter()
+                .map(|p| runs(std::slice::from_ref(p), self.cal, self.episodes))
+                .map(|e| e.and_then(|mut e| e.pop()).unwrap_or_default())
+                .collect()
+        });
+        scored.reverse();
+        points.iter().map(|p| p.as_ref().and_then(|_| scored.pop()).unwrap_or_default()).collect()
+    }
+}
+
+/// Points' replicates, point by point: per run, which observations of every episode it
+/// reproduced (episode by episode, in the file's order). Replicate k of every episode has seed
+/// k of its point. The points' runs of one episode share a world; `None` if it refuses them.
+fn runs(
+    points: &[(u64, Vec<Scenario>)],
+    cal: &Calibration,
+    episodes: &[Recorded],
+) -> Option<Vec<Evaluation>> {
+    let r = cal.replicates as usize;
+    let mut reproduced: Vec<Evaluation> = vec![vec![Vec::new(); r]; points.len()];
+    for (i, e) in episodes.iter().enumerate() {
+        let runs: Vec<(Arc<Scenario>, u64)> = points
+            .iter()
+            .flat_map(|(id, scenarios)| {
+                let s = Arc::new(scenarios[i].clone());
+                (0..cal.replicates).map(move |k| (s.clone(), run_seed(cal.seed, *id, k)))
+            })
+            .collect();
+        in_world(&runs, |_, outs| {
+            for (point, outs) in reproduced.iter_mut().zip(outs.chunks(r)) {
+                for (k, o) in outs.iter().enumerate() {
+                    point[k].extend(
+                        e.flags
+                            .iter()
+                            .map(|&c| matches!(o.outcomes.get(c), Some(Value::Flag(true)))),
+                    );
+                }
+            }
+        })
+        .ok()?;
+    }
+    Some(reproduced)
 }
 
 /// Worlds a thread keeps for the next proposal, one per shape and size it met.
@@ -303,19 +357,20 @@ thread_local! {
     static WORLDS: RefCell<Vec<Simulation>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `seeds` of `scenario` side by side in this thread's world of its shape, then hands the
-/// world and the outputs to `read`. The world is built on first use and kept: proposals differ
-/// only in numbers, and building a world for each was a tenth of a calibration's time. Runs
-/// are pure functions of (scenario, seed), so reuse changes no result.
+/// Runs `runs` (scenario, seed) side by side in this thread's world of their shape, then hands
+/// the world and the outputs to `read`. The world is built on first use and kept: proposals
+/// differ only in numbers, and building a world for each was a tenth of a calibration's time.
+/// Runs are pure functions of (scenario, seed), so reuse changes no result.
 pub(crate) fn in_world<R>(
-    scenario: Scenario,
-    seeds: &[u64],
+    runs: &[(Arc<Scenario>, u64)],
     read: impl FnOnce(&Simulation, &[RunOutput]) -> R,
 ) -> std::result::Result<R, BuildError> {
-    let s = Arc::new(scenario);
-    let capacity = seeds.len().max(1);
+    let Some((s, _)) = runs.first() else {
+        return Err(BuildError(String::from("no runs to run")));
+    };
+    let capacity = runs.len();
     WORLDS.with_borrow_mut(|worlds| {
-        let at = match worlds.iter().position(|w| w.capacity() == capacity && w.fits(&s)) {
+        let at = match worlds.iter().position(|w| w.capacity() == capacity && w.fits(s)) {
             Some(at) => at,
             None => {
                 if worlds.len() >= KEPT_WORLDS {
@@ -326,9 +381,8 @@ pub(crate) fn in_world<R>(
             }
         };
         let sim = &mut worlds[at];
-        let runs: Vec<(Arc<Scenario>, u64)> = seeds.iter().map(|&k| (s.clone(), k)).collect();
-        let mut outs = vec![RunOutput::default(); seeds.len()];
-        sim.run_mixed(&runs, Record::default(), &mut outs)?;
+        let mut outs = vec![RunOutput::default(); runs.len()];
+        sim.run_mixed(runs, Record::default(), &mut outs)?;
         Ok(read(sim, &outs))
     })
 }
@@ -738,12 +792,9 @@ fn wave(args: &CalibrateSpec, p: &Prepared, spec: &str, dir: &Path) -> Result<Ca
     }
     let started = std::time::Instant::now();
     let pool = crate::inputs::worker_pool(args.threads)?;
-    let evaluate = |id: u64, theta: &[f64]| -> Evaluation {
-        match point(&p.cal, &p.episodes, theta) {
-            Some(s) => runs(s, &p.cal, id, &p.episodes),
-            None => Vec::new(),
-        }
-    };
+    // A wave's failures are counted again by the merge, from its scores.
+    let failures = AtomicU64::new(0);
+    let evaluate = Proposals { cal: &p.cal, episodes: &p.episodes, failures: &failures };
     let previous = state.generations.last();
     let scores = pool.install(|| abc::score(&p.settings, previous, t, first..end, &evaluate));
     let elapsed = started.elapsed().as_secs_f64();

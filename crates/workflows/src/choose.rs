@@ -298,7 +298,9 @@ fn simulate(
             crate::calibrate::scenario_at(cal, &e.bound, &e.scenario, theta, &e.fixed[m])
                 .map_err(|why| format!("episode `{}`: {why}", e.name))?;
         let n = e.observations.items.len();
-        crate::calibrate::in_world(scenario, &seeds, |sim, outs| {
+        let scenario = std::sync::Arc::new(scenario);
+        let runs: Vec<_> = seeds.iter().map(|&k| (scenario.clone(), k)).collect();
+        crate::calibrate::in_world(&runs, |sim, outs| {
             for (k, out) in outs.iter().enumerate() {
                 let own = sim.observation_initials(k);
                 for j in 0..n {
