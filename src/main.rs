@@ -226,7 +226,7 @@ pub(crate) struct ExecArgs {
     /// merge` puts the shards together.
     #[arg(long, requires = "out", conflicts_with_all = ["xlsx", "charts"])]
     pub shard: Option<String>,
-    /// Seconds between checkpoints (tests use 0: after every block of 512 runs).
+    /// Seconds between checkpoints (tests use 0: after every block of 1,024 runs).
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub checkpoint_every: f64,
     /// Runs simulated side by side in one world (tests vary it; results do not depend on it).

@@ -92,7 +92,7 @@ fn whole(root: &Path, args: &[&str]) -> PathBuf {
     dir
 }
 
-/// 1,500 runs keep 40 trajectories; 7 shards of 214 or 215 runs cut blocks of 512 and worlds
+/// 1,500 runs keep 40 trajectories; 7 shards of 214 or 215 runs cut blocks of 1,024 and worlds
 /// of 64 anywhere, and the trajectories fall in the first shard only.
 #[test]
 fn batch_shards_merge_to_the_unsplit_bytes() {

@@ -34,8 +34,11 @@ pub use aggregate::{
     Aggregator, Band, OUTCOME_BINS, QUANTILES, SERIES_BINS, Share, StateError, Summary,
 };
 
-/// Runs per block: the bound on rows held in memory between the workers and the sink.
-pub const BLOCK: u64 = 512;
+/// Runs per block: the bound on rows held in memory between the workers and the sink. The
+/// workers wait for each other at the end of a block (its rows go out in run order), so a
+/// block is sixteen worlds for rayon to balance: 512 runs (eight worlds) cost 3.5% of a
+/// two-thread batch's wall time in that wait (PERFORMANCE.md, 2026-12-07).
+pub const BLOCK: u64 = 1024;
 
 /// Runs simulated side by side in one world (a rayon task's share of a block). The ECS's fixed
 /// cost per system call is shared by the runs of a world; `benches/batch.rs` measures the
@@ -301,10 +304,27 @@ pub fn execute(
                     w.aggregators[p].clear();
                 }
             }
-            sink.checkpoint(next_run, &aggregators)?;
-            last_checkpoint = Instant::now();
-            if stopping && next_run < total {
-                return Ok(Outcome::Interrupted { next_run });
+            if stopping || next_run == total {
+                sink.checkpoint(next_run, &aggregators)?;
+                last_checkpoint = Instant::now();
+                if stopping && next_run < total {
+                    return Ok(Outcome::Interrupted { next_run });
+                }
+            } else {
+                // The next block runs while the checkpoint is packed and written (tens of
+                // milliseconds with the pool idle, every `checkpoint_every`, before): it adds
+                // to the workers' aggregators, which were just merged and cleared, not to
+                // `aggregators`, which the checkpoint holds.
+                let mut computed = None;
+                let saved = pool.in_place_scope(|scope| {
+                    scope.spawn(|_| computed = Some(compute(next_run)));
+                    sink.checkpoint(next_run, &aggregators)
+                });
+                saved?;
+                last_checkpoint = Instant::now();
+                if let Some((after, rows)) = computed {
+                    ready = Some((after, rows?));
+                }
             }
         } else {
             let mut computed = None;
