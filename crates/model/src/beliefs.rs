@@ -109,8 +109,8 @@ pub fn bayes_update(belief: &mut [f64], likelihood: &[f64], weight: f64) {
 /// `statement_weight`, others' affairs `transfer`.
 ///
 /// Each observer's update reads only its own state and draws nothing, so the query is walked in
-/// storage order, not the roster's (no lookup per entity); percepts are taken in the order they
-/// arrived, and those not yet due keep theirs.
+/// storage order, not the roster's (no lookup per entity); percepts due today are taken in the
+/// order they arrived.
 pub fn update_beliefs(
     setup: Res<Setup>,
     clock: Res<Clock>,
@@ -127,10 +127,9 @@ pub fn update_beliefs(
         let spill = 1.0 - leader * (1.0 - s.beliefs.level_spillover);
         let mut updated = false;
         heard.0.clear();
-        inbox.0.retain(|p| {
-            if p.due_day > clock.day {
-                return true;
-            }
+        let due = inbox.due(clock.day);
+        for p in due.iter() {
+            debug_assert_eq!(p.due_day, clock.day, "a percept left past its day");
             let kind = &s.events[p.kind];
             let w = evidence_weight(
                 kind.class,
@@ -154,8 +153,8 @@ pub fn update_beliefs(
             if p.involves_self {
                 heard.0.push(p.kind);
             }
-            false
-        });
+        }
+        due.clear();
         if updated {
             levels.mix(s.beliefs.leader_weight, &mut belief.0);
         }

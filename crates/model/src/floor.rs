@@ -31,7 +31,7 @@ use crate::negotiation::{
     TalksOutcome, War, mediator_moves, negotiation_event,
 };
 use crate::outcomes::{Extract, Outcome};
-use crate::propagation::Percept;
+use crate::propagation::{Inbox, Percept};
 use crate::recording::{ActorState, actor_values};
 use crate::shared::*;
 use crate::{BuildError, RunOutput, Simulation, Value};
@@ -54,7 +54,7 @@ struct Agent {
 /// observer's lanes and a courting observer's courtship when it has them.
 #[derive(Clone, Debug)]
 struct Observer {
-    inbox: Vec<Percept>,
+    inbox: Inbox,
     heard: Vec<usize>,
     belief: TypeBelief,
     levels: Levels,
@@ -131,7 +131,7 @@ impl Agent {
                     (p, Courtship { level: c.base_per_day })
                 });
                 a.observer = Some(Observer {
-                    inbox: Vec::new(),
+                    inbox: Inbox::new(Inbox::longest(&o.watches)),
                     heard: Vec::new(),
                     belief: TypeBelief(prior.clone()),
                     levels: Levels { state: prior.clone(), leader: prior.clone() },
@@ -708,10 +708,8 @@ impl Day<'_> {
             let mut updated = false;
             o.heard.clear();
             let Observer { inbox, heard, belief, levels, transfer, .. } = o;
-            inbox.retain(|p| {
-                if p.due_day > day {
-                    return true;
-                }
+            let due = inbox.due(day);
+            for p in due.iter() {
                 let kind = &s.events[p.kind];
                 let w = evidence_weight(
                     kind.class,
@@ -735,8 +733,8 @@ impl Day<'_> {
                 if p.involves_self {
                     heard.push(p.kind);
                 }
-                false
-            });
+            }
+            due.clear();
             if updated {
                 o.levels.mix(s.beliefs.leader_weight, &mut o.belief.0);
             }

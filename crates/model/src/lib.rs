@@ -507,10 +507,11 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
         }
         ActorKind::Observer(o) => {
             // Reuse the inbox's allocation across runs.
+            let longest = Inbox::longest(&o.watches);
             match ent.get_mut::<Inbox>() {
-                Some(mut inbox) => inbox.0.clear(),
+                Some(mut inbox) => inbox.reset(longest),
                 None => {
-                    ent.insert(Inbox::default());
+                    ent.insert(Inbox::new(longest));
                 }
             }
             match ent.get_mut::<beliefs::Heard>() {

@@ -29,9 +29,56 @@ pub struct Percept {
 #[derive(Component, Clone, Debug, Default, PartialEq)]
 pub struct Channels(pub Vec<Channel>);
 
-/// Perceived events waiting for their due day.
+/// Perceived events waiting for their due day, in one bucket per day of a ring as long as the
+/// observer's longest delay: bucket `d % len` holds what is due on day `d`, in the order it
+/// arrived. A percept is due at most the longest delay after the day it is perceived (events
+/// are propagated the day they happen or the next, and `due` is never before today), so a
+/// bucket is emptied on its day before the ring comes round to it again. One list scanned
+/// every day for what was due was a twelfth of a batch's cycles (it held every percept still
+/// in flight).
 #[derive(Component, Clone, Debug, Default, PartialEq)]
-pub struct Inbox(pub Vec<Percept>);
+pub struct Inbox {
+    days: Vec<Vec<Percept>>,
+}
+
+impl Inbox {
+    /// An empty inbox for an observer whose longest channel delay is `longest` days.
+    pub fn new(longest: u32) -> Inbox {
+        let mut inbox = Inbox::default();
+        inbox.reset(longest);
+        inbox
+    }
+
+    /// Empties it for a new run, keeping its allocations.
+    pub fn reset(&mut self, longest: u32) {
+        self.days.resize_with(longest as usize + 1, Vec::new);
+        self.days.truncate(longest as usize + 1);
+        self.days.iter_mut().for_each(Vec::clear);
+    }
+
+    /// An observer's longest delay: what its inbox must hold.
+    pub fn longest(channels: &[Channel]) -> u32 {
+        channels.iter().map(|c| c.delay_max_days).max().unwrap_or(0)
+    }
+
+    pub fn push(&mut self, p: Percept) {
+        self.bucket(p.due_day).push(p);
+    }
+
+    /// What is due on `day`, in the order it arrived; the caller empties it.
+    pub fn due(&mut self, day: u32) -> &mut Vec<Percept> {
+        self.bucket(day)
+    }
+
+    fn bucket(&mut self, day: u32) -> &mut Vec<Percept> {
+        if self.days.is_empty() {
+            // A default inbox, never reset: one bucket.
+            self.days.push(Vec::new());
+        }
+        let len = self.days.len();
+        &mut self.days[day as usize % len]
+    }
+}
 
 /// One row of events.csv: an event and, per observer, the day it was perceived.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,7 +147,7 @@ pub fn propagate_events(
                     seen_on = Some(due);
                     let factor =
                         if noise > 0.0 { (noise * z - 0.5 * noise * noise).exp() } else { 1.0 };
-                    inbox.0.push(Percept {
+                    inbox.push(Percept {
                         due_day: due,
                         kind: e.kind,
                         involves_self,

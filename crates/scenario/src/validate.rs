@@ -4,6 +4,8 @@
 //! fixing a file sees everything at once. Numeric domains come from the declarations (`params::GROUPS`); the rest
 //! (references, distributions, role-specific fields) is here.
 
+use serde::Deserialize;
+
 use crate::params::{self, Domain};
 use crate::resolved::*;
 use crate::schema::*;
@@ -36,11 +38,16 @@ pub fn validate(doc: &toml::Table) -> Result<Scenario, Problems> {
 /// `validate`, keeping `doc` as the scenario's document: a calibration builds a scenario for
 /// every proposal, and the document's clones were most of that cost.
 pub fn validate_owned(doc: toml::Table) -> Result<Scenario, Problems> {
-    // serde takes its input by value; `doc` itself becomes `Scenario::document`.
-    let value = toml::Value::Table(doc.clone());
-    let mut raw: RawScenario = match serde_path_to_error::deserialize(value) {
+    // serde takes its input by value; `doc` itself becomes `Scenario::document`. Read without
+    // tracking the path first (tracking allocates a string per key: a fifth of the reading of a
+    // calibration's proposal), and again with it only to say where a problem is.
+    let read = RawScenario::deserialize(toml::Value::Table(doc.clone()));
+    let mut raw: RawScenario = match read {
         Ok(r) => r,
-        Err(e) => return Err(vec![(serde_path(e.path(), ""), serde_message(e.inner()))]),
+        Err(_) => match serde_path_to_error::deserialize(toml::Value::Table(doc.clone())) {
+            Ok(r) => r,
+            Err(e) => return Err(vec![(serde_path(e.path(), ""), serde_message(e.inner()))]),
+        },
     };
     let mut v = Checker { problems: Vec::new() };
     v.counts(&raw);
@@ -514,7 +521,7 @@ impl Checker {
 
     /// Resolves an actor reference to its index; false (and a problem) for an unknown code.
     fn reference(&mut self, path: &str, r: &mut ActorRef, codes: &[String]) -> bool {
-        match self.find(path, &r.code, codes.iter().map(String::as_str)) {
+        match self.find(|| path.to_string(), &r.code, codes.iter().map(String::as_str)) {
             Some(i) => {
                 r.index = i;
                 true
@@ -524,17 +531,18 @@ impl Checker {
     }
 
     /// The index of an actor named by code; None (and a problem) for an unknown code.
+    /// The path is built only for a problem: a replay's timeline names two actors a row, and a
+    /// calibration validates it for every proposal.
     fn find<'a>(
         &mut self,
-        path: &str,
+        path: impl FnOnce() -> String,
         code: &str,
-        codes: impl Iterator<Item = &'a str>,
+        codes: impl Iterator<Item = &'a str> + Clone,
     ) -> Option<usize> {
-        let all: Vec<&str> = codes.collect();
-        let r = all.iter().position(|c| *c == code);
+        let r = codes.clone().position(|c| c == code);
         if r.is_none() {
-            let hint = crate::error::did_you_mean(code, all.iter().copied());
-            self.problem(path, format!("unknown actor code `{code}`{hint}"));
+            let hint = crate::error::did_you_mean(code, codes);
+            self.problem(path(), format!("unknown actor code `{code}`{hint}"));
         }
         r
     }
@@ -772,10 +780,10 @@ impl Checker {
         actors: &[Actor],
     ) -> Option<(usize, Option<usize>)> {
         let codes = || actors.iter().map(|a| a.code.as_str());
-        let s = self.find(&format!("{p}.source"), source, codes());
+        let s = self.find(|| format!("{p}.source"), source, codes());
         let t = match target {
             None => Some(None),
-            Some(t) => self.find(&format!("{p}.target"), t, codes()).map(Some),
+            Some(t) => self.find(|| format!("{p}.target"), t, codes()).map(Some),
         };
         Some((s?, t?))
     }
