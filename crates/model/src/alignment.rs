@@ -136,6 +136,20 @@ pub struct Courting {
     pub adjust_days: f64,
 }
 
+impl Courting {
+    pub fn new(c: &sidelines_scenario::Courtship) -> Courting {
+        Courting {
+            target: c.target.index,
+            base_per_day: c.base_per_day,
+            per_tilt_per_day: c.per_tilt_per_day,
+            tilt_reference: c.tilt_reference,
+            per_russia_tilt_per_day: c.per_russia_tilt_per_day,
+            russia_reference: c.russia_reference,
+            adjust_days: c.adjust_days,
+        }
+    }
+}
+
 /// A courting observer's rate of courting gestures per day.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Courtship {

@@ -14,8 +14,9 @@
 use bevy_ecs::prelude::*;
 use sidelines_scenario::{Class, Hypothesis, Level};
 
-use crate::propagation::Inbox;
+use crate::propagation::{Inbox, Percept};
 use crate::shared::*;
+use sidelines_scenario::Scenario;
 
 /// Probability of each hypothesis about the mediator, in the scenario's hypothesis order.
 #[derive(Component, Clone, Debug, PartialEq)]
@@ -105,6 +106,40 @@ pub fn bayes_update(belief: &mut [f64], likelihood: &[f64], weight: f64) {
     }
 }
 
+/// One percept's update: of the belief, or with `mechanisms.leader` of the level it shows (in
+/// full) and of the other (by `spill`); whether the levels were updated (their mix is then
+/// taken again).
+pub(crate) fn take_in(
+    s: &Scenario,
+    p: &Percept,
+    transfer: f64,
+    spill: f64,
+    belief: &mut TypeBelief,
+    levels: &mut Levels,
+) -> bool {
+    let kind = &s.events[p.kind];
+    let w = evidence_weight(
+        kind.class,
+        s.beliefs.statement_weight,
+        p.involves_self,
+        transfer,
+        p.strength,
+    );
+    if s.mechanisms.leader > 0.0 {
+        let Levels { state, leader } = levels;
+        let (own, other) = match kind.level {
+            Level::State => (state, leader),
+            Level::Leader => (leader, state),
+        };
+        bayes_update(own, &kind.likelihood, w);
+        bayes_update(other, &kind.likelihood, w * spill);
+        true
+    } else {
+        bayes_update(&mut belief.0, &kind.likelihood, w);
+        false
+    }
+}
+
 /// Bayes' rule over the hypotheses for every percept due today; actions weigh 1, statements
 /// `statement_weight`, others' affairs `transfer`.
 ///
@@ -130,26 +165,7 @@ pub fn update_beliefs(
         let due = inbox.due(clock.day);
         for p in due.iter() {
             debug_assert_eq!(p.due_day, clock.day, "a percept left past its day");
-            let kind = &s.events[p.kind];
-            let w = evidence_weight(
-                kind.class,
-                s.beliefs.statement_weight,
-                p.involves_self,
-                transfer.0,
-                p.strength,
-            );
-            if leader > 0.0 {
-                let Levels { state, leader: lead } = &mut *levels;
-                let (own, other) = match kind.level {
-                    Level::State => (state, lead),
-                    Level::Leader => (lead, state),
-                };
-                bayes_update(own, &kind.likelihood, w);
-                bayes_update(other, &kind.likelihood, w * spill);
-                updated = true;
-            } else {
-                bayes_update(&mut belief.0, &kind.likelihood, w);
-            }
+            updated |= take_in(s, p, transfer.0, spill, &mut belief, &mut levels);
             if p.involves_self {
                 heard.0.push(p.kind);
             }

@@ -4,11 +4,15 @@
 //! its schedule and queries, the blocks of runs, the aggregation and the files. It holds each
 //! actor's state in a plain struct (the model's own component types, in `Option`s), keeps the
 //! day's events in a `Vec`, and steps the mechanisms in the schedule's order with the same
-//! arithmetic and the same draws from the same streams, so that its outcomes and daily values
-//! agree with `Simulation`'s bit for bit, run by run (tested in `tests/floor.rs` of this crate's
-//! integration tests, `floor_agrees_with_the_model`). Where the schedule runs a system over every
-//! actor before the next system, so does the floor: the order of events and of draws within a
-//! run depends on it.
+//! draws from the same streams. The arithmetic of a mechanism that is more than a line or two
+//! is one function both call (`mediator_moves`, `concession_hazard`, `milestone`,
+//! `bookkeeping`, `perceive`, `take_in`, `softmax`, `actor_values`); what differs is what the
+//! floor leaves out: worlds of many runs, queries, messages, the schedule. Its outcomes and
+//! daily values agree with `Simulation`'s bit for bit, run by run (`tests/floor.rs` of this
+//! crate, `floor_agrees_with_the_model`), which checks the ECS's plumbing: the order of systems
+//! and of events, each run's isolation in a shared world, a world reset between blocks. Where
+//! the schedule runs a system over every actor before the next system, so does the floor: the
+//! order of events and of draws within a run depends on it.
 //!
 //! It leaves out what no batch needs to time: event logs and a record's observations (a
 //! scenario with `[[observed]]` is refused). It is a benchmark and a check, not a second engine:
@@ -16,22 +20,22 @@
 
 use std::sync::Arc;
 
-use rand_distr::{Distribution, StandardNormal};
 use sidelines_scenario::{
-    ActorKind, LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, Level, ModelKind, ModelKinds, Scenario,
+    ActorKind, LANE_CHINA, LANE_RUSSIA, LANE_SELF, LANE_US, ModelKind, ModelKinds, Scenario,
     Variable,
 };
 
 use crate::alignment::{
     Acceptance, Answer, Courting, Courtship, Lanes, Leverage, Rest, Ties, softmax,
 };
-use crate::beliefs::{Fears, Levels, Trust, TypeBelief, bayes_update, evidence_weight};
+use crate::beliefs::{Fears, Levels, Trust, TypeBelief, take_in};
+use crate::consequences::bookkeeping;
 use crate::negotiation::{
-    Attention, Disposition, ENDS_TALKS, Mediating, MunitionsNeed, Resolve, Stalling, Talks,
-    TalksOutcome, War, mediator_moves, negotiation_event,
+    Attention, Disposition, ENDS_TALKS, Mediating, MunitionsNeed, Resolve, Stalling, Talks, War,
+    concession_hazard, mediator_moves, milestone, negotiation_event,
 };
 use crate::outcomes::{Extract, Outcome};
-use crate::propagation::{Inbox, Percept};
+use crate::propagation::{Inbox, perceive};
 use crate::recording::{ActorState, actor_values};
 use crate::shared::*;
 use crate::{BuildError, RunOutput, Simulation, Value};
@@ -118,18 +122,10 @@ impl Agent {
                         },
                     }
                 });
-                let courting = o.courtship.as_ref().map(|c| {
-                    let p = Courting {
-                        target: c.target.index,
-                        base_per_day: c.base_per_day,
-                        per_tilt_per_day: c.per_tilt_per_day,
-                        tilt_reference: c.tilt_reference,
-                        per_russia_tilt_per_day: c.per_russia_tilt_per_day,
-                        russia_reference: c.russia_reference,
-                        adjust_days: c.adjust_days,
-                    };
-                    (p, Courtship { level: c.base_per_day })
-                });
+                let courting = o
+                    .courtship
+                    .as_ref()
+                    .map(|c| (Courting::new(c), Courtship { level: c.base_per_day }));
                 a.observer = Some(Observer {
                     inbox: Inbox::new(Inbox::longest(&o.watches)),
                     heard: Vec::new(),
@@ -411,21 +407,7 @@ impl Day<'_> {
             if !talks.is_open() || s.replayed(day) {
                 continue;
             }
-            let pressure = if is_partner {
-                if talks.aid_cut_since.is_some() {
-                    b.aid_dependence * n.aid_cut_concession_rate_per_day
-                } else {
-                    0.0
-                }
-            } else {
-                let relief = if talks.relief_given { b.sanctions_relief_demand } else { 0.0 };
-                talks.sanctions_level() * n.sanctions_concession_rate_per_day
-                    + relief * n.relief_concession_rate_per_day
-            };
-            let hazard = (1.0 - resolve.value)
-                * (1.0 - stalling.0)
-                * (n.base_concession_rate_per_day + pressure);
-            if u < hazard {
+            if u < concession_hazard(talks, n, is_partner, resolve.value, stalling.0, &b) {
                 let kind = s.kinds[ModelKind::Concession];
                 let mediator = Some(s.mediator.actor.index);
                 out.push(negotiation_event(talks, 0, day, kind, who, mediator));
@@ -434,26 +416,7 @@ impl Day<'_> {
         if !talks.is_open() || s.replayed(day) {
             return;
         }
-        let k = &s.kinds;
-        let kind = if !talks.black_sea && talks.progress >= n.black_sea_at {
-            k[ModelKind::BlackSeaDeal]
-        } else if !talks.comprehensive && talks.progress >= n.comprehensive_at {
-            k[ModelKind::ComprehensiveCeasefire]
-        } else if talks.progress >= 1.0 - 1e-12 {
-            let total = talks.partner_concessions + talks.adversary_concessions;
-            let share = if total == 0 {
-                0.0
-            } else {
-                f64::from(talks.partner_concessions) / f64::from(total)
-            };
-            if share >= n.russian_terms_share {
-                k[ModelKind::SettlementRussianTerms]
-            } else {
-                k[ModelKind::SettlementBalanced]
-            }
-        } else {
-            return;
-        };
+        let Some(kind) = milestone(talks, n, &s.kinds) else { return };
         out.push(negotiation_event(talks, 0, day, kind, s.mediator.actor.index, None));
     }
 
@@ -495,87 +458,19 @@ impl Day<'_> {
 
     /// `consequences::apply_events` for one event.
     fn apply(&mut self, agents: &mut [Agent], e: &Occurred) {
-        let (s, day) = (self.s, self.day);
-        let k = &s.kinds;
-        let talks = &mut *self.talks;
-        let open = talks.is_open();
-        let resumption = s.mechanisms.resumption > 0.0;
-        let counterpart = s.mediator.counterpart.as_ref().map(|c| c.index);
-        let end = |t: &mut Talks, agents: &mut [Agent], o: TalksOutcome| {
-            if t.outcome.is_none() {
-                t.outcome = Some((o, day));
-            }
-            t.closing = false;
-            if resumption
-                && !o.is_final()
-                && let Some(c) = counterpart
-                && let Some(h) = agents[c].hedging_mut()
-            {
-                h.acceptance.engaged = false;
-            }
+        let s = self.s;
+        let demand = || {
+            let adversary = s.conflict.as_ref().and_then(|c| agents[c.adversary].disposition);
+            adversary.map_or(0.0, |d| d.sanctions_relief_demand)
         };
-        if e.kind == k[ModelKind::Concession]
-            && open
-            && let Some(c) = &s.conflict
-        {
-            let n = &c.negotiation;
-            if e.source == c.partner {
-                talks.partner_concessions += 1;
-                if talks.aid_cut_since.is_some() {
-                    talks.conceded_under_cut = true;
-                }
-            } else if e.source == c.adversary {
-                talks.adversary_concessions += 1;
-            }
-            let mut next = talks.progress + n.progress_per_concession * e.magnitude;
-            let demand = agents[c.adversary].disposition.map_or(0.0, |d| d.sanctions_relief_demand);
-            if !talks.black_sea && !talks.relief_given && demand > n.relief_required_above {
-                next = next.min(n.black_sea_at - 1e-9);
-            }
-            talks.progress = next.min(1.0);
+        let done = bookkeeping(self.talks, s, e, self.day, demand);
+        if let Some(h) = done.disengaged.and_then(|c| agents[c].hedging_mut()) {
+            h.acceptance.engaged = false;
         }
-        match e.kind {
-            x if x == k[ModelKind::BlackSeaDeal] => talks.black_sea = true,
-            x if x == k[ModelKind::ComprehensiveCeasefire] => talks.comprehensive = true,
-            x if x == k[ModelKind::AidSuspended] => {
-                talks.aid_cut_since = Some(e.day);
-                talks.conceded_under_cut = false;
-            }
-            x if x == k[ModelKind::AidRestored] => {
-                talks.aid_cut_since = None;
-                talks.conceded_under_cut = false;
-                talks.rebukes = 0;
-            }
-            x if x == k[ModelKind::PublicRebuke] => talks.rebukes += 1,
-            x if x == k[ModelKind::SanctionsThreat] => talks.threats += 1,
-            x if x == k[ModelKind::SanctionsImposed] => talks.sanctions_imposed += 1,
-            x if x == k[ModelKind::SanctionsRelief] => talks.relief_given = true,
-            x if x == k[ModelKind::SettlementRussianTerms] => {
-                talks.progress = 1.0;
-                end(talks, agents, TalksOutcome::SettlementRussianTerms);
-            }
-            x if x == k[ModelKind::SettlementBalanced] => {
-                talks.progress = 1.0;
-                end(talks, agents, TalksOutcome::SettlementBalanced);
-            }
-            x if x == k[ModelKind::TalksCollapse] => {
-                end(talks, agents, TalksOutcome::TalksCollapse);
-            }
-            x if x == k[ModelKind::UsDisengages] => end(talks, agents, TalksOutcome::UsDisengaged),
-            x if x == k[ModelKind::Agreement] => end(talks, agents, TalksOutcome::Agreement),
-            x if x == k[ModelKind::TalksResumed]
-                && resumption
-                && talks.outcome.is_some_and(|(o, _)| !o.is_final()) =>
-            {
-                talks.outcome = None;
-                talks.closing = false;
-            }
-            x if x == k[ModelKind::TestMoratorium] || x == k[ModelKind::MoratoriumEnded] => {
-                if let Some(h) = agents[e.source].hedging_mut() {
-                    h.acceptance.moratorium = x == k[ModelKind::TestMoratorium];
-                }
-            }
-            _ => {}
+        if let Some(on) = done.moratorium
+            && let Some(h) = agents[e.source].hedging_mut()
+        {
+            h.acceptance.moratorium = on;
         }
         for fx in &s.events[e.kind].effects {
             let delta = fx.delta * e.magnitude;
@@ -658,41 +553,10 @@ impl Day<'_> {
 
     /// `propagation::propagate_events` for one event (without the event log).
     fn propagate(&mut self, agents: &mut [Agent], e: &Occurred) {
-        let s = self.s;
-        let kind = &s.events[e.kind];
         for (i, a) in agents.iter_mut().enumerate() {
             let Some(o) = &mut a.observer else { continue };
-            let mut rng = self.rngs.perception(e.uid, i);
-            let u_seen = uniform(&mut rng);
-            let u_delay = uniform(&mut rng);
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let percept = if e.involves(i) {
-                Some((e.day, 0.0, true))
-            } else {
-                let channel = o
-                    .channels
-                    .iter()
-                    .filter(|c| c.actor.index == e.source || Some(c.actor.index) == e.target)
-                    .max_by(|a, b| a.attention.total_cmp(&b.attention));
-                channel.filter(|c| u_seen < kind.visibility * c.attention).map(|c| {
-                    let span = f64::from(c.delay_max_days - c.delay_min_days + 1);
-                    let delay = c.delay_min_days
-                        + ((u_delay * span) as u32).min(c.delay_max_days - c.delay_min_days);
-                    (e.day + delay, c.noise, false)
-                })
-            };
-            if let Some((due, noise, involves_self)) = percept {
-                let due = due.max(self.day);
-                if due < s.horizon_days {
-                    let factor =
-                        if noise > 0.0 { (noise * z - 0.5 * noise * noise).exp() } else { 1.0 };
-                    o.inbox.push(Percept {
-                        due_day: due,
-                        kind: e.kind,
-                        involves_self,
-                        strength: e.magnitude * factor,
-                    });
-                }
+            if let Some(p) = perceive(self.s, self.rngs, e, i, &o.channels, self.day) {
+                o.inbox.push(p);
             }
         }
     }
@@ -710,26 +574,7 @@ impl Day<'_> {
             let Observer { inbox, heard, belief, levels, transfer, .. } = o;
             let due = inbox.due(day);
             for p in due.iter() {
-                let kind = &s.events[p.kind];
-                let w = evidence_weight(
-                    kind.class,
-                    s.beliefs.statement_weight,
-                    p.involves_self,
-                    *transfer,
-                    p.strength,
-                );
-                if leader > 0.0 {
-                    let Levels { state, leader: lead } = &mut *levels;
-                    let (own, other) = match kind.level {
-                        Level::State => (state, lead),
-                        Level::Leader => (lead, state),
-                    };
-                    bayes_update(own, &kind.likelihood, w);
-                    bayes_update(other, &kind.likelihood, w * spill);
-                    updated = true;
-                } else {
-                    bayes_update(&mut belief.0, &kind.likelihood, w);
-                }
+                updated |= take_in(s, p, *transfer, spill, belief, levels);
                 if p.involves_self {
                     heard.push(p.kind);
                 }

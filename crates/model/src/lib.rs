@@ -550,18 +550,7 @@ fn initial_components(world: &mut World, e: Entity, s: &Scenario, i: usize) {
                 ));
             }
             if let Some(c) = &o.courtship {
-                ent.insert((
-                    Courtship { level: c.base_per_day },
-                    alignment::Courting {
-                        target: c.target.index,
-                        base_per_day: c.base_per_day,
-                        per_tilt_per_day: c.per_tilt_per_day,
-                        tilt_reference: c.tilt_reference,
-                        per_russia_tilt_per_day: c.per_russia_tilt_per_day,
-                        russia_reference: c.russia_reference,
-                        adjust_days: c.adjust_days,
-                    },
-                ));
+                ent.insert((Courtship { level: c.base_per_day }, alignment::Courting::new(c)));
             }
         }
     }

@@ -442,27 +442,63 @@ pub fn respond_to_pressure(
             if !talks.is_open() || s.replayed(clock.day) {
                 continue;
             }
-            let pressure = if is_partner {
-                if talks.aid_cut_since.is_some() {
-                    b.aid_dependence * n.aid_cut_concession_rate_per_day
-                } else {
-                    0.0
-                }
-            } else {
-                let relief = if talks.relief_given { b.sanctions_relief_demand } else { 0.0 };
-                talks.sanctions_level() * n.sanctions_concession_rate_per_day
-                    + relief * n.relief_concession_rate_per_day
-            };
-            let hazard = (1.0 - resolve.value)
-                * (1.0 - stalling.0)
-                * (n.base_concession_rate_per_day + pressure);
-            if u < hazard {
+            if u < concession_hazard(talks, n, is_partner, resolve.value, stalling.0, b) {
                 let kind = s.kinds[ModelKind::Concession];
                 let mediator = Some(s.mediator.actor.index);
                 let e = negotiation_event(talks, run, clock.day, kind, who, mediator);
                 out.write(e);
             }
         }
+    }
+}
+
+/// A belligerent's daily hazard of conceding: `(1 - resolve)(1 - stalling)(base + pressure)`,
+/// the pressure on the partner being the aid cut, on the adversary sanctions and relief.
+pub(crate) fn concession_hazard(
+    talks: &Talks,
+    n: &sidelines_scenario::Negotiation,
+    is_partner: bool,
+    resolve: f64,
+    stalling: f64,
+    b: &Disposition,
+) -> f64 {
+    let pressure = if is_partner {
+        if talks.aid_cut_since.is_some() {
+            b.aid_dependence * n.aid_cut_concession_rate_per_day
+        } else {
+            0.0
+        }
+    } else {
+        let relief = if talks.relief_given { b.sanctions_relief_demand } else { 0.0 };
+        talks.sanctions_level() * n.sanctions_concession_rate_per_day
+            + relief * n.relief_concession_rate_per_day
+    };
+    (1.0 - resolve) * (1.0 - stalling) * (n.base_concession_rate_per_day + pressure)
+}
+
+/// Today's milestone or end of the talks, from yesterday's progress: the Black Sea pause, the
+/// comprehensive ceasefire, a settlement (on Russia's terms when the partner made most of the
+/// concessions); `None` when progress has reached none of them.
+pub(crate) fn milestone(
+    talks: &Talks,
+    n: &sidelines_scenario::Negotiation,
+    k: &ModelKinds,
+) -> Option<usize> {
+    if !talks.black_sea && talks.progress >= n.black_sea_at {
+        Some(k[ModelKind::BlackSeaDeal])
+    } else if !talks.comprehensive && talks.progress >= n.comprehensive_at {
+        Some(k[ModelKind::ComprehensiveCeasefire])
+    } else if talks.progress >= 1.0 - 1e-12 {
+        let total = talks.partner_concessions + talks.adversary_concessions;
+        let share =
+            if total == 0 { 0.0 } else { f64::from(talks.partner_concessions) / f64::from(total) };
+        if share >= n.russian_terms_share {
+            Some(k[ModelKind::SettlementRussianTerms])
+        } else {
+            Some(k[ModelKind::SettlementBalanced])
+        }
+    } else {
+        None
     }
 }
 
@@ -483,25 +519,7 @@ pub fn advance_talks(
         if !talks.is_open() || s.replayed(clock.day) {
             continue;
         }
-        let kind = if !talks.black_sea && talks.progress >= n.black_sea_at {
-            k[ModelKind::BlackSeaDeal]
-        } else if !talks.comprehensive && talks.progress >= n.comprehensive_at {
-            k[ModelKind::ComprehensiveCeasefire]
-        } else if talks.progress >= 1.0 - 1e-12 {
-            let total = talks.partner_concessions + talks.adversary_concessions;
-            let share = if total == 0 {
-                0.0
-            } else {
-                f64::from(talks.partner_concessions) / f64::from(total)
-            };
-            if share >= n.russian_terms_share {
-                k[ModelKind::SettlementRussianTerms]
-            } else {
-                k[ModelKind::SettlementBalanced]
-            }
-        } else {
-            continue;
-        };
+        let Some(kind) = milestone(talks, n, k) else { continue };
         out.write(negotiation_event(talks, run, clock.day, kind, s.mediator.actor.index, None));
     }
 }

@@ -9,7 +9,7 @@
 
 use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
-use sidelines_scenario::Channel;
+use sidelines_scenario::{Channel, Scenario};
 
 use crate::shared::*;
 
@@ -99,6 +99,46 @@ pub struct EventLog {
     pub records: Vec<EventRecord>,
 }
 
+/// What observer `observer` perceives of `e` on day `today`, if anything: at once and exactly
+/// when it is party to it, else through its most attentive channel to the event's source or
+/// target (seen with probability `visibility × attention`, after a delay, misread by a
+/// log-normal factor); nothing due at or past the horizon. Always three draws from the pair's
+/// own generator.
+pub(crate) fn perceive(
+    s: &Scenario,
+    rngs: &Rngs,
+    e: &Occurred,
+    observer: usize,
+    channels: &[Channel],
+    today: u32,
+) -> Option<Percept> {
+    let kind = &s.events[e.kind];
+    let mut rng = rngs.perception(e.uid, observer);
+    let u_seen = uniform(&mut rng);
+    let u_delay = uniform(&mut rng);
+    let z: f64 = StandardNormal.sample(&mut rng);
+    let (due, noise, involves_self) = if e.involves(observer) {
+        (e.day, 0.0, true)
+    } else {
+        let channel = channels
+            .iter()
+            .filter(|c| c.actor.index == e.source || Some(c.actor.index) == e.target)
+            .max_by(|a, b| a.attention.total_cmp(&b.attention));
+        let c = channel.filter(|c| u_seen < kind.visibility * c.attention)?;
+        let span = f64::from(c.delay_max_days - c.delay_min_days + 1);
+        let delay =
+            c.delay_min_days + ((u_delay * span) as u32).min(c.delay_max_days - c.delay_min_days);
+        (e.day + delay, c.noise, false)
+    };
+    // Something emitted after yesterday's propagation arrives today at the earliest.
+    let due = due.max(today);
+    if due >= s.horizon_days {
+        return None;
+    }
+    let factor = if noise > 0.0 { (noise * z - 0.5 * noise * noise).exp() } else { 1.0 };
+    Some(Percept { due_day: due, kind: e.kind, involves_self, strength: e.magnitude * factor })
+}
+
 /// Channels decide who perceives each event, when, and how strongly.
 pub fn propagate_events(
     setup: Res<Setup>,
@@ -114,48 +154,17 @@ pub fn propagate_events(
         let s = setup.of(run);
         let rngs = &rngs.0[run];
         let log = &mut logs.0[run];
-        let kind = &s.events[e.kind];
         let mut perceived = Vec::new();
         for &ent in roster.run(run) {
             let Ok((id, channels, mut inbox)) = observers.get_mut(ent) else { continue };
             let i = id.0;
-            let mut rng = rngs.perception(e.uid, i);
-            // Always three draws, whatever the outcome.
-            let u_seen = uniform(&mut rng);
-            let u_delay = uniform(&mut rng);
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let percept = if e.involves(i) {
-                Some((e.day, 0.0, true))
-            } else {
-                let channel = channels
-                    .0
-                    .iter()
-                    .filter(|c| c.actor.index == e.source || Some(c.actor.index) == e.target)
-                    .max_by(|a, b| a.attention.total_cmp(&b.attention));
-                channel.filter(|c| u_seen < kind.visibility * c.attention).map(|c| {
-                    let span = f64::from(c.delay_max_days - c.delay_min_days + 1);
-                    let delay = c.delay_min_days
-                        + ((u_delay * span) as u32).min(c.delay_max_days - c.delay_min_days);
-                    (e.day + delay, c.noise, false)
-                })
-            };
-            let mut seen_on = None;
-            if let Some((due, noise, involves_self)) = percept {
-                // Something emitted after yesterday's propagation arrives today at the earliest.
-                let due = due.max(clock.day);
-                if due < s.horizon_days {
-                    seen_on = Some(due);
-                    let factor =
-                        if noise > 0.0 { (noise * z - 0.5 * noise * noise).exp() } else { 1.0 };
-                    inbox.push(Percept {
-                        due_day: due,
-                        kind: e.kind,
-                        involves_self,
-                        strength: e.magnitude * factor,
-                    });
-                }
+            let percept = perceive(s, rngs, e, i, &channels.0, clock.day);
+            if let Some(p) = percept {
+                inbox.push(p);
             }
-            perceived.push(seen_on);
+            if log.enabled {
+                perceived.push(percept.map(|p| p.due_day));
+            }
         }
         if log.enabled {
             log.records.push(EventRecord {
