@@ -52,7 +52,6 @@ impl Inbox {
     /// Empties it for a new run, keeping its allocations.
     pub fn reset(&mut self, longest: u32) {
         self.days.resize_with(longest as usize + 1, Vec::new);
-        self.days.truncate(longest as usize + 1);
         self.days.iter_mut().for_each(Vec::clear);
     }
 

@@ -295,17 +295,18 @@ impl abc::Evaluator for Proposals<'_> {
     }
 
     fn evaluate_many(&self, proposals: &[(u64, &[f64])]) -> Vec<Evaluation> {
-        let points: Vec<Option<(u64, Vec<Scenario>)>> = proposals
-            .iter()
-            .map(|&(id, theta)| {
-                let p = point(self.cal, self.episodes, theta).map(|s| (id, s));
-                if p.is_none() {
-                    self.failures.fetch_add(1, Ordering::Relaxed);
-                }
-                p
-            })
-            .collect();
-        let valid: Vec<(u64, Vec<Scenario>)> = points.iter().flatten().cloned().collect();
+        // The proposals whose scenarios validate, each scenario built once and shared by its
+        // runs; which proposals those are.
+        let mut valid: Vec<(u64, Vec<Arc<Scenario>>)> = Vec::with_capacity(proposals.len());
+        let mut validated = Vec::with_capacity(proposals.len());
+        for &(id, theta) in proposals {
+            let p = point(self.cal, self.episodes, theta);
+            validated.push(p.is_some());
+            match p {
+                Some(s) => valid.push((id, s.into_iter().map(Arc::new).collect())),
+                None => _ = self.failures.fetch_add(1, Ordering::Relaxed),
+            }
+        }
         let mut scored = runs(&valid, self.cal, self.episodes).unwrap_or_else(|| {
             // A world refused them together (a proposal of another shape): one at a time.
             valid
@@ -315,7 +316,10 @@ impl abc::Evaluator for Proposals<'_> {
                 .collect()
         });
         scored.reverse();
-        points.iter().map(|p| p.as_ref().and_then(|_| scored.pop()).unwrap_or_default()).collect()
+        validated
+            .into_iter()
+            .map(|ok| ok.then(|| scored.pop()).flatten().unwrap_or_default())
+            .collect()
     }
 }
 
@@ -323,17 +327,20 @@ impl abc::Evaluator for Proposals<'_> {
 /// reproduced (episode by episode, in the file's order). Replicate k of every episode has seed
 /// k of its point. The points' runs of one episode share a world; `None` if it refuses them.
 fn runs(
-    points: &[(u64, Vec<Scenario>)],
+    points: &[(u64, Vec<Arc<Scenario>>)],
     cal: &Calibration,
     episodes: &[Recorded],
 ) -> Option<Vec<Evaluation>> {
+    if points.is_empty() {
+        return Some(Vec::new());
+    }
     let r = cal.replicates as usize;
     let mut reproduced: Vec<Evaluation> = vec![vec![Vec::new(); r]; points.len()];
     for (i, e) in episodes.iter().enumerate() {
         let runs: Vec<(Arc<Scenario>, u64)> = points
             .iter()
             .flat_map(|(id, scenarios)| {
-                let s = Arc::new(scenarios[i].clone());
+                let s = &scenarios[i];
                 (0..cal.replicates).map(move |k| (s.clone(), run_seed(cal.seed, *id, k)))
             })
             .collect();
